@@ -1,0 +1,127 @@
+"""The ``byline`` command: migrate the store, ingest article files, serve the API."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.engine import make_url
+
+from app.database import create_db_engine, migrate
+from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
+from app.settings import get_settings
+
+cli = typer.Typer(
+    help="Byline: a searchable JSON API over a folder of news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Create or upgrade the store's schema to the newest migration."""
+    settings = get_settings()
+    migrate(settings.database_url)
+    err.print(f"migrated {escape(_shown_url(settings.database_url))} to the newest schema")
+
+
+@cli.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            exists=True,
+            help="Article files, or folders searched recursively for .txt files "
+            "[default: the seeds folder, BYLINE_SEEDS_DIR].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON on standard output.")
+    ] = False,
+) -> None:
+    """Load article files into the store; exit 1 when any file could not be taken."""
+    settings = get_settings()
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url, writer=True)
+    try:
+        report = ingest_paths(
+            engine, paths or [settings.seeds_dir], on_result=None if as_json else _print_result
+        )
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_summary(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@cli.command("serve")
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind [default: BYLINE_HOST].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port [default: BYLINE_PORT].")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes [default: BYLINE_WORKERS].")
+    ] = None,
+) -> None:
+    """Migrate, ingest the seeds folder (unless BYLINE_INGEST_ON_START=false) and serve the API."""
+    settings = get_settings()
+    migrate(settings.database_url)
+    if settings.ingest_on_start:
+        if settings.seeds_dir.is_dir():
+            engine = create_db_engine(settings.database_url, writer=True)
+            try:
+                report = ingest_paths(engine, [settings.seeds_dir], on_result=_print_result)
+            finally:
+                engine.dispose()
+            _print_summary(report)
+        else:
+            err.print(
+                f"[yellow]no seeds folder at {escape(str(settings.seeds_dir))}; not ingesting"
+            )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def _print_result(result: FileResult) -> None:
+    path = escape(result.path)
+    if result.outcome is Outcome.FAILED:
+        err.print(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
+    elif result.outcome is Outcome.DUPLICATE:
+        err.print(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
+    for warning in result.warnings:
+        err.print(f"[yellow]warning[/]    {path}: {escape(warning)}")
+
+
+def _print_summary(report: IngestReport) -> None:
+    counts = ", ".join(f"{report.counts[outcome]} {outcome.value}" for outcome in Outcome)
+    colour = "green" if report.ok else "red"
+    err.print(f"[{colour}]ingested:[/] {counts}")
+
+
+def _shown_url(url: str) -> str:
+    """A database URL without its password, fit for a log line."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point of the ``byline`` console script."""
+    cli()

@@ -1,0 +1,87 @@
+"""Engines, sessions and migrations: the one place that knows how Byline talks to its store."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+
+def create_db_engine(database_url: str, *, writer: bool = False) -> Engine:
+    """An engine for ``database_url``; SQLite gets WAL, a busy timeout and real transactions.
+
+    A ``writer`` engine takes SQLite's write lock when a transaction begins, so that two writers
+    queue on the busy timeout instead of failing when one upgrades a read to a write.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+    event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and never around DDL or SAVEPOINT; hand that job to
+    # SQLAlchemy (the "begin" listener) so that savepoints and transactional migrations work.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while the single writer ingests; NORMAL sync is durable in WAL mode
+    # except for the last commits before a power loss, never corrupting.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(database_url: str) -> Config:
+    """Alembic's configuration for our migrations folder, pointed at ``database_url``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Upgrade the store's schema to ``revision`` (the newest by default)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def schema_status(engine: Engine, database_url: str) -> tuple[str | None, str | None]:
+    """``(current, head)`` migration revisions of the store."""
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, head
+
+
+def has_table(engine: Engine, name: str) -> bool:
+    """Whether the store has a table (or virtual table) of that name."""
+    return inspect(engine).has_table(name)

@@ -1,0 +1,191 @@
+"""Every error as RFC 9457 ``application/problem+json``: our exceptions and the handlers for all."""
+
+import logging
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger("byline")
+
+
+class FieldError(BaseModel):
+    """One invalid input of a request."""
+
+    location: str = Field(description="Where the input was: query, path, header or body.")
+    name: str = Field(description="The parameter, or a dotted path into the body.")
+    detail: str = Field(description="What is wrong with it.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, the body of every error response."""
+
+    type: str = Field(
+        default="about:blank", description="URI of the problem type; GET it for its description."
+    )
+    title: str = Field(description="Short summary of the problem type.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request, for a human.")
+    instance: str | None = Field(default=None, description="The path of the request.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="The invalid inputs, for a validation problem."
+    )
+
+
+class ProblemError(Exception):
+    """An expected failure that carries its own HTTP status and problem type."""
+
+    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
+    slug: ClassVar[str] = "bad-request"
+    title: ClassVar[str] = "Bad request"
+    description: ClassVar[str] = "The request cannot be answered as it is."
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidParameter(ProblemError):
+    status = HTTPStatus.BAD_REQUEST
+    slug = "invalid-parameter"
+    title = "Invalid parameter"
+    description = (
+        "A parameter is well-formed but cannot be used, such as a blank query or a stale cursor."
+    )
+
+
+class NotFound(ProblemError):
+    status = HTTPStatus.NOT_FOUND
+    slug = "not-found"
+    title = "Not found"
+    description = "Nothing exists at this address: no such article, or no such route."
+
+
+class NotReady(ProblemError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    slug = "not-ready"
+    title = "Not ready"
+    description = (
+        "The store cannot serve yet: unreachable, not migrated to head, or no search index."
+    )
+
+
+class ValidationFailed(ProblemError):
+    status = HTTPStatus(422)
+    slug = "validation-error"
+    title = "Validation error"
+    description = "A parameter has the wrong type or is out of range; `errors` lists each one."
+
+
+PROBLEM_TYPES: dict[str, type[ProblemError]] = {
+    kind.slug: kind for kind in (InvalidParameter, NotFound, NotReady, ValidationFailed)
+}
+
+
+def problem_type_uri(kind: type[ProblemError]) -> str:
+    """The URI that names (and documents) a problem type."""
+    return f"/problems/{kind.slug}"
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Render a problem with its media type."""
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem_responses(*kinds: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring that a route answers these problems."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    every: tuple[type[ProblemError], ...] = (*kinds, ValidationFailed)
+    for kind in every:
+        responses[int(kind.status)] = {
+            "model": Problem,
+            "description": kind.description,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return responses
+
+
+async def _handle_problem_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProblemError)
+    return problem_response(
+        Problem(
+            type=problem_type_uri(type(error)),
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+            instance=request.url.path,
+        )
+    )
+
+
+async def _handle_http_exception(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    status = HTTPStatus(error.status_code)
+    detail = error.detail if error.detail != status.phrase else None
+    if status == HTTPStatus.NOT_FOUND and detail is None:
+        return await _handle_problem_error(
+            request, NotFound(f"No route matches {request.method} {request.url.path}.")
+        )
+    if status == HTTPStatus.METHOD_NOT_ALLOWED and detail is None:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        Problem(
+            title=status.phrase,
+            status=status,
+            detail=detail or status.description,
+            instance=request.url.path,
+        ),
+        headers=dict(error.headers) if error.headers else None,
+    )
+
+
+async def _handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    field_errors = [_field_error(item) for item in error.errors()]
+    summary = "; ".join(f"{item.name}: {item.detail}" for item in field_errors)
+    return problem_response(
+        Problem(
+            type=problem_type_uri(ValidationFailed),
+            title=ValidationFailed.title,
+            status=ValidationFailed.status,
+            detail=f"Invalid request: {summary}",
+            instance=request.url.path,
+            errors=field_errors,
+        )
+    )
+
+
+def _field_error(item: Any) -> FieldError:
+    location, *path = [str(part) for part in item.get("loc", ())] or ["request"]
+    return FieldError(location=location, name=".".join(path) or location, detail=item["msg"])
+
+
+async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+    return problem_response(
+        Problem(
+            title=status.phrase,
+            status=status,
+            detail="The server failed to answer; the error is in its log.",
+            instance=request.url.path,
+        )
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error the app can raise to a problem+json response."""
+    app.add_exception_handler(ProblemError, _handle_problem_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(Exception, _handle_unexpected)

@@ -1,0 +1,207 @@
+"""Load article files into the store: idempotent, one savepoint a file, a report of every file."""
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from slugify import slugify
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from app.database import session_scope
+from app.models import Article, utc_now
+from app.parser import ArticleRejected, ParsedArticle, parse_file_bytes
+
+ARTICLE_SUFFIXES = frozenset({".txt"})
+MAX_FILE_BYTES = 10 * 1024 * 1024
+SLUG_MAX_LENGTH = 80
+BATCH_SIZE = 500
+
+
+class Outcome(StrEnum):
+    """What ingestion did with one file."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """The outcome for one file, with the article it maps to or the reason it failed."""
+
+    path: str
+    outcome: Outcome
+    article_id: int | None = None
+    slug: str | None = None
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Counts of each outcome and the files a reader must know about."""
+
+    counts: Counter[Outcome] = field(default_factory=Counter)
+    failures: list[FileResult] = field(default_factory=list)
+    duplicates: list[FileResult] = field(default_factory=list)
+    warnings: list[FileResult] = field(default_factory=list)
+
+    def record(self, result: FileResult) -> None:
+        """Count a file's outcome and keep it when it is worth reporting."""
+        self.counts[result.outcome] += 1
+        if result.outcome is Outcome.FAILED:
+            self.failures.append(result)
+        elif result.outcome is Outcome.DUPLICATE:
+            self.duplicates.append(result)
+        if result.warnings:
+            self.warnings.append(result)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every file was taken."""
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as plain data, for ``--json``."""
+        return {
+            "counts": {outcome.value: self.counts[outcome] for outcome in Outcome},
+            "failures": [{"path": r.path, "reason": r.reason} for r in self.failures],
+            "duplicates": [
+                {"path": r.path, "duplicate_of": {"id": r.article_id, "slug": r.slug}}
+                for r in self.duplicates
+            ],
+            "warnings": [
+                {"path": r.path, "warning": warning}
+                for r in self.warnings
+                for warning in r.warnings
+            ],
+        }
+
+
+def discover_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files to ingest: each file given, and every ``.txt`` file under each folder, in order."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if Path(name).suffix.lower() in ARTICLE_SUFFIXES:
+                        yield Path(root, name)
+        else:
+            yield path
+
+
+def ingest_paths(
+    engine: Engine,
+    paths: Iterable[Path],
+    *,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders; a bad file is reported and never stops the others."""
+    report = IngestReport()
+    files = discover_files(paths)
+    while batch := [path for _, path in zip(range(BATCH_SIZE), files, strict=False)]:
+        with session_scope(engine) as session:
+            for path in batch:
+                result = ingest_file(session, path)
+                report.record(result)
+                if on_result is not None:
+                    on_result(result)
+    return report
+
+
+def ingest_file(session: Session, path: Path) -> FileResult:
+    """Ingest one file inside its own savepoint, so that a failure leaves nothing behind."""
+    shown = str(path)
+    try:
+        data = read_article_bytes(path)
+        parsed = parse_file_bytes(data)
+    except ArticleRejected as rejection:
+        return FileResult(shown, Outcome.FAILED, reason=str(rejection))
+    except OSError as error:
+        return FileResult(shown, Outcome.FAILED, reason=f"cannot read: {error.strerror or error}")
+    try:
+        with session.begin_nested():
+            return _store(session, parsed, path=shown, key=str(path.resolve()))
+    except SQLAlchemyError as error:
+        reason = f"database error: {type(error).__name__}: {error.args[0] if error.args else ''}"
+        return FileResult(shown, Outcome.FAILED, reason=reason, warnings=parsed.warnings)
+
+
+def read_article_bytes(path: Path) -> bytes:
+    """The bytes of an article file, refusing what is too large to be one."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ArticleRejected(f"too large: {size} bytes (the limit is {MAX_FILE_BYTES})")
+    return path.read_bytes()
+
+
+def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> FileResult:
+    digest = parsed.content_hash
+    existing = session.exec(select(Article).where(Article.source_path == key)).first()
+    if existing is not None and existing.content_hash == digest:
+        return FileResult(
+            path, Outcome.UNCHANGED, existing.id, existing.slug, None, parsed.warnings
+        )
+    twin = session.exec(select(Article).where(Article.content_hash == digest)).first()
+    if twin is not None:
+        return FileResult(path, Outcome.DUPLICATE, twin.id, twin.slug, None, parsed.warnings)
+    if existing is not None:
+        _apply(existing, parsed)
+        existing.updated_at = utc_now()
+        session.add(existing)
+        session.flush()
+        return FileResult(path, Outcome.UPDATED, existing.id, existing.slug, None, parsed.warnings)
+    article = Article(
+        slug=unique_slug(session, parsed.title),
+        source_path=key,
+        title=parsed.title,
+        body="",
+        raw_text="",
+        content_hash=digest,
+        word_count=0,
+    )
+    _apply(article, parsed)
+    session.add(article)
+    session.flush()
+    return FileResult(path, Outcome.ADDED, article.id, article.slug, None, parsed.warnings)
+
+
+def _apply(article: Article, parsed: ParsedArticle) -> None:
+    """Copy the parsed fields onto a stored article (its id, slug and path stay)."""
+    article.title = parsed.title
+    article.dateline = parsed.dateline
+    article.source = parsed.source
+    article.year = parsed.year
+    article.lede = parsed.lede
+    article.body = "\n".join(parsed.paragraphs)
+    article.word_count = parsed.word_count
+    article.copyright = parsed.copyright
+    article.raw_text = parsed.raw_text
+    article.content_hash = parsed.content_hash
+
+
+def unique_slug(session: Session, title: str) -> str:
+    """A slug from the headline that no article has yet and that cannot be read as an id."""
+    base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
+    if base.isdigit():
+        base = f"article-{base}"
+    taken = set(
+        session.exec(
+            select(Article.slug).where(
+                (col(Article.slug) == base) | col(Article.slug).startswith(f"{base}-")
+            )
+        )
+    )
+    slug, suffix = base, 2
+    while slug in taken:
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug

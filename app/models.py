@@ -1,0 +1,154 @@
+"""The article model family: the stored table and the shapes the API returns."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Index, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlmodel import Column, Field, SQLModel
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class ArticleBase(SQLModel):
+    """Fields shared by the stored article and every public shape of it."""
+
+    title: str = Field(sa_type=Text, description="The headline.")
+    dateline: str | None = Field(
+        default=None, max_length=120, description="Where the story was filed, upper case."
+    )
+    source: str | None = Field(
+        default=None, max_length=200, description="Who holds the rights, from the copyright line."
+    )
+    year: int | None = Field(default=None, description="Year of the copyright line.")
+    lede: str | None = Field(default=None, sa_type=Text, description="The first paragraph.")
+    word_count: int = Field(description="Words in the body.")
+
+
+class Article(ArticleBase, table=True):
+    """One stored article: the parsed fields, the text as received and where it came from."""
+
+    __tablename__ = "article"
+    __table_args__ = (
+        Index("ix_article_year_id", "year", "id"),
+        Index("ix_article_title_id", "title", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=120, unique=True)
+    # The paragraphs, one per line: a paragraph never holds a newline, and FTS5 indexes this column.
+    body: str = Field(sa_type=Text)
+    copyright: str | None = Field(default=None, sa_type=Text)
+    raw_text: str = Field(sa_type=Text)
+    content_hash: str = Field(max_length=64, unique=True)
+    source_path: str = Field(sa_type=Text, unique=True)
+    ingested_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body as a list of paragraphs."""
+        return self.body.split("\n") if self.body else []
+
+
+class ArticleKey(SQLModel):
+    """The two stable ways to name an article."""
+
+    id: int = Field(description="Stable numeric id.")
+    slug: str = Field(description="Stable readable id, from the headline.")
+
+
+class ArticleSummary(ArticleBase, ArticleKey):
+    """An article in a list: enough to show it and a link to the whole of it."""
+
+    url: str = Field(description="Where the full article is.")
+
+
+class ArticleDetail(ArticleSummary):
+    """The whole article as parsed, with links to the text as received."""
+
+    paragraphs: list[str] = Field(description="The body, one string a paragraph, dateline removed.")
+    copyright: str | None = Field(description="The copyright line, as written.")
+    content_hash: str = Field(description="sha256 of the text as received.")
+    raw_url: str = Field(description="The text as received, as text/plain.")
+    ingested_at: datetime
+    updated_at: datetime
+
+
+class ArticlePage(SQLModel):
+    """A page of articles and how to get the next one."""
+
+    items: list[ArticleSummary]
+    total: int = Field(description="Articles matching the filters, on all pages.")
+    limit: int = Field(description="The most items a page holds.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+    next: str | None = Field(description="URL of the next page; also in the `Link` header.")
+
+
+class Highlight(SQLModel):
+    """Where a hit matched, as HTML: the article's text is escaped and matches are in <mark>."""
+
+    title: str = Field(description="The headline with its matches marked.")
+    snippet: str = Field(description="An excerpt of the best-matching paragraph.")
+    paragraph: int | None = Field(
+        description="Index in `paragraphs` of the paragraph the snippet is from."
+    )
+
+
+class SearchHit(ArticleSummary):
+    """An article that matched a search."""
+
+    score: float = Field(description="BM25 relevance; higher is better. Comparable within a query.")
+    highlight: Highlight
+
+
+class QueryUnderstanding(SQLModel):
+    """How the query was read: a client can show it back to the user."""
+
+    q: str
+    words: list[str] = Field(description="Words that must all match.")
+    phrases: list[str] = Field(description="Exact phrases that must all match.")
+    prefixes: list[str] = Field(description="Word prefixes (`deploy*`) that must all match.")
+    alternatives: list[list[str]] = Field(
+        description="Groups joined by OR: one of each must match."
+    )
+    excluded: list[str] = Field(description="Words and phrases no hit may contain.")
+    warnings: list[str] = Field(description="Parts of the query that were ignored, and why.")
+
+
+class SearchPage(SQLModel):
+    """A page of search hits, best first unless another sort was asked for."""
+
+    query: QueryUnderstanding
+    items: list[SearchHit]
+    total: int = Field(description="Articles matching the query and filters, on all pages.")
+    limit: int
+    next_cursor: str | None
+    next: str | None

@@ -1,0 +1,102 @@
+"""``/v1/articles``: list, fetch and read the text as received."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from app.dependencies import CursorParam, FiltersDep, Limit, SessionDep
+from app.errors import InvalidParameter, NotFound, problem_responses
+from app.models import Article, ArticleDetail, ArticlePage, ArticleSummary
+from app.store import ListSort, get_article, list_articles
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+
+ArticleRef = Annotated[
+    str,
+    Path(
+        max_length=200,
+        description="The article's numeric id or its slug.",
+        examples=[
+            "1",
+            "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says",
+        ],
+    ),
+]
+
+
+def summary(request: Request, article: Article) -> ArticleSummary:
+    """An article's summary with its absolute URL."""
+    return ArticleSummary.model_validate(
+        article, update={"url": str(request.url_for("get_article_route", ref=article.slug))}
+    )
+
+
+def next_page_url(request: Request, response: Response, next_cursor: str | None) -> str | None:
+    """The URL of the next page, also set as a ``Link: <...>; rel="next"`` header."""
+    if next_cursor is None:
+        return None
+    url = str(request.url.include_query_params(cursor=next_cursor))
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return url
+
+
+@router.get(
+    "",
+    response_model=ArticlePage,
+    summary="List articles",
+    responses=problem_responses(InvalidParameter),
+)
+def list_articles_route(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    filters: FiltersDep,
+    limit: Limit = 20,
+    cursor: CursorParam = None,
+    sort: Annotated[ListSort, Query(description="Order of the list.")] = ListSort.NEWEST,
+) -> ArticlePage:
+    """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
+    page = list_articles(session, filters=filters, sort=sort, limit=limit, cursor=cursor)
+    return ArticlePage(
+        items=[summary(request, article) for article in page.items],
+        total=page.total,
+        limit=limit,
+        next_cursor=page.next_cursor,
+        next=next_page_url(request, response, page.next_cursor),
+    )
+
+
+@router.get(
+    "/{ref}",
+    response_model=ArticleDetail,
+    summary="Get an article",
+    name="get_article_route",
+    responses=problem_responses(NotFound),
+)
+def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) -> ArticleDetail:
+    """The whole article, by numeric id or slug."""
+    article = get_article(session, ref)
+    return ArticleDetail.model_validate(
+        article,
+        update={
+            "url": str(request.url_for("get_article_route", ref=article.slug)),
+            "raw_url": str(request.url_for("get_article_raw_route", ref=article.slug)),
+            "paragraphs": article.paragraphs,
+        },
+    )
+
+
+@router.get(
+    "/{ref}/raw",
+    response_class=PlainTextResponse,
+    summary="Get an article's text as received",
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The text, UTF-8."},
+        **problem_responses(NotFound),
+    },
+)
+def get_article_raw_route(session: SessionDep, ref: ArticleRef) -> PlainTextResponse:
+    """The text of the article file as ingested (decoded to UTF-8 with LF line ends)."""
+    article = get_article(session, ref)
+    return PlainTextResponse(article.raw_text, media_type="text/plain; charset=utf-8")

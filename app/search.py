@@ -1,0 +1,188 @@
+"""Full-text search over the SQLite FTS5 index ``article_fts``: ranking, paging and highlights."""
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnClause, and_, column, func, literal_column, or_, select, table
+from sqlalchemy.orm import defer
+from sqlalchemy.sql.util import ClauseAdapter
+from sqlmodel import Session, col
+
+from app.models import Article
+from app.pagination import Cursor
+from app.query import Atom, AtomKind, ParsedQuery
+from app.store import ArticleFilters, Page, SearchSort, after, order_by, sort_key_types
+
+# bm25 weights of the indexed columns (title, body): a word in the headline counts five times
+# what it counts in the body.
+TITLE_WEIGHT = 5.0
+BODY_WEIGHT = 1.0
+# Characters no article holds (control characters are never stored) mark the matches until the
+# text is HTML-escaped; only then do they become <mark> tags.
+_OPEN, _CLOSE = "\x02", "\x03"
+
+_fts = table("article_fts", column("rowid"))
+_fts_table: ColumnClause[Any] = literal_column("article_fts")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchMatch:
+    """An article that matched, its relevance and its highlighted text."""
+
+    article: Article
+    score: float
+    title_html: str
+    snippet_html: str
+    snippet_paragraph: int | None
+
+
+def fts5_expression(query: ParsedQuery) -> str:
+    """Render a parsed query as an FTS5 MATCH expression; every atom is a quoted string."""
+    clauses = []
+    for alternatives in query.clauses:
+        rendered = [_fts5_atom(atom) for atom in alternatives]
+        clauses.append(rendered[0] if len(rendered) == 1 else f"({' OR '.join(rendered)})")
+    expression = " AND ".join(clauses)
+    for atom in query.excluded:
+        expression = f"({expression}) NOT {_fts5_atom(atom)}"
+    return expression
+
+
+def _fts5_atom(atom: Atom) -> str:
+    quoted = '"' + atom.text.replace('"', '""') + '"'
+    return f"{quoted} *" if atom.kind is AtomKind.PREFIX else quoted
+
+
+def search_articles(
+    session: Session,
+    *,
+    query: ParsedQuery,
+    filters: ArticleFilters,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    limit: int = 20,
+    cursor: str | None = None,
+    snippet_words: int = 30,
+) -> Page[SearchMatch]:
+    """A page of the articles matching ``query``, best first unless another sort is asked for."""
+    match = fts5_expression(query)
+    where = and_(_fts_table.op("MATCH")(match), filters.clause())
+    joined = _fts.join(Article, col(Article.id) == _fts.c.rowid)
+    total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+
+    bm25 = func.bm25(_fts_table, TITLE_WEIGHT, BODY_WEIGHT)
+    matches = (
+        select(col(Article.id), col(Article.year), bm25.label("score"))
+        .select_from(joined)
+        .where(where)
+        .subquery()
+    )
+    statement = select(matches.c.id, matches.c.year, matches.c.score)
+    if sort == SearchSort.RELEVANCE:
+        key_types: tuple[type, ...] = (float, int)
+        statement = statement.order_by(matches.c.score, matches.c.id)
+        if cursor is not None:
+            last_score, last_id = Cursor.decode(cursor, sort=sort, key_types=key_types).key
+            statement = statement.where(
+                or_(
+                    matches.c.score > last_score,
+                    and_(matches.c.score == last_score, matches.c.id > last_id),
+                )
+            )
+    else:
+        key_types = sort_key_types(sort)
+        statement = select(matches.c.id, matches.c.year, matches.c.score).order_by(
+            *_on(matches, order_by(sort))
+        )
+        if cursor is not None:
+            start = Cursor.decode(cursor, sort=sort, key_types=key_types)
+            statement = statement.where(_on(matches, [after(sort, start.key)])[0])
+    rows = list(session.execute(statement.limit(limit + 1)).all())
+
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        key = [last.score, last.id] if sort == SearchSort.RELEVANCE else [last.year, last.id]
+        next_cursor = Cursor(sort, key).encode()
+
+    hits = _hits(session, match=match, rows=rows, snippet_words=snippet_words)
+    return Page(items=hits, total=total, next_cursor=next_cursor)
+
+
+def _on(matches: Any, clauses: list[Any]) -> list[Any]:
+    """Rewrite clauses on ``article`` columns onto the same columns of the ``matches`` subquery."""
+    return [ClauseAdapter(matches).traverse(clause) for clause in clauses]
+
+
+def _hits(
+    session: Session, *, match: str, rows: list[Any], snippet_words: int
+) -> list[SearchMatch]:
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    articles = {
+        article.id: article
+        for article in session.scalars(
+            select(Article)
+            .options(defer(Article.raw_text), defer(Article.body))  # type: ignore[arg-type]
+            .where(col(Article.id).in_(ids))
+        )
+    }
+    highlights = {
+        row.rowid: (row.title, row.body)
+        for row in session.execute(
+            select(
+                _fts.c.rowid,
+                func.highlight(_fts_table, 0, _OPEN, _CLOSE).label("title"),
+                func.highlight(_fts_table, 1, _OPEN, _CLOSE).label("body"),
+            )
+            .select_from(_fts)
+            .where(_fts_table.op("MATCH")(match), _fts.c.rowid.in_(ids))
+        )
+    }
+    hits = []
+    for row in rows:
+        title, body = highlights[row.id]
+        paragraph, snippet = best_snippet(body, words=snippet_words)
+        hits.append(
+            SearchMatch(
+                article=articles[row.id],
+                score=float(f"{-row.score:.6g}"),
+                title_html=marked_html(title),
+                snippet_html=marked_html(snippet),
+                snippet_paragraph=paragraph,
+            )
+        )
+    return hits
+
+
+def marked_html(text: str) -> str:
+    """HTML-escape highlighted text, then turn the match markers into ``<mark>`` tags."""
+    return html.escape(text, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+
+
+def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
+    """``(paragraph index, excerpt)``: about ``words`` words of the paragraph with most matches."""
+    paragraphs = body.split("\n") if body else []
+    if not paragraphs:
+        return None, ""
+    index = max(range(len(paragraphs)), key=lambda i: (paragraphs[i].count(_OPEN), -i))
+    tokens = paragraphs[index].split()
+    first_match = next((i for i, token in enumerate(tokens) if _OPEN in token), 0)
+    start = max(0, min(first_match - words // 4, len(tokens) - words))
+    end = min(len(tokens), start + words)
+    excerpt = " ".join(tokens[start:end])
+    if _is_open_at(tokens, start):
+        excerpt = _OPEN + excerpt
+    if _is_open_at(tokens, end):
+        excerpt += _CLOSE
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(tokens) else ""
+    return index, f"{prefix}{excerpt}{suffix}"
+
+
+def _is_open_at(tokens: list[str], position: int) -> bool:
+    """Whether a mark opened before ``tokens[position]`` is still open there."""
+    before = "".join(tokens[:position])
+    return before.count(_OPEN) > before.count(_CLOSE)

@@ -1,0 +1,31 @@
+"""Byline's settings, from the environment (prefix ``BYLINE_``) or an optional ``.env`` file."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Byline reads; the README lists them with their defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="BYLINE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///data/byline.db",
+        description="SQLAlchemy URL of the store; a relative SQLite path is taken from the "
+        "working directory and its folder is created.",
+    )
+    seeds_dir: Path = Field(
+        default=Path("seeds"), description="Folder that `serve` ingests at start."
+    )
+    ingest_on_start: bool = Field(default=True, description="Whether `serve` ingests `seeds_dir`.")
+    host: str = Field(default="127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes `serve` starts.")
+    log_level: str = Field(default="info", description="Log level of the server.")
+
+
+def get_settings() -> Settings:
+    """The settings, read from the environment now."""
+    return Settings()

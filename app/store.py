@@ -1,0 +1,147 @@
+"""Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field, StringConstraints
+from sqlalchemy import ColumnElement, and_, func, or_, true
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
+
+from app.errors import NotFound
+from app.models import Article
+from app.pagination import Cursor
+
+MAX_ID = 2**63 - 1
+T = TypeVar("T")
+
+
+class ListSort(StrEnum):
+    """Orders of the article list; each ends on the id, so the order is total."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    TITLE = "title"
+
+
+class SearchSort(StrEnum):
+    """Orders of search hits; each ends on the id, so the order is total."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+Sort = ListSort | SearchSort
+
+
+class ArticleFilters(BaseModel):
+    """Filters shared by list and search; repeat a parameter to accept any of its values."""
+
+    source: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default=[], description="Who holds the rights (any case), e.g. `ABC Audio`."
+    )
+    dateline: list[Annotated[str, StringConstraints(max_length=120)]] = Field(
+        default=[], description="Where the story was filed (any case), e.g. `LONDON`."
+    )
+    year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(
+        default=[], description="Year of the copyright line, e.g. `2025`."
+    )
+
+    def clause(self) -> ColumnElement[bool]:
+        """The SQL condition these filters put on ``article``."""
+        conditions: list[ColumnElement[bool]] = []
+        # Case-insensitive on both sides in SQL, so that `dateline=london` finds LONDON.
+        for column, values in ((Article.source, self.source), (Article.dateline, self.dateline)):
+            if values:
+                wanted = [func.lower(value) for value in values]
+                conditions.append(func.lower(col(column)).in_(wanted))
+        if self.year:
+            conditions.append(col(Article.year).in_(self.year))
+        return and_(true(), *conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of results, the number of results in all and where the next page starts."""
+
+    items: list[T]
+    total: int
+    next_cursor: str | None = None
+
+
+def order_by(sort: Sort) -> list[Any]:
+    """ORDER BY terms of a sort; unknown years go last either way."""
+    if sort == ListSort.TITLE:
+        return [col(Article.title).asc(), col(Article.id).asc()]
+    if sort == ListSort.OLDEST:
+        return [col(Article.year).asc().nulls_last(), col(Article.id).asc()]
+    return [col(Article.year).desc().nulls_last(), col(Article.id).desc()]
+
+
+def sort_key(sort: Sort, article: Article) -> list[Any]:
+    """The values a keyset cursor records for an article in this sort."""
+    if sort == ListSort.TITLE:
+        return [article.title, article.id]
+    return [article.year, article.id]
+
+
+def sort_key_types(sort: Sort) -> tuple[type, ...]:
+    """The types of ``sort_key`` values, to check a cursor against."""
+    return (str, int) if sort == ListSort.TITLE else (int, int)
+
+
+def after(sort: Sort, key: list[Any]) -> ColumnElement[bool]:
+    """The condition for rows that come after ``key`` in this sort (keyset pagination)."""
+    last, last_id = key
+    if sort == ListSort.TITLE:
+        title = col(Article.title)
+        return or_(title > last, and_(title == last, col(Article.id) > last_id))
+    year, article_id = col(Article.year), col(Article.id)
+    beyond_id = article_id < last_id if sort == ListSort.NEWEST else article_id > last_id
+    if last is None:
+        return and_(year.is_(None), beyond_id)
+    beyond_year = year < last if sort == ListSort.NEWEST else year > last
+    return or_(beyond_year, and_(year == last, beyond_id), year.is_(None))
+
+
+def list_articles(
+    session: Session,
+    *,
+    filters: ArticleFilters,
+    sort: ListSort = ListSort.NEWEST,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> Page[Article]:
+    """A page of articles in ``sort`` order, after ``cursor`` when given."""
+    where = filters.clause()
+    total = session.exec(select(func.count()).select_from(Article).where(where)).one()
+    statement = (
+        select(Article)
+        .options(defer(Article.raw_text), defer(Article.body))  # type: ignore[arg-type]
+        .where(where)
+    )
+    if cursor is not None:
+        start = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort))
+        statement = statement.where(after(sort, start.key))
+    rows = list(session.exec(statement.order_by(*order_by(sort)).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = Cursor(sort, sort_key(sort, rows[-1])).encode()
+    return Page(items=rows, total=total, next_cursor=next_cursor)
+
+
+def get_article(session: Session, ref: str) -> Article:
+    """The article with this numeric id or slug; raise ``NotFound`` otherwise."""
+    if ref.isascii() and ref.isdigit():
+        article_id = int(ref)
+        article = session.get(Article, article_id) if article_id <= MAX_ID else None
+        if article is None:
+            raise NotFound(f"No article has the id {ref}.")
+        return article
+    article = session.exec(select(Article).where(Article.slug == ref)).first()
+    if article is None:
+        raise NotFound(f"No article has the slug {ref!r}.")
+    return article

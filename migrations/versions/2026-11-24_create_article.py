@@ -1,0 +1,89 @@
+"""Create the article table and its FTS5 full-text index.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# An external-content FTS5 table: it indexes article.title and article.body without a second copy
+# of the text, and triggers keep it in step with every insert, update and delete. The porter
+# stemmer wraps unicode61 with diacritics removed, so "troops" finds "troop" and "Mélenchon"
+# finds "Melenchon" (both ways).
+FTS5_SQL = [
+    """
+    CREATE VIRTUAL TABLE article_fts USING fts5(
+        title, body,
+        content='article', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER article_fts_after_insert AFTER INSERT ON article BEGIN
+        INSERT INTO article_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END
+    """,
+    """
+    CREATE TRIGGER article_fts_after_delete AFTER DELETE ON article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END
+    """,
+    # Only a change to an indexed column touches the index.
+    """
+    CREATE TRIGGER article_fts_after_update AFTER UPDATE OF title, body ON article BEGIN
+        INSERT INTO article_fts(article_fts, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO article_fts(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END
+    """,
+    # Rows that existed before the index (none on a fresh store) get indexed too.
+    "INSERT INTO article_fts(article_fts) VALUES ('rebuild')",
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "article",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("dateline", sa.String(length=120), nullable=True),
+        sa.Column("source", sa.String(length=200), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("lede", sa.Text(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("word_count", sa.Integer(), nullable=False),
+        sa.Column("copyright", sa.Text(), nullable=True),
+        sa.Column("raw_text", sa.Text(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("source_path", sa.Text(), nullable=False),
+        sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("slug"),
+        sa.UniqueConstraint("content_hash"),
+        sa.UniqueConstraint("source_path"),
+    )
+    op.create_index("ix_article_year_id", "article", ["year", "id"])
+    op.create_index("ix_article_title_id", "article", ["title", "id"])
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in FTS5_SQL:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS article_fts")  # its triggers go with the article table
+    op.drop_index("ix_article_title_id", table_name="article")
+    op.drop_index("ix_article_year_id", table_name="article")
+    op.drop_table("article")

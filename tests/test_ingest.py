@@ -1,0 +1,204 @@
+"""Ingestion: idempotent, updates in place, refuses duplicates, reports every bad file."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+
+from app.ingest import Outcome, discover_files, ingest_paths
+from app.models import Article
+from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
+from tests.factories import ArticleText, generated_article
+
+
+def stored(engine: Engine) -> list[Article]:
+    with Session(engine) as session:
+        return list(session.exec(select(Article).order_by(Article.id)))  # type: ignore[arg-type]
+
+
+def fts_rowids(engine: Engine, match: str) -> list[int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT rowid FROM article_fts WHERE article_fts MATCH :m"), {"m": match}
+        )
+        return [row[0] for row in rows]
+
+
+def test_seed_is_added_with_its_fields(ingest: Ingest, engine: Engine) -> None:
+    report = ingest(SEEDS)
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.ok
+    [article] = stored(engine)
+    assert article.slug == SEED_SLUG
+    assert article.dateline == "LONDON"
+    assert article.source == "ABC Audio"
+    assert article.year == 2025
+    assert len(article.paragraphs) == 14
+    assert article.raw_text == SEED_FILE.read_text(encoding="utf-8")
+    assert article.source_path == str(SEED_FILE.resolve())
+    assert article.ingested_at.tzinfo is not None
+    assert fts_rowids(engine, "zelenskyy") == [article.id]
+
+
+def test_second_run_is_unchanged(ingest: Ingest, engine: Engine) -> None:
+    ingest(SEEDS)
+    before = stored(engine)
+    report = ingest(SEEDS)
+    assert dict(report.counts) == {Outcome.UNCHANGED: 1}
+    after = stored(engine)
+    assert [(a.id, a.updated_at) for a in after] == [(a.id, a.updated_at) for a in before]
+
+
+def test_changed_file_updates_in_place(ingest: Ingest, engine: Engine, tmp_path: Path) -> None:
+    path = ArticleText(title="Storm hits coast").write(tmp_path, "a.txt")
+    ingest(path)
+    [before] = stored(engine)
+    ArticleText(title="Storm hits coast, thousands evacuated").write(tmp_path, "a.txt")
+    report = ingest(path)
+    assert dict(report.counts) == {Outcome.UPDATED: 1}
+    [after] = stored(engine)
+    assert (after.id, after.slug) == (before.id, before.slug)
+    assert after.title == "Storm hits coast, thousands evacuated"
+    assert after.updated_at > before.updated_at
+    assert after.ingested_at == before.ingested_at
+    # The index follows the update: the new words are found, the old version is gone.
+    assert fts_rowids(engine, "evacuated") == [after.id]
+    ArticleText(title="Completely different words").write(tmp_path, "a.txt")
+    ingest(path)
+    assert fts_rowids(engine, "evacuated") == []
+
+
+def test_identical_content_is_a_duplicate(ingest: Ingest, engine: Engine, tmp_path: Path) -> None:
+    first = ArticleText().write(tmp_path, "one.txt")
+    second = ArticleText().write(tmp_path, "copy/two.txt")
+    report = ingest(first, second)
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.counts[Outcome.DUPLICATE] == 1
+    [duplicate] = report.duplicates
+    [article] = stored(engine)
+    assert duplicate.path == str(second)
+    assert (duplicate.article_id, duplicate.slug) == (article.id, article.slug)
+    assert report.ok
+
+
+def test_same_headline_gets_a_distinct_slug(ingest: Ingest, engine: Engine, tmp_path: Path) -> None:
+    for number in range(3):
+        ArticleText(title="Same headline", paragraphs=[f"Body {number}."]).write(
+            tmp_path, f"{number}.txt"
+        )
+    ingest(tmp_path)
+    assert [a.slug for a in stored(engine)] == [
+        "same-headline",
+        "same-headline-2",
+        "same-headline-3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("2025", "article-2025"),
+        ("!!!", None),
+        ("Зеленский встретился с Макроном", "zelenskii-vstretilsia-s-makronom"),
+    ],
+)
+def test_slugs_are_never_numeric_or_empty(
+    ingest: Ingest, engine: Engine, tmp_path: Path, title: str, slug: str | None
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"{title}\nBody.", encoding="utf-8")
+    report = ingest(path)
+    if slug is None:
+        assert report.counts[Outcome.FAILED] == 1
+        return
+    assert stored(engine)[0].slug == slug
+
+
+BAD_FILES = {
+    "empty.txt": (b"", "empty file"),
+    "blank.txt": (b"\n  \n", "empty file"),
+    "binary.txt": (b"PK\x03\x04\x00\x00binary", "binary file"),
+    "nohead.txt": (b"***\nBody.", "no headline"),
+}
+
+
+def test_bad_files_fail_with_reasons_and_never_stop_the_others(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    for name, (data, _) in BAD_FILES.items():
+        (tmp_path / name).write_bytes(data)
+    ArticleText().write(tmp_path, "good.txt")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.counts[Outcome.FAILED] == len(BAD_FILES)
+    assert not report.ok
+    reasons = {Path(failure.path).name: failure.reason or "" for failure in report.failures}
+    for name, (_, reason) in BAD_FILES.items():
+        assert reason in reasons[name]
+    assert len(stored(engine)) == 1
+
+
+def test_unreadable_file_fails(ingest: Ingest, tmp_path: Path) -> None:
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    ArticleText().write(tmp_path, "good.txt")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.ADDED] == 1
+    [failure] = report.failures
+    assert failure.reason == "cannot read: No such file or directory"
+
+
+def test_a_directory_given_as_a_file_path_fails_cleanly(ingest: Ingest, tmp_path: Path) -> None:
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    report = ingest(tmp_path)
+    assert report.ok  # a folder named .txt is walked, not read
+    assert dict(report.counts) == {}
+
+
+def test_windows_1252_file_is_taken_with_a_warning(ingest: Ingest, tmp_path: Path) -> None:
+    path = tmp_path / "latin.txt"
+    path.write_bytes(b"Caf\xe9 owners protest\nThe caf\xe9 closed.")
+    report = ingest(path)
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.ok
+    [warned] = report.warnings
+    assert "Windows-1252" in warned.warnings[0]
+
+
+def test_database_error_fails_the_file_and_keeps_the_rest(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    # A trigger standing for any write failure: the article row is rolled back with its file.
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN new.title LIKE 'Refuse%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+            )
+        )
+    ArticleText(title="Refuse this one").write(tmp_path, "a.txt")
+    ArticleText(title="Keep this one").write(tmp_path, "b.txt")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.FAILED] == 1
+    assert "refused by test" in (report.failures[0].reason or "")
+    assert [a.title for a in stored(engine)] == ["Keep this one"]
+    assert fts_rowids(engine, "refuse") == []
+    with engine.connect() as connection:
+        connection.execute(text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')"))
+
+
+def test_folders_are_walked_recursively_for_txt_in_order(tmp_path: Path) -> None:
+    for name in ["b/2.txt", "a/1.TXT", "a/notes.md", "c.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = [path.relative_to(tmp_path).as_posix() for path in discover_files([tmp_path])]
+    assert found == ["c.txt", "a/1.TXT", "b/2.txt"]
+
+
+def test_many_files_across_batches(engine: Engine, tmp_path: Path) -> None:
+    for number in range(1200):
+        generated_article(number).write(tmp_path, f"{number:05}.txt")
+    report = ingest_paths(engine, [tmp_path])
+    assert report.counts[Outcome.ADDED] == 1200
+    assert len(stored(engine)) == 1200
