@@ -69,9 +69,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def migrate(database_url: str, revision: str = "head") -> None:
-    """Upgrade the store's schema to ``revision`` (the newest by default)."""
-    command.upgrade(alembic_config(database_url), revision)
+def migrate(database_url: str) -> None:
+    """Upgrade the store's schema to the newest migration."""
+    command.upgrade(alembic_config(database_url), "head")
 
 
 def schema_status(engine: Engine, database_url: str) -> tuple[str | None, str | None]:

@@ -44,6 +44,7 @@ def fts5_expression(query: ParsedQuery) -> str:
         rendered = [_fts5_atom(atom) for atom in alternatives]
         clauses.append(rendered[0] if len(rendered) == 1 else f"({' OR '.join(rendered)})")
     expression = " AND ".join(clauses)
+    # FTS5's NOT is binary and left-associative: ((a AND b) NOT c) NOT d.
     for atom in query.excluded:
         expression = f"({expression}) NOT {_fts5_atom(atom)}"
     return expression

@@ -1,0 +1,89 @@
+"""The ``byline`` command: help for every command, ingest's report and exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.conftest import SEEDS
+from tests.factories import ArticleText
+
+COMMANDS = sorted(get_command(cli).commands)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("BYLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("BYLINE_SEEDS_DIR", str(SEEDS))
+    return CliRunner()
+
+
+def test_the_commands() -> None:
+    assert COMMANDS == ["ingest", "migrate", "serve"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    documented = get_command(cli).commands[command].help  # type: ignore[attr-defined]
+    assert documented
+    assert documented.split()[0] in result.output
+
+
+def test_migrate(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert "migrated" in result.output
+
+
+def test_ingest_defaults_to_the_seeds_and_is_idempotent(runner: CliRunner) -> None:
+    first = runner.invoke(cli, ["ingest"])
+    assert first.exit_code == 0, first.output
+    assert "1 added" in first.output
+    second = runner.invoke(cli, ["ingest", str(SEEDS)])
+    assert second.exit_code == 0
+    assert "1 unchanged" in second.output
+
+
+def test_ingest_reports_failures_and_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    ArticleText().write(folder, "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    result = runner.invoke(cli, ["ingest", str(folder)])
+    assert result.exit_code == 1
+    assert f"failed     {folder / 'empty.txt'}: empty file" in result.output
+    assert "1 added" in result.output
+    assert "1 failed" in result.output
+
+
+def test_ingest_json(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    ArticleText().write(folder, "good.txt")
+    ArticleText().write(folder, "same.txt")
+    (folder / "bin.txt").write_bytes(b"\x00\x01")
+    result = runner.invoke(cli, ["ingest", "--json", str(folder)])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["counts"] == {
+        "added": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicate": 1,
+        "failed": 1,
+    }
+    assert report["failures"] == [
+        {"path": str(folder / "bin.txt"), "reason": "binary file (contains NUL bytes)"}
+    ]
+    assert report["duplicates"][0]["path"] == str(folder / "same.txt")
+
+
+@pytest.mark.parametrize(
+    "arguments", [["ingest", "/no/such/path"], ["ingest", "--bogus"], ["serve", "--port", "0"]]
+)
+def test_usage_errors_exit_2(runner: CliRunner, arguments: list[str]) -> None:
+    assert runner.invoke(cli, arguments).exit_code == 2

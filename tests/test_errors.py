@@ -1,0 +1,120 @@
+"""One error shape everywhere: RFC 9457 problem+json, declared in OpenAPI, never a stack trace."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.ingest import IngestReport
+from app.main import create_app
+from app.settings import Settings
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert set(body) >= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("GET", "/nope", 404),
+        ("GET", "/v1/articles/nope", 404),
+        ("GET", "/v1/articles/1/raw/extra", 404),
+        ("POST", "/v1/articles", 405),
+        ("DELETE", "/v1/articles/1", 405),
+        ("GET", "/v1/articles?limit=0", 422),
+        ("GET", "/v1/articles?limit=101", 422),
+        ("GET", "/v1/articles?limit=abc", 422),
+        ("GET", "/v1/articles?limit=99999999999999999999", 422),
+        ("GET", "/v1/articles?year=99999999999999999999", 422),
+        ("GET", "/v1/articles?year=0", 422),
+        ("GET", "/v1/articles?sort=relevance", 422),
+        ("GET", "/v1/articles?sort=sideways", 422),
+        ("GET", "/v1/articles?cursor=not-a-cursor", 400),
+        ("GET", "/v1/articles?cursor=W10", 400),
+        ("GET", "/v1/articles?cursor=" + "x" * 600, 422),
+        ("GET", "/v1/search", 422),
+        ("GET", "/v1/search?q=", 400),
+        ("GET", "/v1/search?q=x&sort=title", 422),
+        ("GET", "/v1/search?q=x&cursor=%%%", 400),
+        ("GET", "/v1/search?q=" + "x" * 501, 422),
+        ("GET", "/problems/no-such-problem", 404),
+    ],
+)
+def test_errors_are_problems(
+    client: TestClient, seeded: IngestReport, method: str, url: str, status: int
+) -> None:
+    body = assert_problem(client.request(method, url), status)
+    assert body["instance"] == url.split("?", maxsplit=1)[0]
+
+
+def test_validation_problem_lists_each_field(client: TestClient) -> None:
+    body = assert_problem(client.get("/v1/articles?limit=0&year=abc"), 422)
+    assert body["type"] == "/problems/validation-error"
+    names = {(error["location"], error["name"]) for error in body["errors"]}
+    assert names == {("query", "limit"), ("query", "year.0")} or names == {
+        ("query", "limit"),
+        ("query", "year"),
+    }
+    assert "limit" in body["detail"]
+
+
+def test_method_not_allowed_keeps_the_allow_header(client: TestClient) -> None:
+    response = client.post("/v1/articles")
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "WyJuZXdlc3QiLFsxLDk5OTk5OTk5OTk5OTk5OTk5OTk5OTldXQ",  # ["newest",[1,99999999999999999999]]
+        "WyJuZXdlc3QiLFsiYSIsMV1d",  # ["newest",["a",1]]
+        "WyJuZXdlc3QiLDFd",  # ["newest",1]
+        "bnVsbA",  # null
+    ],
+)
+def test_forged_cursors_are_400(client: TestClient, seeded: IngestReport, cursor: str) -> None:
+    assert_problem(client.get("/v1/articles", params={"cursor": cursor}), 400)
+
+
+def test_problem_types_are_documented(client: TestClient) -> None:
+    body = client.get("/v1/articles/999").json()
+    described = client.get(body["type"]).json()
+    assert described["status"] == 404
+    assert described["title"] == body["title"]
+
+
+def test_unexpected_failure_is_a_500_problem_without_details(
+    settings: Settings, engine: Engine
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE article"))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        body = assert_problem(client.get("/v1/articles"), 500)
+    assert "article" not in body["detail"]
+
+
+def test_every_route_declares_its_problems(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if path in ("/healthz",):
+                continue
+            problems = [
+                status
+                for status, response in operation["responses"].items()
+                if "application/problem+json" in response.get("content", {})
+            ]
+            assert problems, f"{method.upper()} {path} declares no problem responses"
+            assert "422" in problems

@@ -1,0 +1,33 @@
+"""``/healthz`` and ``/readyz``."""
+
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.database import alembic_config
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_on_a_migrated_store(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+def test_readyz_fails_without_the_search_index(client: TestClient, engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE article_fts"))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert "article_fts" in response.json()["detail"]
+
+
+def test_readyz_fails_when_not_at_head(client: TestClient, database_url: str) -> None:
+    command.downgrade(alembic_config(database_url), "base")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "byline migrate" in response.json()["detail"]
