@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
 
 from app.database import create_db_engine, migrate
@@ -72,3 +73,10 @@ class Ingest:
 def seeded(ingest: Ingest) -> IngestReport:
     """The store with the seed article in it."""
     return ingest(SEEDS)
+
+
+# Property tests run the same examples on every run, so CI cannot fail by luck of the draw;
+# `pytest --hypothesis-profile=explore` searches further and at random.
+hypothesis_settings.register_profile("default", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=5_000, deadline=None)
+hypothesis_settings.load_profile("default")

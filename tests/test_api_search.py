@@ -165,6 +165,14 @@ def test_no_query_is_a_server_or_syntax_error(
     assert client.get("/v1/articles").json()["total"] == len(news)
 
 
+@pytest.mark.parametrize("raw", ["%ED%A0%80", "%FF%FE", "%C3", "Macron%00"])
+def test_invalid_utf8_in_the_url_is_not_a_server_error(
+    client: TestClient, news: dict[str, int], raw: str
+) -> None:
+    response = client.get(f"/v1/search?q={raw}")
+    assert response.status_code in (200, 400), response.text
+
+
 def test_urls_and_scores_are_searchable(client: TestClient, news: dict[str, int]) -> None:
     assert hit_ids(client, "www.arsenal.com") == [news["football"]]
     assert hit_ids(client, "2-0") == [news["football"]]
