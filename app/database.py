@@ -74,12 +74,15 @@ def migrate(database_url: str) -> None:
     command.upgrade(alembic_config(database_url), "head")
 
 
-def schema_status(engine: Engine, database_url: str) -> tuple[str | None, str | None]:
-    """``(current, head)`` migration revisions of the store."""
-    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+def schema_head(database_url: str) -> str | None:
+    """The newest migration revision."""
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The migration revision the store is at (None when never migrated)."""
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current, head
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def has_table(engine: Engine, name: str) -> bool:

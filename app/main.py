@@ -6,9 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
-from app.database import create_db_engine
-from app.errors import PROBLEM_TYPES, NotFound, install_problem_handlers, problem_responses
-from app.routes import articles, health, search
+from app.database import create_db_engine, schema_head
+from app.errors import install_problem_handlers
+from app.routes import articles, health, problems, search
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_db_engine(settings.database_url)
-        app.state.settings = settings
+        app.state.schema_head = schema_head(settings.database_url)
         yield
         app.state.engine.dispose()
 
@@ -40,23 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(articles.router)
     app.include_router(search.router)
     app.include_router(health.router)
-
-    @app.get(
-        "/problems/{slug}",
-        tags=["health"],
-        summary="Describe a problem type",
-        responses=problem_responses(NotFound),
-    )
-    def describe_problem(slug: str) -> dict[str, str | int]:
-        """What a problem `type` of this API means."""
-        kind = PROBLEM_TYPES.get(slug)
-        if kind is None:
-            raise NotFound(f"No problem type is called {slug!r}.")
-        return {
-            "type": f"/problems/{slug}",
-            "title": kind.title,
-            "status": kind.status,
-            "description": kind.description,
-        }
+    app.include_router(problems.router)
 
     return app

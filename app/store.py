@@ -106,6 +106,46 @@ def after(sort: Sort, key: list[Any]) -> ColumnElement[bool]:
     return or_(beyond_year, and_(year == last, beyond_id), year.is_(None))
 
 
+def keyset_segments(
+    sort: ListSort, key: list[Any] | None
+) -> list[tuple[ColumnElement[bool], list[Any]]]:
+    """The rows after ``key`` in ``sort`` order, as consecutive index range scans.
+
+    One OR-ed keyset condition would make SQLite walk the index from the start, so a deep page
+    would cost more than the first; each segment here is a seek, so every page costs the same.
+    """
+    article_id = col(Article.id)
+    if sort == ListSort.TITLE:
+        title = col(Article.title)
+        ordering = [title.asc(), article_id.asc()]
+        if key is None:
+            return [(true(), ordering)]
+        return [
+            (and_(title == key[0], article_id > key[1]), ordering),
+            (title > key[0], ordering),
+        ]
+    year = col(Article.year)
+    newest = sort == ListSort.NEWEST
+    by_id = article_id.desc() if newest else article_id.asc()
+    by_year = [year.desc() if newest else year.asc(), by_id]
+
+    def beyond_id(last: int) -> ColumnElement[bool]:
+        return article_id < last if newest else article_id > last
+
+    unknown_years = year.is_(None)
+    if key is None:
+        return [(year.is_not(None), by_year), (unknown_years, [by_id])]
+    last_year, last_id = key
+    if last_year is None:
+        return [(and_(unknown_years, beyond_id(last_id)), [by_id])]
+    later_years = year < last_year if newest else year > last_year
+    return [
+        (and_(year == last_year, beyond_id(last_id)), [by_id]),
+        (and_(year.is_not(None), later_years), by_year),
+        (unknown_years, [by_id]),
+    ]
+
+
 def list_articles(
     session: Session,
     *,
@@ -117,15 +157,20 @@ def list_articles(
     """A page of articles in ``sort`` order, after ``cursor`` when given."""
     where = filters.clause()
     total = session.exec(select(func.count()).select_from(Article).where(where)).one()
+    key = None
+    if cursor is not None:
+        key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
     statement = (
         select(Article)
         .options(defer(Article.raw_text), defer(Article.body))  # type: ignore[arg-type]
         .where(where)
     )
-    if cursor is not None:
-        start = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort))
-        statement = statement.where(after(sort, start.key))
-    rows = list(session.exec(statement.order_by(*order_by(sort)).limit(limit + 1)))
+    rows: list[Article] = []
+    for condition, ordering in keyset_segments(sort, key):
+        wanted = limit + 1 - len(rows)
+        rows += session.exec(statement.where(condition).order_by(*ordering).limit(wanted))
+        if len(rows) > limit:
+            break
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

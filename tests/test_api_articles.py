@@ -150,3 +150,24 @@ def test_unknown_article_is_404(client: TestClient, seeded: IngestReport, ref: s
         assert response.status_code == 404, (ref, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "title"])
+def test_articles_added_while_paging_never_repeat_or_skip_the_others(
+    client: TestClient, corpus: IngestReport, ingest: Ingest, tmp_path: Path, sort: str
+) -> None:
+    before = {item["id"] for item in all_pages(client, "/v1/articles", limit=100)}
+    seen: list[int] = []
+    response = client.get("/v1/articles", params={"limit": 50, "sort": sort})
+    added = 0
+    while True:
+        body = response.json()
+        seen.extend(item["id"] for item in body["items"])
+        if body["next"] is None:
+            break
+        added += 1
+        ingest(generated_article(10_000 + added).write(tmp_path / "late", f"{added}.txt"))
+        response = client.get(body["next"])
+    original = [article_id for article_id in seen if article_id in before]
+    assert sorted(original) == sorted(before)
+    assert len(seen) == len(set(seen))

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import has_table, schema_status
+from app.database import has_table, schema_revision
 from app.errors import NotReady, problem_responses
 
 router = APIRouter(tags=["health"])
@@ -23,7 +23,7 @@ def readyz(request: Request) -> dict[str, str]:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        current, head = schema_status(engine, request.app.state.settings.database_url)
+        current, head = schema_revision(engine), request.app.state.schema_head
         search_index = has_table(engine, "article_fts")
     except SQLAlchemyError as error:
         raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
