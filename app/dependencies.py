@@ -23,5 +23,6 @@ CursorParam = Annotated[
     Query(
         max_length=500,
         description="Opaque position from `next_cursor` of the previous page.",
+        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
     ),
 ]

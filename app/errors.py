@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -17,6 +18,14 @@ logger = logging.getLogger("byline")
 class FieldError(BaseModel):
     """One invalid input of a request."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"location": "query", "name": "limit", "detail": "Input should be at most 100"}
+            ]
+        }
+    )
+
     location: str = Field(description="Where the input was: query, path, header or body.")
     name: str = Field(description="The parameter, or a dotted path into the body.")
     detail: str = Field(description="What is wrong with it.")
@@ -24,6 +33,20 @@ class FieldError(BaseModel):
 
 class Problem(BaseModel):
     """An RFC 9457 problem detail, the body of every error response."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "detail": "No article has the id 99999999999999999999.",
+                    "instance": "/v1/articles/99999999999999999999",
+                }
+            ]
+        }
+    )
 
     type: str = Field(
         default="about:blank", description="URI of the problem type; GET it for its description."
@@ -102,17 +125,27 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
-def problem_responses(*kinds: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` declaring that a route answers these problems."""
-    responses: dict[int | str, dict[str, Any]] = {}
-    every: tuple[type[ProblemError], ...] = (*kinds, ValidationFailed)
-    for kind in every:
-        responses[int(kind.status)] = {
-            "model": Problem,
+def problem_responses(
+    *kinds: type[ProblemError], validated: bool = True
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring the problems a route answers (422 when it has inputs)."""
+    every: tuple[type[ProblemError], ...] = (*kinds, ValidationFailed) if validated else kinds
+    return {
+        int(kind.status): {
             "description": kind.description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-    return responses
+        for kind in every
+    }
+
+
+def problem_schemas() -> dict[str, Any]:
+    """JSON schemas of ``Problem`` and what it refers to, for the OpenAPI components."""
+    _, schemas = models_json_schema(
+        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    definitions: dict[str, Any] = schemas["$defs"]
+    return definitions
 
 
 async def _handle_problem_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,22 +1,50 @@
-"""The FastAPI application: ``create_app(settings)`` wires routes, errors and the store."""
+"""The FastAPI application: ``create_app(settings)`` wires routes, errors, docs and the store."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.database import create_db_engine, schema_head
-from app.errors import install_problem_handlers
+from app.errors import install_problem_handlers, problem_schemas
 from app.routes import articles, health, problems, search
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
-Byline serves a corpus of news articles as JSON: list them, fetch one, search them all.
+Byline serves a corpus of news articles as JSON: list them, fetch one by id or slug, read the text
+as it was received, and search them all with ranked, highlighted full-text search.
 
-Errors are RFC 9457 `application/problem+json`. Lists are paged with an opaque `cursor`
-(follow `next`, or the `Link: rel="next"` header).
+**Paging.** Lists are keyset-paged: follow `next` (or the `Link: <…>; rel="next"` header), or
+pass `next_cursor` back as `cursor`. Page 5,000 costs what page 1 costs.
+
+**Search syntax** (`q` of `/v1/search`):
+
+| you write | it finds |
+|---|---|
+| `troops Macron` | articles with all the words |
+| `"allied troops"` | the exact phrase |
+| `Paris OR Kyiv` | either word (`OR` in capitals joins the words beside it) |
+| `Macron -Pen`, `Macron -"Le Pen"` | articles without the word or phrase |
+| `deploy*` | words starting with the prefix |
+
+Matching ignores case and accents (`Mélenchon` = `Melenchon`) and stems English words (`troop`
+finds `troops`). Anything else is plain text, never an operator. Hits are ranked by BM25 with a
+word in the headline weighing five times a word in the body. Highlights are HTML in which the
+article's own text is escaped, so the only markup is `<mark>`.
+
+**Errors** are RFC 9457 `application/problem+json` documents; `GET` their `type` for what it means.
 """
+
+TAGS = [
+    {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
+    {"name": "search", "description": "Ranked full-text search with highlights."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+    {"name": "problems", "description": "What each error `type` means."},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,11 +58,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's and ReDoc's assets from its own package, not a CDN, so
+    # /docs and /redoc work on a machine with no internet access.
+    app = FastAPIOffline(
         title="Byline",
         version=__version__,
+        summary="A searchable JSON API over a folder of news articles.",
         description=DESCRIPTION,
+        openapi_tags=TAGS,
+        license_info={"name": "MIT", "identifier": "MIT"},
         lifespan=lifespan,
+        # Operation ids are the route names (list_articles, search_articles, ...), which is what
+        # generated clients call their methods.
+        generate_unique_id_function=lambda route: route.name,
     )
     install_problem_handlers(app)
     app.include_router(articles.router)
@@ -42,4 +78,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(problems.router)
 
+    def openapi() -> dict[str, Any]:
+        # Error responses refer to the Problem schema by $ref, with the problem+json media type
+        # only; FastAPI would otherwise add an application/json twin of each.
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+                license_info=app.license_info,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -6,6 +6,8 @@ from sqlalchemy import DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
+from app import examples
+
 
 def utc_now() -> datetime:
     """The current time, timezone-aware, in UTC."""
@@ -86,11 +88,15 @@ class ArticleKey(SQLModel):
 class ArticleSummary(ArticleBase, ArticleKey):
     """An article in a list: enough to show it and a link to the whole of it."""
 
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_SUMMARY]}}
+
     url: str = Field(description="Where the full article is.")
 
 
 class ArticleDetail(ArticleSummary):
     """The whole article as parsed, with links to the text as received."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_DETAIL]}}
 
     paragraphs: list[str] = Field(description="The body, one string a paragraph, dateline removed.")
     copyright: str | None = Field(description="The copyright line, as written.")
@@ -102,6 +108,8 @@ class ArticleDetail(ArticleSummary):
 
 class ArticlePage(SQLModel):
     """A page of articles and how to get the next one."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_PAGE]}}
 
     items: list[ArticleSummary]
     total: int = Field(description="Articles matching the filters, on all pages.")
@@ -115,6 +123,8 @@ class ArticlePage(SQLModel):
 class Highlight(SQLModel):
     """Where a hit matched, as HTML: the article's text is escaped and matches are in <mark>."""
 
+    model_config = {"json_schema_extra": {"examples": [examples.HIGHLIGHT]}}
+
     title: str = Field(description="The headline with its matches marked.")
     snippet: str = Field(description="An excerpt of the best-matching paragraph.")
     paragraph: int | None = Field(
@@ -125,12 +135,16 @@ class Highlight(SQLModel):
 class SearchHit(ArticleSummary):
     """An article that matched a search."""
 
+    model_config = {"json_schema_extra": {"examples": [examples.SEARCH_HIT]}}
+
     score: float = Field(description="BM25 relevance; higher is better. Comparable within a query.")
     highlight: Highlight
 
 
 class QueryUnderstanding(SQLModel):
     """How the query was read: a client can show it back to the user."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.QUERY_UNDERSTANDING]}}
 
     q: str
     words: list[str] = Field(description="Words that must all match.")
@@ -145,6 +159,8 @@ class QueryUnderstanding(SQLModel):
 
 class SearchPage(SQLModel):
     """A page of search hits, best first unless another sort was asked for."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.SEARCH_PAGE]}}
 
     query: QueryUnderstanding
     items: list[SearchHit]

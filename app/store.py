@@ -40,13 +40,17 @@ class ArticleFilters(BaseModel):
     """Filters shared by list and search; repeat a parameter to accept any of its values."""
 
     source: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default=[], description="Who holds the rights (any case), e.g. `ABC Audio`."
+        default=[],
+        description="Who holds the rights, matched whole and in any case.",
+        examples=[["ABC Audio"]],
     )
     dateline: list[Annotated[str, StringConstraints(max_length=120)]] = Field(
-        default=[], description="Where the story was filed (any case), e.g. `LONDON`."
+        default=[],
+        description="Where the story was filed, matched whole and in any case.",
+        examples=[["LONDON"]],
     )
     year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(
-        default=[], description="Year of the copyright line, e.g. `2025`."
+        default=[], description="Year of the copyright line.", examples=[[2025]]
     )
 
     def clause(self) -> ColumnElement[bool]:

@@ -109,12 +109,15 @@ def test_every_route_declares_its_problems(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
-            if path in ("/healthz",):
-                continue
-            problems = [
-                status
+            declared = {
+                status: response["content"]
                 for status, response in operation["responses"].items()
                 if "application/problem+json" in response.get("content", {})
-            ]
-            assert problems, f"{method.upper()} {path} declares no problem responses"
-            assert "422" in problems
+            }
+            name = f"{method.upper()} {path}"
+            if path != "/healthz":
+                assert declared, f"{name} declares no problem responses"
+            if operation.get("parameters"):
+                assert "422" in declared, f"{name} takes parameters but declares no 422"
+            for content in declared.values():
+                assert list(content) == ["application/problem+json"], name

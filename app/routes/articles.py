@@ -28,7 +28,7 @@ ArticleRef = Annotated[
 def summary(request: Request, article: Article) -> ArticleSummary:
     """An article's summary with its absolute URL."""
     return ArticleSummary.model_validate(
-        article, update={"url": str(request.url_for("get_article_route", ref=article.slug))}
+        article, update={"url": str(request.url_for("get_article", ref=article.slug))}
     )
 
 
@@ -44,6 +44,7 @@ def next_page_url(request: Request, response: Response, next_cursor: str | None)
 @router.get(
     "",
     response_model=ArticlePage,
+    name="list_articles",
     summary="List articles",
     responses=problem_responses(InvalidParameter),
 )
@@ -54,7 +55,13 @@ def list_articles_route(
     filters: FiltersDep,
     limit: Limit = 20,
     cursor: CursorParam = None,
-    sort: Annotated[ListSort, Query(description="Order of the list.")] = ListSort.NEWEST,
+    sort: Annotated[
+        ListSort,
+        Query(
+            description="`newest` (by year, then latest added), `oldest` or `title`.",
+            examples=["newest"],
+        ),
+    ] = ListSort.NEWEST,
 ) -> ArticlePage:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
     page = list_articles(session, filters=filters, sort=sort, limit=limit, cursor=cursor)
@@ -71,7 +78,7 @@ def list_articles_route(
     "/{ref}",
     response_model=ArticleDetail,
     summary="Get an article",
-    name="get_article_route",
+    name="get_article",
     responses=problem_responses(NotFound),
 )
 def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) -> ArticleDetail:
@@ -80,8 +87,8 @@ def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) ->
     return ArticleDetail.model_validate(
         article,
         update={
-            "url": str(request.url_for("get_article_route", ref=article.slug)),
-            "raw_url": str(request.url_for("get_article_raw_route", ref=article.slug)),
+            "url": str(request.url_for("get_article", ref=article.slug)),
+            "raw_url": str(request.url_for("get_article_raw", ref=article.slug)),
             "paragraphs": article.paragraphs,
         },
     )
@@ -90,6 +97,7 @@ def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) ->
 @router.get(
     "/{ref}/raw",
     response_class=PlainTextResponse,
+    name="get_article_raw",
     summary="Get an article's text as received",
     responses={
         200: {"content": {"text/plain": {}}, "description": "The text, UTF-8."},

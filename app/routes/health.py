@@ -1,6 +1,7 @@
 """``/healthz`` (the process answers) and ``/readyz`` (the store can serve)."""
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,14 +11,38 @@ from app.errors import NotReady, problem_responses
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness")
-def healthz() -> dict[str, str]:
+class Health(BaseModel):
+    """The process is up."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+
+    status: str
+
+
+class Readiness(BaseModel):
+    """The store is reachable, migrated to the newest schema and has its search index."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "ready", "schema_revision": "0001"}]}
+    )
+
+    status: str
+    schema_revision: str
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness")
+def healthz() -> Health:
     """Answers as long as the process does."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
-@router.get("/readyz", summary="Readiness", responses=problem_responses(NotReady))
-def readyz(request: Request) -> dict[str, str]:
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Readiness",
+    responses=problem_responses(NotReady, validated=False),
+)
+def readyz(request: Request) -> Readiness:
     """Answers 200 when the store is reachable, migrated to head and has its search index."""
     engine = request.app.state.engine
     try:
@@ -27,8 +52,8 @@ def readyz(request: Request) -> dict[str, str]:
         search_index = has_table(engine, "article_fts")
     except SQLAlchemyError as error:
         raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-    if current != head:
+    if current is None or current != head:
         raise NotReady(f"The schema is at revision {current}, not {head}: run `byline migrate`.")
     if not search_index:
         raise NotReady("The full-text index article_fts is missing: run `byline migrate`.")
-    return {"status": "ready", "schema": current or ""}
+    return Readiness(status="ready", schema_revision=current)

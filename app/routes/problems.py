@@ -1,7 +1,9 @@
 """``/problems/{type}``: what each problem ``type`` of this API means (RFC 9457 §3.1.1)."""
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict
 
 from app.errors import PROBLEM_TYPES, NotFound, problem_responses, problem_type_uri
 
@@ -10,6 +12,19 @@ router = APIRouter(prefix="/problems", tags=["problems"])
 
 class ProblemType(BaseModel):
     """The documentation of one problem type."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "/problems/not-found",
+                    "title": "Not found",
+                    "status": 404,
+                    "description": NotFound.description,
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
@@ -23,7 +38,11 @@ class ProblemType(BaseModel):
     summary="Describe a problem type",
     responses=problem_responses(NotFound),
 )
-def describe_problem(slug: str) -> ProblemType:
+def describe_problem(
+    slug: Annotated[
+        str, Path(max_length=100, description="The last part of a `type`.", examples=["not-found"])
+    ],
+) -> ProblemType:
     """What a problem `type` of this API means and when it is answered."""
     kind = PROBLEM_TYPES.get(slug)
     if kind is None:

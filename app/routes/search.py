@@ -23,6 +23,7 @@ QUERY_HELP = (
 @router.get(
     "/search",
     response_model=SearchPage,
+    name="search_articles",
     summary="Search articles",
     responses=problem_responses(InvalidParameter),
 )
@@ -34,9 +35,15 @@ def search_route(
     q: Annotated[str, Query(max_length=500, description=QUERY_HELP, examples=["Macron troops"])],
     limit: Limit = 20,
     cursor: CursorParam = None,
-    sort: Annotated[SearchSort, Query(description="Order of the hits.")] = SearchSort.RELEVANCE,
+    sort: Annotated[
+        SearchSort,
+        Query(
+            description="`relevance` (best first), `newest` or `oldest`.", examples=["relevance"]
+        ),
+    ] = SearchSort.RELEVANCE,
     snippet_words: Annotated[
-        int, Query(ge=5, le=100, description="About how many words a snippet holds.")
+        int,
+        Query(ge=5, le=100, description="How many words a snippet holds at most.", examples=[30]),
     ] = 30,
 ) -> SearchPage:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""

@@ -1,0 +1,78 @@
+"""Examples for the OpenAPI document, taken from the seed article as the API returns it.
+
+``tests/test_openapi.py`` checks them against a live server, so they cannot drift.
+"""
+
+from typing import Any
+
+ARTICLE_SUMMARY: dict[str, Any] = {
+    "id": 1,
+    "slug": "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says",
+    "title": "Ukraine, France discussing allied troop deployment to country, Zelenskyy says",
+    "dateline": "LONDON",
+    "source": "ABC Audio",
+    "year": 2025,
+    "lede": "Talks are ongoing between Paris and Kyiv for the possible deployment of French troops inside Ukraine despite the ongoing war with Russia, Ukrainian President Volodymyr Zelenskyy said in a post to social media.",
+    "word_count": 406,
+    "url": "http://127.0.0.1:8000/v1/articles/ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says",
+}
+
+ARTICLE_DETAIL: dict[str, Any] = {
+    **ARTICLE_SUMMARY,
+    "paragraphs": [
+        "Talks are ongoing between Paris and Kyiv for the possible deployment of French troops inside Ukraine despite the ongoing war with Russia, Ukrainian President Volodymyr Zelenskyy said in a post to social media.",
+        'Zelenskyy and French President Emmanuel Macron "had a detailed discussion about the situation on the battlefield and the progress of Ukrainian forces in the Kursk operation," the Ukrainian leader said in a Monday night post to X.',
+        '"We also agreed to work closely with key allies on achieving peace and developing effective security guarantees," Zelenskyy added.',
+        '"As one such guarantee, we discussed the French initiative to deploy military contingents in Ukraine," he continued. "We addressed practical steps for its implementation, potential expansion and the involvement of other nations in this effort."',
+        "Macron and top French officials have repeatedly hinted at the possibility of deploying a French military contingent to Ukraine in a variety of non-combat roles.",
+        "French troops, Macron has said, could train Ukrainian soldiers inside the country or serve as peacekeepers to help maintain any forthcoming ceasefire agreement.",
+        "Ukrainian military analysts have also suggested that French troops could replace Ukrainian forces guarding the country's borders with Belarus and Transnistria -- the Russian-aligned separatist state in eastern Moldova -- thus freeing up Ukrainian troops for combat duties.",
+        'Macron\'s suggestion of NATO boots on the ground in Ukraine drew rebukes from Russia. In June, Kremlin spokesperson Dmitry Peskov told reporters that "no instructor involved in training the Ukrainian military has immunity." He added, "It doesn\'t matter whether they\'re French or not."',
+        'Macron also faced domestic criticism. Far-right leader Marine Le Pen said the president "plays the war leader, but it is the lives of our children that he speaks about with such carelessness."',
+        'Far-left leader Jean-Luc Melenchon said sending French troops to Ukraine would "make us belligerents."',
+        "Within NATO, Macron's suggestion won some support, particularly on the bloc's eastern flank where nations bordering Russia have generally urged a more assertive allied strategy in aiding Ukraine and containing Moscow.",
+        "But key nations like the U.S., Germany and U.K. expressed discomfort with any suggestion of allied troops operating on Ukrainian soil.",
+        'Macron framed his proposal as a pursuit of "strategic ambiguity" that could be achieved without “crossing the threshold of belligerence.” The president acknowledged last year there was no allied consensus on deploying troops.',
+        'French Foreign Minister Jean-Noel Barrot said in November that Western allies should "not set and express red lines" related to their support for Ukraine.',
+    ],
+    "copyright": "Copyright © 2025, ABC Audio. All rights reserved.",
+    "content_hash": "cbb63923b136674c5461e6cf718783ce548809fa78300c8bcf66e8e270a24b91",
+    "raw_url": "http://127.0.0.1:8000/v1/articles/ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says/raw",
+    "ingested_at": "2026-11-24T19:32:20.315542Z",
+    "updated_at": "2026-11-24T19:32:20.315542Z",
+}
+
+ARTICLE_PAGE: dict[str, Any] = {
+    "items": [ARTICLE_SUMMARY],
+    "total": 1,
+    "limit": 20,
+    "next_cursor": None,
+    "next": None,
+}
+
+HIGHLIGHT: dict[str, Any] = {
+    "title": "Ukraine, France discussing allied <mark>troop</mark> deployment to country, Zelenskyy says",
+    "snippet": "French <mark>troops</mark>, <mark>Macron</mark> has said, could train Ukrainian soldiers inside the country or serve as peacekeepers to help maintain any …",
+    "paragraph": 5,
+}
+
+SEARCH_HIT: dict[str, Any] = {**ARTICLE_SUMMARY, "score": 3.87805e-06, "highlight": HIGHLIGHT}
+
+QUERY_UNDERSTANDING: dict[str, Any] = {
+    "q": "Macron troops",
+    "words": ["Macron", "troops"],
+    "phrases": [],
+    "prefixes": [],
+    "alternatives": [],
+    "excluded": [],
+    "warnings": [],
+}
+
+SEARCH_PAGE: dict[str, Any] = {
+    "query": QUERY_UNDERSTANDING,
+    "items": [SEARCH_HIT],
+    "total": 1,
+    "limit": 1,
+    "next_cursor": None,
+    "next": None,
+}
