@@ -8,7 +8,9 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 COPY requirements/main.txt /tmp/requirements.txt
-RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.txt
+# pip has done its work once the pins are in; the runtime does not need it.
+RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.txt \
+    && /opt/venv/bin/pip uninstall --yes pip
 
 FROM python:3.13-slim AS runtime
 ARG UID=10001

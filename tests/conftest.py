@@ -1,7 +1,7 @@
 """Shared fixtures: a store built by the real migrations, the app on it, article files."""
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +80,13 @@ def seeded(ingest: Ingest) -> IngestReport:
 hypothesis_settings.register_profile("default", derandomize=True, deadline=None)
 hypothesis_settings.register_profile("explore", max_examples=5_000, deadline=None)
 hypothesis_settings.load_profile("default")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test item, for fixtures that act on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -154,3 +154,22 @@ def test_a_generated_client_lists_fetches_and_searches(generated_client: tuple[A
         assert "<mark>Macron</mark>" in hits.items[0].highlight.snippet
         missing = get_article.sync_detailed(ref="999", client=client)
         assert missing.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_use_only_this_server(client: TestClient, page: str) -> None:
+    response = client.get(page)
+    assert response.status_code == 200
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert "http://" not in response.text.replace("http://www.w3.org", "")
+    assert "https://" not in response.text
+    for asset in ("/docs-assets/favicon.png",):
+        assert asset in response.text
+        assert client.get(asset).status_code == 200
+
+
+def test_docs_assets_are_served(client: TestClient) -> None:
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        response = client.get(f"/docs-assets/{name}")
+        assert response.status_code == 200
+        assert len(response.content) > 10_000

@@ -1,0 +1,184 @@
+"""The image as a user meets it: built, run, probed over HTTP, restarted on its volume, removed.
+
+Needs a container engine: ``$CONTAINER_ENGINE`` (``.ci/run`` sets it up), else a working
+``docker``; without one these tests skip and say so. Select them with ``-m container``.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.factories import ArticleText
+from tests.live import ROOT, free_port
+
+pytestmark = pytest.mark.container
+
+READY_TIMEOUT_S = 90.0
+
+
+def container_engine() -> str | None:
+    """The engine to use, or None when this machine has none that works."""
+    engine = os.environ.get("CONTAINER_ENGINE")
+    if engine:
+        return engine
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=False)
+        if probe.returncode == 0:
+            return "docker"
+    return None
+
+
+ENGINE = container_engine()
+if ENGINE is None:
+    pytest.skip(
+        "no container engine: set CONTAINER_ENGINE (on this project's CI machine: "
+        'eval "$(../shared/tools/container-env)") or run a Docker engine',
+        allow_module_level=True,
+    )
+
+
+def engine(*arguments: str, check: bool = True, timeout: float = 120) -> str:
+    assert ENGINE is not None
+    result = subprocess.run(
+        [ENGINE, *arguments], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"{ENGINE} {' '.join(arguments)} failed:\n{result.stderr}")
+    return result.stdout.strip()
+
+
+@dataclass
+class Deployment:
+    image: str
+    volume: str
+    name: str
+    base: str = ""
+
+
+@pytest.fixture(scope="module")
+def image() -> Iterator[str]:
+    tag = f"byline-test:{uuid.uuid4().hex[:12]}"
+    podman_format = ["--format", "docker"] if ENGINE and "podman" in ENGINE else []
+    engine("build", *podman_format, "-t", tag, str(ROOT), timeout=900)
+    yield tag
+    engine("rmi", "-f", tag, check=False)
+
+
+@pytest.fixture(scope="module")
+def deployment(image: str) -> Iterator[Deployment]:
+    suffix = uuid.uuid4().hex[:12]
+    deployed = Deployment(image=image, volume=f"byline-test-data-{suffix}", name=f"byline-{suffix}")
+    engine("volume", "create", deployed.volume)
+    try:
+        yield deployed
+    finally:
+        engine("rm", "-f", deployed.name, check=False)
+        engine("volume", "rm", "-f", deployed.volume, check=False)
+
+
+def start(deployed: Deployment) -> None:
+    """Run the image's default command on the volume and wait until it is healthy and ready."""
+    port = free_port()
+    engine(
+        "run", "-d", "--name", deployed.name, "--network", "bridge",
+        "-v", f"{deployed.volume}:/data", "-p", f"127.0.0.1:{port}:8000",
+        deployed.image,
+    )  # fmt: skip
+    deployed.base = f"http://127.0.0.1:{port}"
+    wait_healthy(deployed)
+
+
+def wait_healthy(deployed: Deployment) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if healthcheck_passes(deployed) and ready(deployed):
+            return
+        if time.monotonic() > deadline:
+            logs = container_logs(deployed)
+            raise AssertionError(f"the container did not become healthy and ready:\n{logs}")
+        time.sleep(0.5)
+
+
+def container_logs(deployed: Deployment) -> str:
+    """What the container printed, standard output and error together."""
+    assert ENGINE is not None
+    return subprocess.run(
+        [ENGINE, "logs", deployed.name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    ).stdout
+
+
+def healthcheck_passes(deployed: Deployment) -> bool:
+    """The image's own HEALTHCHECK verdict."""
+    assert ENGINE is not None
+    if "podman" in ENGINE:
+        # Podman schedules health checks with systemd timers, absent here: run it on demand.
+        probe = [ENGINE, "healthcheck", "run", deployed.name]
+        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+    status = engine("inspect", "--format", "{{.State.Health.Status}}", deployed.name, check=False)
+    return status == "healthy"
+
+
+def ready(deployed: Deployment) -> bool:
+    try:
+        return httpx2.get(f"{deployed.base}/readyz", timeout=2).status_code == 200
+    except httpx2.TransportError:
+        return False
+
+
+def test_the_image_serves_the_seed_as_non_root_and_restarts_without_duplicates(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    start(deployment)
+    base = deployment.base
+    ready_body = httpx2.get(f"{base}/readyz").json()
+    assert ready_body["status"] == "ready"
+
+    listing = httpx2.get(f"{base}/v1/articles").json()
+    assert listing["total"] == 1
+    [summary] = listing["items"]
+    detail = httpx2.get(summary["url"].replace("http://127.0.0.1:8000", base)).json()
+    assert detail["dateline"] == "LONDON"
+    assert len(detail["paragraphs"]) == 14
+    hits = httpx2.get(f"{base}/v1/search", params={"q": "Macron"}).json()
+    assert hits["total"] == 1
+    assert httpx2.get(f"{base}/docs").status_code == 200
+
+    uid = engine("exec", deployment.name, "id", "-u")
+    assert uid.isdigit()
+    assert int(uid) != 0
+    configured_user = engine("inspect", "--format", "{{.Config.User}}", deployment.image)
+    assert configured_user.isdigit()
+    assert int(configured_user) != 0
+
+    # A user's own folder, ingested by a one-off container on the same volume.
+    articles = tmp_path / "articles"
+    ArticleText(title="Harbour reopens after storm").write(articles, "harbour.txt")
+    articles.chmod(0o755)
+    (articles / "harbour.txt").chmod(0o644)
+    report = engine(
+        "run", "--rm", "--network", "bridge",
+        "-v", f"{deployment.volume}:/data", "-v", f"{articles}:/articles:ro",
+        deployment.image, "ingest", "--json", "/articles",
+    )  # fmt: skip
+    assert '"added": 1' in report
+
+    # Restarts re-run migrations and seed ingestion: nothing may be duplicated.
+    engine("restart", deployment.name)
+    wait_healthy(deployment)
+    after = httpx2.get(f"{deployment.base}/v1/articles").json()
+    assert after["total"] == 2
+    ids = {item["slug"]: item["id"] for item in after["items"]}
+    assert ids[summary["slug"]] == summary["id"]
+    assert "1 unchanged" in container_logs(deployment)
