@@ -1,6 +1,8 @@
 """The ``byline`` command: migrate the store, ingest article files, serve the API."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +11,7 @@ import uvicorn
 from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app.database import create_db_engine, migrate
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
@@ -23,11 +26,28 @@ cli = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn a store that is locked or unreachable into one clear line and exit status 1."""
+    try:
+        yield
+    except OperationalError as error:
+        reason = str(error.orig) if error.orig is not None else str(error)
+        hint = (
+            " (another process holds the write lock; try again when it is done)"
+            if "locked" in reason
+            else ""
+        )
+        err.print(f"[red]error:[/] the store refused: {escape(reason)}{hint}")
+        raise typer.Exit(1) from None
+
+
 @cli.command("migrate")
 def migrate_command() -> None:
     """Create or upgrade the store's schema to the newest migration."""
     settings = get_settings()
-    migrate(settings.database_url)
+    with store_errors():
+        migrate(settings.database_url)
     err.print(f"migrated {escape(_shown_url(settings.database_url))} to the newest schema")
 
 
@@ -48,14 +68,15 @@ def ingest_command(
 ) -> None:
     """Load article files into the store; exit 1 when any file could not be taken."""
     settings = get_settings()
-    migrate(settings.database_url)
-    engine = create_db_engine(settings.database_url, writer=True)
-    try:
-        report = ingest_paths(
-            engine, paths or [settings.seeds_dir], on_result=None if as_json else _print_result
-        )
-    finally:
-        engine.dispose()
+    with store_errors():
+        migrate(settings.database_url)
+        engine = create_db_engine(settings.database_url, writer=True)
+        try:
+            report = ingest_paths(
+                engine, paths or [settings.seeds_dir], on_result=None if as_json else _print_result
+            )
+        finally:
+            engine.dispose()
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

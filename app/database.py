@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -70,7 +70,13 @@ def alembic_config(database_url: str) -> Config:
 
 
 def migrate(database_url: str) -> None:
-    """Upgrade the store's schema to the newest migration."""
+    """Upgrade the store's schema to the newest migration (a read, when it is there already)."""
+    engine = create_db_engine(database_url)
+    try:
+        if schema_revision(engine) == schema_head(database_url):
+            return  # no write lock taken: serve and ingest may start while another writes
+    finally:
+        engine.dispose()
     command.upgrade(alembic_config(database_url), "head")
 
 
@@ -83,6 +89,12 @@ def schema_revision(engine: Engine) -> str | None:
     """The migration revision the store is at (None when never migrated)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def ping(engine: Engine) -> None:
+    """Raise unless the store answers a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def has_table(engine: Engine, name: str) -> bool:

@@ -1,10 +1,12 @@
 """Load article files into the store: idempotent, one savepoint a file, a report of every file."""
 
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -108,44 +110,61 @@ def ingest_paths(
     """Ingest files and folders; a bad file is reported and never stops the others."""
     report = IngestReport()
     files = discover_files(paths)
-    while batch := [path for _, path in zip(range(BATCH_SIZE), files, strict=False)]:
+    while batch := list(islice(files, BATCH_SIZE)):
+        # Files are read and parsed before the write transaction opens, so that the write lock
+        # is held only for the writes (a slow disk never makes another writer wait).
+        loaded = [(path, load_article(path)) for path in batch]
         with session_scope(engine) as session:
-            for path in batch:
-                result = ingest_file(session, path)
+            # Begin (and on SQLite take the write lock) before any file: a store that stays
+            # locked fails the run once, instead of failing every file after a wait.
+            session.connection()
+            for path, article in loaded:
+                result = (
+                    article
+                    if isinstance(article, FileResult)
+                    else store_article(session, article, path=path)
+                )
                 report.record(result)
                 if on_result is not None:
                     on_result(result)
     return report
 
 
-def ingest_file(session: Session, path: Path) -> FileResult:
-    """Ingest one file inside its own savepoint, so that a failure leaves nothing behind."""
-    shown = str(path)
+def load_article(path: Path) -> ParsedArticle | FileResult:
+    """The parsed article in a file, or the failure that says why there is none."""
     try:
-        data = read_article_bytes(path)
-        parsed = parse_file_bytes(data)
+        return parse_file_bytes(read_article_bytes(path))
     except ArticleRejected as rejection:
-        return FileResult(shown, Outcome.FAILED, reason=str(rejection))
+        return FileResult(str(path), Outcome.FAILED, reason=str(rejection))
     except OSError as error:
-        return FileResult(shown, Outcome.FAILED, reason=f"cannot read: {error.strerror or error}")
-    try:
-        with session.begin_nested():
-            return _store(session, parsed, path=shown, key=str(path.resolve()))
-    except SQLAlchemyError as error:
-        reason = f"database error: {type(error).__name__}: {error.args[0] if error.args else ''}"
-        return FileResult(shown, Outcome.FAILED, reason=reason, warnings=parsed.warnings)
+        reason = f"cannot read: {error.strerror or error}"
+        return FileResult(str(path), Outcome.FAILED, reason=reason)
 
 
 def read_article_bytes(path: Path) -> bytes:
-    """The bytes of an article file, refusing what is too large to be one."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ArticleRejected(f"too large: {size} bytes (the limit is {MAX_FILE_BYTES})")
-    return path.read_bytes()
+    """The bytes of a regular file, refusing what is too large to be an article."""
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a FIFO or a device would block or never end
+        raise ArticleRejected("not a regular file")
+    with path.open("rb") as file:
+        data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ArticleRejected(f"too large: more than {MAX_FILE_BYTES} bytes")
+    return data
+
+
+def store_article(session: Session, parsed: ParsedArticle, *, path: Path) -> FileResult:
+    """Store one parsed article inside its own savepoint, so a failure leaves nothing behind."""
+    try:
+        with session.begin_nested():
+            return _store(session, parsed, path=str(path), key=str(path.resolve()))
+    except SQLAlchemyError as error:
+        reason = f"database error: {type(error).__name__}: {error.args[0] if error.args else ''}"
+        return FileResult(str(path), Outcome.FAILED, reason=reason, warnings=parsed.warnings)
 
 
 def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> FileResult:
-    digest = parsed.content_hash
+    digest, warnings = parsed.content_hash, parsed.warnings
     existing = session.exec(select(Article).where(Article.source_path == key)).first()
     if existing is not None and existing.content_hash == digest:
         return FileResult(
@@ -153,43 +172,49 @@ def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> F
         )
     twin = session.exec(select(Article).where(Article.content_hash == digest)).first()
     if twin is not None:
-        return FileResult(path, Outcome.DUPLICATE, twin.id, twin.slug, None, parsed.warnings)
+        if existing is not None:
+            warnings += (
+                f"this file's earlier text stays as article {existing.slug}, "
+                "as no file holds it any more",
+            )
+        return FileResult(path, Outcome.DUPLICATE, twin.id, twin.slug, warnings=warnings)
     if existing is not None:
         _apply(existing, parsed)
         existing.updated_at = utc_now()
         session.add(existing)
         session.flush()
-        return FileResult(path, Outcome.UPDATED, existing.id, existing.slug, None, parsed.warnings)
+        return FileResult(path, Outcome.UPDATED, existing.id, existing.slug, warnings=warnings)
     article = Article(
-        slug=unique_slug(session, parsed.title),
-        source_path=key,
-        title=parsed.title,
-        body="",
-        raw_text="",
-        content_hash=digest,
-        word_count=0,
+        slug=unique_slug(session, title=parsed.title), source_path=key, **_fields(parsed)
     )
-    _apply(article, parsed)
     session.add(article)
     session.flush()
-    return FileResult(path, Outcome.ADDED, article.id, article.slug, None, parsed.warnings)
+    return FileResult(path, Outcome.ADDED, article.id, article.slug, warnings=warnings)
+
+
+def _fields(parsed: ParsedArticle) -> dict[str, Any]:
+    """The stored columns that come from the parsed text."""
+    return {
+        "title": parsed.title,
+        "dateline": parsed.dateline,
+        "source": parsed.source,
+        "year": parsed.year,
+        "lede": parsed.lede,
+        "body": "\n".join(parsed.paragraphs),
+        "word_count": parsed.word_count,
+        "copyright": parsed.copyright,
+        "raw_text": parsed.raw_text,
+        "content_hash": parsed.content_hash,
+    }
 
 
 def _apply(article: Article, parsed: ParsedArticle) -> None:
     """Copy the parsed fields onto a stored article (its id, slug and path stay)."""
-    article.title = parsed.title
-    article.dateline = parsed.dateline
-    article.source = parsed.source
-    article.year = parsed.year
-    article.lede = parsed.lede
-    article.body = "\n".join(parsed.paragraphs)
-    article.word_count = parsed.word_count
-    article.copyright = parsed.copyright
-    article.raw_text = parsed.raw_text
-    article.content_hash = parsed.content_hash
+    for name, value in _fields(parsed).items():
+        setattr(article, name, value)
 
 
-def unique_slug(session: Session, title: str) -> str:
+def unique_slug(session: Session, *, title: str) -> str:
     """A slug from the headline that no article has yet and that cannot be read as an id."""
     base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
     if base.isdigit():

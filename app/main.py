@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from app import __version__
 from app.database import create_db_engine, schema_head
 from app.errors import install_problem_handlers, problem_schemas
+from app.middleware import HeadAsGet
 from app.routes import articles, health, problems, search
 from app.routes.docs import install_docs
 from app.settings import Settings, get_settings
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # app/routes/docs.py serves both pages without a CDN
         redoc_url=None,
     )
+    app.add_middleware(HeadAsGet)
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(articles.router)

@@ -31,8 +31,8 @@ _DATELINE = re.compile(
     re.VERBOSE,
 )
 _COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>1[89]\d\d|2\d\d\d)\b)?")
-_RIGHTS_RESERVED = re.compile(r"\ball rights reserved\b\.?", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
+_RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 _COPYRIGHT_MAX_LENGTH = 200
@@ -115,6 +115,10 @@ def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle
     title, *paragraphs = lines
     if not any(char.isalnum() for char in title):
         raise ArticleRejected(f"no headline: the first line has no words ({title[:40]!r})")
+    if _DATELINE.match(title):
+        raise ArticleRejected(f"no headline: the first line opens with a dateline ({title[:40]!r})")
+    if _parse_copyright(title) is not None:
+        raise ArticleRejected(f"no headline: the first line is a copyright notice ({title[:40]!r})")
 
     copyright_line, source, year = None, None, None
     if paragraphs and (rights := _parse_copyright(paragraphs[-1])) is not None:
@@ -147,6 +151,15 @@ def parse_file_bytes(data: bytes) -> ParsedArticle:
     return parse_article(decoded.text, warnings=decoded.warnings)
 
 
+def _notice_year(first: str, until: str | None) -> int:
+    """The year a notice is of: the end of a range such as 2010-2024 or 2025-26."""
+    if until is None:
+        return int(first)
+    if len(until) == 2:
+        return int(first[:2] + until)
+    return int(until)
+
+
 def _parse_copyright(line: str) -> tuple[str | None, int | None] | None:
     """``(source, year)`` when the line is a rights line, such as ``Copyright © 2025, ABC Audio.``
 
@@ -164,7 +177,7 @@ def _parse_copyright(line: str) -> tuple[str | None, int | None] | None:
     year = None
     year_first = False
     if found := _YEAR.search(rest):
-        year = int(found["until"] or found["year"])  # "2010-2024": the notice is of 2024
+        year = _notice_year(found["year"], found["until"])
         year_first = not rest[: found.start()].strip(" ,")
         rest = rest[: found.start()] + " " + rest[found.end() :]
     source = " ".join(rest.split()).strip(" ,.;:-–—") or None

@@ -55,8 +55,10 @@ def parse_query(q: str) -> ParsedQuery:
         raise InvalidParameter("The query `q` is blank: give at least one word to search for.")
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidParameter(f"The query `q` is longer than {MAX_QUERY_LENGTH} characters.")
-    # Control characters and lone surrogates are not text (a NUL would end an FTS5 string early).
+    # Control characters and lone surrogates are not text (a NUL would end an FTS5 string early);
+    # NFKC folds compatibility forms (fullwidth letters, ligatures) into the text that is indexed.
     q = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in q)
+    q = unicodedata.normalize("NFKC", q)
     warnings: list[str] = []
     clauses: list[list[Atom]] = []
     excluded: list[Atom] = []

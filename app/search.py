@@ -165,7 +165,7 @@ def marked_html(text: str) -> str:
 
 def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
     """``(paragraph index, excerpt)``: about ``words`` words of the paragraph with most matches."""
-    paragraphs = body.split("\n") if body else []
+    paragraphs = _balanced(body.split("\n")) if body else []
     if not paragraphs:
         return None, ""
     index = max(range(len(paragraphs)), key=lambda i: (paragraphs[i].count(_OPEN), -i))
@@ -181,6 +181,16 @@ def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(tokens) else ""
     return index, f"{prefix}{excerpt}{suffix}"
+
+
+def _balanced(paragraphs: list[str]) -> list[str]:
+    """Close a mark at the end of its paragraph and reopen it in the next (a phrase may span)."""
+    balanced, open_mark = [], False
+    for paragraph in paragraphs:
+        text = _OPEN + paragraph if open_mark else paragraph
+        open_mark = text.rfind(_OPEN) > text.rfind(_CLOSE)
+        balanced.append(text + _CLOSE if open_mark else text)
+    return balanced
 
 
 def _is_open_at(tokens: list[str], position: int) -> bool:

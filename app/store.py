@@ -14,6 +14,7 @@ from app.models import Article
 from app.pagination import Cursor
 
 MAX_ID = 2**63 - 1
+MAX_FILTER_VALUES = 50
 T = TypeVar("T")
 
 
@@ -41,16 +42,21 @@ class ArticleFilters(BaseModel):
 
     source: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
         default=[],
+        max_length=MAX_FILTER_VALUES,
         description="Who holds the rights, matched whole and in any case.",
         examples=[["ABC Audio"]],
     )
     dateline: list[Annotated[str, StringConstraints(max_length=120)]] = Field(
         default=[],
+        max_length=MAX_FILTER_VALUES,
         description="Where the story was filed, matched whole and in any case.",
         examples=[["LONDON"]],
     )
     year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(
-        default=[], description="Year of the copyright line.", examples=[[2025]]
+        default=[],
+        max_length=MAX_FILTER_VALUES,
+        description="Year of the copyright line.",
+        examples=[[2025]],
     )
 
     def clause(self) -> ColumnElement[bool]:
@@ -182,7 +188,7 @@ def list_articles(
     return Page(items=rows, total=total, next_cursor=next_cursor)
 
 
-def get_article(session: Session, ref: str) -> Article:
+def get_article(session: Session, *, ref: str) -> Article:
     """The article with this numeric id or slug; raise ``NotFound`` otherwise."""
     if ref.isascii() and ref.isdigit():
         article_id = int(ref)

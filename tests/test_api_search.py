@@ -238,6 +238,24 @@ def test_snippet_length_is_a_parameter(client: TestClient, seeded: IngestReport)
     assert client.get("/v1/search", params={"q": "x", "snippet_words": 1000}).status_code == 422
 
 
+def test_fullwidth_letters_find_their_plain_form(client: TestClient, news: dict[str, int]) -> None:
+    assert hit_ids(client, "ＭＡＣＲＯＮ") == hit_ids(client, "Macron")
+
+
+def test_a_phrase_across_two_paragraphs_keeps_its_marks_balanced(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    ingest(
+        ArticleText(title="Script", paragraphs=["x beta", "gamma delta delta"]).write(
+            tmp_path, "s.txt"
+        )
+    )
+    [hit] = search(client, '"beta gamma" OR delta')["items"]
+    snippet = hit["highlight"]["snippet"]
+    assert snippet.count("<mark>") == snippet.count("</mark>")
+    assert snippet.index("<mark>") < snippet.index("</mark>")
+
+
 def test_title_only_match_snippets_the_lede(client: TestClient, news: dict[str, int]) -> None:
     [hit] = search(client, "visits")["items"]
     assert hit["highlight"]["title"] == "Macron <mark>visits</mark> Berlin"

@@ -49,6 +49,7 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
         ("GET", "/v1/search?q=x&cursor=%%%", 400),
         ("GET", "/v1/search?q=" + "x" * 501, 422),
         ("GET", "/problems/no-such-problem", 404),
+        ("GET", "/v1/articles?" + "&".join(["year=2020"] * 51), 422),
     ],
 )
 def test_errors_are_problems(
@@ -67,6 +68,19 @@ def test_validation_problem_lists_each_field(client: TestClient) -> None:
         ("query", "year"),
     }
     assert "limit" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/healthz", "/readyz", "/v1/articles", "/v1/articles/1", "/v1/articles/1/raw", "/docs"]
+)
+def test_head_answers_like_get_without_a_body(
+    client: TestClient, seeded: IngestReport, url: str
+) -> None:
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
 
 
 def test_method_not_allowed_keeps_the_allow_header(client: TestClient) -> None:

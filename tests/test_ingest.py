@@ -1,12 +1,13 @@
 """Ingestion: idempotent, updates in place, refuses duplicates, reports every bad file."""
 
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.ingest import Outcome, discover_files, ingest_paths
+from app.ingest import MAX_FILE_BYTES, Outcome, discover_files, ingest_paths
 from app.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
@@ -146,6 +147,39 @@ def test_unreadable_file_fails(ingest: Ingest, tmp_path: Path) -> None:
     assert report.counts[Outcome.ADDED] == 1
     [failure] = report.failures
     assert failure.reason == "cannot read: No such file or directory"
+
+
+def test_special_files_are_refused_without_blocking(ingest: Ingest, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")  # opening it for reading would wait for a writer forever
+    ArticleText().write(tmp_path, "good.txt")
+    report = ingest(tmp_path, Path("/dev/zero"))
+    assert report.counts[Outcome.ADDED] == 1
+    reasons = {failure.path: failure.reason for failure in report.failures}
+    assert reasons == {
+        str(tmp_path / "pipe.txt"): "not a regular file",
+        "/dev/zero": "not a regular file",
+    }
+
+
+def test_oversized_file_is_refused(ingest: Ingest, tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes(b"Headline\n" + b"word " * (MAX_FILE_BYTES // 5 + 1))
+    [failure] = ingest(path).failures
+    assert (failure.reason or "").startswith("too large")
+
+
+def test_file_changed_into_a_copy_of_another_is_a_duplicate_with_a_warning(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    ArticleText(title="First story").write(tmp_path, "a.txt")
+    ArticleText(title="Second story").write(tmp_path, "b.txt")
+    ingest(tmp_path)
+    ArticleText(title="Second story").write(tmp_path, "a.txt")
+    report = ingest(tmp_path / "a.txt")
+    [duplicate] = report.duplicates
+    assert duplicate.slug == "second-story"
+    assert "first-story" in duplicate.warnings[0]
+    assert sorted(article.title for article in stored(engine)) == ["First story", "Second story"]
 
 
 def test_a_directory_given_as_a_file_path_fails_cleanly(ingest: Ingest, tmp_path: Path) -> None:

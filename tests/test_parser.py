@@ -95,6 +95,8 @@ def test_dateline_alone_on_its_line_leaves_no_empty_paragraph() -> None:
         ("COPYRIGHT © 2019 BBC NEWS", "BBC NEWS", 2019),
         ("Copyright © 2010-2024 Example Media Ltd.", "Example Media Ltd", 2024),
         ("© Guardian News & Media 2022", "Guardian News & Media", 2022),
+        ("Copyright © 2025-26 ABC News", "ABC News", 2026),
+        ("© 2024 Example Wire, all rights reserved worldwide.", "Example Wire", 2024),
     ],
 )
 def test_copyright_line_gives_source_and_year(line: str, source: str, year: int) -> None:
@@ -176,6 +178,9 @@ def test_invalid_utf8_is_read_as_windows_1252_with_a_warning() -> None:
         (b"  \n\n\t\r\n", "empty file"),
         (b"Headline\x00\x01binary", "binary file"),
         (b"----\nBody text.", "no headline"),
+        (b"Copyright \xc2\xa9 2025, ABC Audio. All rights reserved.\n", "copyright notice"),
+        (b"(c) 2024 Reuters", "copyright notice"),
+        (b"(LONDON) -- Talks are ongoing.\nMore.", "opens with a dateline"),
     ],
 )
 def test_rejections_say_why(data: bytes, reason: str) -> None:

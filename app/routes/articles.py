@@ -7,7 +7,8 @@ from fastapi.responses import PlainTextResponse
 
 from app.dependencies import CursorParam, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, NotFound, problem_responses
-from app.models import Article, ArticleDetail, ArticlePage, ArticleSummary
+from app.links import article_url, next_page_url, summary
+from app.models import ArticleDetail, ArticlePage
 from app.store import ListSort, get_article, list_articles
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -23,22 +24,6 @@ ArticleRef = Annotated[
         ],
     ),
 ]
-
-
-def summary(request: Request, article: Article) -> ArticleSummary:
-    """An article's summary with its absolute URL."""
-    return ArticleSummary.model_validate(
-        article, update={"url": str(request.url_for("get_article", ref=article.slug))}
-    )
-
-
-def next_page_url(request: Request, response: Response, next_cursor: str | None) -> str | None:
-    """The URL of the next page, also set as a ``Link: <...>; rel="next"`` header."""
-    if next_cursor is None:
-        return None
-    url = str(request.url.include_query_params(cursor=next_cursor))
-    response.headers["Link"] = f'<{url}>; rel="next"'
-    return url
 
 
 @router.get(
@@ -83,11 +68,11 @@ def list_articles_route(
 )
 def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) -> ArticleDetail:
     """The whole article, by numeric id or slug."""
-    article = get_article(session, ref)
+    article = get_article(session, ref=ref)
     return ArticleDetail.model_validate(
         article,
         update={
-            "url": str(request.url_for("get_article", ref=article.slug)),
+            "url": article_url(request, article),
             "raw_url": str(request.url_for("get_article_raw", ref=article.slug)),
             "paragraphs": article.paragraphs,
         },
@@ -106,5 +91,5 @@ def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) ->
 )
 def get_article_raw_route(session: SessionDep, ref: ArticleRef) -> PlainTextResponse:
     """The text of the article file as ingested (decoded to UTF-8 with LF line ends)."""
-    article = get_article(session, ref)
+    article = get_article(session, ref=ref)
     return PlainTextResponse(article.raw_text, media_type="text/plain; charset=utf-8")

@@ -2,10 +2,9 @@
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import has_table, schema_revision
+from app.database import has_table, ping, schema_revision
 from app.errors import NotReady, problem_responses
 
 router = APIRouter(tags=["health"])
@@ -46,8 +45,7 @@ def readyz(request: Request) -> Readiness:
     """Answers 200 when the store is reachable, migrated to head and has its search index."""
     engine = request.app.state.engine
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(engine)
         current, head = schema_revision(engine), request.app.state.schema_head
         search_index = has_table(engine, "article_fts")
     except SQLAlchemyError as error:

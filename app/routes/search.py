@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.dependencies import CursorParam, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, problem_responses
+from app.links import next_page_url, summary
 from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage
 from app.query import Atom, AtomKind, ParsedQuery, parse_query
-from app.routes.articles import next_page_url, summary
 from app.search import search_articles
 from app.store import SearchSort
 

@@ -1,0 +1,24 @@
+"""The URLs responses carry: an article's own, and the next page's (also a ``Link`` header)."""
+
+from fastapi import Request, Response
+
+from app.models import Article, ArticleSummary
+
+
+def article_url(request: Request, article: Article) -> str:
+    """The absolute URL of an article, by slug."""
+    return str(request.url_for("get_article", ref=article.slug))
+
+
+def summary(request: Request, article: Article) -> ArticleSummary:
+    """An article's summary with its absolute URL."""
+    return ArticleSummary.model_validate(article, update={"url": article_url(request, article)})
+
+
+def next_page_url(request: Request, response: Response, next_cursor: str | None) -> str | None:
+    """The URL of the next page, also set as a ``Link: <...>; rel="next"`` header."""
+    if next_cursor is None:
+        return None
+    url = str(request.url.include_query_params(cursor=next_cursor))
+    response.headers["Link"] = f'<{url}>; rel="next"'
+    return url

@@ -1,0 +1,62 @@
+"""Two writers at once: neither corrupts nor duplicates; a writer kept waiting fails clearly."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.factories import generated_article
+from tests.live import ROOT
+
+
+def test_two_ingestions_at_once_store_each_article_once(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    shared, own = tmp_path / "shared", tmp_path / "own"
+    for number in range(400):
+        generated_article(number).write(shared, f"{number:04}.txt")
+    for number in range(400, 500):
+        generated_article(number).write(own, f"{number:04}.txt")
+    environment = {**os.environ, "BYLINE_DATABASE_URL": database_url}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app", "ingest", "--json", str(shared), *extra],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for extra in ([], [str(own)])
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM article")).scalar_one() == 500
+        distinct = "SELECT count(DISTINCT content_hash) FROM article"
+        assert connection.execute(text(distinct)).scalar_one() == 500
+        connection.execute(text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')"))
+        assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+def test_a_writer_kept_waiting_fails_with_one_clear_line(database_url: str, tmp_path: Path) -> None:
+    path = database_url.removeprefix("sqlite:///")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+    try:
+        generated_article(1).write(tmp_path, "a.txt")
+        result = CliRunner(env={"BYLINE_DATABASE_URL": database_url}).invoke(
+            cli, ["ingest", str(tmp_path)]
+        )
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert result.exit_code == 1
+    assert "database is locked" in result.output
+    assert "another process holds the write lock" in result.output
+    assert "Traceback" not in result.output
