@@ -7,10 +7,16 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
-COPY requirements/main.txt /tmp/requirements.txt
-# pip has done its work once the pins are in; the runtime does not need it.
-RUN /opt/venv/bin/pip install --require-hashes -r /tmp/requirements.txt \
-    && /opt/venv/bin/pip uninstall --yes pip
+# The pinned, hashed dependencies (and the pinned build backend), in a layer of their own.
+COPY requirements/main.txt requirements/build.txt /src/requirements/
+RUN /opt/venv/bin/pip install --require-hashes \
+        -r /src/requirements/main.txt -r /src/requirements/build.txt
+# Then the project itself (with its migrations); the build tools leave the environment after.
+COPY pyproject.toml README.md /src/
+COPY app/ /src/app/
+COPY migrations/ /src/migrations/
+RUN /opt/venv/bin/pip install --no-deps --no-build-isolation /src \
+    && /opt/venv/bin/pip uninstall --yes setuptools pip
 
 FROM python:3.13-slim AS runtime
 ARG UID=10001
@@ -20,12 +26,8 @@ RUN useradd --uid "${UID}" --user-group --no-create-home --home-dir /nonexistent
     && chown "${UID}:${UID}" /data
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-COPY alembic.ini ./
-COPY migrations/ migrations/
 COPY seeds/ seeds/
-COPY app/ app/
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     BYLINE_DATABASE_URL=sqlite:////data/byline.db \
@@ -38,6 +40,6 @@ VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
-# `docker run byline ingest /articles` and the other commands of `byline` work as arguments.
-ENTRYPOINT ["python", "-m", "app"]
+# The entry point is the byline command: `docker run byline ingest /articles` works too.
+ENTRYPOINT ["byline"]
 CMD ["serve"]

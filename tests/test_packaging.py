@@ -12,7 +12,7 @@ def pins(name: str) -> dict[str, str]:
 
 
 def test_the_image_runs_the_versions_the_tests_ran() -> None:
-    image, tests = pins("main.txt"), pins("dev.txt")
+    image, tests = pins("main.txt") | pins("build.txt"), pins("dev.txt")
     assert image
     assert {
         name: (version, tests.get(name))
@@ -22,7 +22,7 @@ def test_the_image_runs_the_versions_the_tests_ran() -> None:
 
 
 def test_every_pin_is_hashed_and_names_no_registry() -> None:
-    for name in ("main.txt", "dev.txt"):
+    for name in ("main.txt", "dev.txt", "build.txt"):
         text = (ROOT / "requirements" / name).read_text(encoding="utf-8")
         assert text.count("==") <= text.count("--hash=sha256:")
         assert "://" not in text  # no index or download address
