@@ -48,6 +48,11 @@ ARTICLE_PAGE: dict[str, Any] = {
     "limit": 20,
     "next_cursor": None,
     "next": None,
+    "facets": {
+        "source": [{"value": "ABC Audio", "count": 1}],
+        "dateline": [{"value": "LONDON", "count": 1}],
+        "year": [{"value": 2025, "count": 1}],
+    },
 }
 
 HIGHLIGHT: dict[str, Any] = {
@@ -75,4 +80,9 @@ SEARCH_PAGE: dict[str, Any] = {
     "limit": 1,
     "next_cursor": None,
     "next": None,
+    "facets": {
+        "source": [{"value": "ABC Audio", "count": 1}],
+        "dateline": [{"value": "LONDON", "count": 1}],
+        "year": [{"value": 2025, "count": 1}],
+    },
 }

@@ -106,6 +106,32 @@ class ArticleDetail(ArticleSummary):
     updated_at: datetime
 
 
+class FacetValue(SQLModel):
+    """One value of a facet and how many results have it."""
+
+    model_config = {"json_schema_extra": {"examples": [{"value": "ABC Audio", "count": 1}]}}
+
+    value: str | int | None = Field(description="The value; null counts results without one.")
+    count: int
+
+
+Facets = dict[str, list[FacetValue]]
+FACETS_DESCRIPTION = (
+    "Asked for with `facets`: per field, its most frequent values (at most 50) over all results, "
+    "not just this page."
+)
+
+
+def facet_values(counts: dict[str, list[tuple[str | int | None, int]]] | None) -> Facets | None:
+    """Facet counts as the API returns them."""
+    if counts is None:
+        return None
+    return {
+        name: [FacetValue(value=value, count=count) for value, count in values]
+        for name, values in counts.items()
+    }
+
+
 class ArticlePage(SQLModel):
     """A page of articles and how to get the next one."""
 
@@ -118,6 +144,7 @@ class ArticlePage(SQLModel):
         description="Pass as `cursor` for the next page; null on the last page."
     )
     next: str | None = Field(description="URL of the next page; also in the `Link` header.")
+    facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)
 
 
 class Highlight(SQLModel):
@@ -168,3 +195,4 @@ class SearchPage(SQLModel):
     limit: int
     next_cursor: str | None
     next: str | None
+    facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)

@@ -1,6 +1,7 @@
 """Full-text search over the SQLite FTS5 index ``article_fts``: ranking, paging and highlights."""
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,16 @@ from sqlmodel import Session, col
 from app.models import Article
 from app.pagination import Cursor
 from app.query import Atom, AtomKind, ParsedQuery
-from app.store import ArticleFilters, Page, SearchSort, after, order_by, sort_key_types
+from app.store import (
+    ArticleFilters,
+    Facet,
+    Page,
+    SearchSort,
+    after,
+    facet_counts,
+    order_by,
+    sort_key_types,
+)
 
 # bm25 weights of the indexed columns (title, body): a word in the headline counts five times
 # what it counts in the body.
@@ -64,12 +74,14 @@ def search_articles(
     limit: int = 20,
     cursor: str | None = None,
     snippet_words: int = 30,
+    facets: Sequence[Facet] = (),
 ) -> Page[SearchMatch]:
     """A page of the articles matching ``query``, best first unless another sort is asked for."""
     match = fts5_expression(query)
     where = and_(_fts_table.op("MATCH")(match), filters.clause())
     joined = _fts.join(Article, col(Article.id) == _fts.c.rowid)
     total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+    counts = facet_counts(session, facets=facets, source=joined, where=where)
 
     bm25 = func.bm25(_fts_table, TITLE_WEIGHT, BODY_WEIGHT)
     matches = (
@@ -108,7 +120,7 @@ def search_articles(
         next_cursor = Cursor(sort, key).encode()
 
     hits = _hits(session, match=match, rows=rows, snippet_words=snippet_words)
-    return Page(items=hits, total=total, next_cursor=next_cursor)
+    return Page(items=hits, total=total, next_cursor=next_cursor, facets=counts)
 
 
 def _on(matches: Any, clauses: list[Any]) -> list[Any]:

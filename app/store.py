@@ -1,5 +1,6 @@
 """Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
@@ -15,6 +16,7 @@ from app.pagination import Cursor
 
 MAX_ID = 2**63 - 1
 MAX_FILTER_VALUES = 50
+FACET_VALUES_LIMIT = 50
 T = TypeVar("T")
 
 
@@ -72,6 +74,17 @@ class ArticleFilters(BaseModel):
         return and_(true(), *conditions)
 
 
+class Facet(StrEnum):
+    """Fields that results can be counted by."""
+
+    SOURCE = "source"
+    DATELINE = "dateline"
+    YEAR = "year"
+
+
+FacetCounts = dict[str, list[tuple[str | int | None, int]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of results, the number of results in all and where the next page starts."""
@@ -79,6 +92,29 @@ class Page(Generic[T]):
     items: list[T]
     total: int
     next_cursor: str | None = None
+    facets: FacetCounts | None = None
+
+
+def facet_counts(
+    session: Session, *, facets: Sequence[Facet], source: Any, where: ColumnElement[bool]
+) -> FacetCounts | None:
+    """Per facet, its most frequent values over all rows of ``source`` that ``where`` keeps."""
+    if not facets:
+        return None
+    counts: FacetCounts = {}
+    for facet in dict.fromkeys(facets):
+        column = getattr(Article, facet.value)
+        number = func.count().label("number")
+        rows = session.execute(
+            select(column, number)
+            .select_from(source)
+            .where(where)
+            .group_by(column)
+            .order_by(number.desc(), column)
+            .limit(FACET_VALUES_LIMIT)
+        )
+        counts[facet.value] = [(value, count) for value, count in rows]
+    return counts
 
 
 def order_by(sort: Sort) -> list[Any]:
@@ -163,10 +199,12 @@ def list_articles(
     sort: ListSort = ListSort.NEWEST,
     limit: int = 20,
     cursor: str | None = None,
+    facets: Sequence[Facet] = (),
 ) -> Page[Article]:
     """A page of articles in ``sort`` order, after ``cursor`` when given."""
     where = filters.clause()
     total = session.exec(select(func.count()).select_from(Article).where(where)).one()
+    counts = facet_counts(session, facets=facets, source=Article, where=where)
     key = None
     if cursor is not None:
         key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
@@ -185,7 +223,7 @@ def list_articles(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = Cursor(sort, sort_key(sort, rows[-1])).encode()
-    return Page(items=rows, total=total, next_cursor=next_cursor)
+    return Page(items=rows, total=total, next_cursor=next_cursor, facets=counts)
 
 
 def get_article(session: Session, *, ref: str) -> Article:

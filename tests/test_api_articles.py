@@ -171,3 +171,28 @@ def test_articles_added_while_paging_never_repeat_or_skip_the_others(
     original = [article_id for article_id in seen if article_id in before]
     assert sorted(original) == sorted(before)
     assert len(seen) == len(set(seen))
+
+
+def test_facets_count_the_whole_filtered_list(client: TestClient, corpus: IngestReport) -> None:
+    every = all_pages(client, "/v1/articles", limit=100)
+    body = client.get("/v1/articles", params={"facets": "source,dateline,year", "limit": 5}).json()
+    assert len(body["items"]) == 5
+    for name in ("source", "dateline", "year"):
+        expected: dict[Any, int] = {}
+        for item in every:
+            expected[item[name]] = expected.get(item[name], 0) + 1
+        counted = {entry["value"]: entry["count"] for entry in body["facets"][name]}
+        assert counted == expected, name
+        counts = [entry["count"] for entry in body["facets"][name]]
+        assert counts == sorted(counts, reverse=True)
+    filtered = client.get(
+        "/v1/articles", params=[("facets", "year"), ("facets", "source"), ("year", 2020)]
+    ).json()
+    assert [entry["value"] for entry in filtered["facets"]["year"]] == [2020]
+    assert sum(entry["count"] for entry in filtered["facets"]["source"]) == filtered["total"]
+
+
+def test_unknown_facet_is_400(client: TestClient) -> None:
+    response = client.get("/v1/articles", params={"facets": "source,colour"})
+    assert response.status_code == 400
+    assert "colour" in response.json()["detail"]

@@ -313,3 +313,11 @@ def test_cursor_of_another_sort_is_rejected(client: TestClient, harbour: IngestR
     response = client.get("/v1/search", params={"q": "harbour", "sort": "newest", "cursor": cursor})
     assert response.status_code == 400
     assert "sort" in response.json()["detail"]
+
+
+def test_search_facets_count_every_hit(client: TestClient, harbour: IngestReport) -> None:
+    body = search(client, "harbour", facets="source,year", limit=3)
+    assert sum(entry["count"] for entry in body["facets"]["source"]) == body["total"] == 120
+    assert sum(entry["count"] for entry in body["facets"]["year"]) == 120
+    narrowed = search(client, "harbour", facets="source", source="Reuters")
+    assert narrowed["facets"]["source"] == [{"value": "Reuters", "count": narrowed["total"]}]

@@ -87,9 +87,12 @@ def in_readme_terms(value: Any) -> Any:
 @pytest.mark.parametrize(
     ("url", "example"),
     [
-        ("/v1/articles", examples.ARTICLE_PAGE),
+        ("/v1/articles?facets=source,dateline,year", examples.ARTICLE_PAGE),
         ("/v1/articles/1", examples.ARTICLE_DETAIL),
-        ("/v1/search?q=Macron+troops&limit=1&snippet_words=20", examples.SEARCH_PAGE),
+        (
+            "/v1/search?q=Macron+troops&limit=1&snippet_words=20&facets=source,dateline,year",
+            examples.SEARCH_PAGE,
+        ),
     ],
 )
 def test_examples_are_what_the_api_returns_for_the_seed(

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.dependencies import CursorParam, FiltersDep, Limit, SessionDep
+from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, NotFound, problem_responses
 from app.links import article_url, next_page_url, summary
-from app.models import ArticleDetail, ArticlePage
+from app.models import ArticleDetail, ArticlePage, facet_values
 from app.store import ListSort, get_article, list_articles
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -38,6 +38,7 @@ def list_articles_route(
     response: Response,
     session: SessionDep,
     filters: FiltersDep,
+    facets: FacetsDep,
     limit: Limit = 20,
     cursor: CursorParam = None,
     sort: Annotated[
@@ -49,13 +50,16 @@ def list_articles_route(
     ] = ListSort.NEWEST,
 ) -> ArticlePage:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
-    page = list_articles(session, filters=filters, sort=sort, limit=limit, cursor=cursor)
+    page = list_articles(
+        session, filters=filters, sort=sort, limit=limit, cursor=cursor, facets=facets
+    )
     return ArticlePage(
         items=[summary(request, article) for article in page.items],
         total=page.total,
         limit=limit,
         next_cursor=page.next_cursor,
         next=next_page_url(request, response, page.next_cursor),
+        facets=facet_values(page.facets),
     )
 
 

@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.dependencies import CursorParam, FiltersDep, Limit, SessionDep
+from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, problem_responses
 from app.links import next_page_url, summary
-from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage
+from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage, facet_values
 from app.query import Atom, AtomKind, ParsedQuery, parse_query
 from app.search import search_articles
 from app.store import SearchSort
@@ -33,6 +33,7 @@ def search_route(
     session: SessionDep,
     filters: FiltersDep,
     q: Annotated[str, Query(max_length=500, description=QUERY_HELP, examples=["Macron troops"])],
+    facets: FacetsDep,
     limit: Limit = 20,
     cursor: CursorParam = None,
     sort: Annotated[
@@ -56,6 +57,7 @@ def search_route(
         limit=limit,
         cursor=cursor,
         snippet_words=snippet_words,
+        facets=facets,
     )
     hits = [
         SearchHit.model_validate(
@@ -78,6 +80,7 @@ def search_route(
         limit=limit,
         next_cursor=page.next_cursor,
         next=next_page_url(request, response, page.next_cursor),
+        facets=facet_values(page.facets),
     )
 
 
