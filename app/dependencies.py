@@ -1,13 +1,16 @@
 """Request-scoped dependencies, as ``Annotated`` aliases the routes declare."""
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from app.errors import InvalidParameter
+from app.query import Column
 from app.store import ArticleFilters, Facet
+
+T = TypeVar("T")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -29,6 +32,15 @@ CursorParam = Annotated[
 ]
 
 
+def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
+    """Comma-separated or repeated names, each one of ``known``; a 400 names the first unknown."""
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise InvalidParameter(f"Unknown {what} {unknown[0]!r}: use {', '.join(known)}.")
+    return list(dict.fromkeys(known[name] for name in names))
+
+
 def requested_facets(
     facets: Annotated[
         list[str],
@@ -40,12 +52,22 @@ def requested_facets(
     ] = [],  # noqa: B006  (FastAPI copies defaults)
 ) -> list[Facet]:
     """The facets asked for, from ``facets=source,year`` or repeated ``facets`` parameters."""
-    names = [name.strip() for value in facets for name in value.split(",") if name.strip()]
-    known = {facet.value: facet for facet in Facet}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise InvalidParameter(f"Unknown facet {unknown[0]!r}: facets are {', '.join(known)}.")
-    return [known[name] for name in names]
+    return _names(facets, known={facet.value: facet for facet in Facet}, what="facet")
+
+
+def requested_columns(
+    search_in: Annotated[
+        list[str],
+        Query(
+            description="Look for words without a `title:` or `body:` of their own only in "
+            "these fields (comma-separated): title, body. Default: both.",
+            examples=["title"],
+        ),
+    ] = [],  # noqa: B006  (FastAPI copies defaults)
+) -> list[Column]:
+    """The columns of ``search_in``."""
+    return _names(search_in, known={column.value: column for column in Column}, what="field")
 
 
 FacetsDep = Annotated[list[Facet], Depends(requested_facets)]
+SearchInDep = Annotated[list[Column], Depends(requested_columns)]

@@ -65,11 +65,13 @@ SEARCH_HIT: dict[str, Any] = {**ARTICLE_SUMMARY, "score": 3.87805e-06, "highligh
 
 QUERY_UNDERSTANDING: dict[str, Any] = {
     "q": "Macron troops",
+    "interpreted": "Macron troops",
     "words": ["Macron", "troops"],
     "phrases": [],
     "prefixes": [],
     "alternatives": [],
     "excluded": [],
+    "search_in": ["title", "body"],
     "warnings": [],
 }
 

@@ -31,8 +31,11 @@ pass `next_cursor` back as `cursor`. Page 5,000 costs what page 1 costs.
 | `Paris OR Kyiv` | either word (`OR` in capitals joins the words beside it) |
 | `Macron -Pen`, `Macron -"Le Pen"` | articles without the word or phrase |
 | `deploy*` | words starting with the prefix |
+| `Macron (Berlin OR Brussels)` | parentheses group (a group can be excluded with `-`) |
+| `title:Macron`, `body:"red lines"` | the word, phrase or group in that field only |
 
-Matching ignores case and accents (`Mélenchon` = `Melenchon`) and stems English words (`troop`
+`search_in=title` limits the words that name no field. Matching ignores case and accents
+(`Mélenchon` = `Melenchon`) and stems English words (`troop`
 finds `troops`). Anything else is plain text, never an operator. Hits are ranked by BM25 with a
 word in the headline weighing five times a word in the body. Highlights are HTML in which the
 article's own text is escaped, so the only markup is `<mark>`.

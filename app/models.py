@@ -174,13 +174,15 @@ class QueryUnderstanding(SQLModel):
     model_config = {"json_schema_extra": {"examples": [examples.QUERY_UNDERSTANDING]}}
 
     q: str
-    words: list[str] = Field(description="Words that must all match.")
-    phrases: list[str] = Field(description="Exact phrases that must all match.")
-    prefixes: list[str] = Field(description="Word prefixes (`deploy*`) that must all match.")
+    interpreted: str = Field(description="The query as understood, in the query language.")
+    words: list[str] = Field(description="Words looked for (`title:` when limited to a field).")
+    phrases: list[str] = Field(description="Exact phrases looked for.")
+    prefixes: list[str] = Field(description="Word prefixes (`deploy*`) looked for.")
     alternatives: list[list[str]] = Field(
         description="Groups joined by OR: one of each must match."
     )
-    excluded: list[str] = Field(description="Words and phrases no hit may contain.")
+    excluded: list[str] = Field(description="Words, phrases and groups no hit may contain.")
+    search_in: list[str] = Field(description="Fields searched by terms that name none.")
     warnings: list[str] = Field(description="Parts of the query that were ignored, and why.")
 
 

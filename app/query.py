@@ -1,18 +1,23 @@
-"""The search query language, parsed into a plain value that any search backend can render.
+"""The search query language, parsed into a tree that any search backend can render.
 
-Words must all match; ``"exact phrases"``; ``a OR b``; ``-excluded`` words or phrases; ``prefix*``.
-Everything else is text: operators a backend might know (``AND``, ``NEAR(``, column filters) are
-never passed through, so no input can make a backend raise a syntax error.
+Words must all match; ``"exact phrases"``; ``a OR b``; ``-excluded``; ``prefix*``; parentheses;
+``title:`` and ``body:`` before a word, phrase or group. Everything else is text: operators a
+backend might know (``AND``, ``NEAR(``, ``^``) are never passed through, so no input can make a
+backend raise a syntax error, and nothing in the input is silently dropped without a warning.
 """
 
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from app.errors import InvalidParameter
 
 MAX_QUERY_LENGTH = 500
-MAX_CLAUSES = 32
+MAX_TERMS = 32
+MAX_DEPTH = 8
+_POSSESSIVE = re.compile(r"(?<=\w)['’][sS]$")
 
 
 class AtomKind(StrEnum):
@@ -21,21 +26,62 @@ class AtomKind(StrEnum):
     PREFIX = "prefix"
 
 
+class Column(StrEnum):
+    """The indexed fields a query can be limited to."""
+
+    TITLE = "title"
+    BODY = "body"
+
+
 @dataclass(frozen=True, slots=True)
-class Atom:
-    """One searchable unit: a word, a phrase or a prefix."""
+class Term:
+    """One searchable unit: a word, a phrase or a prefix, in one column or in any."""
 
     kind: AtomKind
     text: str
+    column: Column | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one option must match."""
+
+    options: tuple["Node", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """Every required node must match and no excluded one may."""
+
+    required: tuple["Node", ...]
+    excluded: tuple["Node", ...] = ()
+
+
+Node = Term | AnyOf | AllOf
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    """A query as understood: every clause must match (one of its atoms); no excluded atom may."""
+    """A query as understood, with what was ignored and why."""
 
-    clauses: list[list[Atom]]
-    excluded: list[Atom] = field(default_factory=list)
+    root: Node
     warnings: list[str] = field(default_factory=list)
+
+    def terms(self) -> Iterator[Term]:
+        """Every term that must or may match (not the excluded ones)."""
+        yield from positive_terms(self.root)
+
+
+def positive_terms(node: Node) -> Iterator[Term]:
+    """The terms under ``node`` that count towards a match."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, AnyOf):
+        for option in node.options:
+            yield from positive_terms(option)
+    else:
+        for required in node.required:
+            yield from positive_terms(required)
 
 
 def is_token_char(char: str) -> bool:
@@ -59,78 +105,225 @@ def parse_query(q: str) -> ParsedQuery:
     # NFKC folds compatibility forms (fullwidth letters, ligatures) into the text that is indexed.
     q = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in q)
     q = unicodedata.normalize("NFKC", q)
-    warnings: list[str] = []
-    clauses: list[list[Atom]] = []
-    excluded: list[Atom] = []
-    pending_or = False
-
-    for raw, quoted, negated in _tokens(q, warnings):
-        if not quoted and raw == "OR" and not negated:
-            if clauses and not pending_or:
-                pending_or = True
-            else:
-                warnings.append("Ignored `OR`: it needs a word on each side.")
-            continue
-        atom = _atom(raw, quoted, warnings)
-        if atom is None:
-            continue
-        if negated:
-            excluded.append(atom)
-            continue
-        if pending_or:
-            clauses[-1].append(atom)
-        else:
-            clauses.append([atom])
-        pending_or = False
-
-    if pending_or:
-        warnings.append("Ignored `OR`: it needs a word on each side.")
-    if not clauses:
-        reason = "only excludes words" if excluded else "has no letters or digits to search for"
-        raise InvalidParameter(f"The query `q` {reason}: give at least one word to search for.")
-    if len(clauses) + len(excluded) > MAX_CLAUSES:
-        raise InvalidParameter(f"The query `q` has more than {MAX_CLAUSES} words or phrases.")
-    return ParsedQuery(clauses=clauses, excluded=excluded, warnings=warnings)
+    parser = _Parser(_tokens(q))
+    root = parser.parse()
+    if root is None:
+        raise InvalidParameter(
+            "The query `q` has no letters or digits to search for: give at least one word."
+        )
+    if isinstance(root, AllOf) and not root.required:
+        raise InvalidParameter(
+            "The query `q` only excludes words: give at least one word to search for."
+        )
+    if sum(1 for _ in _all_terms(root)) > MAX_TERMS:
+        raise InvalidParameter(f"The query `q` has more than {MAX_TERMS} words or phrases.")
+    return ParsedQuery(root=root, warnings=parser.warnings)
 
 
-def _tokens(q: str, warnings: list[str]) -> list[tuple[str, bool, bool]]:
-    """Split the query into ``(text, quoted, negated)`` tokens."""
-    tokens: list[tuple[str, bool, bool]] = []
+def _all_terms(node: Node) -> Iterator[Term]:
+    if isinstance(node, Term):
+        yield node
+        return
+    children = node.options if isinstance(node, AnyOf) else (*node.required, *node.excluded)
+    for child in children:
+        yield from _all_terms(child)
+
+
+# Tokens are (kind, text): "(", ")", "OR", "-", "field" (text: the column), "phrase", "word".
+Token = tuple[str, str]
+_FIELD_PREFIX = re.compile(r"(title|body):(?=\S)", re.IGNORECASE)
+
+
+def _tokens(q: str) -> list[Token]:
+    tokens: list[Token] = []
     position, length = 0, len(q)
     while position < length:
         char = q[position]
         if char.isspace():
             position += 1
-            continue
-        negated = char == "-" and position + 1 < length and not q[position + 1].isspace()
-        if negated:
+        elif char in "()":
+            tokens.append((char, char))
             position += 1
-        if q[position] == '"':
+        elif char == '"':
             end = q.find('"', position + 1)
-            if end == -1:
-                warnings.append("A quote was not closed: the rest of the query is one phrase.")
-                end = length
-            tokens.append((q[position + 1 : end], True, negated))
+            closed = end != -1
+            end = end if closed else length
+            tokens.append(("phrase" if closed else "open-phrase", q[position + 1 : end]))
             position = end + 1
-            continue
-        end = position
-        while end < length and not q[end].isspace() and q[end] != '"':
-            end += 1
-        tokens.append((q[position:end], False, negated))
-        position = end
+        elif char == "-" and position + 1 < length and not q[position + 1].isspace():
+            tokens.append(("-", "-"))
+            position += 1
+        elif prefix := _FIELD_PREFIX.match(q, position):
+            tokens.append(("field", prefix.group(1).lower()))
+            position = prefix.end()
+        else:
+            end = position
+            while end < length and not q[end].isspace() and q[end] not in '"()':
+                end += 1
+            word = q[position:end]
+            tokens.append(("OR", word) if word == "OR" else ("word", word))
+            position = end
     return tokens
 
 
-def _atom(raw: str, quoted: bool, warnings: list[str]) -> Atom | None:
-    text = " ".join(raw.split())
-    kind = AtomKind.PHRASE if quoted else AtomKind.WORD
-    if not quoted and text.endswith("*"):
-        text = text.rstrip("*")
-        kind = AtomKind.PREFIX
-    if not has_words(text):
-        if raw.strip():
-            warnings.append(f"Ignored `{raw}`: it has no letters or digits.")
-        return None
-    if kind is AtomKind.PHRASE and len(text.split()) == 1:
-        kind = AtomKind.WORD
-    return Atom(kind, text)
+class _Parser:
+    """Recursive descent over the tokens; lenient: whatever cannot be read is a warning."""
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.position = 0
+        self.warnings: list[str] = []
+
+    def parse(self) -> Node | None:
+        node = self._all_of(depth=0)
+        while self.position < len(self.tokens):  # a stray ")" ended the top level early
+            self.warnings.append("Ignored `)`: it closes no `(`.")
+            self.position += 1
+            more = self._all_of(depth=0)
+            node = _merge(node, more)
+        return node
+
+    def _peek(self) -> Token | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def _all_of(self, *, depth: int) -> Node | None:
+        required: list[Node] = []
+        excluded: list[Node] = []
+        while (token := self._peek()) is not None and token[0] != ")":
+            node, negated = self._any_of(depth=depth)
+            if node is None:
+                continue
+            if negated:
+                excluded.append(node)
+            elif isinstance(node, AllOf):  # a group: (a -b) inside an AND is a AND NOT b
+                required.extend(node.required)
+                excluded.extend(node.excluded)
+            else:
+                required.append(node)
+        if not required and not excluded:
+            return None
+        if len(required) == 1 and not excluded:
+            return required[0]
+        return AllOf(tuple(required), tuple(excluded))
+
+    def _any_of(self, *, depth: int) -> tuple[Node | None, bool]:
+        if self._peek() == ("OR", "OR"):
+            self.warnings.append("Ignored `OR`: it needs a word on each side.")
+            self.position += 1
+            return None, False
+        node, negated = self._unary(depth=depth)
+        options = [node] if node is not None else []
+        while self._peek() == ("OR", "OR"):
+            self.position += 1
+            following = self._peek()
+            if following is None or following[0] in (")", "OR"):
+                self.warnings.append("Ignored `OR`: it needs a word on each side.")
+                break
+            option, option_negated = self._unary(depth=depth)
+            if option_negated or negated:
+                self.warnings.append("Ignored `-` beside `OR`: an alternative cannot exclude.")
+                negated = False
+            if option is not None:
+                options.append(option)
+        options = [option for option in options if _has_required(option)]
+        if not options:
+            return None, False
+        if len(options) == 1:
+            return options[0], negated
+        return AnyOf(tuple(options)), False
+
+    def _unary(self, *, depth: int) -> tuple[Node | None, bool]:
+        negated = False
+        column: Column | None = None
+        while (token := self._peek()) is not None and token[0] in ("-", "field"):
+            self.position += 1
+            if token[0] == "-":
+                negated = True
+            else:
+                column = Column(token[1])
+        node = self._primary(depth=depth)
+        if node is not None and column is not None:
+            node = _in_column(node, column)
+        return node, negated
+
+    def _primary(self, *, depth: int) -> Node | None:
+        token = self._peek()
+        if token is None:
+            return None
+        kind, text = token
+        self.position += 1
+        if kind == "(":
+            if depth >= MAX_DEPTH:
+                self.warnings.append(f"Ignored `(`: groups nest at most {MAX_DEPTH} deep.")
+                return None
+            node = self._all_of(depth=depth + 1)
+            if self._peek() == (")", ")"):
+                self.position += 1
+            else:
+                self.warnings.append("A `(` was not closed: it is closed at the end.")
+            return node
+        if kind == "open-phrase":
+            self.warnings.append("A quote was not closed: the rest of the query is one phrase.")
+            kind = "phrase"
+        return self._term(kind, text)
+
+    def _term(self, kind: str, raw: str) -> Term | None:
+        text = " ".join(raw.split())
+        atom = AtomKind.PHRASE if kind == "phrase" else AtomKind.WORD
+        if atom is AtomKind.WORD:
+            if text.endswith("*"):
+                text, atom = text.rstrip("*"), AtomKind.PREFIX
+            text = _POSSESSIVE.sub("", text)  # Macron's finds Macron
+        if not has_words(text):
+            if raw.strip():
+                self.warnings.append(f"Ignored `{raw}`: it has no letters or digits.")
+            return None
+        if atom is AtomKind.PHRASE and len(text.split()) == 1:
+            atom = AtomKind.WORD
+        return Term(atom, text)
+
+
+def _has_required(node: Node) -> bool:
+    return not isinstance(node, AllOf) or bool(node.required)
+
+
+def _in_column(node: Node, column: Column) -> Node:
+    """``title:(…)``: every term without a column of its own is looked for in ``column``."""
+    if isinstance(node, Term):
+        return node if node.column is not None else replace(node, column=column)
+    if isinstance(node, AnyOf):
+        return AnyOf(tuple(_in_column(option, column) for option in node.options))
+    return AllOf(
+        tuple(_in_column(child, column) for child in node.required),
+        tuple(_in_column(child, column) for child in node.excluded),
+    )
+
+
+def _merge(first: Node | None, second: Node | None) -> Node | None:
+    if first is None or second is None:
+        return first or second
+
+    def parts(node: Node) -> tuple[tuple[Node, ...], tuple[Node, ...]]:
+        return (node.required, node.excluded) if isinstance(node, AllOf) else ((node,), ())
+
+    (required_a, excluded_a), (required_b, excluded_b) = parts(first), parts(second)
+    return AllOf(required_a + required_b, excluded_a + excluded_b)
+
+
+def shown(node: Node) -> str:
+    """A node written back in the query language."""
+    if isinstance(node, Term):
+        text = f'"{node.text}"' if node.kind is AtomKind.PHRASE else node.text
+        text += "*" if node.kind is AtomKind.PREFIX else ""
+        return f"{node.column}:{text}" if node.column else text
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(shown(option) for option in node.options) + ")"
+    parts = [shown(child) for child in node.required]
+    parts += [f"-{shown(child)}" for child in node.excluded]
+    return "(" + " ".join(parts) + ")"
+
+
+def interpreted(node: Node) -> str:
+    """The whole query written back, without the outer parentheses."""
+    text = shown(node)
+    return text[1:-1] if isinstance(node, AllOf) else text

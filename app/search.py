@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from app.models import Article
 from app.pagination import Cursor
-from app.query import Atom, AtomKind, ParsedQuery
+from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.store import (
     ArticleFilters,
     Facet,
@@ -47,22 +47,28 @@ class SearchMatch:
     snippet_paragraph: int | None
 
 
-def fts5_expression(query: ParsedQuery) -> str:
-    """Render a parsed query as an FTS5 MATCH expression; every atom is a quoted string."""
-    clauses = []
-    for alternatives in query.clauses:
-        rendered = [_fts5_atom(atom) for atom in alternatives]
-        clauses.append(rendered[0] if len(rendered) == 1 else f"({' OR '.join(rendered)})")
-    expression = " AND ".join(clauses)
+def fts5_expression(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> str:
+    """Render a parsed query as an FTS5 MATCH expression; every term is a quoted string.
+
+    ``columns`` limits the terms that name no column of their own (``search_in``).
+    """
+    only = columns[0] if len(set(columns)) == 1 else None
+    return _fts5(query.root, only)
+
+
+def _fts5(node: Node, column: Column | None) -> str:
+    if isinstance(node, Term):
+        quoted = '"' + node.text.replace('"', '""') + '"'
+        quoted = f"{quoted} *" if node.kind is AtomKind.PREFIX else quoted
+        where = node.column or column
+        return f"{where} : {quoted}" if where else quoted
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(_fts5(option, column) for option in node.options) + ")"
+    expression = " AND ".join(_fts5(child, column) for child in node.required)
     # FTS5's NOT is binary and left-associative: ((a AND b) NOT c) NOT d.
-    for atom in query.excluded:
-        expression = f"({expression}) NOT {_fts5_atom(atom)}"
-    return expression
-
-
-def _fts5_atom(atom: Atom) -> str:
-    quoted = '"' + atom.text.replace('"', '""') + '"'
-    return f"{quoted} *" if atom.kind is AtomKind.PREFIX else quoted
+    for child in node.excluded:
+        expression = f"({expression}) NOT {_fts5(child, column)}"
+    return expression if len(node.required) == 1 and not node.excluded else f"({expression})"
 
 
 def search_articles(
@@ -75,9 +81,10 @@ def search_articles(
     cursor: str | None = None,
     snippet_words: int = 30,
     facets: Sequence[Facet] = (),
+    columns: Sequence[Column] = (),
 ) -> Page[SearchMatch]:
     """A page of the articles matching ``query``, best first unless another sort is asked for."""
-    match = fts5_expression(query)
+    match = fts5_expression(query, columns=columns)
     where = and_(_fts_table.op("MATCH")(match), filters.clause())
     joined = _fts.join(Article, col(Article.id) == _fts.c.rowid)
     total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()

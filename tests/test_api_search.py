@@ -184,7 +184,7 @@ def test_operators_of_the_engine_are_plain_words(client: TestClient, news: dict[
     assert hit_ids(client, "Macron AND Berlin") == []  # "and" is a word that article lacks
     assert hit_ids(client, "chips AND") == []
     assert hit_ids(client, "NEAR(Macron Berlin)") == []
-    assert hit_ids(client, "title:Macron") == []  # a column filter would find it
+    assert hit_ids(client, "colour:Macron") == []  # not a field: the words "colour macron"
 
 
 def test_unclosed_quote_is_a_phrase_with_a_warning(
@@ -321,3 +321,55 @@ def test_search_facets_count_every_hit(client: TestClient, harbour: IngestReport
     assert sum(entry["count"] for entry in body["facets"]["year"]) == 120
     narrowed = search(client, "harbour", facets="source", source="Reuters")
     assert narrowed["facets"]["source"] == [{"value": "Reuters", "count": narrowed["total"]}]
+
+
+def test_parentheses_group(client: TestClient, news: dict[str, int]) -> None:
+    assert set(hit_ids(client, "Macron (Berlin OR Brussels)")) == {
+        news["title_macron"],
+        news["body_macron"],
+    }
+    assert hit_ids(client, "Macron -(Berlin OR Brussels)") == [news["seed"]]
+    body = search(client, "Macron -(Berlin OR Brussels)")
+    assert body["query"]["interpreted"] == "Macron -(Berlin OR Brussels)"
+
+
+def test_field_qualifiers(client: TestClient, news: dict[str, int]) -> None:
+    assert hit_ids(client, "title:Macron") == [news["title_macron"]]
+    assert set(hit_ids(client, "body:Macron")) == {news["seed"], news["body_macron"]}
+    assert hit_ids(client, 'title:"visits Berlin"') == [news["title_macron"]]
+    assert hit_ids(client, "title:(Arsenal OR Macron)") == sorted(
+        hit_ids(client, "title:(Arsenal OR Macron)"),
+        key=hit_ids(client, "title:(Arsenal OR Macron)").index,
+    )
+    assert set(hit_ids(client, "title:(Arsenal OR Macron)")) == {
+        news["football"],
+        news["title_macron"],
+    }
+    assert search(client, "title:Macron")["query"]["words"] == ["title:Macron"]
+
+
+def test_search_in(client: TestClient, news: dict[str, int]) -> None:
+    assert hit_ids(client, "Macron", search_in="title") == [news["title_macron"]]
+    assert set(hit_ids(client, "Macron", search_in="body")) == {news["seed"], news["body_macron"]}
+    assert set(hit_ids(client, "Macron", search_in="title,body")) == set(hit_ids(client, "Macron"))
+    # A term's own field wins over search_in.
+    assert hit_ids(client, "body:Brussels", search_in="title") == [news["body_macron"]]
+    assert search(client, "Macron", search_in="title")["query"]["search_in"] == ["title"]
+    response = client.get("/v1/search", params={"q": "Macron", "search_in": "headline"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("q", "found"),
+    [
+        ("Macron's", {"seed", "title_macron", "body_macron"}),
+        ("Jean-Luc", {"seed", "accent"}),
+        ("Jean Luc", {"seed", "accent"}),
+        ('"Jean-Luc Melenchon"', {"seed", "accent"}),
+        ("U.S.", {"seed"}),
+    ],
+)
+def test_hyphens_apostrophes_and_abbreviations(
+    client: TestClient, news: dict[str, int], q: str, found: set[str]
+) -> None:
+    assert set(hit_ids(client, q)) == {news[name] for name in found}

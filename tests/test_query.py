@@ -8,31 +8,56 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import InvalidParameter
-from app.query import Atom, AtomKind, parse_query
+from app.query import AllOf, AnyOf, AtomKind, Column, Term, interpreted, parse_query
 from app.search import fts5_expression
 
 W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
 
 
 @pytest.mark.parametrize(
-    ("q", "clauses", "excluded"),
+    ("q", "root"),
     [
-        ("troops Macron", [[Atom(W, "troops")], [Atom(W, "Macron")]], []),
-        ('"allied troops" Kyiv', [[Atom(P, "allied troops")], [Atom(W, "Kyiv")]], []),
-        ("deploy*", [[Atom(X, "deploy")]], []),
-        ("Paris OR Kyiv", [[Atom(W, "Paris"), Atom(W, "Kyiv")]], []),
-        ("a OR b OR c d", [[Atom(W, "a"), Atom(W, "b"), Atom(W, "c")], [Atom(W, "d")]], []),
-        ('Macron -Le -"Marine Pen"', [[Atom(W, "Macron")]], [Atom(W, "Le"), Atom(P, "Marine Pen")]),
-        ("well-known", [[Atom(W, "well-known")]], []),
-        ('"one"', [[Atom(W, "one")]], []),
-        ("AND", [[Atom(W, "AND")]], []),
-        ("x - y", [[Atom(W, "x")], [Atom(W, "y")]], []),
+        ("troops", Term(W, "troops")),
+        ("troops Macron", AllOf((Term(W, "troops"), Term(W, "Macron")))),
+        ('"allied troops" Kyiv', AllOf((Term(P, "allied troops"), Term(W, "Kyiv")))),
+        ("deploy*", Term(X, "deploy")),
+        ("Paris OR Kyiv", AnyOf((Term(W, "Paris"), Term(W, "Kyiv")))),
+        (
+            "a OR b OR c d",
+            AllOf((AnyOf((Term(W, "a"), Term(W, "b"), Term(W, "c"))), Term(W, "d"))),
+        ),
+        (
+            'Macron -Le -"Marine Pen"',
+            AllOf((Term(W, "Macron"),), (Term(W, "Le"), Term(P, "Marine Pen"))),
+        ),
+        ("well-known", Term(W, "well-known")),
+        ('"one"', Term(W, "one")),
+        ("AND", Term(W, "AND")),
+        ("x - y", AllOf((Term(W, "x"), Term(W, "y")))),
+        ("Macron's", Term(W, "Macron")),
+        ("Macron’s", Term(W, "Macron")),
+        ("title:Macron", Term(W, "Macron", Column.TITLE)),
+        ("TITLE:Macron", Term(W, "Macron", Column.TITLE)),
+        ('body:"red lines"', Term(P, "red lines", Column.BODY)),
+        (
+            "title:(a OR body:b)",
+            AnyOf((Term(W, "a", Column.TITLE), Term(W, "b", Column.BODY))),
+        ),
+        ("colour:red", Term(W, "colour:red")),
+        ("title: red", AllOf((Term(W, "title:"), Term(W, "red")))),
+        (
+            "a (b -c)",
+            AllOf((Term(W, "a"), Term(W, "b")), (Term(W, "c"),)),
+        ),
+        (
+            "a -(b OR c)",
+            AllOf((Term(W, "a"),), (AnyOf((Term(W, "b"), Term(W, "c"))),)),
+        ),
+        ("((a))", Term(W, "a")),
     ],
 )
-def test_parse(q: str, clauses: list[list[Atom]], excluded: list[Atom]) -> None:
-    parsed = parse_query(q)
-    assert parsed.clauses == clauses
-    assert parsed.excluded == excluded
+def test_parse(q: str, root: object) -> None:
+    assert parse_query(q).root == root
 
 
 @pytest.mark.parametrize(
@@ -42,6 +67,10 @@ def test_parse(q: str, clauses: list[list[Atom]], excluded: list[Atom]) -> None:
         ("OR Macron", "OR"),
         ("Macron OR", "OR"),
         ("Macron --", "no letters"),
+        ("(Macron", "not closed"),
+        ("Macron)", "closes no"),
+        ("a OR -b", "cannot exclude"),
+        ("(" * 12 + "a", "nest"),
     ],
 )
 def test_warnings(q: str, warning: str) -> None:
@@ -49,18 +78,44 @@ def test_warnings(q: str, warning: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("q", "expression"),
+    ("q", "reading"),
     [
-        ("Macron troops", '"Macron" AND "troops"'),
-        ('say "he said" x*', '"say" AND "he said" AND "x" *'),
-        ("a OR b -c", '(("a" OR "b")) NOT "c"'),
-        ("a -b -c", '(("a") NOT "b") NOT "c"'),
-        ("a\x00b", '"a" AND "b"'),
-        ("NEAR(a", '"NEAR(a"'),
+        ("Macron -(Berlin OR Brussels)", "Macron -(Berlin OR Brussels)"),
+        ('title:"red lines" x*', 'title:"red lines" x*'),
+        ("a OR b", "(a OR b)"),
     ],
 )
-def test_fts5_rendering(q: str, expression: str) -> None:
-    assert fts5_expression(parse_query(q)) == expression
+def test_interpreted(q: str, reading: str) -> None:
+    assert interpreted(parse_query(q).root) == reading
+
+
+@pytest.mark.parametrize(
+    ("q", "columns", "expression"),
+    [
+        ("Macron troops", (), '("Macron" AND "troops")'),
+        ('say "he said" x*', (), '("say" AND "he said" AND "x" *)'),
+        ("a OR b -c", (), '((("a" OR "b")) NOT "c")'),
+        ("a -b -c", (), '((("a") NOT "b") NOT "c")'),
+        ("a\x00b", (), '("a" AND "b")'),
+        ("NEAR(a", (), '("NEAR" AND "a")'),
+        ("title:a b", (), '(title : "a" AND "b")'),
+        ("a body:b", (Column.TITLE,), '(title : "a" AND body : "b")'),
+        ("a", (Column.TITLE, Column.BODY), '"a"'),
+    ],
+)
+def test_fts5_rendering(q: str, columns: tuple[Column, ...], expression: str) -> None:
+    assert fts5_expression(parse_query(q), columns=columns) == expression
+
+
+@pytest.mark.parametrize("q", ["", "  ", "*", "-a", "-(a b)", "OR", "()", '""', "(-a)"])
+def test_nothing_to_search_is_rejected(q: str) -> None:
+    with pytest.raises(InvalidParameter):
+        parse_query(q)
+
+
+def test_too_many_terms_is_rejected() -> None:
+    with pytest.raises(InvalidParameter, match="more than"):
+        parse_query(" ".join(f"w{number}" for number in range(40)))
 
 
 @pytest.fixture(scope="module")
@@ -75,17 +130,22 @@ def fts() -> Iterator[sqlite3.Connection]:
     connection.close()
 
 
-@settings(max_examples=400)
+PIECES = ["title:", "body:", " OR ", "OR", "(", ")", "-", "’s", '"', "*", " ", "a", "é", "中"]
+
+
+@settings(max_examples=1000)
 @given(
-    st.text(
-        alphabet=st.sampled_from(list("ab \"*-()^:+OR AND NOT NEAR{}[],.'\\é中\x00\t"))
-        | st.characters(),
-        max_size=60,
-    )
+    st.lists(
+        st.sampled_from(PIECES) | st.characters() | st.sampled_from(list("^:+{}[],.'\\\x00\t")),
+        max_size=30,
+    ).map("".join),
+    st.sampled_from([(), (Column.TITLE,), (Column.BODY,)]),
 )
-def test_any_query_is_rejected_cleanly_or_valid_fts5(fts: sqlite3.Connection, q: str) -> None:
+def test_any_query_is_rejected_cleanly_or_valid_fts5(
+    fts: sqlite3.Connection, q: str, columns: tuple[Column, ...]
+) -> None:
     try:
-        expression = fts5_expression(parse_query(q))
+        expression = fts5_expression(parse_query(q), columns=columns)
     except InvalidParameter:
         return
     fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()

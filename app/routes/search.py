@@ -4,19 +4,38 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
+from app.dependencies import (
+    CursorParam,
+    FacetsDep,
+    FiltersDep,
+    Limit,
+    SearchInDep,
+    SessionDep,
+)
 from app.errors import InvalidParameter, problem_responses
 from app.links import next_page_url, summary
 from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage, facet_values
-from app.query import Atom, AtomKind, ParsedQuery, parse_query
+from app.query import (
+    AllOf,
+    AnyOf,
+    AtomKind,
+    Column,
+    Node,
+    ParsedQuery,
+    Term,
+    interpreted,
+    parse_query,
+    shown,
+)
 from app.search import search_articles
 from app.store import SearchSort
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
 QUERY_HELP = (
-    'Words (all must match), "exact phrases", `a OR b`, `-excluded`, `prefix*`. '
-    "Matching ignores case and accents and stems English words. Anything else is searched as text."
+    'Words (all must match), "exact phrases", `a OR b`, `-excluded`, `prefix*`, parentheses, '
+    "`title:` or `body:` before a word, phrase or group. Matching ignores case and accents and "
+    "stems English words. Anything else is searched as text."
 )
 
 
@@ -34,6 +53,7 @@ def search_route(
     filters: FiltersDep,
     q: Annotated[str, Query(max_length=500, description=QUERY_HELP, examples=["Macron troops"])],
     facets: FacetsDep,
+    columns: SearchInDep,
     limit: Limit = 20,
     cursor: CursorParam = None,
     sort: Annotated[
@@ -58,6 +78,7 @@ def search_route(
         cursor=cursor,
         snippet_words=snippet_words,
         facets=facets,
+        columns=columns,
     )
     hits = [
         SearchHit.model_validate(
@@ -74,7 +95,7 @@ def search_route(
         for match in page.items
     ]
     return SearchPage(
-        query=understanding(q, query),
+        query=understanding(q, query, columns),
         items=hits,
         total=page.total,
         limit=limit,
@@ -84,22 +105,37 @@ def search_route(
     )
 
 
-def understanding(q: str, query: ParsedQuery) -> QueryUnderstanding:
+def understanding(q: str, query: ParsedQuery, columns: list[Column]) -> QueryUnderstanding:
     """How the query was read, for the response."""
-    single = [clause[0] for clause in query.clauses if len(clause) == 1]
+    terms = list(query.terms())
     return QueryUnderstanding(
         q=q,
-        words=[atom.text for atom in single if atom.kind is AtomKind.WORD],
-        phrases=[atom.text for atom in single if atom.kind is AtomKind.PHRASE],
-        prefixes=[atom.text for atom in single if atom.kind is AtomKind.PREFIX],
-        alternatives=[[shown(a) for a in clause] for clause in query.clauses if len(clause) > 1],
-        excluded=[shown(atom) for atom in query.excluded],
+        interpreted=interpreted(query.root),
+        words=[_text(term) for term in terms if term.kind is AtomKind.WORD],
+        phrases=[_text(term) for term in terms if term.kind is AtomKind.PHRASE],
+        prefixes=[_text(term) for term in terms if term.kind is AtomKind.PREFIX],
+        alternatives=[[shown(option) for option in group.options] for group in _groups(query.root)],
+        excluded=[shown(node) for node in _excluded(query.root)],
+        search_in=[column.value for column in columns] or [column.value for column in Column],
         warnings=query.warnings,
     )
 
 
-def shown(atom: Atom) -> str:
-    """An atom written back in the query language."""
-    if atom.kind is AtomKind.PHRASE:
-        return f'"{atom.text}"'
-    return f"{atom.text}*" if atom.kind is AtomKind.PREFIX else atom.text
+def _text(term: Term) -> str:
+    return f"{term.column}:{term.text}" if term.column else term.text
+
+
+def _groups(node: Node) -> list[AnyOf]:
+    if isinstance(node, Term):
+        return []
+    if isinstance(node, AnyOf):
+        return [node, *(group for option in node.options for group in _groups(option))]
+    return [group for child in node.required for group in _groups(child)]
+
+
+def _excluded(node: Node) -> list[Node]:
+    if isinstance(node, AllOf):
+        return [*node.excluded, *(n for child in node.required for n in _excluded(child))]
+    if isinstance(node, AnyOf):
+        return [n for option in node.options for n in _excluded(option)]
+    return []
