@@ -1,0 +1,127 @@
+"""A relevance test set: generated articles whose right order is known in advance."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import Article
+from tests.conftest import Ingest
+from tests.factories import ArticleText
+
+FILLER_WORDS = [
+    "council",
+    "budget",
+    "river",
+    "harbour",
+    "station",
+    "market",
+    "school",
+    "weather",
+    "museum",
+    "bridge",
+    "hospital",
+    "railway",
+    "festival",
+    "library",
+    "airport",
+    "stadium",
+    "factory",
+    "election",
+    "court",
+    "police",
+]
+
+
+@pytest.fixture
+def ids(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
+    """Forty filler articles and the targets each test looks for; name -> id."""
+    for number in range(40):
+        words = [FILLER_WORDS[(number + k) % len(FILLER_WORDS)] for k in range(6)]
+        ArticleText(
+            title=f"Filler {number}: the {words[0]} and the {words[1]}",
+            paragraphs=[f"Residents spoke about the {' and the '.join(words)} on day {number}."],
+        ).write(tmp_path, f"filler-{number:02}.txt")
+    targets = {
+        "name_in_title": ArticleText(
+            title="Okonkwo wins the regional vote",
+            paragraphs=["The count ended late.", "Turnout was high in the north."],
+        ),
+        "name_in_body": ArticleText(
+            title="Regional vote count ends",
+            paragraphs=["The count ended late.", "Observers said Okonkwo was ahead early on."],
+        ),
+        "phrase": ArticleText(
+            title="Transport report",
+            paragraphs=["The minister promised a new tidal barrier for the estuary."],
+        ),
+        "scattered": ArticleText(
+            title="Coastal notes",
+            paragraphs=[
+                "A tidal surge hit the estuary on Monday.",
+                "Officials will review every barrier on the coast over the next decade.",
+            ],
+        ),
+        "older": ArticleText(
+            title="Glacier retreat measured",
+            paragraphs=["Scientists measured the glacier again."],
+            copyright="Copyright © 2019, Example Wire. All rights reserved.",
+        ),
+        "newer": ArticleText(
+            title="Glacier retreat measured",
+            paragraphs=["Scientists measured the glacier again."],
+            copyright="Copyright © 2024, Example Wire. All rights reserved.",
+        ),
+    }
+    for name, article in targets.items():
+        article.write(tmp_path, f"{name}.txt")
+    report = ingest(tmp_path)
+    assert report.ok
+    assert not report.duplicates
+    with Session(ingest.engine) as session:
+        by_path = {Path(row.source_path).stem: row.id for row in session.exec(select(Article))}
+    return {name: by_path[name] for name in targets}  # type: ignore[misc]
+
+
+def ranked(client: TestClient, q: str, **params: Any) -> list[int]:
+    response = client.get("/v1/search", params={"q": q, "limit": 100, **params})
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+def test_a_name_in_the_headline_beats_the_same_name_once_in_the_body(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    assert ranked(client, "Okonkwo")[:2] == [ids["name_in_title"], ids["name_in_body"]]
+
+
+def test_an_exact_phrase_beats_the_same_words_scattered(
+    client: TestClient, ids: dict[str, int]
+) -> None:
+    assert ranked(client, "tidal barrier estuary")[:2] == [ids["phrase"], ids["scattered"]]
+    assert ranked(client, "tidal barrier")[:2] == [ids["phrase"], ids["scattered"]]
+
+
+def test_exclusions_hold_whatever_the_score(client: TestClient, ids: dict[str, int]) -> None:
+    hits = ranked(client, "tidal -minister")
+    assert ids["phrase"] not in hits
+    assert ids["scattered"] in hits
+
+
+def test_equal_scores_go_to_the_most_recent(client: TestClient, ids: dict[str, int]) -> None:
+    assert ranked(client, "glacier") == [ids["newer"], ids["older"]]
+
+
+def test_relevance_pages_follow_the_same_order(client: TestClient, ids: dict[str, int]) -> None:
+    everything = ranked(client, "the")
+    paged: list[int] = []
+    response = client.get("/v1/search", params={"q": "the", "limit": 7})
+    while True:
+        body = response.json()
+        paged.extend(item["id"] for item in body["items"])
+        if body["next"] is None:
+            break
+        response = client.get(body["next"])
+    assert paged == everything
