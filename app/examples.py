@@ -61,7 +61,7 @@ HIGHLIGHT: dict[str, Any] = {
     "paragraph": 5,
 }
 
-SEARCH_HIT: dict[str, Any] = {**ARTICLE_SUMMARY, "score": 3.87805e-06, "highlight": HIGHLIGHT}
+SEARCH_HIT: dict[str, Any] = {**ARTICLE_SUMMARY, "score": 4.84756e-06, "highlight": HIGHLIGHT}
 
 QUERY_UNDERSTANDING: dict[str, Any] = {
     "q": "Macron troops",
@@ -72,6 +72,7 @@ QUERY_UNDERSTANDING: dict[str, Any] = {
     "alternatives": [],
     "excluded": [],
     "search_in": ["title", "body"],
+    "expanded": {},
     "warnings": [],
 }
 
@@ -87,4 +88,5 @@ SEARCH_PAGE: dict[str, Any] = {
         "dateline": [{"value": "LONDON", "count": 1}],
         "year": [{"value": 2025, "count": 1}],
     },
+    "did_you_mean": None,
 }

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.database import session_scope
 from app.models import Article, utc_now
+from app.names import refresh_vocabulary
 from app.parser import ArticleRejected, ParsedArticle, parse_file_bytes
 
 ARTICLE_SUFFIXES = frozenset({".txt"})
@@ -127,6 +128,9 @@ def ingest_paths(
                 report.record(result)
                 if on_result is not None:
                     on_result(result)
+    if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED]:
+        with engine.begin() as connection:
+            refresh_vocabulary(connection)
     return report
 
 

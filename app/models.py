@@ -78,6 +78,16 @@ class Article(ArticleBase, table=True):
         return self.body.split("\n") if self.body else []
 
 
+class SearchTerm(SQLModel, table=True):
+    """A word of the full-text index, with its similarity key (see app/names.py)."""
+
+    __tablename__ = "search_term"
+
+    term: str = Field(primary_key=True, sa_type=Text)
+    key: str = Field(index=True, max_length=64)
+    documents: int
+
+
 class ArticleKey(SQLModel):
     """The two stable ways to name an article."""
 
@@ -183,6 +193,9 @@ class QueryUnderstanding(SQLModel):
     )
     excluded: list[str] = Field(description="Words, phrases and groups no hit may contain.")
     search_in: list[str] = Field(description="Fields searched by terms that name none.")
+    expanded: dict[str, list[str]] = Field(
+        description="Name variants added to a word of the query (none with `fuzzy=false`)."
+    )
     warnings: list[str] = Field(description="Parts of the query that were ignored, and why.")
 
 
@@ -198,3 +211,8 @@ class SearchPage(SQLModel):
     next_cursor: str | None
     next: str | None
     facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)
+    did_you_mean: str | None = Field(
+        default=None,
+        description="When little is found: the query with the words the corpus lacks replaced "
+        "by the closest words it has.",
+    )

@@ -15,6 +15,7 @@ from app.dependencies import (
 from app.errors import InvalidParameter, problem_responses
 from app.links import next_page_url, summary
 from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage, facet_values
+from app.names import Expansion, expand_names, suggest
 from app.query import (
     AllOf,
     AnyOf,
@@ -31,6 +32,9 @@ from app.search import search_articles
 from app.store import SearchSort
 
 router = APIRouter(prefix="/v1", tags=["search"])
+
+# Below this many hits, the response suggests a corrected query (`did_you_mean`).
+FEW_HITS = 3
 
 QUERY_HELP = (
     'Words (all must match), "exact phrases", `a OR b`, `-excluded`, `prefix*`, parentheses, '
@@ -62,6 +66,14 @@ def search_route(
             description="`relevance` (best first), `newest` or `oldest`.", examples=["relevance"]
         ),
     ] = SearchSort.RELEVANCE,
+    fuzzy: Annotated[
+        bool,
+        Query(
+            description="Add the spelling variants of names that the corpus holds "
+            "(`Zelensky` also finds `Zelenskyy`), and suggest a correction when little is found.",
+            examples=[True],
+        ),
+    ] = True,
     snippet_words: Annotated[
         int,
         Query(ge=5, le=100, description="How many words a snippet holds at most.", examples=[30]),
@@ -69,9 +81,10 @@ def search_route(
 ) -> SearchPage:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
     query = parse_query(q)
+    expansion = expand_names(session, query) if fuzzy else Expansion(query, {})
     page = search_articles(
         session,
-        query=query,
+        query=expansion.query,
         filters=filters,
         sort=sort,
         limit=limit,
@@ -95,7 +108,10 @@ def search_route(
         for match in page.items
     ]
     return SearchPage(
-        query=understanding(q, query, columns),
+        query=understanding(q, query, columns, expansion.expanded),
+        did_you_mean=(
+            suggest(session, query, expanded=expansion.expanded) if page.total < FEW_HITS else None
+        ),
         items=hits,
         total=page.total,
         limit=limit,
@@ -105,7 +121,9 @@ def search_route(
     )
 
 
-def understanding(q: str, query: ParsedQuery, columns: list[Column]) -> QueryUnderstanding:
+def understanding(
+    q: str, query: ParsedQuery, columns: list[Column], expanded: dict[str, list[str]]
+) -> QueryUnderstanding:
     """How the query was read, for the response."""
     terms = list(query.terms())
     return QueryUnderstanding(
@@ -117,6 +135,7 @@ def understanding(q: str, query: ParsedQuery, columns: list[Column]) -> QueryUnd
         alternatives=[[shown(option) for option in group.options] for group in _groups(query.root)],
         excluded=[shown(node) for node in _excluded(query.root)],
         search_in=[column.value for column in columns] or [column.value for column in Column],
+        expanded=expanded,
         warnings=query.warnings,
     )
 

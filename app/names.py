@@ -1,0 +1,239 @@
+"""Spelling variants of names, and corrections, drawn from the corpus's own vocabulary.
+
+After each ingestion that changed articles, ``refresh_vocabulary`` copies the FTS5 vocabulary
+(index terms with the number of articles holding them) into ``search_term`` with a similarity key
+per term. A query word then finds its variants among the terms that share its key and lie within
+a small edit distance, keeping those the corpus writes capitalised (names): ``Zelensky`` finds
+``Zelenskyy`` and ``Zelenskiy``, ``Gaddafi`` finds ``Qaddafi`` and ``Gadhafi``. Everything is
+deterministic and offline.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import Connection, text
+from sqlmodel import Session
+
+from app.query import AllOf, AnyOf, AtomKind, Node, ParsedQuery, Term
+
+MIN_NAME_LENGTH = 4
+SAMPLE_ARTICLES = 3
+_CACHE_SIZE = 4096
+_OPEN, _CLOSE = "\x02", "\x03"
+_MARKED = re.compile("\x02([^\x03]*)\x03")
+# Letters that transliterations swap for one another, and digraphs that stand for one sound.
+_DIGRAPHS = (("ph", "f"), ("dh", "d"), ("kh", "k"), ("th", "t"), ("gh", "g"), ("sch", "sh"))
+_SAME_SOUND = str.maketrans({"q": "k", "c": "k", "g": "k", "w": "v", "z": "s", "x": "s", "j": "y"})
+_VOWELS = re.compile("[aeiouy]")
+_REPEATS = re.compile(r"(.)\1+")
+_PARTS = re.compile(r"([^\w]+)")
+
+
+def folded(word: str) -> str:
+    """Lower case without accents, as the index compares words."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def name_key(term: str) -> str | None:
+    """A similarity key: the consonant skeleton, with sounds that spellings trade made one.
+
+    ``zelensky``, ``zelenskyy`` and ``zelenskiy`` all give ``slnsk``; ``gaddafi``, ``qaddafi``
+    and ``gadhafi`` give ``kdf``. None for what is not a word of Latin letters.
+    """
+    word = folded(term)
+    if len(word) < MIN_NAME_LENGTH or not word.isascii() or not word.isalpha():
+        return None
+    for digraph, sound in _DIGRAPHS:
+        word = word.replace(digraph, sound)
+    word = word.translate(_SAME_SOUND)
+    return _REPEATS.sub(r"\1", _VOWELS.sub("", word)) or word[0]
+
+
+def max_distance(word: str) -> int:
+    """How many edits a variant of a word this long may differ by (Gaddafi and Qaddafi: 1,
+    Qaddafi and Gadhafi: 2)."""
+    return 1 if len(word) <= 5 else 2
+
+
+def refresh_vocabulary(connection: Connection) -> None:
+    """Rebuild ``search_term`` from the full-text index's vocabulary (SQLite)."""
+    connection.execute(text("DELETE FROM search_term"))
+    terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab"))
+    rows = [
+        {"term": term, "key": key, "documents": documents}
+        for term, documents in terms
+        if (key := name_key(term)) is not None
+    ]
+    if rows:
+        connection.execute(
+            text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)"),
+            rows,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """The query with name variants added, and which variants each word gained."""
+
+    query: ParsedQuery
+    expanded: dict[str, list[str]]
+
+
+def expand_names(session: Session, query: ParsedQuery) -> Expansion:
+    """Add to each name in the query the variants the corpus holds."""
+    expanded: dict[str, list[str]] = {}
+
+    def visit(node: Node) -> Node:
+        if isinstance(node, Term):
+            if node.kind is not AtomKind.WORD:
+                return node
+            variants = name_variants(session, node.text)
+            if not variants:
+                return node
+            expanded[node.text] = variants
+            alternatives = tuple(Term(AtomKind.WORD, v, node.column) for v in variants)
+            return AnyOf((node, *alternatives))
+        if isinstance(node, AnyOf):
+            return AnyOf(tuple(visit(option) for option in node.options))
+        return AllOf(tuple(visit(child) for child in node.required), node.excluded)
+
+    root = visit(query.root)
+    return Expansion(ParsedQuery(root=root, warnings=query.warnings), expanded)
+
+
+def name_variants(session: Session, word: str) -> list[str]:
+    """Spellings of the same name that the corpus writes, other than ``word`` itself.
+
+    In a compound such as ``al-Qaida``, each part is varied in turn (``al-Qaeda``).
+    """
+    parts = _PARTS.split(word)
+    if len(parts) == 1:
+        return _variants_of(session, word)
+    variants = []
+    for index, part in enumerate(parts):
+        for variant in _variants_of(session, part) if _PARTS.fullmatch(part) is None else []:
+            variants.append("".join([*parts[:index], variant, *parts[index + 1 :]]))
+    return variants
+
+
+def _variants_of(session: Session, word: str) -> list[str]:
+    key = name_key(word)
+    if key is None:
+        return []
+    wanted = folded(word)
+    rows = session.execute(
+        text("SELECT term, documents FROM search_term WHERE key = :key"), {"key": key}
+    ).all()
+    variants: list[str] = []
+    for term, documents in rows:
+        if OSA.distance(wanted, term) > max_distance(wanted):
+            continue
+        for form in _surface_forms(session, term, documents):
+            if folded(form) != wanted and form not in variants:
+                variants.append(form)
+    return sorted(variants, key=str.lower)
+
+
+def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = ()) -> str | None:
+    """The query's words, each the corpus lacks replaced by its closest corpus word.
+
+    Words that gained name variants (``expanded``) already found what the corpus holds.
+    """
+    words = [term.text for term in _words(query.root)]
+    skip = set(expanded)
+    replacements: dict[str, str] = {}
+    for word in words:
+        if word in skip or _found(session, word):
+            continue
+        best = _closest(session, word)
+        if best is not None:
+            replacements[word] = best
+    if not replacements:
+        return None
+    return " ".join(replacements.get(word, word) for word in words)
+
+
+def _words(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        if node.kind is AtomKind.WORD:
+            yield node
+    elif isinstance(node, AnyOf):
+        for option in node.options:
+            yield from _words(option)
+    else:
+        for child in node.required:
+            yield from _words(child)
+
+
+def _found(session: Session, word: str) -> bool:
+    quoted = '"' + word.replace('"', '""') + '"'
+    row = session.execute(
+        text("SELECT 1 FROM article_fts WHERE article_fts MATCH :q LIMIT 1"), {"q": quoted}
+    ).first()
+    return row is not None
+
+
+def _closest(session: Session, word: str) -> str | None:
+    wanted = folded(word)
+    if len(wanted) < MIN_NAME_LENGTH:
+        return None
+    # Misspellings keep the first letter, mostly: compare with the terms that start like it,
+    # and with those that sound alike.
+    rows = session.execute(
+        text(
+            "SELECT term, documents FROM search_term "
+            "WHERE (term >= :low AND term < :high) OR key = :key"
+        ),
+        {"low": wanted[0], "high": chr(ord(wanted[0]) + 1), "key": name_key(word) or ""},
+    ).all()
+    limit = max_distance(wanted)
+    scored = [
+        (distance, -documents, term)
+        for term, documents in rows
+        if abs(len(term) - len(wanted)) <= limit
+        and (distance := OSA.distance(wanted, term, score_cutoff=limit)) <= limit
+    ]
+    if not scored:
+        return None
+    _, _, term = min(scored)
+    forms = _surface_forms(session, term, -1, names_only=False)
+    return forms[0] if forms else term
+
+
+_surface_cache: dict[tuple[str, str, int, bool], list[str]] = {}
+
+
+def _surface_forms(
+    session: Session, term: str, documents: int, *, names_only: bool = True
+) -> list[str]:
+    """How the corpus writes an index term, from a few articles that hold it.
+
+    With ``names_only``, only when most of those spellings are capitalised (a name).
+    """
+    cache_key = (str(session.get_bind().engine.url), term, documents, names_only)
+    if cache_key in _surface_cache:
+        return _surface_cache[cache_key]
+    quoted = '"' + term.replace('"', '""') + '"'
+    rows = session.execute(
+        text(
+            "SELECT highlight(article_fts, 0, :open, :close) || ' ' || "
+            "highlight(article_fts, 1, :open, :close) FROM article_fts "
+            "WHERE article_fts MATCH :q LIMIT :n"
+        ),
+        {"open": _OPEN, "close": _CLOSE, "q": quoted, "n": SAMPLE_ARTICLES},
+    ).scalars()
+    spellings = [match for marked in rows for match in _MARKED.findall(marked)]
+    capitalised = [form for form in spellings if form[:1].isupper()]
+    if names_only and len(capitalised) * 2 < len(spellings):
+        forms: list[str] = []
+    else:
+        chosen = capitalised if names_only else spellings
+        forms = sorted(set(chosen), key=chosen.count, reverse=True)
+    if len(_surface_cache) >= _CACHE_SIZE:
+        _surface_cache.clear()
+    _surface_cache[cache_key] = forms
+    return forms

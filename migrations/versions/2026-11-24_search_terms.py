@@ -1,0 +1,40 @@
+"""The vocabulary behind name variants and corrections.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-24
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "search_term",
+        sa.Column("term", sa.Text(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("documents", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("term"),
+    )
+    op.create_index("ix_search_term_key", "search_term", ["key"])
+    if op.get_bind().dialect.name == "sqlite":
+        # The index's own vocabulary: one row per term with the number of articles holding it.
+        op.execute("CREATE VIRTUAL TABLE article_fts_vocab USING fts5vocab(article_fts, 'row')")
+        from app.names import refresh_vocabulary  # noqa: PLC0415  (the app's own rebuild)
+
+        refresh_vocabulary(op.get_bind())
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TABLE IF EXISTS article_fts_vocab")
+    op.drop_index("ix_search_term_key", table_name="search_term")
+    op.drop_table("search_term")
