@@ -90,3 +90,11 @@ SEARCH_PAGE: dict[str, Any] = {
     },
     "did_you_mean": None,
 }
+
+RELATED_HIT: dict[str, Any] = {
+    **ARTICLE_SUMMARY,
+    "score": 2.31,
+    "shared_terms": ["macron", "troops", "ukrainian"],
+}
+
+RELATED_PAGE: dict[str, Any] = {"article": ARTICLE_SUMMARY, "terms": [], "items": []}

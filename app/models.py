@@ -216,3 +216,24 @@ class SearchPage(SQLModel):
         description="When little is found: the query with the words the corpus lacks replaced "
         "by the closest words it has.",
     )
+
+
+class RelatedHit(ArticleSummary):
+    """An article related to another."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RELATED_HIT]}}
+
+    score: float = Field(description="BM25 over the shared terms; higher is closer.")
+    shared_terms: list[str] = Field(description="The distinctive words both articles hold.")
+
+
+class RelatedPage(SQLModel):
+    """The articles closest to one article, closest first."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RELATED_PAGE]}}
+
+    article: ArticleSummary
+    terms: list[str] = Field(
+        description="The article's most distinctive words (TF-IDF), which the others share."
+    )
+    items: list[RelatedHit]

@@ -8,7 +8,8 @@ from fastapi.responses import PlainTextResponse
 from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, NotFound, problem_responses
 from app.links import article_url, next_page_url, summary
-from app.models import ArticleDetail, ArticlePage, facet_values
+from app.models import ArticleDetail, ArticlePage, RelatedHit, RelatedPage, facet_values
+from app.related import distinctive_terms, related_articles
 from app.store import ListSort, get_article, list_articles
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -97,3 +98,36 @@ def get_article_raw_route(session: SessionDep, ref: ArticleRef) -> PlainTextResp
     """The text of the article file as ingested (decoded to UTF-8 with LF line ends)."""
     article = get_article(session, ref=ref)
     return PlainTextResponse(article.raw_text, media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/{ref}/related",
+    response_model=RelatedPage,
+    name="related_articles",
+    summary="Get related articles",
+    responses=problem_responses(NotFound),
+)
+def related_articles_route(
+    request: Request,
+    session: SessionDep,
+    ref: ArticleRef,
+    limit: Annotated[
+        int, Query(ge=1, le=50, description="How many related articles, 1 to 50.", examples=[10])
+    ] = 10,
+) -> RelatedPage:
+    """The articles that share the most distinctive words and names of this one, each with the
+    words that tie them."""
+    article = get_article(session, ref=ref)
+    terms = distinctive_terms(session, article)
+    matches = related_articles(session, article=article, limit=limit)
+    return RelatedPage(
+        article=summary(request, article),
+        terms=terms,
+        items=[
+            RelatedHit.model_validate(
+                summary(request, match.article),
+                update={"score": match.score, "shared_terms": match.shared_terms},
+            )
+            for match in matches
+        ],
+    )

@@ -1,0 +1,114 @@
+"""Related articles: the ones that share an article's most distinctive words and names.
+
+An article's words (its headline counting three times) are weighed by TF-IDF against the corpus;
+the ten that weigh most become an OR query, ranked by the same BM25 as search. Each related
+article comes with the words that tie it to the first, read from the index's own highlights.
+"""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from app.models import Article
+from app.names import folded
+from app.search import BODY_WEIGHT, TITLE_WEIGHT
+
+DISTINCTIVE_TERMS = 10
+CANDIDATE_TERMS = 40
+TITLE_COUNTS = 3
+DF_CAP = 1000  # document frequencies are counted up to here: past it a word is common anyway
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_MARKED = re.compile("\x02([^\x03]*)\x03")
+# Words too common in English news to tie two stories together.
+STOPWORDS = frozenset(
+    """
+    about above after again against all also and any are because been before being below between
+    both but can could did does doing down during each few for from further had has have having
+    her here hers herself him himself his how into its itself just more most not now off once
+    only other our ours out over own said same says she should some such than that the their
+    theirs them themselves then there these they this those through too under until very was
+    were what when where which while who whom why will with would you your yours yourself one
+    two three new year years told last first like many much may might must per
+    """.split()  # noqa: SIM905  (a word list reads best as words)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedMatch:
+    """An article related to another, how closely, and the words they share."""
+
+    article: Article
+    score: float
+    shared_terms: list[str]
+
+
+def distinctive_terms(session: Session, article: Article) -> list[str]:
+    """The article's words that say most about it: frequent in it, rare in the corpus."""
+    counts: Counter[str] = Counter()
+    for word in _WORD.findall(article.title):
+        counts[folded(word)] += TITLE_COUNTS
+    for word in _WORD.findall(article.body):
+        counts[folded(word)] += 1
+    candidates = [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
+        :CANDIDATE_TERMS
+    ]
+    total = session.execute(text("SELECT count(*) FROM article")).scalar_one()
+    weighted = []
+    for word, count in candidates:
+        documents = _document_frequency(session, word)
+        if documents <= 1:  # only this article holds it: it can tie nothing
+            continue
+        weighted.append((count * math.log(1 + total / documents), word))
+    weighted.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [word for _, word in weighted[:DISTINCTIVE_TERMS]]
+
+
+def related_articles(session: Session, *, article: Article, limit: int = 10) -> list[RelatedMatch]:
+    """The articles closest to ``article`` by shared distinctive terms, closest first."""
+    terms = distinctive_terms(session, article)
+    if not terms:
+        return []
+    match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    rows = session.execute(
+        text(
+            "SELECT rowid, bm25(article_fts, :title_weight, :body_weight) AS score, "
+            "highlight(article_fts, 0, char(2), char(3)) || ' ' || "
+            "highlight(article_fts, 1, char(2), char(3)) AS marked "
+            "FROM article_fts WHERE article_fts MATCH :match AND rowid != :id "
+            "ORDER BY score, rowid DESC LIMIT :limit"
+        ),
+        {
+            "title_weight": TITLE_WEIGHT,
+            "body_weight": BODY_WEIGHT,
+            "match": match,
+            "id": article.id,
+            "limit": limit,
+        },
+    ).all()
+    articles = {
+        row.id: row
+        for row in session.exec(select(Article).where(col(Article.id).in_([r[0] for r in rows])))
+    }
+    related = []
+    for rowid, score, marked in rows:
+        shared = sorted({folded(word) for word in _MARKED.findall(marked)})
+        related.append(RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared))
+    return related
+
+
+def _document_frequency(session: Session, word: str) -> int:
+    """How many articles hold the word, counted up to ``DF_CAP + 1``."""
+    quoted = '"' + word.replace('"', '""') + '"'
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE article_fts MATCH :q "
+                "LIMIT :cap)"
+            ),
+            {"q": quoted, "cap": DF_CAP + 1},
+        ).scalar_one()
+    )
