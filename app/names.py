@@ -24,8 +24,19 @@ SAMPLE_ARTICLES = 3
 _CACHE_SIZE = 4096
 _OPEN, _CLOSE = "\x02", "\x03"
 _MARKED = re.compile("\x02([^\x03]*)\x03")
-# Letters that transliterations swap for one another, and digraphs that stand for one sound.
-_DIGRAPHS = (("ph", "f"), ("dh", "d"), ("kh", "k"), ("th", "t"), ("gh", "g"), ("sch", "sh"))
+# Spellings that transliterations trade for one another: digraphs standing for one sound (tried
+# in this order; "9" stands for the sound of ch/tsch), then letters taken as the same sound.
+_DIGRAPHS = (
+    ("tsch", "9"),
+    ("tch", "9"),
+    ("sch", "sh"),
+    ("ch", "9"),
+    ("ph", "f"),
+    ("dh", "d"),
+    ("kh", "k"),
+    ("th", "t"),
+    ("gh", "g"),
+)
 _SAME_SOUND = str.maketrans({"q": "k", "c": "k", "g": "k", "w": "v", "z": "s", "x": "s", "j": "y"})
 _VOWELS = re.compile("[aeiouy]")
 _REPEATS = re.compile(r"(.)\1+")
@@ -38,18 +49,26 @@ def folded(word: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def name_key(term: str) -> str | None:
-    """A similarity key: the consonant skeleton, with sounds that spellings trade made one.
-
-    ``zelensky``, ``zelenskyy`` and ``zelenskiy`` all give ``slnsk``; ``gaddafi``, ``qaddafi``
-    and ``gadhafi`` give ``kdf``. None for what is not a word of Latin letters.
-    """
+def sounds(term: str) -> str | None:
+    """The word with the spellings transliterations trade made one (``Tschaikowsky`` and
+    ``Tchaikovsky`` give ``9aikovsky``); None for what is not a word of Latin letters."""
     word = folded(term)
     if len(word) < MIN_NAME_LENGTH or not word.isascii() or not word.isalpha():
         return None
     for digraph, sound in _DIGRAPHS:
         word = word.replace(digraph, sound)
-    word = word.translate(_SAME_SOUND)
+    return word.translate(_SAME_SOUND)
+
+
+def name_key(term: str) -> str | None:
+    """A similarity key: the consonant skeleton of ``sounds``.
+
+    ``zelensky``, ``zelenskyy`` and ``zelenskiy`` all give ``slnsk``; ``gaddafi``, ``qaddafi``
+    and ``gadhafi`` give ``kdf``. None for what is not a word of Latin letters.
+    """
+    word = sounds(term)
+    if word is None:
+        return None
     return _REPEATS.sub(r"\1", _VOWELS.sub("", word)) or word[0]
 
 
@@ -124,13 +143,14 @@ def _variants_of(session: Session, word: str) -> list[str]:
     key = name_key(word)
     if key is None:
         return []
-    wanted = folded(word)
+    wanted, heard = folded(word), sounds(word) or ""
     rows = session.execute(
         text("SELECT term, documents FROM search_term WHERE key = :key"), {"key": key}
     ).all()
     variants: list[str] = []
     for term, documents in rows:
-        if OSA.distance(wanted, term) > max_distance(wanted):
+        # Edits are counted between the sounds, so that spellings of one sound cost nothing.
+        if OSA.distance(heard, sounds(term) or term) > max_distance(wanted):
             continue
         for form in _surface_forms(session, term, documents):
             if folded(form) != wanted and form not in variants:

@@ -22,6 +22,8 @@ STORIES = {
     "qaeda": ("Al Qaeda leader killed", "Officials said the al Qaeda leader died."),
     "barcelona": ("Barcelona win the derby", "Barcelona beat their rivals two nil."),
     "lead": ("Team takes the lead", "They led at half time and kept the lead."),
+    "tchaikovsky": ("Tchaikovsky gala", "The orchestra played Tchaikovsky."),
+    "tschaikowsky": ("Tschaikowsky in Wien", "Ein Abend mit Tschaikowsky."),
 }
 
 
@@ -53,6 +55,7 @@ def found(client: TestClient, q: str, **params: Any) -> set[int]:
         (["Gaddafi", "Qaddafi", "Gadhafi", "Kadhafi"], "kdf"),
         (["Qaeda", "Qaida"], "kd"),
         (["Osama", "Usama"], "sm"),
+        (["Tchaikovsky", "Tschaikowsky", "Chaikovsky"], "9kvsk"),
     ],
 )
 def test_spellings_of_a_name_share_a_key(spellings: list[str], key: str) -> None:
@@ -74,6 +77,7 @@ def test_no_key_for_what_is_not_a_latin_word(word: str) -> None:
         ("Qaddafi", {"qaddafi", "gadhafi"}),
         ("Qaeda", {"qaida", "qaeda"}),
         ("al-Qaida", {"qaida", "qaeda"}),
+        ("Chaikovsky", {"tchaikovsky", "tschaikowsky"}),
     ],
 )
 def test_variants_of_a_name_find_each_other(
