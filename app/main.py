@@ -36,7 +36,10 @@ pass `next_cursor` back as `cursor`. Page 5,000 costs what page 1 costs.
 
 `search_in=title` limits the words that name no field. Matching ignores case and accents
 (`Mélenchon` = `Melenchon`) and stems English words (`troop`
-finds `troops`). Anything else is plain text, never an operator. Hits are ranked by BM25 with a
+finds `troops`). Spellings of a name find each other (`Zelensky`, `Zelenskyy`, `Zelenskiy`;
+`Gaddafi`, `Qaddafi`): `query.expanded` shows the variants added, `fuzzy=false` turns them off,
+and a search that finds little offers `did_you_mean`. Anything else is plain text, never an
+operator. Hits are ranked by BM25 with a
 word in the headline weighing five times a word in the body. Highlights are HTML in which the
 article's own text is escaped, so the only markup is `<mark>`.
 
