@@ -9,6 +9,7 @@ deterministic and offline.
 """
 
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -208,7 +209,11 @@ def _closest(session: Session, word: str) -> str | None:
             "SELECT term, documents FROM search_term "
             "WHERE (term >= :low AND term < :high) OR key = :key"
         ),
-        {"low": wanted[0], "high": chr(ord(wanted[0]) + 1), "key": name_key(word) or ""},
+        {
+            "low": wanted[0],
+            "high": chr(min(ord(wanted[0]) + 1, sys.maxunicode)),
+            "key": name_key(word) or "",
+        },
     ).all()
     limit = max_distance(wanted)
     scored = [

@@ -1,14 +1,20 @@
 """``/v1/search``: the query syntax, ranking, highlights, filters, sorts and paging."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from app.ingest import IngestReport
+from app.database import create_db_engine, migrate
+from app.ingest import IngestReport, ingest_paths
+from app.main import create_app
 from app.models import Article
+from app.settings import Settings
 from tests.conftest import SEED_SLUG, SEED_TITLE, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -373,3 +379,43 @@ def test_hyphens_apostrophes_and_abbreviations(
     client: TestClient, news: dict[str, int], q: str, found: set[str]
 ) -> None:
     assert set(hit_ids(client, q)) == {news[name] for name in found}
+
+
+def test_numbers_prices_and_scores(client: TestClient, ingest: Ingest, tmp_path: Path) -> None:
+    ArticleText(
+        title="Club agrees £15.8m deal",
+        paragraphs=["The side won 0-5 away before the U.S. tour.", "Visit www.example.org."],
+    ).write(tmp_path, "money.txt")
+    ingest(tmp_path)
+    for q in ("£15.8m", "15.8m", "0-5", "U.S.", "www.example.org", '"0-5 away"'):
+        assert search(client, q)["total"] == 1, q
+    assert search(client, "15.9m")["total"] == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    q=st.text(
+        alphabet=st.sampled_from(list("Macron troops \"*-()OR:title body é中\U0010ffff\x00'’")),
+        min_size=1,
+        max_size=40,
+    ),
+    fuzzy=st.booleans(),
+)
+def test_no_query_through_the_whole_stack_is_a_server_error(
+    seeded_client: TestClient, q: str, fuzzy: bool
+) -> None:
+    response = seeded_client.get("/v1/search", params={"q": q, "fuzzy": fuzzy, "facets": "year"})
+    assert response.status_code in (200, 400), response.text
+
+
+@pytest.fixture(scope="module")
+def seeded_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app on the seed for many generated requests (function fixtures would rebuild it)."""
+    folder = tmp_path_factory.mktemp("stack")
+    url = f"sqlite:///{folder / 'byline.db'}"
+    migrate(url)
+    engine = create_db_engine(url, writer=True)
+    ingest_paths(engine, [SEEDS])
+    engine.dispose()
+    with TestClient(create_app(Settings(database_url=url, ingest_on_start=False))) as client:
+        yield client
