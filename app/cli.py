@@ -126,6 +126,8 @@ def _print_result(result: FileResult) -> None:
     path = escape(result.path)
     if result.outcome is Outcome.FAILED:
         err.print(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
+    elif result.outcome is Outcome.SKIPPED:
+        err.print(f"[dim]skipped[/]    {path}: {escape(result.reason or '')}")
     elif result.outcome is Outcome.DUPLICATE:
         err.print(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
     for warning in result.warnings:

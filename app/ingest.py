@@ -34,6 +34,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class IngestReport:
     counts: Counter[Outcome] = field(default_factory=Counter)
     failures: list[FileResult] = field(default_factory=list)
     duplicates: list[FileResult] = field(default_factory=list)
+    skipped: list[FileResult] = field(default_factory=list)
     warnings: list[FileResult] = field(default_factory=list)
 
     def record(self, result: FileResult) -> None:
@@ -64,6 +66,8 @@ class IngestReport:
             self.failures.append(result)
         elif result.outcome is Outcome.DUPLICATE:
             self.duplicates.append(result)
+        elif result.outcome is Outcome.SKIPPED:
+            self.skipped.append(result)
         if result.warnings:
             self.warnings.append(result)
 
@@ -81,6 +85,7 @@ class IngestReport:
                 {"path": r.path, "duplicate_of": {"id": r.article_id, "slug": r.slug}}
                 for r in self.duplicates
             ],
+            "skipped": [{"path": r.path, "reason": r.reason} for r in self.skipped],
             "warnings": [
                 {"path": r.path, "warning": warning}
                 for r in self.warnings
@@ -89,17 +94,49 @@ class IngestReport:
         }
 
 
-def discover_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files to ingest: each file given, and every ``.txt`` file under each folder, in order."""
+def discover_files(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
+    """Files to ingest, in order: each file given, and the ``.txt`` files under each folder.
+
+    Under a folder, hidden files and folders, README files and symbolic links that lead outside
+    the folder are skipped, each reported as a ``skipped`` result.
+    """
     for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if Path(name).suffix.lower() in ARTICLE_SUFFIXES:
-                        yield Path(root, name)
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        root = path.resolve()
+        for folder, dirs, files in os.walk(path):
+            for name in sorted(dirs):
+                if name.startswith("."):
+                    dirs.remove(name)
+                    yield FileResult(
+                        str(Path(folder, name)), Outcome.SKIPPED, reason="hidden folder"
+                    )
+                elif Path(folder, name).is_symlink():
+                    yield FileResult(
+                        str(Path(folder, name)),
+                        Outcome.SKIPPED,
+                        reason="symbolic link to a folder (not followed)",
+                    )
+            dirs.sort()
+            for name in sorted(files):
+                file = Path(folder, name)
+                if file.suffix.lower() not in ARTICLE_SUFFIXES:
+                    continue
+                if reason := _skip_reason(file, root=root):
+                    yield FileResult(str(file), Outcome.SKIPPED, reason=reason)
+                else:
+                    yield file
+
+
+def _skip_reason(file: Path, *, root: Path) -> str | None:
+    if file.name.startswith("."):
+        return "hidden file"
+    if file.name.lower().startswith("readme"):
+        return "README file"
+    if file.is_symlink() and not file.resolve().is_relative_to(root):
+        return "symbolic link leading outside the folder"
+    return None
 
 
 def ingest_paths(
@@ -114,16 +151,16 @@ def ingest_paths(
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait).
-        loaded = [(path, load_article(path)) for path in batch]
+        prepared = [item if isinstance(item, FileResult) else _prepare(item) for item in batch]
         with session_scope(engine) as session:
             # Begin (and on SQLite take the write lock) before any file: a store that stays
             # locked fails the run once, instead of failing every file after a wait.
             session.connection()
-            for path, article in loaded:
+            for entry in prepared:
                 result = (
-                    article
-                    if isinstance(article, FileResult)
-                    else store_article(session, article, path=path)
+                    entry
+                    if isinstance(entry, FileResult)
+                    else store_article(session, entry[1], path=entry[0])
                 )
                 report.record(result)
                 if on_result is not None:
@@ -132,6 +169,11 @@ def ingest_paths(
         with engine.begin() as connection:
             refresh_vocabulary(connection)
     return report
+
+
+def _prepare(path: Path) -> tuple[Path, ParsedArticle] | FileResult:
+    article = load_article(path)
+    return article if isinstance(article, FileResult) else (path, article)
 
 
 def load_article(path: Path) -> ParsedArticle | FileResult:
@@ -207,6 +249,8 @@ def _fields(parsed: ParsedArticle) -> dict[str, Any]:
         "body": "\n".join(parsed.paragraphs),
         "word_count": parsed.word_count,
         "copyright": parsed.copyright,
+        "authors": list(parsed.authors),
+        "dateline_date": parsed.dateline_date,
         "raw_text": parsed.raw_text,
         "content_hash": parsed.content_hash,
     }

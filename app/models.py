@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Index, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
@@ -44,6 +44,11 @@ class ArticleBase(SQLModel):
         default=None, max_length=200, description="Who holds the rights, from the copyright line."
     )
     year: int | None = Field(default=None, description="Year of the copyright line.")
+    authors: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="From a `By NAME` line under the headline.",
+    )
     lede: str | None = Field(default=None, sa_type=Text, description="The first paragraph.")
     word_count: int = Field(description="Words in the body.")
 
@@ -62,6 +67,7 @@ class Article(ArticleBase, table=True):
     # The paragraphs, one per line: a paragraph never holds a newline, and FTS5 indexes this column.
     body: str = Field(sa_type=Text)
     copyright: str | None = Field(default=None, sa_type=Text)
+    dateline_date: str | None = Field(default=None, max_length=40)
     raw_text: str = Field(sa_type=Text)
     content_hash: str = Field(max_length=64, unique=True)
     source_path: str = Field(sa_type=Text, unique=True)
@@ -110,6 +116,7 @@ class ArticleDetail(ArticleSummary):
 
     paragraphs: list[str] = Field(description="The body, one string a paragraph, dateline removed.")
     copyright: str | None = Field(description="The copyright line, as written.")
+    dateline_date: str | None = Field(description="A date the dateline gives, as written.")
     content_hash: str = Field(description="sha256 of the text as received.")
     raw_url: str = Field(description="The text as received, as text/plain.")
     ingested_at: datetime

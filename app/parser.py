@@ -1,12 +1,15 @@
 """Turn the bytes of an article file into a ``ParsedArticle``; knows nothing of the database.
 
 The format is specified in the README ("Input format"). In short: the first non-blank line is the
-headline, every following non-blank line is a paragraph, a leading ``(PLACE) --`` gives the dateline
-and a closing ``Copyright © YEAR, HOLDER.`` line gives the source and year.
+headline, a ``By NAME`` line under it gives the authors, the body's lines are paragraphs (or, when
+hard-wrapped, blocks of lines are), the first paragraph may open with a dateline such as
+``(LONDON) --`` or ``NEW YORK, March 3 (Reuters) -`` and the closing lines may be a rights notice
+(``Copyright © 2025, ABC Audio.``) or a ``REUTER`` sign-off.
 """
 
 import codecs
 import hashlib
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,12 +27,31 @@ def _undefined_cp1252_byte(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(_CP1252_FALLBACK, _undefined_cp1252_byte)
 
-_DATELINE = re.compile(
-    r"""^\(\s*(?P<place>[^()\n]{1,80}?)\s*\)   # (PLACE)
-        (?:\s*(?:--|—|–)\s*|\s+-\s+)           # then --, an em or en dash, or a spaced hyphen
-    """,
+_DASH = r"(?:\s*(?:--|—|–)\s*|\s+-\s+)"  # --, an em or en dash, or a spaced hyphen
+_DATELINE = re.compile(rf"^\(\s*(?P<place>[^()\n]{{1,80}}?)\s*\){_DASH}")  # (LONDON) --
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_UPPER = "A-ZÀ-ÖØ-Þ"
+# LONDON (Reuters) -, WASHINGTON (AP) —, SALVADOR, Feb 26 -, NEW YORK, March 3 (Reuters) -, PARIS —
+_WIRE_DATELINE = re.compile(
+    rf"""^(?P<place>[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}})
+        (?:,\s*(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?))?
+        (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?
+        {_DASH}""",
     re.VERBOSE,
 )
+# Agencies that a parenthesis at the start of a story names instead of a place.
+AGENCIES = frozenset(
+    {"reuters", "ap", "afp", "upi", "bloomberg", "dpa", "xinhua", "efe", "ansa", "tass", "pti"}
+)
+_BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
+_SIGN_OFF = re.compile(r"^\(?(?:REUTERS?|Reuters?)\)?\.?$")
+_BULLET = re.compile(r"^(?:[-*•·–]|\d{1,2}[.)])\s+")
+_SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ":", ")")
+_WRAP_WIDTH = 90
 _COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
 _RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
@@ -63,6 +85,8 @@ class ParsedArticle:
     copyright: str | None
     raw_text: str
     warnings: tuple[str, ...] = field(default=())
+    authors: tuple[str, ...] = ()
+    dateline_date: str | None = None
 
     @property
     def lede(self) -> str | None:
@@ -106,32 +130,44 @@ def decode_text(data: bytes) -> DecodedText:
 
 def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle:
     """Parse decoded text into an article, or raise ``ArticleRejected`` saying why."""
-    # Control characters are dropped and runs of spaces collapsed in the parsed fields only;
-    # raw_text keeps the text exactly as decoded.
-    lines = [" ".join(_CONTROL.sub("", line).split()) for line in text.split("\n")]
-    lines = [line for line in lines if line]
+    # HTML entities are decoded, control characters dropped and spaces collapsed in the parsed
+    # fields only; raw_text keeps the text exactly as decoded.
+    lines = [_CONTROL.sub("", html.unescape(line)).rstrip() for line in text.split("\n")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
     if not lines:
         raise ArticleRejected("empty file")
-    title, *paragraphs = lines
-    if not any(char.isalnum() for char in title):
-        raise ArticleRejected(f"no headline: the first line has no words ({title[:40]!r})")
-    if _DATELINE.match(title):
-        raise ArticleRejected(f"no headline: the first line opens with a dateline ({title[:40]!r})")
-    if _parse_copyright(title) is not None:
-        raise ArticleRejected(f"no headline: the first line is a copyright notice ({title[:40]!r})")
+    title, body = _collapse(lines[0]), lines[1:]
+    _check_headline(title)
 
-    copyright_line, source, year = None, None, None
-    if paragraphs and (rights := _parse_copyright(paragraphs[-1])) is not None:
-        copyright_line = paragraphs.pop()
-        source, year = rights
+    authors: tuple[str, ...] = ()
+    first = next((index for index, line in enumerate(body) if line.strip()), None)
+    if first is not None and (names := _authors(_collapse(body[first]))):
+        authors, body = names, body[first + 1 :]
 
-    dateline = None
-    if paragraphs and (match := _DATELINE.match(paragraphs[0])):
-        place = match["place"]
-        if any(char.isalpha() for char in place):
-            dateline = place.upper()
-            rest = paragraphs[0][match.end() :].strip()
-            paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+    copyright_line, source, year, signed_off = None, None, None, False
+    while body:  # only the closing lines count: a notice, a sign-off, in either order
+        last = _collapse(body[-1])
+        if not last:
+            body.pop()
+        elif copyright_line is None and (rights := _parse_copyright(last)) is not None:
+            copyright_line, (source, year) = last, rights
+            body.pop()
+        elif not signed_off and _SIGN_OFF.match(last):
+            signed_off = True
+            body.pop()
+        else:
+            break
+
+    paragraphs = _paragraphs(body)
+    dateline, dateline_date, agency = None, None, None
+    if paragraphs and (found := _dateline(paragraphs[0])) is not None:
+        dateline, dateline_date, agency, end = found
+        rest = paragraphs[0][end:].strip()
+        paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+    source = source or agency or ("Reuters" if signed_off else None)
 
     return ParsedArticle(
         title=title,
@@ -142,7 +178,102 @@ def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle
         copyright=copyright_line,
         raw_text=text,
         warnings=warnings,
+        authors=authors,
+        dateline_date=dateline_date,
     )
+
+
+def _collapse(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _check_headline(title: str) -> None:
+    if not any(char.isalnum() for char in title):
+        raise ArticleRejected(f"no headline: the first line has no words ({title[:40]!r})")
+    if _DATELINE.match(title) or _WIRE_DATELINE.match(title):
+        raise ArticleRejected(f"no headline: the first line opens with a dateline ({title[:40]!r})")
+    if _parse_copyright(title) is not None:
+        raise ArticleRejected(f"no headline: the first line is a copyright notice ({title[:40]!r})")
+
+
+def _authors(line: str) -> tuple[str, ...]:
+    """The names of a ``By NAME`` or ``By NAME and NAME`` line, or nothing."""
+    match = _BYLINE.match(line)
+    if match is None:
+        return ()
+    names = [name.strip(" .") for name in _AUTHOR_SPLIT.split(match["names"]) if name.strip(" .")]
+    if not names or not all(_is_name(name) for name in names):
+        return ()
+    return tuple(name.title() if name.isupper() else name for name in names)
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 4 and all(
+        word[0].isupper() and not any(char.isdigit() for char in word) for word in words
+    )
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Paragraphs of the body: a line each, or, for hard-wrapped blocks, a block each."""
+    paragraphs: list[str] = []
+    block: list[str] = []
+    for line in [*lines, ""]:
+        if line.strip():
+            block.append(line)
+            continue
+        if block:
+            paragraphs += _block_paragraphs(block) if _is_wrapped(block) else map(_collapse, block)
+            block = []
+    return [paragraph for paragraph in paragraphs if paragraph]
+
+
+def _is_wrapped(block: list[str]) -> bool:
+    """Whether a block's lines are text cut at a width, rather than a paragraph each.
+
+    Wrapped lines are short, and some of them stop mid-sentence with the sentence going on, in
+    lower case, on the next line (or paragraphs are marked by indenting their first line).
+    """
+    inner = [line.strip() for line in block[:-1]]
+    if not inner or max(len(line) for line in inner) > _WRAP_WIDTH:
+        return False
+    indented = [line[:1].isspace() for line in block]
+    if any(indented[1:]) and not all(indented):
+        return True
+    continued = sum(
+        1
+        for line, following in zip(inner, block[1:], strict=True)
+        if not line.endswith(_SENTENCE_END) and following.strip()[:1].islower()
+    )
+    return continued * 3 >= len(inner)
+
+
+def _block_paragraphs(block: list[str]) -> list[str]:
+    """Join a wrapped block's lines; an indented or bulleted line starts a new paragraph."""
+    paragraphs: list[list[str]] = []
+    for line in block:
+        starts_new = line[:1].isspace() or _BULLET.match(line.strip()) is not None
+        if not paragraphs or starts_new:
+            paragraphs.append([])
+        paragraphs[-1].append(line.strip())
+    return [_collapse(" ".join(paragraph)) for paragraph in paragraphs]
+
+
+def _dateline(paragraph: str) -> tuple[str | None, str | None, str | None, int] | None:
+    """``(place, date, agency, end)`` of a dateline opening the paragraph, or None."""
+    if match := _DATELINE.match(paragraph):
+        place = match["place"]
+        if place.lower() in AGENCIES:  # (Reuters) - ...: an agency, no place
+            return None, None, place, match.end()
+        if any(char.isalpha() for char in place):
+            return place.upper(), None, None, match.end()
+        return None
+    if match := _WIRE_DATELINE.match(paragraph):
+        place = match["place"].strip(" .")
+        if sum(char.isalpha() for char in place) < 2:
+            return None
+        return place, match["date"], match["agency"], match.end()
+    return None
 
 
 def parse_file_bytes(data: bytes) -> ParsedArticle:

@@ -75,6 +75,7 @@ def test_ingest_json(runner: CliRunner, tmp_path: Path) -> None:
         "unchanged": 0,
         "duplicate": 1,
         "failed": 1,
+        "skipped": 0,
     }
     assert report["failures"] == [
         {"path": str(folder / "bin.txt"), "reason": "binary file (contains NUL bytes)"}

@@ -1,0 +1,219 @@
+"""Conventions of real wire copy: datelines, agencies, sign-offs, bylines, layouts, hygiene."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.ingest import Outcome, discover_files
+from app.parser import parse_article, parse_file_bytes
+from tests.conftest import Ingest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "wire"
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "reuters-wrapped.txt": {
+        "title": "OIL PRICES RISE ON SUPPLY FEARS",
+        "dateline": "LONDON",
+        "source": "Reuters",
+        "paragraphs": [
+            "Oil prices rose on Monday as traders weighed supply risks in the Middle East "
+            "against weak demand in China.",
+            "Brent crude futures rose 1.2 percent to $84.10 a barrel.",
+            '"The market is nervous," one trader said.',
+        ],
+    },
+    "ap-blank-lines.txt": {
+        "dateline": "WASHINGTON",
+        "source": "The Associated Press",
+        "year": 2023,
+        "authors": ("Jane Doe", "John Smith"),
+        "paragraphs": [
+            "A powerful storm lashed the Gulf Coast on Tuesday, knocking out power to thousands.",
+            "Officials urged residents to stay indoors.",
+        ],
+    },
+    "reuters-21578.txt": {
+        "dateline": "SALVADOR",
+        "dateline_date": "Feb 26",
+        "source": "Reuters",
+        "copyright": None,
+        "paragraph_count": 3,
+        "last_paragraph": "Comissaria Smith said total Bahia sales are estimated at 6.13 mln bags "
+        "<and> rising.",
+    },
+    "reuters-date.txt": {
+        "dateline": "NEW YORK",
+        "dateline_date": "March 3",
+        "source": "Reuters",
+        "year": 2024,
+        "paragraphs": ["U.S. stocks fell on Tuesday.", "The S&P 500 lost 1.5%."],
+    },
+    "paris-bullets.txt": {
+        "title": "Grève à la SNCF",
+        "dateline": "PARIS",
+        "source": None,
+        "paragraphs": [
+            "Les cheminots ont cessé le travail mardi.",
+            "- Trains supprimés : 60 %",
+            "- Retour prévu : jeudi",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_wire_fixture(name: str) -> None:
+    article = parse_file_bytes((FIXTURES / name).read_bytes())
+    for field, expected in EXPECTED[name].items():
+        if field == "paragraph_count":
+            assert len(article.paragraphs) == expected
+        elif field == "last_paragraph":
+            assert article.paragraphs[-1] == expected
+        else:
+            assert getattr(article, field) == expected, field
+
+
+@pytest.mark.parametrize(
+    ("first", "dateline", "date", "source", "rest"),
+    [
+        ("(LONDON) -- Text.", "LONDON", None, None, "Text."),
+        ("LONDON (Reuters) - Text.", "LONDON", None, "Reuters", "Text."),
+        ("WASHINGTON (AP) — Text.", "WASHINGTON", None, "AP", "Text."),
+        ("SALVADOR, Feb 26 - Text.", "SALVADOR", "Feb 26", None, "Text."),
+        ("NEW YORK, March 3 (Reuters) - Text.", "NEW YORK", "March 3", "Reuters", "Text."),
+        ("PARIS — Text.", "PARIS", None, None, "Text."),
+        (
+            "RIO DE JANEIRO, Sept. 9, 2024 (AFP) -- Text.",
+            "RIO DE JANEIRO",
+            "Sept. 9, 2024",
+            "AFP",
+            "Text.",
+        ),
+        ("(Reuters) - Text.", None, None, "Reuters", "Text."),
+        ("Paris - Text.", None, None, None, "Paris - Text."),  # not capitals: not a dateline
+        ("NATO allies met today.", None, None, None, "NATO allies met today."),
+    ],
+)
+def test_datelines(
+    first: str, dateline: str | None, date: str | None, source: str | None, rest: str
+) -> None:
+    article = parse_article(f"Headline\n{first}")
+    assert (article.dateline, article.dateline_date, article.source) == (dateline, date, source)
+    assert article.paragraphs == [rest]
+
+
+def test_a_copyright_line_names_the_source_before_the_dateline_agency() -> None:
+    article = parse_article("Headline\nLONDON (Reuters) - Text.\n© 2024 Thomson Reuters")
+    assert article.source == "Thomson Reuters"
+
+
+@pytest.mark.parametrize("closing", ["Reuter", "REUTER", " REUTER\n&#3;"])
+def test_a_reuter_sign_off_is_not_a_paragraph(closing: str) -> None:
+    article = parse_article(f"Headline\nText.\n{closing}")
+    assert article.paragraphs == ["Text."]
+    assert article.source == "Reuters"
+
+
+def test_only_the_closing_lines_count() -> None:
+    article = parse_article("Headline\nREUTER\nCopyright 2024 Reuters is cited.\nMore text.")
+    assert article.copyright is None
+    assert len(article.paragraphs) == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("By Jane Doe", ("Jane Doe",)),
+        ("BY JANE DOE", ("Jane Doe",)),
+        ("By Jane Doe and John Smith", ("Jane Doe", "John Smith")),
+        ("By Jane Doe, John Smith & Ann Lee", ("Jane Doe", "John Smith", "Ann Lee")),
+        ("By Tuesday, officials had left.", ()),
+        ("by the river bank", ()),
+    ],
+)
+def test_bylines(line: str, authors: tuple[str, ...]) -> None:
+    article = parse_article(f"Headline\n{line}\nBody.")
+    assert article.authors == authors
+    assert (line in article.paragraphs) == (not authors)
+
+
+def test_short_lines_that_end_sentences_stay_paragraphs() -> None:
+    article = parse_article("Headline\nFirst short paragraph.\nSecond short paragraph.\nThird.")
+    assert article.paragraphs == ["First short paragraph.", "Second short paragraph.", "Third."]
+
+
+def test_very_long_lines_are_kept_whole() -> None:
+    long = "word " * 5000
+    article = parse_article(f"Headline\n{long}\nEnd.")
+    assert article.paragraphs == [long.strip(), "End."]
+
+
+def test_entities_are_decoded_and_markup_is_text(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text(
+        "Profits &amp; losses at <Acme> &lt;b&gt;\nBody &quot;quoted&quot;."
+    )
+    ingest(tmp_path)
+    detail = client.get("/v1/articles/1").json()
+    assert detail["title"] == "Profits & losses at <Acme> <b>"
+    assert detail["paragraphs"] == ['Body "quoted".']
+    hit = client.get("/v1/search", params={"q": "Acme"}).json()["items"][0]
+    assert (
+        hit["highlight"]["title"] == "Profits &amp; losses at &lt;<mark>Acme</mark>&gt; &lt;b&gt;"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "query"),
+    [
+        ("زلزال يضرب المغرب", "قال مسؤولون إن الزلزال كان قويا.", "الزلزال"),
+        ("Землетрясение в Марокко", "Чиновники сообщили о землетрясении.", "Чиновники"),
+        ("摩洛哥发生地震", "官员说 地震 很强烈。", "地震"),
+        ("แผ่นดินไหวที่โมร็อกโก", "เจ้าหน้าที่ กล่าว ว่า", "กล่าว"),
+    ],
+)
+def test_non_english_text_is_kept_and_searchable_by_whole_tokens(
+    client: TestClient, ingest: Ingest, tmp_path: Path, title: str, body: str, query: str
+) -> None:
+    (tmp_path / "a.txt").write_text(f"{title}\n{body}\n", encoding="utf-8")
+    assert ingest(tmp_path).ok
+    detail = client.get("/v1/articles/1").json()
+    assert (detail["title"], detail["paragraphs"]) == (title, [body])
+    assert client.get("/v1/articles/1/raw").text == f"{title}\n{body}\n"
+    assert client.get("/v1/search", params={"q": query}).json()["total"] == 1
+
+
+def test_folder_hygiene(ingest: Ingest, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    outside = tmp_path / "outside"
+    for folder in (corpus / "a", corpus / ".git", outside):
+        folder.mkdir(parents=True)
+    (corpus / "a" / "UPPER.TXT").write_text("Upper case suffix\nBody.")
+    (corpus / "a" / "image.jpg").write_bytes(b"\xff\xd8")
+    (corpus / ".hidden.txt").write_text("Hidden\nBody.")
+    (corpus / ".git" / "x.txt").write_text("In git\nBody.")
+    (corpus / "README.txt").write_text("About this corpus\nBody.")
+    (corpus / "readme.md.txt").write_text("About\nBody.")
+    (outside / "secret.txt").write_text("Outside\nBody.")
+    (corpus / "link.txt").symlink_to(outside / "secret.txt")
+    (corpus / "inside.txt").symlink_to(corpus / "a" / "UPPER.TXT")
+    (corpus / "folder-link").symlink_to(outside)
+    report = ingest(corpus)
+    skipped = {Path(r.path).name: r.reason for r in report.skipped}
+    assert skipped == {
+        ".git": "hidden folder",
+        ".hidden.txt": "hidden file",
+        "README.txt": "README file",
+        "readme.md.txt": "README file",
+        "link.txt": "symbolic link leading outside the folder",
+        "folder-link": "symbolic link to a folder (not followed)",
+    }
+    # inside.txt leads to a/UPPER.TXT: one file, one article, met twice.
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.counts[Outcome.UNCHANGED] == 1
+    assert report.counts[Outcome.SKIPPED] == 6
+    found = [item for item in discover_files([corpus]) if isinstance(item, Path)]
+    assert "image.jpg" not in {path.name for path in found}
