@@ -36,7 +36,8 @@ _MONTH = (
 _UPPER = "A-ZÀ-ÖØ-Þ"
 # LONDON (Reuters) -, WASHINGTON (AP) —, SALVADOR, Feb 26 -, NEW YORK, March 3 (Reuters) -, PARIS —
 _WIRE_DATELINE = re.compile(
-    rf"""^(?P<place>[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}})
+    rf"""^(?P<place>[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}
+        (?:,\s*(?!{_MONTH}\s)[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?)  # , England
         (?:,\s*(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?))?
         (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?
         {_DASH}""",
@@ -44,7 +45,20 @@ _WIRE_DATELINE = re.compile(
 )
 # Agencies that a parenthesis at the start of a story names instead of a place.
 AGENCIES = frozenset(
-    {"reuters", "ap", "afp", "upi", "bloomberg", "dpa", "xinhua", "efe", "ansa", "tass", "pti"}
+    {
+        "reuters",
+        "ap",
+        "afp",
+        "upi",
+        "bloomberg",
+        "dpa",
+        "xinhua",
+        "efe",
+        "ansa",
+        "tass",
+        "pti",
+        "cnn",
+    }
 )
 _BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
@@ -269,10 +283,10 @@ def _dateline(paragraph: str) -> tuple[str | None, str | None, str | None, int] 
             return place.upper(), None, None, match.end()
         return None
     if match := _WIRE_DATELINE.match(paragraph):
-        place = match["place"].strip(" .")
+        place = match["place"].strip(" ,")
         if sum(char.isalpha() for char in place) < 2:
             return None
-        return place, match["date"], match["agency"], match.end()
+        return place.upper(), match["date"], match["agency"], match.end()
     return None
 
 

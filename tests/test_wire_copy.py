@@ -92,6 +92,10 @@ def test_wire_fixture(name: str) -> None:
             "Text.",
         ),
         ("(Reuters) - Text.", None, None, "Reuters", "Text."),
+        ("(CNN) -- Text.", None, None, "CNN", "Text."),
+        ("LONDON, England (CNN) -- Text.", "LONDON, ENGLAND", None, "CNN", "Text."),
+        ("WASHINGTON, D.C. (AP) — Text.", "WASHINGTON, D.C.", None, "AP", "Text."),
+        ("WASHINGTON/LONDON (Reuters) - Text.", "WASHINGTON/LONDON", None, "Reuters", "Text."),
         ("Paris - Text.", None, None, None, "Paris - Text."),  # not capitals: not a dateline
         ("NATO allies met today.", None, None, None, "NATO allies met today."),
     ],
