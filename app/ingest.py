@@ -16,11 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.database import session_scope
+from app.formats import READERS, reader_for
 from app.models import Article, utc_now
 from app.names import refresh_vocabulary
-from app.parser import ArticleRejected, ParsedArticle, parse_file_bytes
+from app.parser import ArticleRejected, ParsedArticle
 
-ARTICLE_SUFFIXES = frozenset({".txt"})
+ARTICLE_SUFFIXES = frozenset(READERS)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 500
@@ -151,17 +152,17 @@ def ingest_paths(
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait).
-        prepared = [item if isinstance(item, FileResult) else _prepare(item) for item in batch]
+        prepared = [
+            entry
+            for item in batch
+            for entry in ([item] if isinstance(item, FileResult) else load_articles(item))
+        ]
         with session_scope(engine) as session:
             # Begin (and on SQLite take the write lock) before any file: a store that stays
             # locked fails the run once, instead of failing every file after a wait.
             session.connection()
             for entry in prepared:
-                result = (
-                    entry
-                    if isinstance(entry, FileResult)
-                    else store_article(session, entry[1], path=entry[0])
-                )
+                result = entry if isinstance(entry, FileResult) else store_article(session, entry)
                 report.record(result)
                 if on_result is not None:
                     on_result(result)
@@ -171,20 +172,34 @@ def ingest_paths(
     return report
 
 
-def _prepare(path: Path) -> tuple[Path, ParsedArticle] | FileResult:
-    article = load_article(path)
-    return article if isinstance(article, FileResult) else (path, article)
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A parsed article and where it came from: ``shown`` in reports, ``key`` in the store."""
+
+    article: ParsedArticle
+    shown: str
+    key: str
 
 
-def load_article(path: Path) -> ParsedArticle | FileResult:
-    """The parsed article in a file, or the failure that says why there is none."""
+def load_articles(path: Path) -> list[Loaded | FileResult]:
+    """The articles in a file (one, or many for an export), or the failures that say why not."""
     try:
-        return parse_file_bytes(read_article_bytes(path))
+        records = reader_for(path.suffix)(read_article_bytes(path))
     except ArticleRejected as rejection:
-        return FileResult(str(path), Outcome.FAILED, reason=str(rejection))
+        return [FileResult(str(path), Outcome.FAILED, reason=str(rejection))]
     except OSError as error:
         reason = f"cannot read: {error.strerror or error}"
-        return FileResult(str(path), Outcome.FAILED, reason=reason)
+        return [FileResult(str(path), Outcome.FAILED, reason=reason)]
+    key = str(path.resolve())
+    loaded: list[Loaded | FileResult] = []
+    for record in records:
+        shown = str(path) if record.part is None else f"{path}#{record.part}"
+        if record.article is None:
+            loaded.append(FileResult(shown, Outcome.FAILED, reason=record.rejection))
+        else:
+            where = key if record.part is None else f"{key}#{record.part}"
+            loaded.append(Loaded(record.article, shown, where))
+    return loaded
 
 
 def read_article_bytes(path: Path) -> bytes:
@@ -199,14 +214,16 @@ def read_article_bytes(path: Path) -> bytes:
     return data
 
 
-def store_article(session: Session, parsed: ParsedArticle, *, path: Path) -> FileResult:
+def store_article(session: Session, loaded: Loaded) -> FileResult:
     """Store one parsed article inside its own savepoint, so a failure leaves nothing behind."""
     try:
         with session.begin_nested():
-            return _store(session, parsed, path=str(path), key=str(path.resolve()))
+            return _store(session, loaded.article, path=loaded.shown, key=loaded.key)
     except SQLAlchemyError as error:
         reason = f"database error: {type(error).__name__}: {error.args[0] if error.args else ''}"
-        return FileResult(str(path), Outcome.FAILED, reason=reason, warnings=parsed.warnings)
+        return FileResult(
+            loaded.shown, Outcome.FAILED, reason=reason, warnings=loaded.article.warnings
+        )
 
 
 def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> FileResult:
@@ -251,6 +268,9 @@ def _fields(parsed: ParsedArticle) -> dict[str, Any]:
         "copyright": parsed.copyright,
         "authors": list(parsed.authors),
         "dateline_date": parsed.dateline_date,
+        "published_at": parsed.published_at,
+        "web_url": parsed.web_url,
+        "tags": list(parsed.tags),
         "raw_text": parsed.raw_text,
         "content_hash": parsed.content_hash,
     }

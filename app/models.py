@@ -47,7 +47,12 @@ class ArticleBase(SQLModel):
     authors: list[str] = Field(
         default_factory=list,
         sa_column=Column(JSON, nullable=False),
-        description="From a `By NAME` line under the headline.",
+        description="From a `By NAME` line under the headline, or an export's author field.",
+    )
+    published_at: datetime | None = Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=True, index=True),
+        description="When it was published, where the file says (front matter, JSON field).",
     )
     lede: str | None = Field(default=None, sa_type=Text, description="The first paragraph.")
     word_count: int = Field(description="Words in the body.")
@@ -68,6 +73,8 @@ class Article(ArticleBase, table=True):
     body: str = Field(sa_type=Text)
     copyright: str | None = Field(default=None, sa_type=Text)
     dateline_date: str | None = Field(default=None, max_length=40)
+    web_url: str | None = Field(default=None, sa_type=Text)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     raw_text: str = Field(sa_type=Text)
     content_hash: str = Field(max_length=64, unique=True)
     source_path: str = Field(sa_type=Text, unique=True)
@@ -117,6 +124,8 @@ class ArticleDetail(ArticleSummary):
     paragraphs: list[str] = Field(description="The body, one string a paragraph, dateline removed.")
     copyright: str | None = Field(description="The copyright line, as written.")
     dateline_date: str | None = Field(description="A date the dateline gives, as written.")
+    web_url: str | None = Field(description="The article's own address, from an export's `url`.")
+    tags: list[str] = Field(description="From front matter or an export's tags.")
     content_hash: str = Field(description="sha256 of the text as received.")
     raw_url: str = Field(description="The text as received, as text/plain.")
     ingested_at: datetime

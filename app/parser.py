@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 # Windows-1252 leaves five bytes undefined; real files still carry them, so they decode to the
 # C1 control of the same number (as Latin-1 would) instead of failing the whole file.
@@ -101,6 +102,9 @@ class ParsedArticle:
     warnings: tuple[str, ...] = field(default=())
     authors: tuple[str, ...] = ()
     dateline_date: str | None = None
+    published_at: datetime | None = None
+    web_url: str | None = None
+    tags: tuple[str, ...] = ()
 
     @property
     def lede(self) -> str | None:

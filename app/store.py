@@ -2,10 +2,11 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -61,6 +62,25 @@ class ArticleFilters(BaseModel):
         examples=[[2025]],
     )
 
+    published_after: datetime | None = Field(
+        default=None,
+        description="Only articles published at or after this time (ISO 8601; a date is its "
+        "midnight, UTC when no zone is given). Articles with no publication time are left out.",
+        examples=["2024-01-01"],
+    )
+    published_before: datetime | None = Field(
+        default=None,
+        description="Only articles published before this time (ISO 8601, as `published_after`).",
+        examples=["2025-01-01T00:00:00Z"],
+    )
+
+    @field_validator("published_after", "published_before", mode="after")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
     def clause(self) -> ColumnElement[bool]:
         """The SQL condition these filters put on ``article``."""
         conditions: list[ColumnElement[bool]] = []
@@ -71,6 +91,10 @@ class ArticleFilters(BaseModel):
                 conditions.append(func.lower(col(column)).in_(wanted))
         if self.year:
             conditions.append(col(Article.year).in_(self.year))
+        if self.published_after is not None:
+            conditions.append(col(Article.published_at) >= self.published_after)
+        if self.published_before is not None:
+            conditions.append(col(Article.published_at) < self.published_before)
         return and_(true(), *conditions)
 
 

@@ -223,7 +223,7 @@ def test_database_error_fails_the_file_and_keeps_the_rest(
 
 
 def test_folders_are_walked_recursively_for_txt_in_order(tmp_path: Path) -> None:
-    for name in ["b/2.txt", "a/1.TXT", "a/notes.md", "c.txt"]:
+    for name in ["b/2.txt", "a/1.TXT", "a/photo.jpg", "c.txt"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     found = [

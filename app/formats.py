@@ -1,0 +1,249 @@
+"""Input formats: each reads a file's bytes into its articles (a text file holds one, a JSON
+Lines export many). A new format is one reader here and one entry in ``READERS``.
+
+Markdown's YAML front matter and the fields of JSON exports override what the text says; the
+mapping is in the README ("Other input formats").
+"""
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import yaml
+
+from app.parser import ArticleRejected, ParsedArticle, decode_text, parse_article
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One article read from a file, or why it could not be: ``part`` says where in the file
+    (None for a file that is one article, ``3`` for the third record of an export)."""
+
+    part: str | None
+    article: ParsedArticle | None = None
+    rejection: str | None = None
+
+
+Reader = Callable[[bytes], list[Record]]
+
+
+def read_text(data: bytes) -> list[Record]:
+    """A plain-text article (the seed format)."""
+    decoded = decode_text(data)
+    return [Record(None, parse_article(decoded.text, warnings=decoded.warnings))]
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(?P<text>.+?)(?<=\S)\1")
+
+
+def read_markdown(data: bytes) -> list[Record]:
+    """A Markdown article; YAML front matter (title, date, source, authors, tags) wins."""
+    decoded = decode_text(data)
+    meta: dict[str, Any] = {}
+    body = decoded.text
+    if found := _FRONT_MATTER.match(body):
+        try:
+            loaded = yaml.safe_load(found["yaml"])
+        except yaml.YAMLError as error:
+            raise ArticleRejected(f"front matter is not valid YAML: {error}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ArticleRejected("front matter is not a mapping of fields")
+        meta, body = loaded or {}, body[found.end() :]
+    lines = [_plain(line) for line in body.split("\n")]
+    title = _text(meta.get("title"))
+    if title is not None:
+        first = next((line for line in lines if line.strip()), None)
+        if first is not None and first.strip() == title:
+            lines.remove(first)
+        lines.insert(0, title)
+    parsed = parse_article("\n".join(lines), warnings=decoded.warnings)
+    parsed = _with_fields(
+        parsed,
+        raw_text=decoded.text,
+        published=meta.get("date"),
+        source=meta.get("source"),
+        authors=meta.get("authors", meta.get("author")),
+        tags=meta.get("tags"),
+    )
+    return [Record(None, parsed)]
+
+
+def _plain(line: str) -> str:
+    """A Markdown line as text: headings, links, images and emphasis reduced to their words."""
+    if heading := _HEADING.match(line):
+        line = heading["text"]
+    line = _IMAGE.sub(r"\g<alt>", line)
+    line = _LINK.sub(r"\g<text>", line)
+    return _EMPHASIS.sub(r"\g<text>", line)
+
+
+def read_json(data: bytes) -> list[Record]:
+    """A JSON export: one article object, a list of them, or an object with an ``articles`` list
+    (as NewsAPI answers)."""
+    decoded = decode_text(data)
+    try:
+        value = json.loads(decoded.text)
+    except json.JSONDecodeError as error:
+        raise ArticleRejected(
+            f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    if isinstance(value, dict) and isinstance(value.get("articles"), list):
+        value = value["articles"]
+    if isinstance(value, dict):
+        return [_json_record(None, value, raw=decoded.text, warnings=decoded.warnings)]
+    if not isinstance(value, list):
+        raise ArticleRejected("JSON holds neither an article object nor a list of them")
+    return [
+        _json_record(str(index), item, raw=_dumps(item), warnings=decoded.warnings)
+        for index, item in enumerate(value, start=1)
+    ]
+
+
+def read_json_lines(data: bytes) -> list[Record]:
+    """A JSON Lines export: one article object per line; a bad line fails alone."""
+    decoded = decode_text(data)
+    records = []
+    for number, line in enumerate(decoded.text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            reason = f"not valid JSON: {error.msg} (column {error.colno})"
+            records.append(Record(str(number), rejection=reason))
+            continue
+        records.append(_json_record(str(number), item, raw=line, warnings=decoded.warnings))
+    if not records:
+        raise ArticleRejected("empty file")
+    return records
+
+
+def _dumps(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _json_record(part: str | None, item: Any, *, raw: str, warnings: tuple[str, ...]) -> Record:
+    if not isinstance(item, dict):
+        return Record(part, rejection="not a JSON object")
+    title = _first_text(item, "title", "headline")
+    if title is None:
+        return Record(part, rejection="no headline: no `title` or `headline` field")
+    body = _first_value(item, "body", "content", "text", "description")
+    body = body if isinstance(body, str) else ""  # kept as written: its line breaks matter
+    source = item.get("source")
+    if isinstance(source, dict):
+        source = source.get("name")
+    try:
+        parsed = parse_article(f"{title}\n\n{body}", warnings=warnings)
+        parsed = _with_fields(
+            parsed,
+            raw_text=raw,
+            title=title,
+            published=_first_value(item, "publishedAt", "published", "published_at", "date"),
+            source=source,
+            authors=_first_value(item, "authors", "author", "byline"),
+            tags=_first_value(item, "tags", "keywords"),
+            web_url=_text(item.get("url")),
+        )
+    except ArticleRejected as rejection:
+        return Record(part, rejection=str(rejection))
+    return Record(part, parsed)
+
+
+def _first_text(item: dict[str, Any], *names: str) -> str | None:
+    return next((text for name in names if (text := _text(item.get(name)))), None)
+
+
+def _first_value(item: dict[str, Any], *names: str) -> Any:
+    return next((item[name] for name in names if item.get(name) not in (None, "", [])), None)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    return None
+
+
+def _with_fields(
+    parsed: ParsedArticle,
+    *,
+    raw_text: str,
+    title: str | None = None,
+    published: Any = None,
+    source: Any = None,
+    authors: Any = None,
+    tags: Any = None,
+    web_url: str | None = None,
+) -> ParsedArticle:
+    """The parsed article with the fields a structured source gives taking precedence."""
+    warnings = parsed.warnings
+    published_at = None
+    if published is not None:
+        published_at = parse_date(published)
+        if published_at is None:
+            warnings += (f"unreadable date {str(published)[:40]!r}: no published_at",)
+    names = _names(authors)
+    return replace(
+        parsed,
+        title=title or parsed.title,
+        raw_text=raw_text,
+        source=_text(source) or parsed.source,
+        authors=names or parsed.authors,
+        year=published_at.year if published_at and parsed.year is None else parsed.year,
+        published_at=published_at,
+        tags=_names(tags),
+        web_url=web_url,
+        warnings=warnings,
+    )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """Names from a list, or from one string separated by commas or "and"."""
+    if isinstance(value, str):
+        value = re.split(r"\s*(?:,|;|\band\b)\s*", value)
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(text for item in value if (text := _text(item))))
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A timezone-aware datetime from ISO 8601, RFC 2822 or a YAML date; naive ones are UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                moment = parsedate_to_datetime(text)
+            except (TypeError, ValueError, IndexError):
+                return None
+    else:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+READERS: dict[str, Reader] = {
+    ".txt": read_text,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".json": read_json,
+    ".jsonl": read_json_lines,
+    ".ndjson": read_json_lines,
+}
+
+
+def reader_for(suffix: str) -> Reader:
+    """The reader of files with this suffix (plain text for any other)."""
+    return READERS.get(suffix.lower(), read_text)

@@ -1,0 +1,193 @@
+"""Markdown with front matter, and JSON / JSON Lines exports with common news field names."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.formats import parse_date, read_json, read_json_lines, read_markdown
+from app.ingest import Outcome
+from tests.conftest import Ingest
+
+MARKDOWN = """---
+title: "Harbour reopens after storm"
+date: 2024-03-05T08:30:00+01:00
+source: Harbour Times
+authors: [Ann Lee, Bo Chan]
+tags: [weather, transport]
+---
+(DOVER) -- The **harbour** reopened on Tuesday, [officials said](https://example.org).
+
+## What happens next
+
+![A ferry](ferry.jpg) Ferries resumed at noon.
+"""
+
+
+def test_markdown_front_matter_overrides_the_text() -> None:
+    [record] = read_markdown(MARKDOWN.encode())
+    article = record.article
+    assert article is not None
+    assert article.title == "Harbour reopens after storm"
+    assert article.published_at == datetime(2024, 3, 5, 7, 30, tzinfo=UTC)
+    assert article.source == "Harbour Times"
+    assert article.authors == ("Ann Lee", "Bo Chan")
+    assert article.tags == ("weather", "transport")
+    assert article.dateline == "DOVER"
+    assert article.year == 2024
+    assert article.paragraphs == [
+        "The harbour reopened on Tuesday, officials said.",
+        "What happens next",
+        "A ferry Ferries resumed at noon.",
+    ]
+    assert article.raw_text == MARKDOWN
+
+
+def test_markdown_without_front_matter_takes_its_heading() -> None:
+    [record] = read_markdown(b"# Title here\n\nFirst paragraph.\n")
+    assert record.article is not None
+    assert (record.article.title, record.article.paragraphs) == ("Title here", ["First paragraph."])
+
+
+def test_bad_front_matter_is_refused() -> None:
+    with pytest.raises(ValueError, match="front matter"):
+        read_markdown(b"---\ntitle: [unclosed\n---\nBody\n")
+
+
+NEWSAPI = {
+    "status": "ok",
+    "articles": [
+        {
+            "source": {"id": None, "name": "Example Wire"},
+            "author": "Jane Doe, John Smith",
+            "title": "Markets rally",
+            "description": "Short.",
+            "url": "https://example.org/markets",
+            "publishedAt": "2024-06-01T12:00:00Z",
+            "content": "LONDON (Reuters) - Markets rallied.\nTraders cheered.",
+        },
+        {
+            "headline": "Second story",
+            "text": "Body two.",
+            "date": "Sat, 01 Jun 2024 10:00:00 +0200",
+        },
+        {"body": "No title at all."},
+        "not an object",
+    ],
+}
+
+
+def test_a_newsapi_answer_is_a_list_of_articles() -> None:
+    records = read_json(json.dumps(NEWSAPI).encode())
+    assert [record.part for record in records] == ["1", "2", "3", "4"]
+    first, second, third, fourth = records
+    assert first.article is not None
+    assert first.article.title == "Markets rally"
+    assert first.article.source == "Example Wire"
+    assert first.article.authors == ("Jane Doe", "John Smith")
+    assert first.article.web_url == "https://example.org/markets"
+    assert first.article.published_at == datetime(2024, 6, 1, 12, tzinfo=UTC)
+    assert first.article.dateline == "LONDON"
+    assert first.article.paragraphs == ["Markets rallied.", "Traders cheered."]
+    assert second.article is not None
+    assert second.article.published_at == datetime(2024, 6, 1, 8, tzinfo=UTC)
+    assert second.article.paragraphs == ["Body two."]
+    assert third.rejection == "no headline: no `title` or `headline` field"
+    assert fourth.rejection == "not a JSON object"
+
+
+def test_json_lines_fail_line_by_line() -> None:
+    lines = [
+        json.dumps({"title": "One", "body": "Text one."}),
+        "{broken",
+        "",
+        json.dumps({"title": "Three", "body": "Text three.", "published": "yesterday"}),
+    ]
+    records = read_json_lines("\n".join(lines).encode())
+    assert [record.part for record in records] == ["1", "2", "4"]
+    assert records[0].article is not None
+    assert records[0].article.raw_text == lines[0]
+    assert records[1].rejection is not None
+    assert records[1].rejection.startswith("not valid JSON")
+    assert records[2].article is not None
+    assert records[2].article.published_at is None
+    assert "unreadable date" in records[2].article.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("2024-03-05T10:00:00Z", datetime(2024, 3, 5, 10, tzinfo=UTC)),
+        ("2024-03-05T10:00:00-05:00", datetime(2024, 3, 5, 15, tzinfo=UTC)),
+        ("Tue, 05 Mar 2024 10:00:00 GMT", datetime(2024, 3, 5, 10, tzinfo=UTC)),
+        ("next week", None),
+        (20240305, None),
+    ],
+)
+def test_dates(value: Any, expected: datetime | None) -> None:
+    assert parse_date(value) == expected
+
+
+@pytest.fixture
+def exported(ingest: Ingest, tmp_path: Path) -> None:
+    (tmp_path / "story.md").write_text(MARKDOWN, encoding="utf-8")
+    (tmp_path / "export.json").write_text(json.dumps(NEWSAPI), encoding="utf-8")
+    lines = [
+        json.dumps({"title": f"Line story {n}", "body": f"Body {n}.", "date": f"202{n}-01-15"})
+        for n in range(3)
+    ]
+    (tmp_path / "feed.JSONL").write_text("\n".join(lines), encoding="utf-8")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.ADDED] == 1 + 2 + 3
+    assert {Path(r.path).name for r in report.failures} == {"export.json#3", "export.json#4"}
+    again = ingest(tmp_path)
+    assert again.counts[Outcome.UNCHANGED] == 6
+
+
+def test_exports_through_the_api(client: TestClient, exported: None) -> None:
+    items = client.get("/v1/articles", params={"limit": 100}).json()["items"]
+    by_title = {item["title"]: item for item in items}
+    markets = client.get(by_title["Markets rally"]["url"]).json()
+    assert markets["web_url"] == "https://example.org/markets"
+    assert markets["published_at"] == "2024-06-01T12:00:00Z"
+    assert markets["authors"] == ["Jane Doe", "John Smith"]
+    harbour = client.get(by_title["Harbour reopens after storm"]["url"]).json()
+    assert harbour["tags"] == ["weather", "transport"]
+    raw = client.get(harbour["raw_url"]).text
+    assert raw == MARKDOWN
+
+
+@pytest.mark.parametrize(
+    ("params", "titles"),
+    [
+        (
+            {"published_after": "2022-01-01"},
+            {"Line story 2", "Markets rally", "Second story", "Harbour reopens after storm"},
+        ),
+        ({"published_before": "2021-01-01"}, {"Line story 0"}),
+        (
+            {
+                "published_after": "2024-06-01T09:00:00+02:00",
+                "published_before": "2024-06-01T12:00:00Z",
+            },
+            {"Second story"},
+        ),
+    ],
+)
+def test_published_filters(
+    client: TestClient, exported: None, params: dict[str, str], titles: set[str]
+) -> None:
+    body = client.get("/v1/articles", params={"limit": 100, **params}).json()
+    assert {item["title"] for item in body["items"]} == titles
+    found = client.get("/v1/search", params={"q": "story OR rally OR harbour", **params}).json()
+    assert {item["title"] for item in found["items"]} == titles
+
+
+def test_a_bad_published_filter_is_422(client: TestClient) -> None:
+    response = client.get("/v1/articles", params={"published_after": "soon"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["name"] == "published_after"
