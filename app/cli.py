@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.database import create_db_engine, migrate
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
+from app.progress import ingest_progress
 from app.settings import get_settings
 
 cli = typer.Typer(
@@ -70,13 +71,7 @@ def ingest_command(
     settings = get_settings()
     with store_errors():
         migrate(settings.database_url)
-        engine = create_db_engine(settings.database_url, writer=True)
-        try:
-            report = ingest_paths(
-                engine, paths or [settings.seeds_dir], on_result=None if as_json else _print_result
-            )
-        finally:
-            engine.dispose()
+        report = _ingest(settings.database_url, paths or [settings.seeds_dir], quiet=as_json)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -98,19 +93,13 @@ def serve_command(
 ) -> None:
     """Migrate, ingest the seeds folder (unless BYLINE_INGEST_ON_START=false) and serve the API."""
     settings = get_settings()
-    migrate(settings.database_url)
-    if settings.ingest_on_start:
-        if settings.seeds_dir.is_dir():
-            engine = create_db_engine(settings.database_url, writer=True)
-            try:
-                report = ingest_paths(engine, [settings.seeds_dir], on_result=_print_result)
-            finally:
-                engine.dispose()
-            _print_summary(report)
-        else:
-            err.print(
-                f"[yellow]no seeds folder at {escape(str(settings.seeds_dir))}; not ingesting"
-            )
+    with store_errors():
+        migrate(settings.database_url)
+        if settings.ingest_on_start and settings.seeds_dir.is_dir():
+            _print_summary(_ingest(settings.database_url, [settings.seeds_dir], quiet=False))
+        elif settings.ingest_on_start:
+            seeds = escape(str(settings.seeds_dir))
+            err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -122,16 +111,34 @@ def serve_command(
     )
 
 
-def _print_result(result: FileResult) -> None:
+def _ingest(database_url: str, paths: list[Path], *, quiet: bool) -> IngestReport:
+    """Ingest with progress on standard error; unless ``quiet``, a line per noteworthy file."""
+    engine = create_db_engine(database_url, writer=True)
+    try:
+        with ingest_progress(err, paths) as progress:
+
+            def on_result(result: FileResult) -> None:
+                progress.advance(result)
+                if not quiet:
+                    for line in _result_lines(result):
+                        progress.print(line)
+
+            return ingest_paths(engine, paths, on_result=on_result)
+    finally:
+        engine.dispose()
+
+
+def _result_lines(result: FileResult) -> list[str]:
     path = escape(result.path)
+    lines = []
     if result.outcome is Outcome.FAILED:
-        err.print(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
+        lines.append(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
     elif result.outcome is Outcome.SKIPPED:
-        err.print(f"[dim]skipped[/]    {path}: {escape(result.reason or '')}")
+        lines.append(f"[dim]skipped[/]    {path}: {escape(result.reason or '')}")
     elif result.outcome is Outcome.DUPLICATE:
-        err.print(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
-    for warning in result.warnings:
-        err.print(f"[yellow]warning[/]    {path}: {escape(warning)}")
+        lines.append(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
+    lines += [f"[yellow]warning[/]    {path}: {escape(warning)}" for warning in result.warnings]
+    return lines
 
 
 def _print_summary(report: IngestReport) -> None:

@@ -88,3 +88,30 @@ def test_ingest_json(runner: CliRunner, tmp_path: Path) -> None:
 )
 def test_usage_errors_exit_2(runner: CliRunner, arguments: list[str]) -> None:
     assert runner.invoke(cli, arguments).exit_code == 2
+
+
+def test_progress_in_a_pipe_is_a_plain_line(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.progress.PLAIN_EVERY_S", 0.0)
+    for number in range(3):
+        ArticleText(title=f"Story {number}").write(tmp_path / "in", f"{number}.txt")
+    result = runner.invoke(cli, ["ingest", str(tmp_path / "in")])
+    assert result.exit_code == 0
+    assert "ingesting: 3 files," in result.output
+    assert "/s (3 added)" in result.output
+
+
+def test_progress_on_a_terminal_is_a_bar_with_a_total(tmp_path: Path) -> None:
+    from io import StringIO  # noqa: PLC0415
+
+    from rich.console import Console  # noqa: PLC0415
+
+    from app.progress import ingest_progress  # noqa: PLC0415
+
+    for number in range(4):
+        ArticleText(title=f"Story {number}").write(tmp_path, f"{number}.txt")
+    console = Console(file=StringIO(), force_terminal=True, width=100)
+    with ingest_progress(console, [tmp_path]) as progress:
+        assert progress.total == 4
+        assert progress.bar is not None

@@ -1,0 +1,89 @@
+"""Progress of a long ingestion: a Rich bar with rate and ETA on a terminal, a plain line every
+few seconds in a pipe or a log."""
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from app.ingest import FileResult, discover_files
+
+PLAIN_EVERY_S = 5.0
+
+
+class RateColumn(ProgressColumn):
+    """Files a second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} files/s" if speed else "… files/s", style="progress.data.speed")
+
+
+class IngestProgress:
+    """Counts results as they come and shows them; ``print`` keeps the bar in place."""
+
+    def __init__(self, console: Console, total: int | None) -> None:
+        self.console = console
+        self.total = total
+        self.counts: Counter[str] = Counter()
+        self.done = 0
+        self.started = time.monotonic()
+        self.last_line = self.started
+        self.bar: Progress | None = None
+        self.task: TaskID | None = None
+
+    def advance(self, result: FileResult) -> None:
+        self.done += 1
+        self.counts[result.outcome.value] += 1
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, advance=1)
+        elif time.monotonic() - self.last_line >= PLAIN_EVERY_S:
+            self.last_line = time.monotonic()
+            self.console.print(self.line())
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        of = f"/{self.total}" if self.total is not None else ""
+        counts = ", ".join(f"{count} {name}" for name, count in sorted(self.counts.items()))
+        return f"ingesting: {self.done}{of} files, {self.done / elapsed:.0f}/s ({counts})"
+
+    def print(self, text: str) -> None:
+        (self.bar.console if self.bar is not None else self.console).print(text)
+
+
+@contextmanager
+def ingest_progress(console: Console, paths: Iterable[Path]) -> Iterator[IngestProgress]:
+    """A progress display for ingesting ``paths``: a bar on a terminal, plain lines otherwise."""
+    if not console.is_terminal:
+        yield IngestProgress(console, total=None)
+        return
+    total = sum(1 for _ in discover_files(paths))  # a quick walk, for the bar's ETA
+    progress = IngestProgress(console, total)
+    with Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        progress.bar = bar
+        progress.task = bar.add_task("ingest", total=total)
+        yield progress
