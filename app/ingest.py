@@ -1,5 +1,6 @@
 """Load article files into the store: idempotent, one savepoint a file, a report of every file."""
 
+import hashlib
 import os
 import stat
 from collections import Counter
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.database import session_scope
 from app.formats import READERS, reader_for
-from app.models import Article, utc_now
+from app.models import Article, SourceFile, utc_now
 from app.names import refresh_vocabulary
 from app.parser import ArticleRejected, ParsedArticle
 
@@ -48,6 +49,7 @@ class FileResult:
     slug: str | None = None
     reason: str | None = None
     warnings: tuple[str, ...] = ()
+    count: int = 1  # a file skipped as unchanged stands for all the articles it gave
 
 
 @dataclass(slots=True)
@@ -62,7 +64,7 @@ class IngestReport:
 
     def record(self, result: FileResult) -> None:
         """Count a file's outcome and keep it when it is worth reporting."""
-        self.counts[result.outcome] += 1
+        self.counts[result.outcome] += result.count
         if result.outcome is Outcome.FAILED:
             self.failures.append(result)
         elif result.outcome is Outcome.DUPLICATE:
@@ -151,21 +153,22 @@ def ingest_paths(
     files = discover_files(paths)
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
-        # is held only for the writes (a slow disk never makes another writer wait).
+        # is held only for the writes (a slow disk never makes another writer wait). A file
+        # whose size and modification time are those of its last ingestion is not read at all.
+        known = _known_files(engine, batch)
         prepared = [
-            entry
-            for item in batch
-            for entry in ([item] if isinstance(item, FileResult) else load_articles(item))
+            item if isinstance(item, FileResult) else load_file(item, known=known) for item in batch
         ]
         with session_scope(engine) as session:
             # Begin (and on SQLite take the write lock) before any file: a store that stays
             # locked fails the run once, instead of failing every file after a wait.
             session.connection()
-            for entry in prepared:
-                result = entry if isinstance(entry, FileResult) else store_article(session, entry)
-                report.record(result)
-                if on_result is not None:
-                    on_result(result)
+            for item in prepared:
+                results = [item] if isinstance(item, FileResult) else store_file(session, item)
+                for result in results:
+                    report.record(result)
+                    if on_result is not None:
+                        on_result(result)
     if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED]:
         with engine.begin() as connection:
             refresh_vocabulary(connection)
@@ -181,25 +184,81 @@ class Loaded:
     key: str
 
 
-def load_articles(path: Path) -> list[Loaded | FileResult]:
-    """The articles in a file (one, or many for an export), or the failures that say why not."""
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    """A file read and parsed, or found unchanged: what to store and what to remember of it."""
+
+    path: Path
+    entries: list[Loaded | FileResult]
+    seen: SourceFile | None  # None: read without a stat, or failed: not remembered
+
+
+def _known_files(engine: Engine, batch: list[Path | FileResult]) -> dict[str, SourceFile]:
+    keys = [str(item.resolve()) for item in batch if isinstance(item, Path)]
+    with Session(engine) as session:
+        rows = session.exec(select(SourceFile).where(col(SourceFile.path).in_(keys)))
+        return {row.path: row for row in rows}
+
+
+def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
+    """Read a file's articles, unless it is as it was when last ingested whole."""
+    key = str(path.resolve())
     try:
-        records = reader_for(path.suffix)(read_article_bytes(path))
+        info = path.stat()
+    except OSError as error:
+        return _failed(path, f"cannot read: {error.strerror or error}")
+    before = known.get(key)
+    if before is not None and (before.size, before.mtime_ns) == (info.st_size, info.st_mtime_ns):
+        unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
+        return LoadedFile(path, [unchanged], None)
+    try:
+        data = read_article_bytes(path)
+        digest = hashlib.sha256(data).hexdigest()
+        if before is not None and before.sha256 == digest:  # touched, not changed
+            seen = SourceFile(
+                path=key,
+                size=info.st_size,
+                mtime_ns=info.st_mtime_ns,
+                sha256=digest,
+                articles=before.articles,
+            )
+            unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
+            return LoadedFile(path, [unchanged], seen)
+        records = reader_for(path.suffix)(data)
     except ArticleRejected as rejection:
-        return [FileResult(str(path), Outcome.FAILED, reason=str(rejection))]
+        return LoadedFile(
+            path, [FileResult(str(path), Outcome.FAILED, reason=str(rejection))], None
+        )
     except OSError as error:
         reason = f"cannot read: {error.strerror or error}"
-        return [FileResult(str(path), Outcome.FAILED, reason=reason)]
-    key = str(path.resolve())
-    loaded: list[Loaded | FileResult] = []
+        return LoadedFile(path, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
+    entries: list[Loaded | FileResult] = []
     for record in records:
         shown = str(path) if record.part is None else f"{path}#{record.part}"
         if record.article is None:
-            loaded.append(FileResult(shown, Outcome.FAILED, reason=record.rejection))
+            entries.append(FileResult(shown, Outcome.FAILED, reason=record.rejection))
         else:
             where = key if record.part is None else f"{key}#{record.part}"
-            loaded.append(Loaded(record.article, shown, where))
-    return loaded
+            entries.append(Loaded(record.article, shown, where))
+    seen = SourceFile(
+        path=key, size=info.st_size, mtime_ns=info.st_mtime_ns, sha256=digest, articles=len(entries)
+    )
+    return LoadedFile(path, entries, seen)
+
+
+def _failed(path: Path, reason: str) -> LoadedFile:
+    return LoadedFile(path, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
+
+
+def store_file(session: Session, loaded: LoadedFile) -> list[FileResult]:
+    """Store a file's articles; remember the file when all of them were taken."""
+    results = [
+        entry if isinstance(entry, FileResult) else store_article(session, entry)
+        for entry in loaded.entries
+    ]
+    if loaded.seen is not None and all(r.outcome is not Outcome.FAILED for r in results):
+        session.merge(loaded.seen)
+    return results
 
 
 def read_article_bytes(path: Path) -> bytes:

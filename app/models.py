@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Index, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
@@ -89,6 +89,18 @@ class Article(ArticleBase, table=True):
     def paragraphs(self) -> list[str]:
         """The body as a list of paragraphs."""
         return self.body.split("\n") if self.body else []
+
+
+class SourceFile(SQLModel, table=True):
+    """A file ingested whole without a failure: what it looked like, to skip it when unchanged."""
+
+    __tablename__ = "source_file"
+
+    path: str = Field(primary_key=True, sa_type=Text)
+    size: int = Field(sa_type=BigInteger)
+    mtime_ns: int = Field(sa_type=BigInteger)
+    sha256: str = Field(max_length=64)
+    articles: int = Field(description="How many articles the file gave.")
 
 
 class SearchTerm(SQLModel, table=True):

@@ -240,3 +240,37 @@ def test_many_files_across_batches(engine: Engine, tmp_path: Path) -> None:
     report = ingest_paths(engine, [tmp_path])
     assert report.counts[Outcome.ADDED] == 1200
     assert len(stored(engine)) == 1200
+
+
+def test_an_unchanged_file_is_skipped_by_size_and_time(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    path = ArticleText(title="Stable story").write(tmp_path, "a.txt")
+    ingest(path)
+    info = path.stat()
+    # Same size and modification time: the file is not even read (an edit that keeps both is
+    # the documented blind spot, as for rsync).
+    path.write_text(path.read_text().replace("Stable", "Sbable"))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert dict(ingest(path).counts) == {Outcome.UNCHANGED: 1}
+    assert stored(engine)[0].title == "Stable story"
+    # A touched file is read, found identical by its hash, and remembered with its new time.
+    ArticleText(title="Stable story").write(tmp_path, "a.txt")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    assert dict(ingest(path).counts) == {Outcome.UNCHANGED: 1}
+    # A changed file is read and updated.
+    ArticleText(title="Stable story, updated").write(tmp_path, "a.txt")
+    assert dict(ingest(path).counts) == {Outcome.UPDATED: 1}
+
+
+def test_an_unchanged_export_counts_all_its_articles(ingest: Ingest, tmp_path: Path) -> None:
+    lines = [f'{{"title": "Story {n}", "body": "Body {n}."}}' for n in range(4)]
+    (tmp_path / "feed.jsonl").write_text("\n".join(lines))
+    assert ingest(tmp_path).counts[Outcome.ADDED] == 4
+    assert dict(ingest(tmp_path).counts) == {Outcome.UNCHANGED: 4}
+
+
+def test_a_file_that_failed_is_read_again(ingest: Ingest, tmp_path: Path) -> None:
+    (tmp_path / "bad.txt").write_bytes(b"")
+    assert ingest(tmp_path).counts[Outcome.FAILED] == 1
+    assert ingest(tmp_path).counts[Outcome.FAILED] == 1
