@@ -66,12 +66,18 @@ def ingest_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON on standard output.")
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Delete the articles from under PATH whose files are gone."),
+    ] = False,
 ) -> None:
     """Load article files into the store; exit 1 when any file could not be taken."""
     settings = get_settings()
     with store_errors():
         migrate(settings.database_url)
-        report = _ingest(settings.database_url, paths or [settings.seeds_dir], quiet=as_json)
+        report = _ingest(
+            settings.database_url, paths or [settings.seeds_dir], quiet=as_json, prune=prune
+        )
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -111,7 +117,9 @@ def serve_command(
     )
 
 
-def _ingest(database_url: str, paths: list[Path], *, quiet: bool) -> IngestReport:
+def _ingest(
+    database_url: str, paths: list[Path], *, quiet: bool, prune: bool = False
+) -> IngestReport:
     """Ingest with progress on standard error; unless ``quiet``, a line per noteworthy file."""
     engine = create_db_engine(database_url, writer=True)
     try:
@@ -123,7 +131,7 @@ def _ingest(database_url: str, paths: list[Path], *, quiet: bool) -> IngestRepor
                     for line in _result_lines(result):
                         progress.print(line)
 
-            return ingest_paths(engine, paths, on_result=on_result)
+            return ingest_paths(engine, paths, on_result=on_result, prune=prune)
     finally:
         engine.dispose()
 
@@ -135,6 +143,8 @@ def _result_lines(result: FileResult) -> list[str]:
         lines.append(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
     elif result.outcome is Outcome.SKIPPED:
         lines.append(f"[dim]skipped[/]    {path}: {escape(result.reason or '')}")
+    elif result.outcome is Outcome.PRUNED:
+        lines.append(f"[magenta]pruned[/]     {path}: article {result.slug} (its file is gone)")
     elif result.outcome is Outcome.DUPLICATE:
         lines.append(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
     lines += [f"[yellow]warning[/]    {path}: {escape(warning)}" for warning in result.warnings]

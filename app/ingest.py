@@ -37,6 +37,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     FAILED = "failed"
     SKIPPED = "skipped"
+    PRUNED = "pruned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class IngestReport:
     failures: list[FileResult] = field(default_factory=list)
     duplicates: list[FileResult] = field(default_factory=list)
     skipped: list[FileResult] = field(default_factory=list)
+    pruned: list[FileResult] = field(default_factory=list)
     warnings: list[FileResult] = field(default_factory=list)
 
     def record(self, result: FileResult) -> None:
@@ -71,6 +73,8 @@ class IngestReport:
             self.duplicates.append(result)
         elif result.outcome is Outcome.SKIPPED:
             self.skipped.append(result)
+        elif result.outcome is Outcome.PRUNED:
+            self.pruned.append(result)
         if result.warnings:
             self.warnings.append(result)
 
@@ -89,6 +93,7 @@ class IngestReport:
                 for r in self.duplicates
             ],
             "skipped": [{"path": r.path, "reason": r.reason} for r in self.skipped],
+            "pruned": [{"path": r.path, "id": r.article_id, "slug": r.slug} for r in self.pruned],
             "warnings": [
                 {"path": r.path, "warning": warning}
                 for r in self.warnings
@@ -147,9 +152,15 @@ def ingest_paths(
     paths: Iterable[Path],
     *,
     on_result: Callable[[FileResult], None] | None = None,
+    prune: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders; a bad file is reported and never stops the others."""
+    """Ingest files and folders; a bad file is reported and never stops the others.
+
+    With ``prune``, articles from under ``paths`` whose file (or record) is gone are deleted.
+    """
     report = IngestReport()
+    paths = list(paths)
+    seen = _Seen()
     files = discover_files(paths)
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
@@ -165,11 +176,19 @@ def ingest_paths(
             session.connection()
             for item in prepared:
                 results = [item] if isinstance(item, FileResult) else store_file(session, item)
+                if isinstance(item, LoadedFile):
+                    seen.note(item, results)
                 for result in results:
                     report.record(result)
                     if on_result is not None:
                         on_result(result)
-    if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED]:
+    if prune:
+        with session_scope(engine) as session:
+            for result in prune_articles(session, roots=paths, seen=seen):
+                report.record(result)
+                if on_result is not None:
+                    on_result(result)
+    if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned:
         with engine.begin() as connection:
             refresh_vocabulary(connection)
     return report
@@ -191,6 +210,57 @@ class LoadedFile:
     path: Path
     entries: list[Loaded | FileResult]
     seen: SourceFile | None  # None: read without a stat, or failed: not remembered
+    read: bool = True  # False when skipped as unchanged
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What a run found, for pruning: article keys taken, files present, files read whole."""
+
+    kept: set[str] = field(default_factory=set)
+    present: set[str] = field(default_factory=set)
+    read_whole: set[str] = field(default_factory=set)
+
+    def note(self, loaded: LoadedFile, results: list[FileResult]) -> None:
+        key = str(loaded.path.resolve())
+        self.present.add(key)
+        self.kept.update(entry.key for entry in loaded.entries if isinstance(entry, Loaded))
+        if loaded.read and all(result.outcome is not Outcome.FAILED for result in results):
+            self.read_whole.add(key)
+
+    def keeps(self, source_path: str) -> bool:
+        """Whether an article stays: taken this run, or from a file present but not read whole
+        (unchanged, or failed: its articles are not the run's to judge)."""
+        if source_path in self.kept:
+            return True
+        file = source_path if source_path in self.present else source_path.rpartition("#")[0]
+        return file in self.present and file not in self.read_whole
+
+
+def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[FileResult]:
+    """Delete the articles from under ``roots`` that this run did not find, and their files."""
+    pruned = []
+    for root in (path.resolve() for path in roots):
+        inside = str(root) if not root.is_dir() else f"{root}{os.sep}"
+        candidates = session.exec(
+            select(Article).where(
+                (col(Article.source_path) == str(root))
+                | col(Article.source_path).startswith(inside, autoescape=True)
+            )
+        )
+        for article in candidates:
+            if seen.keeps(article.source_path):
+                continue
+            pruned.append(
+                FileResult(
+                    article.source_path, Outcome.PRUNED, article.id, article.slug, "file is gone"
+                )
+            )
+            session.delete(article)
+            for file in {article.source_path, article.source_path.rpartition("#")[0]}:
+                if file not in seen.present and (known := session.get(SourceFile, file)):
+                    session.delete(known)
+    return pruned
 
 
 def _known_files(engine: Engine, batch: list[Path | FileResult]) -> dict[str, SourceFile]:
@@ -210,7 +280,7 @@ def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
     before = known.get(key)
     if before is not None and (before.size, before.mtime_ns) == (info.st_size, info.st_mtime_ns):
         unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
-        return LoadedFile(path, [unchanged], None)
+        return LoadedFile(path, [unchanged], None, read=False)
     try:
         data = read_article_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
@@ -223,7 +293,7 @@ def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
                 articles=before.articles,
             )
             unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
-            return LoadedFile(path, [unchanged], seen)
+            return LoadedFile(path, [unchanged], seen, read=False)
         records = reader_for(path.suffix)(data)
     except ArticleRejected as rejection:
         return LoadedFile(

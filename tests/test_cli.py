@@ -76,6 +76,7 @@ def test_ingest_json(runner: CliRunner, tmp_path: Path) -> None:
         "duplicate": 1,
         "failed": 1,
         "skipped": 0,
+        "pruned": 0,
     }
     assert report["failures"] == [
         {"path": str(folder / "bin.txt"), "reason": "binary file (contains NUL bytes)"}
@@ -115,3 +116,15 @@ def test_progress_on_a_terminal_is_a_bar_with_a_total(tmp_path: Path) -> None:
     with ingest_progress(console, [tmp_path]) as progress:
         assert progress.total == 4
         assert progress.bar is not None
+
+
+def test_ingest_prune(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    ArticleText(title="Kept").write(folder, "kept.txt")
+    gone = ArticleText(title="Gone").write(folder, "gone.txt")
+    assert runner.invoke(cli, ["ingest", str(folder)]).exit_code == 0
+    gone.unlink()
+    result = runner.invoke(cli, ["ingest", "--prune", str(folder)])
+    assert result.exit_code == 0
+    assert f"pruned     {gone}: article gone (its file is gone)" in result.output
+    assert "1 pruned" in result.output

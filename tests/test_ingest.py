@@ -274,3 +274,27 @@ def test_a_file_that_failed_is_read_again(ingest: Ingest, tmp_path: Path) -> Non
     (tmp_path / "bad.txt").write_bytes(b"")
     assert ingest(tmp_path).counts[Outcome.FAILED] == 1
     assert ingest(tmp_path).counts[Outcome.FAILED] == 1
+
+
+def test_prune_removes_articles_whose_files_are_gone(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    for name in ("a", "b", "c"):
+        ArticleText(title=f"Story {name}").write(corpus, f"{name}.txt")
+    (corpus / "feed.jsonl").write_text(
+        '{"title": "Line one", "body": "x."}\n{"title": "Line two", "body": "y."}\n'
+    )
+    elsewhere = ArticleText(title="Elsewhere").write(tmp_path / "other", "e.txt")
+    ingest(corpus, elsewhere)
+    (corpus / "b.txt").unlink()
+    (corpus / "feed.jsonl").write_text('{"title": "Line one", "body": "x."}\n')
+    (corpus / "c.txt").write_bytes(b"")  # present but failing: its article is not judged
+    report = ingest_paths(engine, [corpus], prune=True)
+    pruned = sorted(Path(result.path).name for result in report.pruned)
+    assert pruned == ["b.txt", "feed.jsonl#2"]
+    titles = sorted(article.title for article in stored(engine))
+    assert titles == ["Elsewhere", "Line one", "Story a", "Story c"]
+    again = ingest_paths(engine, [corpus], prune=True)
+    assert again.pruned == []
+    assert "pruned" in again.as_dict()
