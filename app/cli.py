@@ -4,19 +4,24 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from app.database import create_db_engine, migrate
+from app.errors import NotFound
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
+from app.models import run_summary
 from app.progress import ingest_progress
 from app.settings import get_settings
+from app.store import get_run, list_runs
 
 cli = typer.Typer(
     help="Byline: a searchable JSON API over a folder of news articles.",
@@ -83,6 +88,59 @@ def ingest_command(
     else:
         _print_summary(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+@cli.command("runs")
+def runs_command(
+    run_id: Annotated[
+        int | None, typer.Argument(help="Show this run's whole report.", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to list.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
+) -> None:
+    """List the latest ingestion runs, or show one with every failure and skip."""
+    settings = get_settings()
+    with store_errors():
+        migrate(settings.database_url)
+        engine = create_db_engine(settings.database_url)
+        try:
+            with Session(engine) as session:
+                if run_id is None:
+                    summaries = [run_summary(run) for run in list_runs(session, limit=limit)]
+                    report = None
+                else:
+                    try:
+                        run = get_run(session, run_id=run_id)
+                    except NotFound as error:
+                        err.print(f"[red]error:[/] {escape(error.detail)}")
+                        raise typer.Exit(1) from None
+                    summaries, report = [run_summary(run)], run.report
+        finally:
+            engine.dispose()
+    if as_json:
+        data: Any = (
+            summaries[0].model_dump(mode="json") | {"report": report}
+            if run_id
+            else [summary.model_dump(mode="json") for summary in summaries]
+        )
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    table = Table("run", "started", "finished", "paths", "counts", box=None)
+    for summary in summaries:
+        counts = summary.counts or {}
+        table.add_row(
+            str(summary.id),
+            f"{summary.started_at:%Y-%m-%d %H:%M:%S}",
+            f"{summary.finished_at:%H:%M:%S}" if summary.finished_at else "cut off",
+            escape(" ".join(summary.paths)),
+            ", ".join(f"{count} {name}" for name, count in counts.items() if count),
+        )
+    Console(highlight=False).print(table)
+    if report:
+        for kind in ("failures", "skipped", "duplicates", "pruned", "warnings"):
+            for entry in report.get(kind, []):
+                detail = entry.get("reason") or entry.get("warning") or entry.get("slug") or ""
+                typer.echo(f"{kind:<10} {entry.get('path')}: {detail}")
 
 
 @cli.command("serve")

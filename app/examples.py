@@ -103,3 +103,21 @@ RELATED_HIT: dict[str, Any] = {
 }
 
 RELATED_PAGE: dict[str, Any] = {"article": ARTICLE_SUMMARY, "terms": [], "items": []}
+
+RUN_SUMMARY: dict[str, Any] = {
+    "id": 1,
+    "started_at": "2026-11-24T19:32:20.315542Z",
+    "finished_at": "2026-11-24T19:32:20.402131Z",
+    "paths": ["seeds"],
+    "counts": {
+        "added": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicate": 0,
+        "failed": 0,
+        "skipped": 0,
+        "pruned": 0,
+    },
+}
+
+STATS: dict[str, Any] = {"articles": 1, "last_run": RUN_SUMMARY}

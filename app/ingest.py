@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.database import session_scope
 from app.formats import READERS, reader_for
-from app.models import Article, SourceFile, utc_now
+from app.models import Article, IngestRun, SourceFile, utc_now
 from app.names import refresh_vocabulary
 from app.parser import ArticleRejected, ParsedArticle
 
@@ -161,6 +161,7 @@ def ingest_paths(
     report = IngestReport()
     paths = list(paths)
     seen = _Seen()
+    run = _start_run(engine, paths)
     files = discover_files(paths)
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
@@ -191,7 +192,27 @@ def ingest_paths(
     if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned:
         with engine.begin() as connection:
             refresh_vocabulary(connection)
+    _finish_run(engine, run, report)
     return report
+
+
+def _start_run(engine: Engine, paths: list[Path]) -> int:
+    """Record that a run started (a run killed before its end keeps no ``finished_at``)."""
+    with session_scope(engine) as session:
+        run = IngestRun(paths=[str(path) for path in paths])
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def _finish_run(engine: Engine, run_id: int, report: IngestReport) -> None:
+    with session_scope(engine) as session:
+        run = session.get(IngestRun, run_id)
+        if run is not None:
+            run.finished_at = utc_now()
+            run.report = report.as_dict()
+            session.add(run)
 
 
 @dataclass(frozen=True, slots=True)

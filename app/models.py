@@ -1,6 +1,7 @@
 """The article model family: the stored table and the shapes the API returns."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -101,6 +102,22 @@ class SourceFile(SQLModel, table=True):
     mtime_ns: int = Field(sa_type=BigInteger)
     sha256: str = Field(max_length=64)
     articles: int = Field(description="How many articles the file gave.")
+
+
+class IngestRun(SQLModel, table=True):
+    """One ingestion: when, on what, and its report (no ``finished_at``: it was cut off)."""
+
+    __tablename__ = "ingest_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class SearchTerm(SQLModel, table=True):
@@ -265,3 +282,37 @@ class RelatedPage(SQLModel):
         description="The article's most distinctive words (TF-IDF), which the others share."
     )
     items: list[RelatedHit]
+
+
+class RunSummary(SQLModel):
+    """An ingestion run in brief."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RUN_SUMMARY]}}
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None = Field(description="Null when the run was cut off.")
+    paths: list[str]
+    counts: dict[str, int] | None
+
+
+class Stats(SQLModel):
+    """How much the store holds, and the last ingestion."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.STATS]}}
+
+    articles: int
+    last_run: RunSummary | None
+
+
+def run_summary(run: IngestRun) -> RunSummary:
+    """A stored run as the API and the CLI show it."""
+    assert run.id is not None
+    counts = run.report.get("counts") if run.report else None
+    return RunSummary(
+        id=run.id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        paths=run.paths,
+        counts=counts,
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import Article
+from app.models import Article, IngestRun
 from app.pagination import Cursor
 
 MAX_ID = 2**63 - 1
@@ -262,3 +262,22 @@ def get_article(session: Session, *, ref: str) -> Article:
     if article is None:
         raise NotFound(f"No article has the slug {ref!r}.")
     return article
+
+
+def list_runs(session: Session, *, limit: int = 20) -> list[IngestRun]:
+    """The latest ingestion runs, newest first."""
+    statement = select(IngestRun).order_by(col(IngestRun.id).desc()).limit(limit)
+    return list(session.exec(statement))
+
+
+def get_run(session: Session, *, run_id: int) -> IngestRun:
+    """One ingestion run; raise ``NotFound`` when there is none with that id."""
+    run = session.get(IngestRun, run_id) if 0 < run_id <= MAX_ID else None
+    if run is None:
+        raise NotFound(f"No ingestion run has the id {run_id}.")
+    return run
+
+
+def count_articles(session: Session) -> int:
+    """How many articles the store holds."""
+    return session.exec(select(func.count()).select_from(Article)).one()

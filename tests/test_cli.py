@@ -22,7 +22,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_the_commands() -> None:
-    assert COMMANDS == ["ingest", "migrate", "serve"]
+    assert COMMANDS == ["ingest", "migrate", "runs", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -128,3 +128,28 @@ def test_ingest_prune(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert f"pruned     {gone}: article gone (its file is gone)" in result.output
     assert "1 pruned" in result.output
+
+
+def test_runs_are_kept_and_listed(runner: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    ArticleText().write(folder, "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / ".hidden.txt").write_text("x")
+    runner.invoke(cli, ["ingest", str(folder)])
+    listing = runner.invoke(cli, ["runs", "--json"])
+    assert listing.exit_code == 0
+    [run] = json.loads(listing.stdout)
+    assert run["finished_at"] is not None
+    assert run["counts"]["added"] == 1
+    assert run["counts"]["failed"] == 1
+    shown = json.loads(runner.invoke(cli, ["runs", str(run["id"]), "--json"]).stdout)
+    assert shown["report"]["failures"] == [
+        {"path": str(folder / "empty.txt"), "reason": "empty file"}
+    ]
+    assert shown["report"]["skipped"] == [
+        {"path": str(folder / ".hidden.txt"), "reason": "hidden file"}
+    ]
+    table = runner.invoke(cli, ["runs", str(run["id"])])
+    assert "failures   " in table.output
+    assert "empty file" in table.output
+    assert runner.invoke(cli, ["runs", "999"]).exit_code == 1

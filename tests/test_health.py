@@ -31,3 +31,14 @@ def test_readyz_fails_when_not_at_head(client: TestClient, database_url: str) ->
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert "byline migrate" in response.json()["detail"]
+
+
+def test_stats_count_articles_and_show_the_last_run(client: TestClient, seeded: object) -> None:
+    body = client.get("/v1/stats").json()
+    assert body["articles"] == 1
+    assert body["last_run"]["counts"]["added"] == 1
+    assert body["last_run"]["finished_at"] is not None
+
+
+def test_stats_on_an_empty_store(client: TestClient) -> None:
+    assert client.get("/v1/stats").json() == {"articles": 0, "last_run": None}

@@ -5,7 +5,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.database import has_table, ping, schema_revision
+from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
+from app.models import Stats, run_summary
+from app.store import count_articles, list_runs
 
 router = APIRouter(tags=["health"])
 
@@ -55,3 +58,19 @@ def readyz(request: Request) -> Readiness:
     if not search_index:
         raise NotReady("The full-text index article_fts is missing: run `byline migrate`.")
     return Readiness(status="ready", schema_revision=current)
+
+
+@router.get(
+    "/v1/stats",
+    response_model=Stats,
+    summary="Statistics",
+    responses=problem_responses(NotReady, validated=False),
+)
+def stats(session: SessionDep) -> Stats:
+    """How many articles the store holds, and the last ingestion run with its counts."""
+    try:
+        runs = list_runs(session, limit=1)
+        articles = count_articles(session)
+    except SQLAlchemyError as error:
+        raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
+    return Stats(articles=articles, last_run=run_summary(runs[0]) if runs else None)
