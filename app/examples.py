@@ -121,3 +121,17 @@ RUN_SUMMARY: dict[str, Any] = {
 }
 
 STATS: dict[str, Any] = {"articles": 1, "last_run": RUN_SUMMARY}
+
+REVISION: dict[str, Any] = {
+    "revision": 1,
+    "current": True,
+    "title": ARTICLE_SUMMARY["title"],
+    "content_hash": "cbb63923b136674c5461e6cf718783ce548809fa78300c8bcf66e8e270a24b91",
+    "valid_from": "2026-11-24T19:32:20.315542Z",
+    "valid_until": None,
+    "changed": [],
+    "paragraphs_added": 14,
+    "paragraphs_removed": 0,
+}
+
+REVISION_LIST: dict[str, Any] = {"article": ARTICLE_SUMMARY, "revisions": [REVISION]}

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.database import session_scope
 from app.formats import READERS, reader_for
-from app.models import Article, IngestRun, SourceFile, utc_now
+from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 from app.names import refresh_vocabulary
 from app.parser import ArticleRejected, ParsedArticle
 
@@ -392,6 +392,7 @@ def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> F
             )
         return FileResult(path, Outcome.DUPLICATE, twin.id, twin.slug, warnings=warnings)
     if existing is not None:
+        session.add(_revision_of(existing))
         _apply(existing, parsed)
         existing.updated_at = utc_now()
         session.add(existing)
@@ -424,6 +425,22 @@ def _fields(parsed: ParsedArticle) -> dict[str, Any]:
         "raw_text": parsed.raw_text,
         "content_hash": parsed.content_hash,
     }
+
+
+def _revision_of(article: Article) -> ArticleRevision:
+    """The article as it is now, kept as a revision before an update replaces it."""
+    assert article.id is not None
+    return ArticleRevision(
+        article_id=article.id,
+        title=article.title,
+        dateline=article.dateline,
+        source=article.source,
+        year=article.year,
+        body=article.body,
+        raw_text=article.raw_text,
+        content_hash=article.content_hash,
+        ingested_at=article.updated_at,
+    )
 
 
 def _apply(article: Article, parsed: ParsedArticle) -> None:

@@ -104,6 +104,26 @@ class SourceFile(SQLModel, table=True):
     articles: int = Field(description="How many articles the file gave.")
 
 
+class ArticleRevision(SQLModel, table=True):
+    """An earlier version of an article, kept when its file changed."""
+
+    __tablename__ = "article_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True, ondelete="CASCADE")
+    title: str = Field(sa_type=Text)
+    dateline: str | None = Field(default=None, max_length=120)
+    source: str | None = Field(default=None, max_length=200)
+    year: int | None = None
+    body: str = Field(sa_type=Text)
+    raw_text: str = Field(sa_type=Text)
+    content_hash: str = Field(max_length=64)
+    ingested_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    replaced_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
 class IngestRun(SQLModel, table=True):
     """One ingestion: when, on what, and its report (no ``finished_at``: it was cut off)."""
 
@@ -316,3 +336,28 @@ def run_summary(run: IngestRun) -> RunSummary:
         paths=run.paths,
         counts=counts,
     )
+
+
+class Revision(SQLModel):
+    """One version of an article and what changed from the version before it."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.REVISION]}}
+
+    revision: int = Field(description="1 for the first version; the highest is the current one.")
+    current: bool
+    title: str
+    content_hash: str
+    valid_from: datetime = Field(description="When this version was ingested.")
+    valid_until: datetime | None = Field(description="When a newer version replaced it.")
+    changed: list[str] = Field(description="Fields that differ from the previous version.")
+    paragraphs_added: int
+    paragraphs_removed: int
+
+
+class RevisionList(SQLModel):
+    """Every version of an article, oldest first."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.REVISION_LIST]}}
+
+    article: ArticleSummary
+    revisions: list[Revision]

@@ -1,5 +1,6 @@
 """Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import Article, IngestRun
+from app.models import Article, ArticleRevision, IngestRun
 from app.pagination import Cursor
 
 MAX_ID = 2**63 - 1
@@ -281,3 +282,61 @@ def get_run(session: Session, *, run_id: int) -> IngestRun:
 def count_articles(session: Session) -> int:
     """How many articles the store holds."""
     return session.exec(select(func.count()).select_from(Article)).one()
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One version of an article, with what changed from the one before."""
+
+    number: int
+    current: bool
+    title: str
+    content_hash: str
+    valid_from: datetime
+    valid_until: datetime | None
+    changed: list[str]
+    paragraphs_added: int
+    paragraphs_removed: int
+
+
+def article_versions(session: Session, *, article: Article) -> list[Version]:
+    """Every version of an article, oldest first: its kept revisions, then itself."""
+    revisions = session.exec(
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article.id)
+        .order_by(col(ArticleRevision.id))
+    ).all()
+    snapshots: list[Any] = [*revisions, article]
+    versions = []
+    previous: Any = None
+    for number, snapshot in enumerate(snapshots, start=1):
+        paragraphs = snapshot.body.split("\n") if snapshot.body else []
+        before = previous.body.split("\n") if previous is not None and previous.body else []
+        matcher = difflib.SequenceMatcher(a=before, b=paragraphs, autojunk=False)
+        kept = sum(block.size for block in matcher.get_matching_blocks())
+        changed = (
+            [
+                name
+                for name in ("title", "dateline", "source", "year", "body")
+                if getattr(previous, name) != getattr(snapshot, name)
+            ]
+            if previous is not None
+            else []
+        )
+        current = snapshot is article
+        valid_from = snapshot.updated_at if current else snapshot.ingested_at
+        versions.append(
+            Version(
+                number=number,
+                current=current,
+                title=snapshot.title,
+                content_hash=snapshot.content_hash,
+                valid_from=valid_from,
+                valid_until=None if current else snapshot.replaced_at,
+                changed=["paragraphs" if name == "body" else name for name in changed],
+                paragraphs_added=len(paragraphs) - kept,
+                paragraphs_removed=len(before) - kept,
+            )
+        )
+        previous = snapshot
+    return versions

@@ -8,9 +8,17 @@ from fastapi.responses import PlainTextResponse
 from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
 from app.errors import InvalidParameter, NotFound, problem_responses
 from app.links import article_url, next_page_url, summary
-from app.models import ArticleDetail, ArticlePage, RelatedHit, RelatedPage, facet_values
+from app.models import (
+    ArticleDetail,
+    ArticlePage,
+    RelatedHit,
+    RelatedPage,
+    Revision,
+    RevisionList,
+    facet_values,
+)
 from app.related import distinctive_terms, related_articles
-from app.store import ListSort, get_article, list_articles
+from app.store import ListSort, article_versions, get_article, list_articles
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -129,5 +137,35 @@ def related_articles_route(
                 update={"score": match.score, "shared_terms": match.shared_terms},
             )
             for match in matches
+        ],
+    )
+
+
+@router.get(
+    "/{ref}/revisions",
+    response_model=RevisionList,
+    name="article_revisions",
+    summary="Get an article's revisions",
+    responses=problem_responses(NotFound),
+)
+def article_revisions_route(request: Request, session: SessionDep, ref: ArticleRef) -> RevisionList:
+    """Every version of the article, oldest first, each with what changed from the one before
+    (the file changed and was ingested again: id and slug stay, the older text is kept)."""
+    article = get_article(session, ref=ref)
+    return RevisionList(
+        article=summary(request, article),
+        revisions=[
+            Revision(
+                revision=version.number,
+                current=version.current,
+                title=version.title,
+                content_hash=version.content_hash,
+                valid_from=version.valid_from,
+                valid_until=version.valid_until,
+                changed=version.changed,
+                paragraphs_added=version.paragraphs_added,
+                paragraphs_removed=version.paragraphs_removed,
+            )
+            for version in article_versions(session, article=article)
         ],
     )
