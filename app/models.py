@@ -259,7 +259,8 @@ class QueryUnderstanding(SQLModel):
     excluded: list[str] = Field(description="Words, phrases and groups no hit may contain.")
     search_in: list[str] = Field(description="Fields searched by terms that name none.")
     expanded: dict[str, list[str]] = Field(
-        description="Name variants added to a word of the query (none with `fuzzy=false`)."
+        description="What was added to a term: the spellings of a name the corpus holds (not "
+        "with `fuzzy=false`), and the corpus words a `prefix*` completes to."
     )
     warnings: list[str] = Field(description="Parts of the query that were ignored, and why.")
 

@@ -16,15 +16,14 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 from sqlalchemy import Connection, text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.query import AllOf, AnyOf, AtomKind, Node, ParsedQuery, Term
+from app.models import Article
+from app.query import AllOf, AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char
 
 MIN_NAME_LENGTH = 4
-SAMPLE_ARTICLES = 3
+SAMPLE_PLACES = 5
 _CACHE_SIZE = 4096
-_OPEN, _CLOSE = "\x02", "\x03"
-_MARKED = re.compile("\x02([^\x03]*)\x03")
 # Spellings that transliterations trade for one another: digraphs standing for one sound (tried
 # in this order; "9" stands for the sound of ch/tsch), then letters taken as the same sound.
 _DIGRAPHS = (
@@ -42,6 +41,20 @@ _SAME_SOUND = str.maketrans({"q": "k", "c": "k", "g": "k", "w": "v", "z": "s", "
 _VOWELS = re.compile("[aeiouy]")
 _REPEATS = re.compile(r"(.)\1+")
 _PARTS = re.compile(r"([^\w]+)")
+
+
+def index_tokens(text: str) -> list[str]:
+    """The text cut into tokens as the full-text tokenizer cuts it (runs of letters, digits)."""
+    tokens, current = [], []
+    for char in text:
+        if is_token_char(char):
+            current.append(char)
+        elif current:
+            tokens.append("".join(current))
+            current = []
+    if current:
+        tokens.append("".join(current))
+    return tokens
 
 
 def folded(word: str) -> str:
@@ -123,6 +136,51 @@ def expand_names(session: Session, query: ParsedQuery) -> Expansion:
 
     root = visit(query.root)
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), expanded)
+
+
+PREFIX_COMPLETIONS = 20
+
+
+def complete_prefixes(session: Session, query: ParsedQuery) -> Expansion:
+    """Add to each ``prefix*`` the corpus words it should find but stemming hides.
+
+    FTS5 stems a prefix like a word (``deploy*`` looks for ``deploi…``), so words whose stem
+    keeps the prefix's own letters (``deployment``, stem ``deploy``) would be missed: the index
+    terms that start with the prefix are added as the words the corpus writes for them.
+    """
+    completed: dict[str, list[str]] = {}
+
+    def visit(node: Node) -> Node:
+        if isinstance(node, Term):
+            if node.kind is not AtomKind.PREFIX or not (words := _completions(session, node.text)):
+                return node
+            completed[f"{node.text}*"] = words
+            return AnyOf((node, *(Term(AtomKind.WORD, word, node.column) for word in words)))
+        if isinstance(node, AnyOf):
+            return AnyOf(tuple(visit(option) for option in node.options))
+        return AllOf(tuple(visit(child) for child in node.required), node.excluded)
+
+    root = visit(query.root)
+    return Expansion(ParsedQuery(root=root, warnings=query.warnings), completed)
+
+
+def _completions(session: Session, prefix: str) -> list[str]:
+    start = folded(prefix)
+    if len(start) < 3 or not start.isalpha():
+        return []
+    rows = session.execute(
+        text(
+            "SELECT term, documents FROM search_term WHERE term >= :low AND term < :high "
+            "ORDER BY documents DESC, term LIMIT :n"
+        ),
+        {"low": start, "high": start + "\U0010ffff", "n": PREFIX_COMPLETIONS},
+    ).all()
+    words: list[str] = []
+    for term, documents in rows:
+        forms = _surface_forms(session, term, documents, names_only=False)
+        if forms and folded(forms[0]) not in {folded(word) for word in words}:
+            words.append(forms[0])
+    return words
 
 
 def name_variants(session: Session, word: str) -> list[str]:
@@ -242,16 +300,27 @@ def _surface_forms(
     cache_key = (str(session.get_bind().engine.url), term, documents, names_only)
     if cache_key in _surface_cache:
         return _surface_cache[cache_key]
-    quoted = '"' + term.replace('"', '""') + '"'
-    rows = session.execute(
-        text(
-            "SELECT highlight(article_fts, 0, :open, :close) || ' ' || "
-            "highlight(article_fts, 1, :open, :close) FROM article_fts "
-            "WHERE article_fts MATCH :q LIMIT :n"
-        ),
-        {"open": _OPEN, "close": _CLOSE, "q": quoted, "n": SAMPLE_ARTICLES},
-    ).scalars()
-    spellings = [match for marked in rows for match in _MARKED.findall(marked)]
+    # The index's own record of where the term stands (article, column, token number) leads to
+    # the word exactly as written; a MATCH would stem the term again and find other words.
+    places = session.execute(
+        text("SELECT doc, col, offset FROM article_fts_instances WHERE term = :term LIMIT :n"),
+        {"term": term, "n": SAMPLE_PLACES},
+    ).all()
+    ids = sorted({doc for doc, _, _ in places})
+    texts = {
+        row.id: (row.title, row.body)
+        for row in session.execute(
+            select(col(Article.id), col(Article.title), col(Article.body)).where(
+                col(Article.id).in_(ids)
+            )
+        )
+    }
+    spellings = []
+    for doc, column, offset in places:
+        if doc in texts:
+            tokens = index_tokens(texts[doc][0 if column == "title" else 1])
+            if offset < len(tokens):
+                spellings.append(tokens[offset])
     capitalised = [form for form in spellings if form[:1].isupper()]
     if names_only and len(capitalised) * 2 < len(spellings):
         forms: list[str] = []

@@ -419,3 +419,12 @@ def seeded_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
     engine.dispose()
     with TestClient(create_app(Settings(database_url=url, ingest_on_start=False))) as client:
         yield client
+
+
+def test_a_prefix_finds_the_words_stemming_would_hide(
+    client: TestClient, seeded: IngestReport
+) -> None:
+    body = search(client, "deploy*")
+    assert body["query"]["expanded"]["deploy*"] == ["deployment"]
+    [hit] = body["items"]
+    assert "<mark>deployment</mark>" in hit["highlight"]["title"]

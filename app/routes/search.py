@@ -15,7 +15,7 @@ from app.dependencies import (
 from app.errors import InvalidParameter, problem_responses
 from app.links import next_page_url, summary
 from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage, facet_values
-from app.names import Expansion, expand_names, suggest
+from app.names import Expansion, complete_prefixes, expand_names, suggest
 from app.query import (
     AllOf,
     AnyOf,
@@ -81,7 +81,11 @@ def search_route(
 ) -> SearchPage:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
     query = parse_query(q)
-    expansion = expand_names(session, query) if fuzzy else Expansion(query, {})
+    completion = complete_prefixes(session, query)
+    expansion = (
+        expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})
+    )
+    expanded = completion.expanded | expansion.expanded
     page = search_articles(
         session,
         query=expansion.query,
@@ -108,7 +112,7 @@ def search_route(
         for match in page.items
     ]
     return SearchPage(
-        query=understanding(q, query, columns, expansion.expanded),
+        query=understanding(q, query, columns, expanded),
         did_you_mean=(
             suggest(session, query, expanded=expansion.expanded) if page.total < FEW_HITS else None
         ),
