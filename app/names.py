@@ -22,6 +22,7 @@ from app.models import Article
 from app.query import AllOf, AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char
 
 MIN_NAME_LENGTH = 4
+VOCABULARY_CHUNK = 5000
 SAMPLE_PLACES = 5
 _CACHE_SIZE = 4096
 # Spellings that transliterations trade for one another: digraphs standing for one sound (tried
@@ -93,19 +94,21 @@ def max_distance(word: str) -> int:
 
 
 def refresh_vocabulary(connection: Connection) -> None:
-    """Rebuild ``search_term`` from the full-text index's vocabulary (SQLite)."""
+    """Rebuild ``search_term`` from the full-text index's vocabulary (SQLite), in chunks, so
+    that memory stays flat whatever the size of the vocabulary."""
     connection.execute(text("DELETE FROM search_term"))
-    terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab"))
-    rows = [
-        {"term": term, "key": key, "documents": documents}
-        for term, documents in terms
-        if (key := name_key(term)) is not None
-    ]
-    if rows:
-        connection.execute(
-            text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)"),
-            rows,
-        )
+    terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab")).yield_per(
+        VOCABULARY_CHUNK
+    )
+    insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
+    for chunk in terms.partitions():
+        rows = [
+            {"term": term, "key": key, "documents": documents}
+            for term, documents in chunk
+            if (key := name_key(term)) is not None
+        ]
+        if rows:
+            connection.execute(insert, rows)
 
 
 @dataclass(frozen=True, slots=True)
