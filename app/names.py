@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
 from app.models import Article
-from app.query import AllOf, AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char
+from app.query import AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char, map_terms
 
 MIN_NAME_LENGTH = 4
 VOCABULARY_CHUNK = 5000
@@ -123,21 +123,13 @@ def expand_names(session: Session, query: ParsedQuery) -> Expansion:
     """Add to each name in the query the variants the corpus holds."""
     expanded: dict[str, list[str]] = {}
 
-    def visit(node: Node) -> Node:
-        if isinstance(node, Term):
-            if node.kind is not AtomKind.WORD:
-                return node
-            variants = name_variants(session, node.text)
-            if not variants:
-                return node
-            expanded[node.text] = variants
-            alternatives = tuple(Term(AtomKind.WORD, v, node.column) for v in variants)
-            return AnyOf((node, *alternatives))
-        if isinstance(node, AnyOf):
-            return AnyOf(tuple(visit(option) for option in node.options))
-        return AllOf(tuple(visit(child) for child in node.required), node.excluded)
+    def vary(term: Term) -> Node:
+        if term.kind is not AtomKind.WORD or not (variants := name_variants(session, term.text)):
+            return term
+        expanded[term.text] = variants
+        return AnyOf((term, *(Term(AtomKind.WORD, v, term.column) for v in variants)))
 
-    root = visit(query.root)
+    root = map_terms(query.root, vary)
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), expanded)
 
 
@@ -153,17 +145,13 @@ def complete_prefixes(session: Session, query: ParsedQuery) -> Expansion:
     """
     completed: dict[str, list[str]] = {}
 
-    def visit(node: Node) -> Node:
-        if isinstance(node, Term):
-            if node.kind is not AtomKind.PREFIX or not (words := _completions(session, node.text)):
-                return node
-            completed[f"{node.text}*"] = words
-            return AnyOf((node, *(Term(AtomKind.WORD, word, node.column) for word in words)))
-        if isinstance(node, AnyOf):
-            return AnyOf(tuple(visit(option) for option in node.options))
-        return AllOf(tuple(visit(child) for child in node.required), node.excluded)
+    def complete(term: Term) -> Node:
+        if term.kind is not AtomKind.PREFIX or not (words := _completions(session, term.text)):
+            return term
+        completed[f"{term.text}*"] = words
+        return AnyOf((term, *(Term(AtomKind.WORD, word, term.column) for word in words)))
 
-    root = visit(query.root)
+    root = map_terms(query.root, complete)
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), completed)
 
 

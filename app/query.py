@@ -8,7 +8,7 @@ backend raise a syntax error, and nothing in the input is silently dropped witho
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -82,6 +82,15 @@ def positive_terms(node: Node) -> Iterator[Term]:
     else:
         for required in node.required:
             yield from positive_terms(required)
+
+
+def map_terms(node: Node, change: Callable[[Term], Node]) -> Node:
+    """The tree with each term that counts towards a match replaced by ``change(term)``."""
+    if isinstance(node, Term):
+        return change(node)
+    if isinstance(node, AnyOf):
+        return AnyOf(tuple(map_terms(option, change) for option in node.options))
+    return AllOf(tuple(map_terms(child, change) for child in node.required), node.excluded)
 
 
 def is_token_char(char: str) -> bool:
