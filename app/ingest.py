@@ -454,10 +454,13 @@ def unique_slug(session: Session, *, title: str) -> str:
     base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
     if base.isdigit():
         base = f"article-{base}"
+    # Slugs are [a-z0-9-], so "base-…" sorts between "base-" and "base." — an index range,
+    # where LIKE (case-insensitive in SQLite) would scan the whole table for every new article.
+    slug_column = col(Article.slug)
     taken = set(
         session.exec(
             select(Article.slug).where(
-                (col(Article.slug) == base) | col(Article.slug).startswith(f"{base}-")
+                (slug_column == base) | ((slug_column >= f"{base}-") & (slug_column < f"{base}."))
             )
         )
     )
