@@ -160,7 +160,7 @@ def ingest_paths(
     """
     report = IngestReport()
     paths = list(paths)
-    seen = _Seen()
+    seen = _Seen() if prune else None  # what the run found, held only when pruning needs it
     run = _start_run(engine, paths)
     files = discover_files(paths)
     while batch := list(islice(files, BATCH_SIZE)):
@@ -177,13 +177,13 @@ def ingest_paths(
             session.connection()
             for item in prepared:
                 results = [item] if isinstance(item, FileResult) else store_file(session, item)
-                if isinstance(item, LoadedFile):
+                if seen is not None and isinstance(item, LoadedFile):
                     seen.note(item, results)
                 for result in results:
                     report.record(result)
                     if on_result is not None:
                         on_result(result)
-    if prune:
+    if seen is not None:
         with session_scope(engine) as session:
             for result in prune_articles(session, roots=paths, seen=seen):
                 report.record(result)
