@@ -47,17 +47,19 @@ ARTICLE_DETAIL: dict[str, Any] = {
     "updated_at": "2026-11-24T19:32:20.315542Z",
 }
 
+FACETS: dict[str, Any] = {
+    "source": [{"value": "ABC Audio", "count": 1}],
+    "dateline": [{"value": "LONDON", "count": 1}],
+    "year": [{"value": 2025, "count": 1}],
+}
+
 ARTICLE_PAGE: dict[str, Any] = {
     "items": [ARTICLE_SUMMARY],
     "total": 1,
     "limit": 20,
     "next_cursor": None,
     "next": None,
-    "facets": {
-        "source": [{"value": "ABC Audio", "count": 1}],
-        "dateline": [{"value": "LONDON", "count": 1}],
-        "year": [{"value": 2025, "count": 1}],
-    },
+    "facets": FACETS,
 }
 
 HIGHLIGHT: dict[str, Any] = {
@@ -88,11 +90,7 @@ SEARCH_PAGE: dict[str, Any] = {
     "limit": 1,
     "next_cursor": None,
     "next": None,
-    "facets": {
-        "source": [{"value": "ABC Audio", "count": 1}],
-        "dateline": [{"value": "LONDON", "count": 1}],
-        "year": [{"value": 2025, "count": 1}],
-    },
+    "facets": FACETS,
     "did_you_mean": None,
 }
 

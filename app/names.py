@@ -213,7 +213,7 @@ def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = (
 
     Words that gained name variants (``expanded``) already found what the corpus holds.
     """
-    words = [term.text for term in _words(query.root)]
+    words = [term.text for term in query.terms() if term.kind is AtomKind.WORD]
     skip = set(expanded)
     replacements: dict[str, str] = {}
     for word in words:
@@ -225,18 +225,6 @@ def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = (
     if not replacements:
         return None
     return " ".join(replacements.get(word, word) for word in words)
-
-
-def _words(node: Node) -> Iterable[Term]:
-    if isinstance(node, Term):
-        if node.kind is AtomKind.WORD:
-            yield node
-    elif isinstance(node, AnyOf):
-        for option in node.options:
-            yield from _words(option)
-    else:
-        for child in node.required:
-            yield from _words(child)
 
 
 def _found(session: Session, word: str) -> bool:
