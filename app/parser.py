@@ -322,7 +322,11 @@ def _parse_copyright(line: str) -> tuple[str | None, int | None] | None:
         return None
     has_sign = "©" in mark.group() or "(c)" in mark.group().lower()
     rest = line[mark.end() :]
-    rest, reserved = _RIGHTS_RESERVED.subn(" ", rest)
+    # What follows "All rights reserved" is boilerplate ("This material may not be published,
+    # broadcast, rewritten or redistributed."), not part of the holder's name.
+    reserved = _RIGHTS_RESERVED.search(rest)
+    if reserved is not None:
+        rest = rest[: reserved.start()]
     year = None
     year_first = False
     if found := _YEAR.search(rest):

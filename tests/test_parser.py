@@ -96,6 +96,12 @@ def test_dateline_alone_on_its_line_leaves_no_empty_paragraph() -> None:
         ("Copyright © 2010-2024 Example Media Ltd.", "Example Media Ltd", 2024),
         ("© Guardian News & Media 2022", "Guardian News & Media", 2022),
         ("Copyright © 2025-26 ABC News", "ABC News", 2026),
+        (
+            "Copyright 2023 The Associated Press. All rights reserved. This material may not be "
+            "published, broadcast, rewritten or redistributed.",
+            "The Associated Press",
+            2023,
+        ),
         ("© 2024 Example Wire, all rights reserved worldwide.", "Example Wire", 2024),
     ],
 )
