@@ -41,6 +41,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.*?)\s*#*\s*$")
 _IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\]]+)\]\([^)]*\)")
+_TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(?=\S)(?P<text>.+?)(?<=\S)\1")
 
 
@@ -52,19 +53,21 @@ def read_markdown(data: bytes) -> list[Record]:
     if found := _FRONT_MATTER.match(body):
         try:
             loaded = yaml.safe_load(found["yaml"])
-        except yaml.YAMLError as error:
+        except (yaml.YAMLError, ValueError, RecursionError) as error:  # date: 2024-02-30
             raise ArticleRejected(f"front matter is not valid YAML: {error}") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ArticleRejected("front matter is not a mapping of fields")
         meta, body = loaded or {}, body[found.end() :]
     lines = [_plain(line) for line in body.split("\n")]
-    title = _text(meta.get("title"))
+    title = _text(meta.get("title")) or _text(str(meta["title"]) if meta.get("title") else None)
     if title is not None:
         first = next((line for line in lines if line.strip()), None)
         if first is not None and first.strip() == title:
             lines.remove(first)
         lines.insert(0, title)
-    parsed = parse_article("\n".join(lines), warnings=decoded.warnings)
+    parsed = parse_article(
+        "\n".join(lines), warnings=decoded.warnings, title_given=title is not None
+    )
     parsed = _with_fields(
         parsed,
         raw_text=decoded.text,
@@ -95,6 +98,8 @@ def read_json(data: bytes) -> list[Record]:
         raise ArticleRejected(
             f"not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise ArticleRejected("JSON nested too deeply") from None
     if isinstance(value, dict) and isinstance(value.get("articles"), list):
         value = value["articles"]
     if isinstance(value, dict):
@@ -120,6 +125,9 @@ def read_json_lines(data: bytes) -> list[Record]:
             reason = f"not valid JSON: {error.msg} (column {error.colno})"
             records.append(Record(str(number), rejection=reason))
             continue
+        except RecursionError:
+            records.append(Record(str(number), rejection="JSON nested too deeply"))
+            continue
         records.append(_json_record(str(number), item, raw=line, warnings=decoded.warnings))
     if not records:
         raise ArticleRejected("empty file")
@@ -133,21 +141,38 @@ def _dumps(item: Any) -> str:
 def _json_record(part: str | None, item: Any, *, raw: str, warnings: tuple[str, ...]) -> Record:
     if not isinstance(item, dict):
         return Record(part, rejection="not a JSON object")
-    title = _first_text(item, "title", "headline")
+    headline = item.get("headline")
+    if isinstance(headline, dict):  # the New York Times archive: {"main": …}
+        headline = headline.get("main")
+    title = _text(item.get("title")) or _text(headline) or _text(item.get("webTitle"))
     if title is None:
         return Record(part, rejection="no headline: no `title` or `headline` field")
-    body = _first_value(item, "body", "content", "text", "description")
+    fields: dict[str, Any] = item["fields"] if isinstance(item.get("fields"), dict) else {}
+    body = _first_value(item, "body", "content", "text", "bodyText", "article", "description")
+    body = body or fields.get("bodyText") or ""
+    if isinstance(body, list):
+        body = "\n\n".join(str(piece) for piece in body if isinstance(piece, str))
     body = body if isinstance(body, str) else ""  # kept as written: its line breaks matter
+    body = _TRUNCATION.sub("", body)  # NewsAPI's "… [+2345 chars]"
     source = item.get("source")
     if isinstance(source, dict):
         source = source.get("name")
     try:
-        parsed = parse_article(f"{title}\n\n{body}", warnings=warnings)
+        parsed = parse_article(f"{title}\n\n{body}", warnings=warnings, title_given=True)
         parsed = _with_fields(
             parsed,
             raw_text=raw,
-            title=title,
-            published=_first_value(item, "publishedAt", "published", "published_at", "date"),
+            published=_first_value(
+                item,
+                "publishedAt",
+                "published",
+                "published_at",
+                "pub_date",
+                "webPublicationDate",
+                "datePublished",
+                "date",
+                "seendate",
+            ),
             source=source,
             authors=_first_value(item, "authors", "author", "byline"),
             tags=_first_value(item, "tags", "keywords"),
@@ -207,11 +232,16 @@ def _with_fields(
 
 def _names(value: Any) -> tuple[str, ...]:
     """Names from a list, or from one string separated by commas or "and"."""
+    if isinstance(value, dict):  # {"original": "By …"} (NYT) or {"name": …}
+        value = value.get("original") or value.get("name")
     if isinstance(value, str):
-        value = re.split(r"\s*(?:,|;|\band\b)\s*", value)
+        value = re.split(r"\s*(?:,|;|\band\b)\s*", re.sub(r"^by\s+", "", value, flags=re.I))
     if not isinstance(value, list):
         return ()
-    return tuple(dict.fromkeys(text for item in value if (text := _text(item))))
+    names = (item.get("name") if isinstance(item, dict) else item for item in value)
+    return tuple(
+        dict.fromkeys(text for name in names if (text := _text(name)) and "://" not in text)
+    )
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -220,18 +250,42 @@ def parse_date(value: Any) -> datetime | None:
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        text = value.strip()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if value < 10**9:  # not a plausible epoch time (20240305 is no date of 1970)
+            return None
+        seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            try:
-                moment = parsedate_to_datetime(text)
-            except (TypeError, ValueError, IndexError):
-                return None
+            moment = datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        moment_or_none = _written_date(value.strip())
+        if moment_or_none is None:
+            return None
+        moment = moment_or_none
     else:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_WRITTEN_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y%m%dT%H%M%SZ", "%Y%m%d")
+
+
+def _written_date(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        pass
+    for pattern in _WRITTEN_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    return None
 
 
 READERS: dict[str, Reader] = {

@@ -29,24 +29,35 @@ def _undefined_cp1252_byte(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_CP1252_FALLBACK, _undefined_cp1252_byte)
 
 _DASH = r"(?:\s*(?:--|—|–)\s*|\s+-\s+)"  # --, an em or en dash, or a spaced hyphen
+_STRONG_DASH = r"(?:\s*(?:--|—|–)\s*)"  # what a bare place (no date, no agency) needs
+_AGENCY_DASH = r"(?:\s*(?:--|—|–)\s*|\s*-\s+|\s+_\s+)"  # after (Agency): also "-" and AP's "_"
 _DATELINE = re.compile(rf"^\(\s*(?P<place>[^()\n]{{1,80}}?)\s*\){_DASH}")  # (LONDON) --
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"
 _UPPER = "A-ZÀ-ÖØ-Þ"
-# LONDON (Reuters) -, WASHINGTON (AP) —, SALVADOR, Feb 26 -, NEW YORK, March 3 (Reuters) -, PARIS —
-_WIRE_DATELINE = re.compile(
-    rf"""^(?P<place>[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}
-        (?:,\s*(?!{_MONTH}\s)[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?)  # , England
-        (?:,\s*(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?))?
-        (?:\s*\((?P<agency>[^()\n]{{1,40}})\))?
-        {_DASH}""",
+_CAPS_PLACE = rf"[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}"
+_ANY_PLACE = rf"[{_UPPER}][\w.'’-]*(?:[ /][{_UPPER}][\w.'’-]*){{0,4}}"
+_REGION = rf"(?:,\s*(?!{_DATE})[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?"  # , England
+# With an agency: LONDON (Reuters) -, Paris (AFP) -, NEW YORK, March 3 (Reuters) -,
+# MIAMI (AP) _, Feb 26 (Reuters) - (a date and no place).
+_AGENCY_DATELINE = re.compile(
+    rf"""^(?:(?P<place>{_ANY_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?|(?P<bare_date>{_DATE}))
+        \s*\((?P<agency>[^()\n]{{1,40}})\){_AGENCY_DASH}""",
     re.VERBOSE,
 )
+# Without: SALVADOR, Feb 26 -, and PARIS — (a place alone takes a real dash and a capital next).
+_DATED_DATELINE = re.compile(rf"^(?P<place>{_CAPS_PLACE}{_REGION}),\s*(?P<date>{_DATE}){_DASH}")
+_PLACE_DATELINE = re.compile(
+    rf"^(?P<place>{_CAPS_PLACE}{_REGION}){_STRONG_DASH}(?=[\"“‘'(\w])(?=\W*[A-Z0-9])"
+)
+_AGENCY_ALONE = re.compile(r"^\((?P<agency>[^()\n]{1,20})\)\s*(?:(?:--|—|–|-)\s*)?(?=\S)")
+_EDITORS_NOTE = re.compile(r"^EDITOR[’']?S[’']? NOTE\b", re.IGNORECASE)
 # Agencies that a parenthesis at the start of a story names instead of a place.
 AGENCIES = frozenset(
-    {
+    [
         "reuters",
         "ap",
         "afp",
@@ -59,7 +70,35 @@ AGENCIES = frozenset(
         "tass",
         "pti",
         "cnn",
-    }
+        "kyodo",
+        "yonhap",
+        "anadolu",
+        "interfax",
+    ]
+)
+# Who a byline may name besides people: moved to the source, never kept as an author.
+AGENCY_NAMES = {
+    "the associated press": "The Associated Press",
+    "associated press": "The Associated Press",
+    "ap": "The Associated Press",
+    "reuters": "Reuters",
+    "reuters staff": "Reuters",
+    "afp": "AFP",
+    "agence france-presse": "Agence France-Presse",
+    "cnn": "CNN",
+    "bloomberg": "Bloomberg",
+    "bloomberg news": "Bloomberg",
+}
+_STAFF_TITLE = re.compile(
+    r"\b(?:staff|writer|correspondent|reporter|editor|contributor)s?$", re.IGNORECASE
+)
+_PARTICLES = frozenset(
+    "van von de del della der den di da das dos du la le ter y bin ibn al el".split()  # noqa: SIM905
+)
+_CREDITS = re.compile(
+    r"^\(?(?:(?:additional )?reporting|writing|editing|compiled|graphics)\b"
+    r".{0,300}\bby\b.{0,300}\)?$|^our standards:",
+    re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
@@ -70,7 +109,9 @@ _WRAP_WIDTH = 90
 _COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
 _RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and invisible ones that only get in the way (zero-width space, BOM, word
+# joiner, soft hyphen); the joiners that scripts need (U+200C, U+200D) stay.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff\u2060\u00ad]")
 _WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 _COPYRIGHT_MAX_LENGTH = 200
 _COPYRIGHT_MAX_HOLDER_WORDS = 8
@@ -146,8 +187,14 @@ def decode_text(data: bytes) -> DecodedText:
     return DecodedText(unicodedata.normalize("NFC", text), warnings)
 
 
-def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle:
-    """Parse decoded text into an article, or raise ``ArticleRejected`` saying why."""
+def parse_article(
+    text: str, *, warnings: tuple[str, ...] = (), title_given: bool = False
+) -> ParsedArticle:
+    """Parse decoded text into an article, or raise ``ArticleRejected`` saying why.
+
+    ``title_given``: the first line is a headline a structured source gave (a JSON field, front
+    matter), taken as it is.
+    """
     # HTML entities are decoded, control characters dropped and spaces collapsed in the parsed
     # fields only; raw_text keeps the text exactly as decoded.
     lines = [_CONTROL.sub("", html.unescape(line)).rstrip() for line in text.split("\n")]
@@ -158,12 +205,22 @@ def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle
     if not lines:
         raise ArticleRejected("empty file")
     title, body = _collapse(lines[0]), lines[1:]
-    _check_headline(title)
+    if not title_given:
+        _check_headline(title)
 
     authors: tuple[str, ...] = ()
+    byline_agency = None
     first = next((index for index, line in enumerate(body) if line.strip()), None)
-    if first is not None and (names := _authors(_collapse(body[first]))):
-        authors, body = names, body[first + 1 :]
+    if first is not None:
+        names, byline_agency = _authors(_collapse(body[first]))
+        if names or byline_agency:
+            authors, body = names, body[first + 1 :]
+    if (
+        highlights := next(
+            (i for i, line in enumerate(body) if line.startswith("@highlight")), None
+        )
+    ) is not None:
+        body = body[:highlights]  # CNN/Daily Mail story files: the summary follows the story
 
     copyright_line, source, year, signed_off = None, None, None, False
     while body:  # only the closing lines count: a notice, a sign-off, in either order
@@ -176,16 +233,19 @@ def parse_article(text: str, *, warnings: tuple[str, ...] = ()) -> ParsedArticle
         elif not signed_off and _SIGN_OFF.match(last):
             signed_off = True
             body.pop()
+        elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
+            body.pop()
         else:
             break
 
     paragraphs = _paragraphs(body)
     dateline, dateline_date, agency = None, None, None
-    if paragraphs and (found := _dateline(paragraphs[0])) is not None:
+    first = 1 if paragraphs and _EDITORS_NOTE.match(paragraphs[0]) else 0
+    if len(paragraphs) > first and (found := _dateline(paragraphs[first])) is not None:
         dateline, dateline_date, agency, end = found
-        rest = paragraphs[0][end:].strip()
-        paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
-    source = source or agency or ("Reuters" if signed_off else None)
+        rest = paragraphs[first][end:].strip()
+        paragraphs[first : first + 1] = [rest] if rest else []
+    source = source or agency or byline_agency or ("Reuters" if signed_off else None)
 
     return ParsedArticle(
         title=title,
@@ -208,27 +268,58 @@ def _collapse(line: str) -> str:
 def _check_headline(title: str) -> None:
     if not any(char.isalnum() for char in title):
         raise ArticleRejected(f"no headline: the first line has no words ({title[:40]!r})")
-    if _DATELINE.match(title) or _WIRE_DATELINE.match(title):
+    # A headline may read "SOCCER - Liverpool beat Chelsea"; a line that opens with a dateline
+    # naming an agency or a date ("LONDON (Reuters) - ...") is the story, not its headline.
+    if _DATELINE.match(title) or _AGENCY_DATELINE.match(title) or _DATED_DATELINE.match(title):
         raise ArticleRejected(f"no headline: the first line opens with a dateline ({title[:40]!r})")
     if _parse_copyright(title) is not None:
         raise ArticleRejected(f"no headline: the first line is a copyright notice ({title[:40]!r})")
 
 
-def _authors(line: str) -> tuple[str, ...]:
-    """The names of a ``By NAME`` or ``By NAME and NAME`` line, or nothing."""
+def _authors(line: str) -> tuple[tuple[str, ...], str | None]:
+    """The people of a ``By NAME`` or ``By NAME and NAME`` line, and an agency it names.
+
+    ``By JANE DOE, The Associated Press`` gives Jane Doe and the agency; a staff title such as
+    ``AP Science Writer`` is dropped; a line that does not name people is no byline.
+    """
     match = _BYLINE.match(line)
     if match is None:
-        return ()
-    names = [name.strip(" .") for name in _AUTHOR_SPLIT.split(match["names"]) if name.strip(" .")]
-    if not names or not all(_is_name(name) for name in names):
-        return ()
-    return tuple(name.title() if name.isupper() else name for name in names)
+        return (), None
+    authors: list[str] = []
+    agency = None
+    for raw in _AUTHOR_SPLIT.split(match["names"]):
+        part = raw.strip(" .")
+        if not part:
+            continue
+        if (known := AGENCY_NAMES.get(part.lower())) is not None:
+            agency = agency or known
+            continue
+        if _STAFF_TITLE.search(part):
+            continue
+        for name, known in AGENCY_NAMES.items():
+            if part.lower().endswith(f" {name}"):  # JOHN SMITH Associated Press
+                part, agency = part[: -len(name)].strip(), agency or known
+                break
+        if not _is_name(part):
+            return (), None
+        authors.append(part.title() if part.isupper() else part)
+    return tuple(authors), agency
 
 
 def _is_name(text: str) -> bool:
     words = text.split()
-    return 1 <= len(words) <= 4 and all(
-        word[0].isupper() and not any(char.isdigit() for char in word) for word in words
+    return (
+        1 <= len(words) <= 5
+        and all(
+            not any(char.isdigit() for char in word)
+            and (
+                word[0].isupper()
+                or word.lower() in _PARTICLES
+                or word[:3].lower() in ("al-", "el-")
+            )
+            for word in words
+        )
+        and words[0][0].isupper()
     )
 
 
@@ -243,7 +334,8 @@ def _paragraphs(lines: list[str]) -> list[str]:
         if block:
             paragraphs += _block_paragraphs(block) if _is_wrapped(block) else map(_collapse, block)
             block = []
-    return [paragraph for paragraph in paragraphs if paragraph]
+    # A line of no words (AP's "___", "...") is a separator, not a paragraph.
+    return [paragraph for paragraph in paragraphs if any(char.isalnum() for char in paragraph)]
 
 
 def _is_wrapped(block: list[str]) -> bool:
@@ -279,18 +371,26 @@ def _block_paragraphs(block: list[str]) -> list[str]:
 
 def _dateline(paragraph: str) -> tuple[str | None, str | None, str | None, int] | None:
     """``(place, date, agency, end)`` of a dateline opening the paragraph, or None."""
+    if (match := _AGENCY_ALONE.match(paragraph)) and match["agency"].lower() in AGENCIES:
+        return None, None, match["agency"], match.end()  # (Reuters) - …, (CNN)A quake …
     if match := _DATELINE.match(paragraph):
         place = match["place"]
-        if place.lower() in AGENCIES:  # (Reuters) - ...: an agency, no place
-            return None, None, place, match.end()
         if any(char.isalpha() for char in place):
             return place.upper(), None, None, match.end()
         return None
-    if match := _WIRE_DATELINE.match(paragraph):
-        place = match["place"].strip(" ,")
-        if sum(char.isalpha() for char in place) < 2:
-            return None
-        return place.upper(), match["date"], match["agency"], match.end()
+    if (match := _AGENCY_DATELINE.match(paragraph)) and (
+        match["agency"].lower() in AGENCIES or (match["place"] or "").isupper()
+    ):
+        place = (match["place"] or "").strip(" ,") or None
+        date = match["date"] or match["bare_date"]
+        return (place.upper() if place else None), date, match["agency"], match.end()
+    for pattern in (_DATED_DATELINE, _PLACE_DATELINE):
+        if match := pattern.match(paragraph):
+            place = match["place"].strip(" ,")
+            if sum(char.isalpha() for char in place) < 2:
+                return None
+            date = match.groupdict().get("date")
+            return place.upper(), date, None, match.end()
     return None
 
 
@@ -298,6 +398,26 @@ def parse_file_bytes(data: bytes) -> ParsedArticle:
     """Decode and parse the bytes of one article file."""
     decoded = decode_text(data)
     return parse_article(decoded.text, warnings=decoded.warnings)
+
+
+_ABBREVIATIONS = frozenset("inc ltd co corp bros plc llc jr st no".split())  # noqa: SIM905
+
+
+def _holder(text: str) -> str | None:
+    """The rights holder: the notice's first sentence ("Copyright 2024 NPR. To see more, …"),
+    without "or its affiliated companies"."""
+    words = text.split()
+    kept = []
+    for word in words:
+        kept.append(word)
+        # "Inc." and "U.S." do not end the sentence; "Network." does.
+        initialism = "." in word[:-1]
+        abbreviation = word[:-1].lower().strip(",") in _ABBREVIATIONS
+        if word.endswith(".") and len(word) > 2 and not (initialism or abbreviation):
+            break
+    holder = " ".join(kept)
+    holder = re.sub(r"\s+or its affiliated companies\b", "", holder, flags=re.IGNORECASE)
+    return holder.strip(" ,.;:-–—") or None
 
 
 def _notice_year(first: str, until: str | None) -> int:
@@ -333,7 +453,7 @@ def _parse_copyright(line: str) -> tuple[str | None, int | None] | None:
         year = _notice_year(found["year"], found["until"])
         year_first = not rest[: found.start()].strip(" ,")
         rest = rest[: found.start()] + " " + rest[found.end() :]
-    source = " ".join(rest.split()).strip(" ,.;:-–—") or None
+    source = _holder(rest)
     if year is None and not reserved:
         return None
     if not (has_sign or reserved or year_first):

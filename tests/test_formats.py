@@ -126,6 +126,10 @@ def test_json_lines_fail_line_by_line() -> None:
         ("Tue, 05 Mar 2024 10:00:00 GMT", datetime(2024, 3, 5, 10, tzinfo=UTC)),
         ("next week", None),
         (20240305, None),
+        (1709632800, datetime(2024, 3, 5, 10, tzinfo=UTC)),
+        (1709632800000, datetime(2024, 3, 5, 10, tzinfo=UTC)),
+        ("March 5, 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("20240305T100000Z", datetime(2024, 3, 5, 10, tzinfo=UTC)),
     ],
 )
 def test_dates(value: Any, expected: datetime | None) -> None:
@@ -191,3 +195,53 @@ def test_a_bad_published_filter_is_422(client: TestClient) -> None:
     response = client.get("/v1/articles", params={"published_after": "soon"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["name"] == "published_after"
+
+
+def test_other_export_shapes() -> None:
+    records = read_json(
+        json.dumps(
+            [
+                {
+                    "headline": {"main": "NYT style"},
+                    "pub_date": "2024-03-05T10:00:00+0000",
+                    "byline": {"original": "By Jane Doe and John Smith"},
+                    "body": ["Para one.", "Para two."],
+                },
+                {"webTitle": "Guardian style", "fields": {"bodyText": "Body &amp; more."}},
+                {
+                    "title": "AT&amp;T &lt;b&gt;cuts",
+                    "content": "Text of the story… [+2345 chars]",
+                    "author": "https://www.facebook.com/bbcnews",
+                    "authors": [{"name": "Ann Lee"}],
+                },
+            ]
+        ).encode()
+    )
+    nyt, guardian, newsapi = (record.article for record in records)
+    assert nyt is not None
+    assert nyt.title == "NYT style"
+    assert nyt.authors == ("Jane Doe", "John Smith")
+    assert nyt.paragraphs == ["Para one.", "Para two."]
+    assert nyt.published_at == datetime(2024, 3, 5, 10, tzinfo=UTC)
+    assert guardian is not None
+    assert guardian.paragraphs == ["Body & more."]
+    assert newsapi is not None
+    assert newsapi.title == "AT&T <b>cuts"
+    assert newsapi.paragraphs == ["Text of the story"]
+    assert newsapi.authors == ("Ann Lee",)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bad-date.md", b"---\ntitle: Odd\ndate: 2024-02-30\n---\nBody.\n"),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000),
+        ("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n"),
+    ],
+)
+def test_hostile_exports_fail_alone(ingest: Ingest, tmp_path: Path, name: str, data: bytes) -> None:
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "good.txt").write_text("Good story\nBody.")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.ADDED] == 1
+    assert report.counts[Outcome.FAILED] == 1

@@ -221,3 +221,101 @@ def test_folder_hygiene(ingest: Ingest, tmp_path: Path) -> None:
     assert report.counts[Outcome.SKIPPED] == 6
     found = [item for item in discover_files([corpus]) if isinstance(item, Path)]
     assert "image.jpg" not in {path.name for path in found}
+
+
+@pytest.mark.parametrize(
+    ("first", "dateline", "date", "source"),
+    [
+        ("Feb 26 (Reuters) - Oil rose.", None, "Feb 26", "Reuters"),
+        ("Paris (AFP) - Oil rose.", "PARIS", None, "AFP"),
+        ("McALLEN, Texas (AP) — Oil rose.", "MCALLEN, TEXAS", None, "AP"),
+        ("MIAMI (AP) _ Oil rose.", "MIAMI", None, "AP"),
+        ("LONDON (Reuters)- Oil rose.", "LONDON", None, "Reuters"),
+        ("LONDON, 3 March (Reuters) - Oil rose.", "LONDON", "3 March", "Reuters"),
+        ("(CNN)Oil rose.", None, None, "CNN"),
+    ],
+)
+def test_more_datelines(first: str, dateline: str | None, date: str | None, source: str) -> None:
+    article = parse_article(f"Headline\n{first}")
+    assert (article.dateline, article.dateline_date, article.source) == (dateline, date, source)
+    assert article.paragraphs == ["Oil rose."]
+
+
+@pytest.mark.parametrize(
+    "first", ["NATO - the alliance said.", "UN - A report said.", "US RETAIL SALES - Sales rose."]
+)
+def test_capitals_and_a_hyphen_are_not_a_dateline(first: str) -> None:
+    article = parse_article(f"Headline\n{first}")
+    assert article.dateline is None
+    assert article.paragraphs == [first]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["SOCCER - Liverpool beat Chelsea 2-1", "EXCLUSIVE - Apple plans a phone", "PARIS — Strike"],
+)
+def test_wire_headlines_with_a_slug_are_headlines(title: str) -> None:
+    assert parse_article(f"{title}\nBody.").title == title
+
+
+def test_an_editors_note_comes_before_the_dateline() -> None:
+    article = parse_article("Headline\nEDITOR'S NOTE — Graphic details.\nMIAMI (AP) — A storm hit.")
+    assert article.dateline == "MIAMI"
+    assert article.paragraphs == ["EDITOR'S NOTE — Graphic details.", "A storm hit."]
+
+
+@pytest.mark.parametrize(
+    ("line", "authors", "source"),
+    [
+        ("By JANE DOE, The Associated Press", ("Jane Doe",), "The Associated Press"),
+        (
+            "By JANE DOE and JOHN SMITH Associated Press",
+            ("Jane Doe", "John Smith"),
+            "The Associated Press",
+        ),
+        ("By Jane Doe, AP Science Writer", ("Jane Doe",), None),
+        ("By The Associated Press", (), "The Associated Press"),
+        ("By Reuters Staff", (), "Reuters"),
+        ("By Ludwig van Beethoven", ("Ludwig van Beethoven",), None),
+        ("By Mohammed al-Sudani", ("Mohammed al-Sudani",), None),
+    ],
+)
+def test_bylines_name_people_and_agencies(
+    line: str, authors: tuple[str, ...], source: str | None
+) -> None:
+    article = parse_article(f"Headline\n{line}\nBody.")
+    assert (article.authors, article.source) == (authors, source)
+    assert article.paragraphs == ["Body."]
+
+
+def test_credits_separators_and_highlights_are_not_paragraphs() -> None:
+    text = (
+        "Headline\u200b\nLONDON (Reuters) - Story.\n___\nMore.\n"
+        "(Reporting by Jane Doe; Editing by John Smith)\n"
+        "Our Standards: The Thomson Reuters Trust Principles.\n"
+        "@highlight\nA summary line\n"
+    )
+    article = parse_article(text)
+    assert article.title == "Headline"
+    assert article.paragraphs == ["Story.", "More."]
+
+
+@pytest.mark.parametrize(
+    ("line", "source"),
+    [
+        ("Copyright 2024 NPR. To see more, visit https://www.npr.org.", "NPR"),
+        (
+            "© 1998-2024 Cable News Network. A Warner Bros. Discovery Company. "
+            "All Rights Reserved.",
+            "Cable News Network",
+        ),
+        (
+            "© 2024 Guardian News & Media Limited or its affiliated companies. "
+            "All rights reserved.",
+            "Guardian News & Media Limited",
+        ),
+        ("© 2024 U.S. News & World Report", "U.S. News & World Report"),
+    ],
+)
+def test_the_holder_is_the_notices_first_sentence(line: str, source: str) -> None:
+    assert parse_article(f"Headline\nBody.\n{line}").source == source
