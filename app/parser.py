@@ -215,6 +215,10 @@ def parse_article(
         names, byline_agency = _authors(_collapse(body[first]))
         if names or byline_agency:
             authors, body = names, body[first + 1 :]
+            # A byline's second line: "Associated Press Writer", "Reuters".
+            if body and (_STAFF_TITLE.search(body[0].strip()) or _agency(body[0])):
+                byline_agency = byline_agency or _agency(body[0])
+                body = body[1:]
     if (
         highlights := next(
             (i for i, line in enumerate(body) if line.startswith("@highlight")), None
@@ -306,6 +310,10 @@ def _authors(line: str) -> tuple[tuple[str, ...], str | None]:
     return tuple(authors), agency
 
 
+def _agency(line: str) -> str | None:
+    return AGENCY_NAMES.get(_collapse(line).strip(" .").lower())
+
+
 def _is_name(text: str) -> bool:
     words = text.split()
     return (
@@ -325,17 +333,33 @@ def _is_name(text: str) -> bool:
 
 def _paragraphs(lines: list[str]) -> list[str]:
     """Paragraphs of the body: a line each, or, for hard-wrapped blocks, a block each."""
-    paragraphs: list[str] = []
-    block: list[str] = []
-    for line in [*lines, ""]:
+    blocks: list[list[str]] = [[]]
+    for line in lines:
         if line.strip():
-            block.append(line)
-            continue
-        if block:
-            paragraphs += _block_paragraphs(block) if _is_wrapped(block) else map(_collapse, block)
-            block = []
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    blocks = [block for block in blocks if block]
+    # A text wrapped in one block is wrapped in all: a short block whose one break happens to
+    # fall before a capital ("…the coast of" / "Miyagi prefecture.") is joined too.
+    wrapped = [_is_wrapped(block) for block in blocks]
+    if any(wrapped):
+        wrapped = [done or _short_lines(block) for done, block in zip(wrapped, blocks, strict=True)]
+    paragraphs: list[str] = []
+    for block, joined in zip(blocks, wrapped, strict=True):
+        paragraphs += _block_paragraphs(block) if joined else map(_collapse, block)
     # A line of no words (AP's "___", "...") is a separator, not a paragraph.
     return [paragraph for paragraph in paragraphs if any(char.isalnum() for char in paragraph)]
+
+
+def _short_lines(block: list[str]) -> bool:
+    """Whether every line but the last fits the width hard-wrapped text is cut at."""
+    inner = [line.strip() for line in block[:-1]]
+    return (
+        bool(inner)
+        and max(len(line) for line in inner) <= _WRAP_WIDTH
+        and not any(line.endswith(_SENTENCE_END) for line in inner)
+    )
 
 
 def _is_wrapped(block: list[str]) -> bool:

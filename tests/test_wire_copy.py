@@ -319,3 +319,27 @@ def test_credits_separators_and_highlights_are_not_paragraphs() -> None:
 )
 def test_the_holder_is_the_notices_first_sentence(line: str, source: str) -> None:
     assert parse_article(f"Headline\nBody.\n{line}").source == source
+
+
+def test_a_wrapped_text_is_joined_in_every_block() -> None:
+    article = parse_article(
+        "Quake\nTOKYO (Reuters) - A strong quake struck off the coast of\n"
+        "Miyagi prefecture on Monday, public broadcaster\nNHK said. There was no tsunami and\n"
+        "officials said damage was light.\n\nTrains were halted in\nSendai.\n"
+    )
+    assert article.paragraphs == [
+        "A strong quake struck off the coast of Miyagi prefecture on Monday, public broadcaster "
+        "NHK said. There was no tsunami and officials said damage was light.",
+        "Trains were halted in Sendai.",
+    ]
+
+
+def test_a_bylines_second_line_is_not_the_lede() -> None:
+    article = parse_article(
+        "Storm\nBy JOHN DOE\nAssociated Press Writer\nMIAMI (AP) — A storm hit."
+    )
+    assert (article.authors, article.dateline, article.paragraphs) == (
+        ("John Doe",),
+        "MIAMI",
+        ["A storm hit."],
+    )
