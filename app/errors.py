@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import examples
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger("byline")
 
@@ -34,19 +36,7 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """An RFC 9457 problem detail, the body of every error response."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "/problems/not-found",
-                    "title": "Not found",
-                    "status": 404,
-                    "detail": "No article has the id 99999999999999999999.",
-                    "instance": "/v1/articles/99999999999999999999",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.PROBLEM]})
 
     type: str = Field(
         default="about:blank", description="URI of the problem type; GET it for its description."

@@ -133,3 +133,11 @@ REVISION: dict[str, Any] = {
 }
 
 REVISION_LIST: dict[str, Any] = {"article": ARTICLE_SUMMARY, "revisions": [REVISION]}
+
+PROBLEM: dict[str, Any] = {
+    "type": "/problems/not-found",
+    "title": "Not found",
+    "status": 404,
+    "detail": "No article has the id 99999999999999999999.",
+    "instance": "/v1/articles/99999999999999999999",
+}

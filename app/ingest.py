@@ -167,9 +167,11 @@ def ingest_paths(
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait). A file
         # whose size and modification time are those of its last ingestion is not read at all.
-        known = _known_files(engine, batch)
+        keys = {item: str(item.resolve()) for item in batch if isinstance(item, Path)}
+        known = _known_files(engine, list(keys.values()))
         prepared = [
-            item if isinstance(item, FileResult) else load_file(item, known=known) for item in batch
+            item if isinstance(item, FileResult) else load_file(item, key=keys[item], known=known)
+            for item in batch
         ]
         with session_scope(engine) as session:
             # Begin (and on SQLite take the write lock) before any file: a store that stays
@@ -229,6 +231,7 @@ class LoadedFile:
     """A file read and parsed, or found unchanged: what to store and what to remember of it."""
 
     path: Path
+    key: str
     entries: list[Loaded | FileResult]
     seen: SourceFile | None  # None: read without a stat, or failed: not remembered
     read: bool = True  # False when skipped as unchanged
@@ -243,7 +246,7 @@ class _Seen:
     read_whole: set[str] = field(default_factory=set)
 
     def note(self, loaded: LoadedFile, results: list[FileResult]) -> None:
-        key = str(loaded.path.resolve())
+        key = loaded.key
         self.present.add(key)
         self.kept.update(entry.key for entry in loaded.entries if isinstance(entry, Loaded))
         if loaded.read and all(result.outcome is not Outcome.FAILED for result in results):
@@ -284,24 +287,25 @@ def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[
     return pruned
 
 
-def _known_files(engine: Engine, batch: list[Path | FileResult]) -> dict[str, SourceFile]:
-    keys = [str(item.resolve()) for item in batch if isinstance(item, Path)]
+def _known_files(engine: Engine, keys: list[str]) -> dict[str, SourceFile]:
     with Session(engine) as session:
         rows = session.exec(select(SourceFile).where(col(SourceFile.path).in_(keys)))
         return {row.path: row for row in rows}
 
 
-def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
-    """Read a file's articles, unless it is as it was when last ingested whole."""
-    key = str(path.resolve())
+def load_file(path: Path, *, key: str, known: dict[str, SourceFile]) -> LoadedFile:
+    """Read a file's articles, unless it is as it was when last ingested whole.
+
+    ``key`` is the file's resolved path, as the store knows it.
+    """
     try:
         info = path.stat()
     except OSError as error:
-        return _failed(path, f"cannot read: {error.strerror or error}")
+        return _failed(path, key, f"cannot read: {error.strerror or error}")
     before = known.get(key)
     if before is not None and (before.size, before.mtime_ns) == (info.st_size, info.st_mtime_ns):
         unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
-        return LoadedFile(path, [unchanged], None, read=False)
+        return LoadedFile(path, key, [unchanged], None, read=False)
     try:
         data = read_article_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
@@ -314,15 +318,12 @@ def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
                 articles=before.articles,
             )
             unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
-            return LoadedFile(path, [unchanged], seen, read=False)
+            return LoadedFile(path, key, [unchanged], seen, read=False)
         records = reader_for(path.suffix)(data)
     except ArticleRejected as rejection:
-        return LoadedFile(
-            path, [FileResult(str(path), Outcome.FAILED, reason=str(rejection))], None
-        )
+        return _failed(path, key, str(rejection))
     except OSError as error:
-        reason = f"cannot read: {error.strerror or error}"
-        return LoadedFile(path, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
+        return _failed(path, key, f"cannot read: {error.strerror or error}")
     entries: list[Loaded | FileResult] = []
     for record in records:
         shown = str(path) if record.part is None else f"{path}#{record.part}"
@@ -334,11 +335,11 @@ def load_file(path: Path, *, known: dict[str, SourceFile]) -> LoadedFile:
     seen = SourceFile(
         path=key, size=info.st_size, mtime_ns=info.st_mtime_ns, sha256=digest, articles=len(entries)
     )
-    return LoadedFile(path, entries, seen)
+    return LoadedFile(path, key, entries, seen)
 
 
-def _failed(path: Path, reason: str) -> LoadedFile:
-    return LoadedFile(path, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
+def _failed(path: Path, key: str, reason: str) -> LoadedFile:
+    return LoadedFile(path, key, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
 
 
 def store_file(session: Session, loaded: LoadedFile) -> list[FileResult]:

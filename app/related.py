@@ -46,7 +46,7 @@ class RelatedMatch:
     shared_terms: list[str]
 
 
-def distinctive_terms(session: Session, article: Article) -> list[str]:
+def distinctive_terms(session: Session, *, article: Article) -> list[str]:
     """The article's words that say most about it: frequent in it, rare in the corpus."""
     counts: Counter[str] = Counter()
     for word in _WORD.findall(article.title):
@@ -67,9 +67,10 @@ def distinctive_terms(session: Session, article: Article) -> list[str]:
     return [word for _, word in weighted[:DISTINCTIVE_TERMS]]
 
 
-def related_articles(session: Session, *, article: Article, limit: int = 10) -> list[RelatedMatch]:
-    """The articles closest to ``article`` by shared distinctive terms, closest first."""
-    terms = distinctive_terms(session, article)
+def related_articles(
+    session: Session, *, article: Article, terms: list[str], limit: int = 10
+) -> list[RelatedMatch]:
+    """The articles closest to ``article`` by its ``distinctive_terms``, closest first."""
     if not terms:
         return []
     match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)

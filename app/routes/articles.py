@@ -126,8 +126,8 @@ def related_articles_route(
     """The articles that share the most distinctive words and names of this one, each with the
     words that tie them."""
     article = get_article(session, ref=ref)
-    terms = distinctive_terms(session, article)
-    matches = related_articles(session, article=article, limit=limit)
+    terms = distinctive_terms(session, article=article)
+    matches = related_articles(session, article=article, terms=terms, limit=limit)
     return RelatedPage(
         article=summary(request, article),
         terms=terms,

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 
+from app import examples
 from app.errors import PROBLEM_TYPES, NotFound, problem_responses, problem_type_uri
 
 router = APIRouter(prefix="/problems", tags=["problems"])
@@ -17,9 +18,9 @@ class ProblemType(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "type": "/problems/not-found",
-                    "title": "Not found",
-                    "status": 404,
+                    "type": examples.PROBLEM["type"],
+                    "title": examples.PROBLEM["title"],
+                    "status": examples.PROBLEM["status"],
                     "description": NotFound.description,
                 }
             ]
