@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.errors import InvalidParameter
 from app.query import Column
+from app.reader import Reader
 from app.store import ArticleFilters, Facet
 
 T = TypeVar("T")
@@ -20,6 +21,14 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def reader(request: Request) -> Reader:
+    """The app's plain read path (app/reader.py)."""
+    store: Reader = request.app.state.reader
+    return store
+
+
 FiltersDep = Annotated[ArticleFilters, Query()]
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page, 1 to 100.", examples=[20])]
 CursorParam = Annotated[
@@ -41,7 +50,7 @@ def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
     return list(dict.fromkeys(known[name] for name in names))
 
 
-def requested_facets(
+async def requested_facets(
     facets: Annotated[
         list[str],
         Query(
@@ -55,7 +64,7 @@ def requested_facets(
     return _names(facets, known={facet.value: facet for facet in Facet}, what="facet")
 
 
-def requested_columns(
+async def requested_columns(
     search_in: Annotated[
         list[str],
         Query(

@@ -11,6 +11,7 @@ from app import __version__
 from app.database import create_db_engine, schema_head
 from app.errors import install_problem_handlers, problem_schemas
 from app.middleware import HeadAsGet
+from app.reader import Reader
 from app.routes import articles, health, problems, search
 from app.routes.docs import install_docs
 from app.settings import Settings, get_settings
@@ -61,8 +62,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_db_engine(settings.database_url)
+        app.state.reader = Reader(settings.database_url)
         app.state.schema_head = schema_head(settings.database_url)
         yield
+        app.state.reader.close()
         app.state.engine.dispose()
 
     app = FastAPI(

@@ -5,22 +5,23 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep
+from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep, reader
 from app.errors import InvalidParameter, NotFound, problem_responses
-from app.links import article_url, next_page_url, summary
+from app.links import ARTICLES_PATH, article_url, next_page_url, summary
 from app.models import (
     ArticleDetail,
     ArticlePage,
+    ArticleSummary,
     RelatedHit,
     RelatedPage,
     Revision,
     RevisionList,
-    facet_values,
 )
 from app.related import distinctive_terms, related_articles
-from app.store import ListSort, article_versions, get_article, list_articles
+from app.responses import JSONResponse, shaped
+from app.store import ListSort, article_versions, get_article
 
-router = APIRouter(prefix="/v1/articles", tags=["articles"])
+router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
 
 ArticleRef = Annotated[
     str,
@@ -42,10 +43,8 @@ ArticleRef = Annotated[
     summary="List articles",
     responses=problem_responses(InvalidParameter),
 )
-def list_articles_route(
+async def list_articles_route(
     request: Request,
-    response: Response,
-    session: SessionDep,
     filters: FiltersDep,
     facets: FacetsDep,
     limit: Limit = 20,
@@ -57,19 +56,32 @@ def list_articles_route(
             examples=["newest"],
         ),
     ] = ListSort.NEWEST,
-) -> ArticlePage:
+) -> Response:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
-    page = list_articles(
-        session, filters=filters, sort=sort, limit=limit, cursor=cursor, facets=facets
+    # A page is a few index seeks and its count is cached: answered on the event loop.
+    page = reader(request).articles(
+        filters=filters, sort=sort, limit=limit, cursor=cursor, facets=facets
     )
-    return ArticlePage(
-        items=[summary(request, article) for article in page.items],
-        total=page.total,
-        limit=limit,
-        next_cursor=page.next_cursor,
-        next=next_page_url(request, response, page.next_cursor),
-        facets=facet_values(page.facets),
-    )
+    response = JSONResponse()
+    items = []
+    for row in page.items:
+        row["url"] = article_url(request, row["slug"])
+        items.append(shaped(row, ArticleSummary))
+    facet_counts = None
+    if page.facets is not None:
+        facet_counts = {
+            name: [{"value": value, "count": count} for value, count in values]
+            for name, values in page.facets.items()
+        }
+    content = {
+        "items": items,
+        "total": page.total,
+        "limit": limit,
+        "next_cursor": page.next_cursor,
+        "next": next_page_url(request, response, page.next_cursor),
+        "facets": facet_counts,
+    }
+    return response.with_content(shaped(content, ArticlePage))
 
 
 @router.get(
@@ -79,17 +91,13 @@ def list_articles_route(
     name="get_article",
     responses=problem_responses(NotFound),
 )
-def get_article_route(request: Request, session: SessionDep, ref: ArticleRef) -> ArticleDetail:
+async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     """The whole article, by numeric id or slug."""
-    article = get_article(session, ref=ref)
-    return ArticleDetail.model_validate(
-        article,
-        update={
-            "url": article_url(request, article),
-            "raw_url": str(request.url_for("get_article_raw", ref=article.slug)),
-            "paragraphs": article.paragraphs,
-        },
-    )
+    # One primary-key or unique-index lookup: answered on the event loop.
+    article = reader(request).article(ref)
+    url = article_url(request, article["slug"])
+    article.update(url=url, raw_url=f"{url}/raw")
+    return JSONResponse().with_content(shaped(article, ArticleDetail))
 
 
 @router.get(

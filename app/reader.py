@@ -1,0 +1,274 @@
+"""The hot read paths (an article, a page of articles): plain SQL on long-lived read connections.
+
+An ORM session costs about 240 µs to fetch one article here and a SQLAlchemy Core statement
+about 36 µs; the DB-API cursor of one connection kept per thread costs about 10 µs (figures
+in bench/RESULTS.md). Reads that are always a few index seeks therefore use this module and run
+on the event loop; everything else (search, ingestion, migrations) keeps SQLModel/SQLAlchemy.
+
+Counts and facets of the article list are cached per connection until the store changes: on
+SQLite, ``PRAGMA data_version`` says when another connection has committed.
+"""
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy.engine import make_url
+
+from app.database import SQLITE_BUSY_TIMEOUT_MS
+from app.errors import NotFound
+from app.pagination import Cursor
+from app.store import (
+    FACET_VALUES_LIMIT,
+    MAX_ID,
+    ArticleFilters,
+    Facet,
+    FacetCounts,
+    ListSort,
+    Page,
+    sort_key_types,
+)
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+SUMMARY_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "dateline",
+    "source",
+    "year",
+    "authors",
+    "published_at",
+    "lede",
+    "word_count",
+)
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    "body",
+    "copyright",
+    "dateline_date",
+    "web_url",
+    "tags",
+    "content_hash",
+    "ingested_at",
+    "updated_at",
+)
+SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
+DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
+CACHE_LIMIT = 4096
+
+
+class Reader:
+    """One read connection per thread to the store, with a cache of counts per connection."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        if url.get_backend_name() != "sqlite":
+            raise ValueError(f"no plain read path for {url.get_backend_name()} yet")
+        self.path = url.database or ":memory:"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, cached_statements=256
+            )
+            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA query_only=ON")
+            self._local.connection = connection
+            self._local.cache = {}
+            self._local.version = None
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        """The rows of a query, as dicts by column name."""
+        cursor = self._connection().execute(sql, parameters)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered on this thread until another connection commits a change."""
+        version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+        cache: dict[Any, Any] = self._local.cache
+        if version != self._local.version or len(cache) >= CACHE_LIMIT:
+            cache.clear()
+            self._local.version = version
+        if key not in cache:
+            cache[key] = compute()
+        value: T = cache[key]
+        return value
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def article(self, ref: str) -> Row:
+        """The whole article with this numeric id or slug; raise ``NotFound`` otherwise."""
+        if ref.isascii() and ref.isdigit():
+            article_id = int(ref)
+            found = (
+                self.rows(f"SELECT {DETAIL_SQL} FROM article WHERE id = ?", (article_id,))
+                if article_id <= MAX_ID
+                else []
+            )
+            if not found:
+                raise NotFound(f"No article has the id {ref}.")
+        else:
+            found = self.rows(f"SELECT {DETAIL_SQL} FROM article WHERE slug = ?", (ref,))
+            if not found:
+                raise NotFound(f"No article has the slug {ref!r}.")
+        return decoded(found[0])
+
+    def articles(
+        self,
+        *,
+        filters: ArticleFilters,
+        sort: ListSort = ListSort.NEWEST,
+        limit: int = 20,
+        cursor: str | None = None,
+        facets: Sequence[Facet] = (),
+    ) -> Page[Row]:
+        """A page of article summaries in ``sort`` order, after ``cursor`` when given."""
+        where, parameters = filter_sql(filters)
+        total = self.cached(
+            ("count", where, tuple(parameters)),
+            lambda: int(
+                self.rows(f"SELECT count(*) AS n FROM article WHERE {where}", parameters)[0]["n"]
+            ),
+        )
+        counts = self.facet_counts(facets, where, parameters)
+        key = None
+        if cursor is not None:
+            key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
+        rows: list[Row] = []
+        for condition, condition_parameters, ordering in keyset_segments(sort, key):
+            wanted = limit + 1 - len(rows)
+            rows += self.rows(
+                f"SELECT {SUMMARY_SQL} FROM article WHERE {where} AND {condition}"
+                f" ORDER BY {ordering} LIMIT ?",
+                [*parameters, *condition_parameters, wanted],
+            )
+            if len(rows) > limit:
+                break
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            sort_values = [last["title"] if sort == ListSort.TITLE else last["year"], last["id"]]
+            next_cursor = Cursor(sort, sort_values).encode()
+        items = [decoded(row) for row in rows]
+        return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
+
+    def facet_counts(
+        self, facets: Iterable[Facet], where: str, parameters: Sequence[Any]
+    ) -> FacetCounts | None:
+        """Per facet, its most frequent values over the articles ``where`` keeps (cached)."""
+        wanted = list(dict.fromkeys(facets))
+        if not wanted:
+            return None
+        counts: FacetCounts = {}
+        for facet in wanted:
+            column = facet.value
+            sql = (
+                f"SELECT {column} AS value, count(*) AS number FROM article WHERE {where}"
+                f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}"
+            )
+            counts[column] = self.cached(
+                ("facet", sql, tuple(parameters)),
+                lambda sql=sql: [
+                    (row["value"], row["number"]) for row in self.rows(sql, parameters)
+                ],  # type: ignore[misc]
+            )
+        return counts
+
+
+def filter_sql(filters: ArticleFilters) -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) that ``filters`` put on ``article``."""
+    conditions = ["1 = 1"]
+    parameters: list[Any] = []
+    # Case-insensitive on both sides, so that `dateline=london` finds LONDON.
+    for column, values in (("source", filters.source), ("dateline", filters.dateline)):
+        if values:
+            conditions.append(f"lower({column}) IN ({', '.join('lower(?)' for _ in values)})")
+            parameters += values
+    if filters.year:
+        conditions.append(f"year IN ({', '.join('?' for _ in filters.year)})")
+        parameters += filters.year
+    if filters.published_after is not None:
+        conditions.append("published_at >= ?")
+        parameters.append(stored_time(filters.published_after))
+    if filters.published_before is not None:
+        conditions.append("published_at < ?")
+        parameters.append(stored_time(filters.published_before))
+    return " AND ".join(conditions), parameters
+
+
+def keyset_segments(sort: ListSort, key: list[Any] | None) -> list[tuple[str, list[Any], str]]:
+    """The rows after ``key`` in ``sort`` order, as consecutive index range scans.
+
+    One OR-ed keyset condition would make SQLite walk the index from the start, so a deep page
+    would cost more than the first; each segment here is a seek, so every page costs the same.
+    """
+    if sort == ListSort.TITLE:
+        ordering = "title ASC, id ASC"
+        if key is None:
+            return [("1 = 1", [], ordering)]
+        return [
+            ("title = ? AND id > ?", [key[0], key[1]], ordering),
+            ("title > ?", [key[0]], ordering),
+        ]
+    newest = sort == ListSort.NEWEST
+    by_id = "id DESC" if newest else "id ASC"
+    by_year = f"year {'DESC' if newest else 'ASC'}, {by_id}"
+    beyond_id = "id < ?" if newest else "id > ?"
+    if key is None:
+        return [("year IS NOT NULL", [], by_year), ("year IS NULL", [], by_id)]
+    last_year, last_id = key
+    if last_year is None:
+        return [(f"year IS NULL AND {beyond_id}", [last_id], by_id)]
+    later_years = "year < ?" if newest else "year > ?"
+    return [
+        (f"year = ? AND {beyond_id}", [last_year, last_id], by_id),
+        (f"year IS NOT NULL AND {later_years}", [last_year], by_year),
+        ("year IS NULL", [], by_id),
+    ]
+
+
+def stored_time(value: datetime) -> str:
+    """A time as SQLAlchemy stores it in SQLite: naive UTC with microseconds."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def read_time(value: str | datetime | None) -> datetime | None:
+    """A stored time, timezone-aware in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def decoded(row: Row) -> Row:
+    """A row with its JSON lists and times as Python values, and the body as paragraphs."""
+    for name in ("authors", "tags"):
+        if isinstance(row.get(name), str | bytes):
+            row[name] = orjson.loads(row[name])
+    for name in ("published_at", "ingested_at", "updated_at"):
+        if name in row:
+            row[name] = read_time(row[name])
+    if "body" in row:
+        body = row.pop("body")
+        row["paragraphs"] = body.split("\n") if body else []
+    return row

@@ -1,0 +1,587 @@
+"""Byline's performance benchmark: ingestion and HTTP, side by side with what users would pick.
+
+    ./run bench                      # 100,000 articles (the issue's reference size)
+    ./run bench --count 10000        # a quicker run
+    ./run bench --record             # ... and append the tables to bench/RESULTS.md
+
+One run: generate the corpus (``bench/generate.py``, kept in ``bench/.work`` for later runs),
+ingest it with ``byline ingest`` (time, articles/s, peak RSS, then the unchanged re-run) and
+with ``sqlite-utils insert-files`` + ``enable-fts`` on the same files; then serve the same
+database with Byline, Datasette and bare Starlette/FastAPI routes (``bench/ceiling.py``), each
+pinned to CPU 0, and load each endpoint with wrk pinned to CPU 1. Prints one table of req/s,
+p50 and p99 with the ratios the goals of issue #6 are stated in, and the goals met or not.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+BIN = Path(sys.executable).parent
+SERVER_CPU = "0"
+LOAD_CPU = "1"
+
+# Words of the generated corpus by how many articles hold them (bench/generate.py).
+RARE, TENTH, HALF, PHRASE = "zephyrine", "harbour", "minister", '"tidal barrier"'
+# One- and two-word queries whose worst p99 is the 1M goal.
+SHORT_QUERIES = [RARE, TENTH, HALF, "Zelensky", "harbour minister", "minister said"]
+
+
+@dataclasses.dataclass
+class Load:
+    """One wrk run: what was asked of whom, and how fast it answered."""
+
+    work: str
+    server: str
+    path: str
+    requests_per_second: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+
+
+@dataclasses.dataclass
+class Ingestion:
+    tool: str
+    seconds: float
+    peak_rss_mb: float
+    note: str = ""
+
+
+@dataclasses.dataclass
+class Results:
+    count: int
+    ingestions: list[Ingestion] = dataclasses.field(default_factory=list)
+    loads: list[Load] = dataclasses.field(default_factory=list)
+    ready_seconds: float | None = None
+    server_rss_mb: float | None = None
+    top20_exact: bool | None = None
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def rate(self, work: str, server: str) -> float:
+        for load in self.loads:
+            if load.work == work and load.server == server:
+                return load.requests_per_second
+        return 0.0
+
+
+def corpus(count: int, seed: int) -> Path:
+    """The generated corpus of ``count`` articles, written once and reused."""
+    folder = WORK / f"corpus-{count}-s{seed}"
+    done = folder.with_name(folder.name + ".complete")
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {count} articles into {folder}", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                ROOT / "bench" / "generate.py",
+                folder,
+                "--count",
+                str(count),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+        )
+        done.touch()
+    return folder
+
+
+def measured(command: list[str | Path], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``command`` to its end; its wall time in seconds and peak RSS in MB."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise SystemExit(f"{command[0]} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def byline_env(database: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "BYLINE_DATABASE_URL": f"sqlite:///{database}",
+        "BYLINE_INGEST_ON_START": "false",
+        **extra,
+    }
+
+
+def ingest(results: Results, folder: Path, database: Path, peer: Path) -> None:
+    """Byline from scratch, Byline again with nothing changed, and sqlite-utils."""
+    for path in (database, peer):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    env = byline_env(database)
+    print("ingesting with byline", flush=True)
+    seconds, rss = measured([BIN / "byline", "ingest", folder], env)
+    results.ingestions.append(
+        Ingestion("byline ingest", seconds, rss, f"{results.count / seconds:,.0f} articles/s")
+    )
+    seconds, rss = measured([BIN / "byline", "ingest", folder], env)
+    results.ingestions.append(Ingestion("byline ingest, nothing changed", seconds, rss))
+    print("ingesting with sqlite-utils", flush=True)
+    tool = BIN / "sqlite-utils"
+    insert, insert_rss = measured([tool, "insert-files", peer, "articles", folder, "--text"])
+    fts, fts_rss = measured([tool, "enable-fts", peer, "articles", "content", "--fts5"])
+    results.ingestions.append(
+        Ingestion(
+            "sqlite-utils insert-files + enable-fts",
+            insert + fts,
+            max(insert_rss, fts_rss),
+            f"insert {insert:.1f} s, FTS build {fts:.1f} s",
+        )
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 120) -> float:
+    """Seconds until ``url`` answers 200."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"{url} did not come up within {timeout} s")
+
+
+@contextmanager
+def server(command: list[str | Path], probe: str, env: dict[str, str]) -> Iterator[tuple[str, Any]]:
+    """A server pinned to the server CPU; yields its base URL and the process."""
+    port = free_port()
+    full = ["taskset", "-c", SERVER_CPU, *[str(part) for part in command]]
+    full = [part.replace("{port}", str(port)) for part in full]
+    process = subprocess.Popen(
+        full, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        process.ready_seconds = wait_until_up(base + probe)  # type: ignore[attr-defined]
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak RSS of a process and its children (uvicorn with workers runs them)."""
+    total = 0.0
+    pids = [pid, *_children(pid)]
+    for each in pids:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(r"VmHWM:\s+(\d+) kB", status)
+        total += int(found.group(1)) / 1024 if found else 0
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    pids = [int(child) for child in found]
+    return pids + [grandchild for child in pids for grandchild in _children(child)]
+
+
+LUA_PATHS = """
+paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, paths[(counter %% #paths) + 1])
+end
+"""
+
+WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+
+
+def wrk(
+    base: str, paths: list[str], *, seconds: int, connections: int, name: str
+) -> tuple[float, float, float, int]:
+    """Load ``paths`` in turn; req/s, p50 ms, p99 ms and the count of non-2xx or socket errors."""
+    script = WORK / f"{name}.lua"
+    listing = WORK / f"{name}.paths"
+    listing.write_text("\n".join(paths) + "\n")
+    script.write_text(LUA_PATHS % listing)
+    command = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+    command += ["--latency", "-s", str(script), base]
+    subprocess.run([*command[:5], "-d1s", *command[6:]], capture_output=True, check=True)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    latency = {m[0]: float(m[1]) * scale[m[2]] for m in WRK_LATENCY.findall(output)}
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(n) for n in sockets.groups()) if sockets else 0
+    return rate, latency.get("50", 0.0), latency.get("99", 0.0), failed
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def quoted(query: str, **params: Any) -> str:
+    return urllib.parse.urlencode({"q": query, **params})
+
+
+def byline_paths(base: str, count: int) -> dict[str, list[str]]:
+    """The requests asked of Byline, by work; the 90% page's cursor is found by paging."""
+    deep = _cursor_at(base, int(count * 0.9))
+    return {
+        "article by id": [f"/v1/articles/{n}" for n in _ids(count)],
+        "first page of 20": ["/v1/articles?limit=20"],
+        "page at 90% depth": [f"/v1/articles?limit=20&cursor={deep}"],
+        "search, rare word": [f"/v1/search?{quoted(RARE)}"],
+        "search, word in 10%": [f"/v1/search?{quoted(TENTH)}"],
+        "search, word in 50%": [f"/v1/search?{quoted(HALF)}"],
+        "search, phrase": [f"/v1/search?{quoted(PHRASE)}"],
+        "search, 10% word + facets": [f"/v1/search?{quoted(TENTH, facets='source,year')}"],
+    }
+
+
+def _ids(count: int) -> list[str]:
+    """A fixed spread of ids over the whole corpus, so detail is not one cached row."""
+    return [str(1 + (n * 7919) % count) for n in range(2000)]
+
+
+def _cursor_at(base: str, position: int) -> str:
+    cursor, seen = "", 0
+    while seen + 100 <= position:
+        page = get_json(f"{base}/v1/articles?limit=100" + (f"&cursor={cursor}" if cursor else ""))
+        cursor, seen = page["next_cursor"], seen + len(page["items"])
+    rest = position - seen
+    if rest:
+        after = f"&cursor={cursor}" if cursor else ""
+        page = get_json(f"{base}/v1/articles?limit={rest}{after}")
+        cursor = page["next_cursor"]
+    return str(cursor)
+
+
+def datasette_paths(base: str, count: int) -> dict[str, list[str]]:
+    deep = _datasette_next_at(base, int(count * 0.9))
+    table = "/byline/article.json"
+    return {
+        "article by id": [f"/byline/article/{n}.json" for n in _ids(count)],
+        "first page of 20": [f"{table}?_size=20&_sort_desc=id"],
+        "page at 90% depth": [f"{table}?_size=20&_sort_desc=id&_next={deep}"],
+        "search, rare word": [f"{table}?_search={RARE}&_size=20"],
+        "search, word in 10%": [f"{table}?_search={TENTH}&_size=20"],
+        "search, word in 50%": [f"{table}?_search={HALF}&_size=20"],
+    }
+
+
+def _datasette_next_at(base: str, position: int) -> str:
+    """Datasette's own keyset token for the row ``position`` rows down, newest id first."""
+    with sqlite3.connect(f"file:{WORK / 'byline.db'}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
+        ).fetchone()
+    return f"{row[0]},{row[0]}"
+
+
+def ceiling_paths(count: int) -> dict[str, list[str]]:
+    deep_id = _id_at_depth(int(count * 0.9))
+    return {
+        "fixed JSON": ["/fixed"],
+        "article by id": [f"/article/{n}" for n in _ids(count)],
+        "article by id (SQLModel Session.get)": [f"/sqlmodel/article/{n}" for n in _ids(count)],
+        "first page of 20": ["/articles?limit=20"],
+        "page at 90% depth": [f"/articles?limit=20&before={deep_id}"],
+        "page at 90% depth (OFFSET)": [f"/articles/offset?limit=20&offset={int(count * 0.9)}"],
+        "search, rare word": [f"/search?q={RARE}"],
+        "search, word in 10%": [f"/search?q={TENTH}"],
+        "search, word in 50%": [f"/search?q={HALF}"],
+    }
+
+
+def _id_at_depth(position: int) -> int:
+    with sqlite3.connect(f"file:{WORK / 'byline.db'}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
+        ).fetchone()
+    return int(row[0]) + 1
+
+
+def reference_top20(database: Path, word: str) -> list[int]:
+    """The documented ranking of a one-word query, straight from SQLite (README: relevance)."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        rows = connection.execute(
+            "SELECT a.id FROM article_fts JOIN article AS a ON a.id = article_fts.rowid"
+            " WHERE article_fts MATCH ? ORDER BY bm25(article_fts, 5.0, 1.0),"
+            " coalesce(a.year, -1) DESC, a.id DESC LIMIT 20",
+            (word,),
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def load_all(
+    results: Results, server_name: str, base: str, paths: dict[str, list[str]], args: Any
+) -> None:
+    for work, asked in paths.items():
+        name = re.sub(r"\W+", "-", f"{server_name}-{work}")
+        rate, p50, p99, errors = wrk(
+            base, asked, seconds=args.seconds, connections=args.connections, name=name
+        )
+        load = Load(work, server_name, asked[0], rate, p50, p99, errors)
+        results.loads.append(load)
+        flag = f"  ({errors} errors)" if errors else ""
+        print(
+            f"  {work:<40} {server_name:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms"
+            f"  p99 {p99:7.2f} ms{flag}",
+            flush=True,
+        )
+
+
+def http(results: Results, database: Path, args: Any) -> None:
+    uvicorn: list[str | Path] = [
+        BIN / "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--log-level",
+        "warning",
+    ]
+    uvicorn += ["--no-access-log"]
+    ceiling_env = {**os.environ, "BENCH_DATABASE": str(database), "PYTHONPATH": str(ROOT)}
+
+    print("bare Starlette and FastAPI", flush=True)
+    with server([*uvicorn, "bench.ceiling:starlette_app"], "/fixed", ceiling_env) as (base, _):
+        load_all(results, "bare Starlette", base, {"fixed JSON": ["/fixed"]}, args)
+    with server([*uvicorn, "bench.ceiling:fastapi_app"], "/fixed", ceiling_env) as (base, _):
+        load_all(results, "bare FastAPI", base, ceiling_paths(results.count), args)
+
+    print("byline serve", flush=True)
+    command: list[str | Path] = [BIN / "byline", "serve", "--port", "{port}", "--workers", "1"]
+    env = byline_env(database, BYLINE_LOG_LEVEL="warning")
+    with server(command, "/readyz", env) as (base, process):
+        results.ready_seconds = process.ready_seconds
+        paths = byline_paths(base, results.count)
+        load_all(results, "Byline", base, paths, args)
+        served = get_json(f"{base}/v1/search?{quoted(HALF, limit=20)}")
+        results.top20_exact = [hit["id"] for hit in served["items"]] == reference_top20(
+            database, HALF
+        )
+        if args.short_queries:
+            short = {f"1M query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
+            load_all(results, "Byline", base, short, args)
+        results.server_rss_mb = peak_rss_mb(process.pid)
+
+    datasette: list[str | Path] = [
+        BIN / "datasette",
+        "serve",
+        database,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ]
+    for label, settings in (
+        ("Datasette (suggested facets off)", ["--setting", "suggest_facets", "off"]),
+        ("Datasette (defaults)", []),
+    ):
+        print(label, flush=True)
+        with server([*datasette, *settings], "/-/versions.json", os.environ.copy()) as (base, _):
+            paths = datasette_paths(base, results.count)
+            if "defaults" in label:
+                paths = {"first page of 20": paths["first page of 20"]}
+            load_all(results, label, base, paths, args)
+
+
+GOALS: list[tuple[str, str]] = [
+    ("detail ≥ 0.75× bare FastAPI fixed JSON", "detail"),
+    ("first page ≥ 2,500 req/s", "first"),
+    ("page at 90% depth ≥ 2,500 req/s", "deep"),
+    ("rare-word search ≥ 1,500 req/s", "rare"),
+    ("50% word ≥ 500 req/s, exact top 20", "half"),
+    ("ingest ≤ 0.8× sqlite-utils", "ingest"),
+    ("ingest peak RSS ≤ 100 MB", "ingest-rss"),
+    ("unchanged re-ingest ≤ 5 s", "unchanged"),
+    ("serve ready ≤ 2 s", "ready"),
+    ("server RSS under load ≤ 200 MB", "rss"),
+]
+
+
+def goal_lines(results: Results) -> list[str]:
+    byline = {load.work: load for load in results.loads if load.server == "Byline"}
+    ingest = {item.tool: item for item in results.ingestions}
+    lines = ["| goal | figure | met |", "|---|---|---|"]
+
+    def add(goal: str, figure: str, met: bool | None) -> None:
+        lines.append(f"| {goal} | {figure} | {'—' if met is None else 'yes' if met else 'no'} |")
+
+    for goal, key in GOALS:
+        if key == "detail" and "article by id" in byline:
+            ceiling = results.rate("fixed JSON", "bare FastAPI")
+            ratio = byline["article by id"].requests_per_second / ceiling if ceiling else 0
+            add(goal, f"{ratio:.2f}×", ratio >= 0.75)
+        elif key in ("first", "deep", "rare"):
+            work = {"first": "first page of 20", "deep": "page at 90% depth"}.get(
+                key, "search, rare word"
+            )
+            if work in byline:
+                rate = byline[work].requests_per_second
+                add(goal, f"{rate:,.0f} req/s", rate >= (1500 if key == "rare" else 2500))
+        elif key == "half" and "search, word in 50%" in byline:
+            rate = byline["search, word in 50%"].requests_per_second
+            exact = "exact" if results.top20_exact else "NOT the reference top 20"
+            add(goal, f"{rate:,.0f} req/s, {exact}", rate >= 500 and bool(results.top20_exact))
+        elif key == "ingest" and "byline ingest" in ingest:
+            ours = ingest["byline ingest"].seconds
+            peer = ingest["sqlite-utils insert-files + enable-fts"].seconds
+            add(goal, f"{ours:.1f} s vs {peer:.1f} s = {ours / peer:.2f}×", ours <= 0.8 * peer)
+        elif key == "ingest-rss" and "byline ingest" in ingest:
+            rss = ingest["byline ingest"].peak_rss_mb
+            add(goal, f"{rss:.0f} MB", rss <= 100)
+        elif key == "unchanged" and "byline ingest, nothing changed" in ingest:
+            seconds = ingest["byline ingest, nothing changed"].seconds
+            add(goal, f"{seconds:.1f} s", seconds <= 5)
+        elif key == "ready" and results.ready_seconds is not None:
+            add(goal, f"{results.ready_seconds:.2f} s", results.ready_seconds <= 2)
+        elif key == "rss" and results.server_rss_mb is not None:
+            add(goal, f"{results.server_rss_mb:.0f} MB", results.server_rss_mb <= 200)
+    short = [load for load in results.loads if load.work.startswith("1M query")]
+    if short:
+        worst = max(short, key=lambda load: load.p99_ms)
+        add(
+            f"p99 ≤ 50 ms, any one- or two-word query ({results.count:,} articles)",
+            f"{worst.p99_ms:.1f} ms ({worst.work[9:]})",
+            worst.p99_ms <= 50,
+        )
+    return lines
+
+
+def tables(results: Results) -> list[str]:
+    lines = [f"Corpus: {results.count:,} generated articles.", ""]
+    if results.ingestions:
+        lines += ["| ingestion | seconds | peak RSS MB | note |", "|---|---|---|---|"]
+        lines += [
+            f"| {i.tool} | {i.seconds:.1f} | {i.peak_rss_mb:.0f} | {i.note} |"
+            for i in results.ingestions
+        ]
+        lines.append("")
+    if results.loads:
+        ceiling = results.rate("fixed JSON", "bare FastAPI")
+        lines += [
+            "| work | server | req/s | p50 ms | p99 ms | × bare FastAPI fixed | × Datasette |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for load in results.loads:
+            peer = results.rate(load.work, "Datasette (suggested facets off)")
+            to_ceiling = f"{load.requests_per_second / ceiling:.2f}" if ceiling else "—"
+            to_peer = f"{load.requests_per_second / peer:.1f}" if peer else "—"
+            errors = f" ({load.errors} errors)" if load.errors else ""
+            lines.append(
+                f"| {load.work} | {load.server} | {load.requests_per_second:,.0f}{errors} | "
+                f"{load.p50_ms:.2f} | {load.p99_ms:.2f} | {to_ceiling} | {to_peer} |"
+            )
+        lines.append("")
+    lines += goal_lines(results)
+    return lines
+
+
+def versions() -> str:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    names = ["fastapi", "starlette", "uvicorn", "sqlalchemy", "datasette", "sqlite-utils"]
+    found = ", ".join(f"{name} {version(name)}" for name in names)
+    wrk_version = subprocess.run(
+        ["wrk", "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout.strip()
+    return (
+        f"Byline {commit}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{found}, {wrk_version.split(' [')[0].strip()}; {os.cpu_count()} CPUs "
+        f"({_cpu_model()}); server on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}"
+    )
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000, help="articles in the corpus")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--skip-ingest", action="store_true", help="reuse the last database")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--short-queries",
+        action="store_true",
+        help="also load the one- and two-word queries of the 1M p99 goal",
+    )
+    parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    WORK.mkdir(parents=True, exist_ok=True)
+    database = WORK / "byline.db"
+    results = Results(count=args.count)
+    folder = corpus(args.count, args.seed)
+    if not args.skip_ingest:
+        ingest(results, folder, database, WORK / "sqlite-utils.db")
+    if not args.skip_http:
+        http(results, database, args)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    title = f"## {when}: `./run bench {' '.join(sys.argv[1:])}`"
+    report = [title, "", versions(), "", *tables(results)]
+    print("\n".join(report))
+    if args.record:
+        with (ROOT / "bench" / "RESULTS.md").open("a") as record:
+            record.write("\n" + "\n".join(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
