@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -164,6 +163,8 @@ def serve_command(
         elif settings.ingest_on_start:
             seeds = escape(str(settings.seeds_dir))
             err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
+    import uvicorn  # noqa: PLC0415  (not imported by the other commands: memory, start time)
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,

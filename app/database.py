@@ -3,15 +3,14 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+if TYPE_CHECKING:  # Alembic is imported when a migration is looked at, not by every command
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5_000
@@ -61,8 +60,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def alembic_config(database_url: str) -> Config:
+def alembic_config(database_url: str) -> "Config":
     """Alembic's configuration for our migrations folder, pointed at ``database_url``."""
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -77,16 +78,22 @@ def migrate(database_url: str) -> None:
             return  # no write lock taken: serve and ingest may start while another writes
     finally:
         engine.dispose()
+    from alembic import command  # noqa: PLC0415
+
     command.upgrade(alembic_config(database_url), "head")
 
 
 def schema_head(database_url: str) -> str | None:
     """The newest migration revision."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
 
 
 def schema_revision(engine: Engine) -> str | None:
     """The migration revision the store is at (None when never migrated)."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 

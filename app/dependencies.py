@@ -4,12 +4,14 @@ from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
+from pydantic import Field
 from sqlmodel import Session
 
 from app.errors import InvalidParameter
+from app.queries import QueryModel
 from app.query import Column
 from app.reader import Reader
-from app.store import ArticleFilters, Facet
+from app.store import ArticleFilters, Facet, ListSort
 
 T = TypeVar("T")
 
@@ -79,4 +81,37 @@ async def requested_columns(
 
 
 FacetsDep = Annotated[list[Facet], Depends(requested_facets)]
+
+
+class ListQuery(ArticleFilters):
+    """The query string of the article list."""
+
+    facets: list[str] = Field(
+        default=[],
+        description="Count results by these fields (comma-separated): "
+        + ", ".join(facet.value for facet in Facet),
+        examples=[["source,dateline,year"]],
+    )
+    limit: int = Field(
+        default=20, ge=1, le=100, description="Items per page, 1 to 100.", examples=[20]
+    )
+    cursor: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Opaque position from `next_cursor` of the previous page.",
+        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
+    )
+    sort: ListSort = Field(
+        default=ListSort.NEWEST,
+        description="`newest` (by year, then latest added), `oldest` or `title`.",
+        examples=["newest"],
+    )
+
+    def facet_list(self) -> list[Facet]:
+        """The facets asked for; a 400 names the first unknown one."""
+        return _names(self.facets, known={facet.value: facet for facet in Facet}, what="facet")
+
+
+list_query = QueryModel(ListQuery)
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]
 SearchInDep = Annotated[list[Column], Depends(requested_columns)]

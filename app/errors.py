@@ -2,14 +2,16 @@
 
 import logging
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+if TYPE_CHECKING:  # FastAPI is imported by the app, not by the CLI's ingest (memory, start time)
+    from fastapi import FastAPI
 
 from app import examples
 
@@ -173,6 +175,8 @@ async def _handle_http_exception(request: Request, error: Exception) -> JSONResp
 
 
 async def _handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+    from fastapi.exceptions import RequestValidationError  # noqa: PLC0415
+
     assert isinstance(error, RequestValidationError)
     field_errors = [_field_error(item) for item in error.errors()]
     summary = "; ".join(f"{item.name}: {item.detail}" for item in field_errors)
@@ -206,9 +210,11 @@ async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+def install_problem_handlers(app: "FastAPI") -> None:
     """Route every error the app can raise to a problem+json response."""
     app.add_exception_handler(ProblemError, _handle_problem_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    from fastapi.exceptions import RequestValidationError  # noqa: PLC0415
+
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(Exception, _handle_unexpected)

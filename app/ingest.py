@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from slugify import slugify
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -25,7 +28,9 @@ from app.parser import ArticleRejected, ParsedArticle
 ARTICLE_SUFFIXES = frozenset(READERS)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
-BATCH_SIZE = 500
+BATCH_SIZE = 200
+# INSERT ... ON CONFLICT DO UPDATE, by dialect.
+UPSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class Outcome(StrEnum):
@@ -163,11 +168,12 @@ def ingest_paths(
     seen = _Seen() if prune else None  # what the run found, held only when pruning needs it
     run = _start_run(engine, paths)
     files = discover_files(paths)
+    folders: dict[Path, Path] = {}  # each folder resolved once
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait). A file
         # whose size and modification time are those of its last ingestion is not read at all.
-        keys = {item: str(item.resolve()) for item in batch if isinstance(item, Path)}
+        keys = {item: _resolved(item, folders) for item in batch if isinstance(item, Path)}
         known = _known_files(engine, list(keys.values()))
         prepared = [
             item if isinstance(item, FileResult) else load_file(item, key=keys[item], known=known)
@@ -177,8 +183,7 @@ def ingest_paths(
             # Begin (and on SQLite take the write lock) before any file: a store that stays
             # locked fails the run once, instead of failing every file after a wait.
             session.connection()
-            for item in prepared:
-                results = [item] if isinstance(item, FileResult) else store_file(session, item)
+            for item, results in zip(prepared, store_batch(session, prepared), strict=True):
                 if seen is not None and isinstance(item, LoadedFile):
                     seen.note(item, results)
                 for result in results:
@@ -287,13 +292,39 @@ def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[
     return pruned
 
 
-def _known_files(engine: Engine, keys: list[str]) -> dict[str, SourceFile]:
-    with Session(engine) as session:
-        rows = session.exec(select(SourceFile).where(col(SourceFile.path).in_(keys)))
-        return {row.path: row for row in rows}
+def _resolved(path: Path, folders: dict[Path, Path]) -> str:
+    """The file's resolved path: its folder's, resolved once a run, and its name (a link to a
+    file is resolved itself)."""
+    if path.is_symlink():
+        return str(path.resolve())
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path.parent.resolve()
+    return str(folder / path.name)
 
 
-def load_file(path: Path, *, key: str, known: dict[str, SourceFile]) -> LoadedFile:
+class KnownFile(NamedTuple):
+    """What a file looked like when it was last ingested whole."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    articles: int
+
+
+def _known_files(engine: Engine, keys: list[str]) -> dict[str, KnownFile]:
+    files = SourceFile.__table__.c  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa_select(files.path, files.size, files.mtime_ns, files.sha256, files.articles).where(
+                files.path.in_(keys)
+            )
+        )
+        return {row[0]: KnownFile(*row) for row in rows}
+
+
+def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFile:
     """Read a file's articles, unless it is as it was when last ingested whole.
 
     ``key`` is the file's resolved path, as the store knows it.
@@ -342,15 +373,156 @@ def _failed(path: Path, key: str, reason: str) -> LoadedFile:
     return LoadedFile(path, key, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
 
 
-def store_file(session: Session, loaded: LoadedFile) -> list[FileResult]:
-    """Store a file's articles; remember the file when all of them were taken."""
-    results = [
-        entry if isinstance(entry, FileResult) else store_article(session, entry)
-        for entry in loaded.entries
+def store_batch(session: Session, batch: list[LoadedFile | FileResult]) -> list[list[FileResult]]:
+    """Store a batch of files' articles; the results of each item, in order.
+
+    New articles (no article has their file or their text yet) are inserted together, in one
+    statement; every other article (an update, a duplicate, an unchanged record) is stored on
+    its own as before. A file is remembered (``source_file``) when all its articles were taken.
+    """
+    writer = _BatchWriter(session, batch)
+    results: list[list[FileResult | _Pending]] = []
+    for item in batch:
+        if isinstance(item, FileResult):
+            results.append([item])
+            continue
+        results.append([writer.store(entry) for entry in item.entries])
+    writer.flush()
+    done = [[writer.result(entry) for entry in item_results] for item_results in results]
+    remembered = [
+        item.seen
+        for item, item_results in zip(batch, done, strict=True)
+        if isinstance(item, LoadedFile)
+        and item.seen is not None
+        and all(result.outcome is not Outcome.FAILED for result in item_results)
     ]
-    if loaded.seen is not None and all(r.outcome is not Outcome.FAILED for r in results):
-        session.merge(loaded.seen)
-    return results
+    _remember_files(session, remembered)
+    return done
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A new article waiting for the batch's insert; ``result`` is set by ``flush``."""
+
+    loaded: Loaded
+    row: dict[str, Any]
+    result: FileResult | None = None
+
+
+class _BatchWriter:
+    """Sorts a batch's articles into new ones (inserted together) and the others."""
+
+    def __init__(self, session: Session, batch: list[LoadedFile | FileResult]) -> None:
+        self.session = session
+        entries = [
+            entry
+            for item in batch
+            if isinstance(item, LoadedFile)
+            for entry in item.entries
+            if isinstance(entry, Loaded)
+        ]
+        article = Article.__table__.c  # type: ignore[attr-defined]
+        self.known_keys = self._present(article.source_path, [entry.key for entry in entries])
+        self.known_texts = self._present(
+            article.content_hash, [entry.article.content_hash for entry in entries]
+        )
+        self.slugs: set[str] = set()
+        self.pending: list[_Pending] = []
+
+    def _present(self, column: Any, values: list[str]) -> set[str]:
+        found: set[str] = set()
+        connection = self.session.connection()
+        for start in range(0, len(values), BATCH_SIZE):
+            chunk = values[start : start + BATCH_SIZE]
+            found.update(connection.scalars(sa_select(column).where(column.in_(chunk))))
+        return found
+
+    def store(self, entry: Loaded | FileResult) -> "FileResult | _Pending":
+        if isinstance(entry, FileResult):
+            return entry
+        key, digest = entry.key, entry.article.content_hash
+        if key in self.known_keys or digest in self.known_texts:
+            self.flush()  # an update or a duplicate may refer to an article of this batch
+            return store_article(self.session, entry)
+        self.known_keys.add(key)
+        self.known_texts.add(digest)
+        now = utc_now()
+        slug = unique_slug(self.session, title=entry.article.title, also_taken=self.slugs)
+        self.slugs.add(slug)
+        row = {
+            "slug": slug,
+            "source_path": key,
+            "ingested_at": now,
+            "updated_at": now,
+            **_fields(entry.article),
+        }
+        pending = _Pending(entry, row)
+        self.pending.append(pending)
+        return pending
+
+    def flush(self) -> None:
+        """Insert the new articles waiting, in one statement inside a savepoint; should it
+        fail, each is stored alone, so that one bad article fails alone."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        try:
+            with self.session.begin_nested():
+                # executemany without RETURNING (with it, SQLAlchemy inserts row by row on
+                # SQLite to keep the order); the ids are read back by file key.
+                self.session.execute(sa_insert(Article), [item.row for item in pending])
+                ids = self._ids([item.row["source_path"] for item in pending])
+        except SQLAlchemyError:
+            for item in pending:
+                item.result = store_article(self.session, item.loaded)
+            return
+        for item in pending:
+            loaded = item.loaded
+            item.result = FileResult(
+                loaded.shown,
+                Outcome.ADDED,
+                ids[item.row["source_path"]],
+                item.row["slug"],
+                warnings=loaded.article.warnings,
+            )
+
+    def _ids(self, keys: list[str]) -> dict[str, int]:
+        article = Article.__table__.c  # type: ignore[attr-defined]
+        found: dict[str, int] = {}
+        connection = self.session.connection()
+        for start in range(0, len(keys), BATCH_SIZE):
+            chunk = keys[start : start + BATCH_SIZE]
+            rows = connection.execute(
+                sa_select(article.source_path, article.id).where(article.source_path.in_(chunk))
+            )
+            found.update((key, article_id) for key, article_id in rows)
+        return found
+
+    @staticmethod
+    def result(entry: "FileResult | _Pending") -> FileResult:
+        if isinstance(entry, FileResult):
+            return entry
+        assert entry.result is not None
+        return entry.result
+
+
+def _remember_files(session: Session, files: list[SourceFile]) -> None:
+    """Record (insert or update) what the files looked like, in one statement."""
+    if not files:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect not in UPSERTS:
+        for file in files:
+            session.merge(file)
+        return
+    statement = UPSERTS[dialect](SourceFile)
+    statement = statement.on_conflict_do_update(
+        index_elements=["path"],
+        set_={
+            name: statement.excluded[name] for name in ("size", "mtime_ns", "sha256", "articles")
+        },
+    )
+    session.execute(statement, [file.model_dump() for file in files])
 
 
 def read_article_bytes(path: Path) -> bytes:
@@ -450,22 +622,25 @@ def _apply(article: Article, parsed: ParsedArticle) -> None:
         setattr(article, name, value)
 
 
-def unique_slug(session: Session, *, title: str) -> str:
-    """A slug from the headline that no article has yet and that cannot be read as an id."""
+# Slugs are [a-z0-9-], so "base-…" sorts between "base-" and "base." — an index range, where
+# LIKE (case-insensitive in SQLite) would scan the whole table for every new article.
+_SLUGS_TAKEN = text(
+    "SELECT slug FROM article WHERE slug = :base OR (slug >= :low AND slug < :high)"
+)
+
+
+def unique_slug(session: Session, *, title: str, also_taken: set[str] | None = None) -> str:
+    """A slug from the headline that no article has yet (nor ``also_taken``, the slugs given
+    to articles waiting to be inserted) and that cannot be read as an id."""
     base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
     if base.isdigit():
         base = f"article-{base}"
-    # Slugs are [a-z0-9-], so "base-…" sorts between "base-" and "base." — an index range,
-    # where LIKE (case-insensitive in SQLite) would scan the whole table for every new article.
-    slug_column = col(Article.slug)
     taken = set(
-        session.exec(
-            select(Article.slug).where(
-                (slug_column == base) | ((slug_column >= f"{base}-") & (slug_column < f"{base}."))
-            )
+        session.connection().scalars(
+            _SLUGS_TAKEN, {"base": base, "low": f"{base}-", "high": f"{base}."}
         )
     )
     slug, suffix = base, 2
-    while slug in taken:
+    while slug in taken or (also_taken is not None and slug in also_taken):
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug

@@ -1,5 +1,6 @@
 """The URLs responses carry: an article's own, and the next page's (also a ``Link`` header)."""
 
+import re
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -7,11 +8,20 @@ from fastapi import Request, Response
 from app.models import Article, ArticleSummary
 
 ARTICLES_PATH = "/v1/articles"
+_SLUG = re.compile(r"[a-z0-9-]+")
 
 
-def article_url(request: Request, slug: str) -> str:
-    """The absolute URL of an article, by slug (what ``url_for`` gives, without its route walk)."""
-    return f"{request.base_url}{ARTICLES_PATH[1:]}/{quote(slug, safe='')}"
+def articles_url(request: Request) -> str:
+    """The absolute URL of the article list, which an article's URL extends with its slug."""
+    return f"{request.base_url}{ARTICLES_PATH[1:]}/"
+
+
+def article_url(request: Request, slug: str, *, base: str | None = None) -> str:
+    """The absolute URL of an article, by slug (what ``url_for`` gives, without its route walk);
+    pass ``base`` from ``articles_url`` when making many."""
+    return (base or articles_url(request)) + (
+        slug if _SLUG.fullmatch(slug) else quote(slug, safe="")
+    )
 
 
 def summary(request: Request, article: Article) -> ArticleSummary:

@@ -11,6 +11,7 @@ from app import __version__
 from app.database import create_db_engine, schema_head
 from app.errors import install_problem_handlers, problem_schemas
 from app.middleware import HeadAsGet
+from app.queries import SCHEMAS as QUERY_SCHEMAS
 from app.reader import Reader
 from app.routes import articles, health, problems, search
 from app.routes.docs import install_docs
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = create_db_engine(settings.database_url)
-        app.state.reader = Reader(settings.database_url)
+        app.state.reader = Reader(settings.database_url, cache_size=settings.search_cache)
         app.state.schema_head = schema_head(settings.database_url)
         yield
         app.state.reader.close()
@@ -103,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 tags=app.openapi_tags,
                 license_info=app.license_info,
             )
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(problem_schemas())
+            schemas.update(QUERY_SCHEMAS)
             app.openapi_schema = schema
         return app.openapi_schema
 

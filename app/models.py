@@ -197,16 +197,6 @@ FACETS_DESCRIPTION = (
 )
 
 
-def facet_values(counts: dict[str, list[tuple[str | int | None, int]]] | None) -> Facets | None:
-    """Facet counts as the API returns them."""
-    if counts is None:
-        return None
-    return {
-        name: [FacetValue(value=value, count=count) for value, count in values]
-        for name, values in counts.items()
-    }
-
-
 class ArticlePage(SQLModel):
     """A page of articles and how to get the next one."""
 

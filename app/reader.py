@@ -11,7 +11,8 @@ SQLite, ``PRAGMA data_version`` says when another connection has committed.
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -66,7 +67,7 @@ CACHE_LIMIT = 4096
 class Reader:
     """One read connection per thread to the store, with a cache of counts per connection."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
         url = make_url(database_url)
         if url.get_backend_name() != "sqlite":
             raise ValueError(f"no plain read path for {url.get_backend_name()} yet")
@@ -74,6 +75,8 @@ class Reader:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self._watcher: sqlite3.Connection | None = None
+        self.responses = ResponseCache(cache_size)
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -108,8 +111,25 @@ class Reader:
         value: T = cache[key]
         return value
 
+    def version(self) -> int:
+        """A number that changes whenever any other connection commits a change to the store.
+
+        One connection, shared under a lock, answers for the whole process: values of
+        ``PRAGMA data_version`` from different connections cannot be compared.
+        """
+        with self._lock:
+            if self._watcher is None:
+                self._watcher = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None
+                )
+                self._watcher.execute("PRAGMA query_only=ON")
+                self._connections.append(self._watcher)
+            version: int = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+            return version
+
     def close(self) -> None:
         with self._lock:
+            self._watcher = None
             for connection in self._connections:
                 connection.close()
             self._connections.clear()
@@ -192,6 +212,41 @@ class Reader:
                 ],  # type: ignore[misc]
             )
         return counts
+
+
+class ResponseCache:
+    """Whole response bodies by request, for as long as the store does not change.
+
+    Like Solr's query result cache, which is dropped at every commit: a repeated search is
+    answered without scoring its matches again, and an ingestion empties the cache.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+
+    def get(self, version: int, key: Hashable) -> Any:
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._version = version
+                return None
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, version: int, key: Hashable, value: Any) -> None:
+        if self.size == 0:
+            return
+        with self._lock:
+            if version != self._version:
+                return
+            self._entries[key] = value
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def filter_sql(filters: ArticleFilters) -> tuple[str, list[Any]]:

@@ -17,13 +17,13 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.orm import defer
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from app.models import Article
 from app.pagination import Cursor
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
+from app.reader import SUMMARY_COLUMNS
 from app.store import (
     ArticleFilters,
     Facet,
@@ -54,7 +54,7 @@ _fts_table: ColumnClause[Any] = literal_column("article_fts")
 class SearchMatch:
     """An article that matched, its relevance and its highlighted text."""
 
-    article: Article
+    article: dict[str, Any]
     score: float
     title_html: str
     snippet_html: str
@@ -101,7 +101,13 @@ def search_articles(
     match = fts5_expression(query, columns=columns)
     where = and_(_fts_table.op("MATCH")(match), filters.clause())
     joined = _fts.join(Article, col(Article.id) == _fts.c.rowid)
-    total = session.execute(select(func.count()).select_from(joined).where(where)).scalar_one()
+    # Without filters the index alone counts the matches, without a lookup in article for each.
+    counted = (
+        select(func.count()).select_from(_fts).where(_fts_table.op("MATCH")(match))
+        if filters.empty
+        else select(func.count()).select_from(joined).where(where)
+    )
+    total = session.execute(counted).scalar_one()
     counts = facet_counts(session, facets=facets, source=joined, where=where)
 
     score = relevance(query, columns=columns)
@@ -213,13 +219,15 @@ def _hits(
     if not rows:
         return []
     ids = [row.id for row in rows]
+    # Plain rows, not ORM objects: a hit needs the summary columns only.
+    summaries = Article.__table__.c  # type: ignore[attr-defined]
     articles = {
-        article.id: article
-        for article in session.scalars(
-            select(Article)
-            .options(defer(Article.raw_text), defer(Article.body))  # type: ignore[arg-type]
-            .where(col(Article.id).in_(ids))
+        row["id"]: dict(row)
+        for row in session.connection()
+        .execute(
+            select(*(summaries[name] for name in SUMMARY_COLUMNS)).where(summaries.id.in_(ids))
         )
+        .mappings()
     }
     highlights = {
         row.rowid: (row.title, row.body)

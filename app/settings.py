@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Server processes `serve` starts.")
     log_level: str = Field(default="info", description="Log level of the server.")
+    search_cache: int = Field(
+        default=1024,
+        ge=0,
+        le=1_000_000,
+        description="Search responses each server process keeps until the store changes (0: none).",
+    )
 
 
 def get_settings() -> Settings:

@@ -82,6 +82,17 @@ class ArticleFilters(BaseModel):
             return value.replace(tzinfo=UTC)
         return value
 
+    @property
+    def empty(self) -> bool:
+        """Whether no filter is set (a search then need not look at the article table to count)."""
+        return not (
+            self.source
+            or self.dateline
+            or self.year
+            or self.published_after is not None
+            or self.published_before is not None
+        )
+
     def clause(self) -> ColumnElement[bool]:
         """The SQL condition these filters put on ``article``."""
         conditions: list[ColumnElement[bool]] = []

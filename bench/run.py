@@ -24,6 +24,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -107,14 +108,39 @@ def corpus(count: int, seed: int) -> Path:
 
 
 def measured(command: list[str | Path], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run ``command`` to its end; its wall time in seconds and peak RSS in MB."""
+    """Run ``command`` to its end; its wall time in seconds and peak RSS in MB (of the process
+    and any children it starts, summed, sampled every 50 ms)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         raise SystemExit(f"{command[0]} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, max(peak[0], usage.ru_maxrss / 1024)
+
+
+def tree_rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """RSS (or with ``VmHWM``, peak RSS) of a process and its children, summed, in MB."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        found = re.search(rf"{field}:\s+(\d+) kB", status)
+        total += int(found.group(1)) / 1024 if found else 0
+    return total
 
 
 def byline_env(database: Path, **extra: str) -> dict[str, str]:
@@ -142,7 +168,7 @@ def ingest(results: Results, folder: Path, database: Path, peer: Path) -> None:
     print("ingesting with sqlite-utils", flush=True)
     tool = BIN / "sqlite-utils"
     insert, insert_rss = measured([tool, "insert-files", peer, "articles", folder, "--text"])
-    fts, fts_rss = measured([tool, "enable-fts", peer, "articles", "content", "--fts5"])
+    fts, fts_rss = measured([tool, "enable-fts", peer, "articles", "content_text", "--fts5"])
     results.ingestions.append(
         Ingestion(
             "sqlite-utils insert-files + enable-fts",
@@ -195,20 +221,6 @@ def server(command: list[str | Path], probe: str, env: dict[str, str]) -> Iterat
             process.wait()
 
 
-def peak_rss_mb(pid: int) -> float:
-    """Peak RSS of a process and its children (uvicorn with workers runs them)."""
-    total = 0.0
-    pids = [pid, *_children(pid)]
-    for each in pids:
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
-        found = re.search(r"VmHWM:\s+(\d+) kB", status)
-        total += int(found.group(1)) / 1024 if found else 0
-    return total
-
-
 def _children(pid: int) -> list[int]:
     try:
         found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -235,8 +247,9 @@ def wrk(
     base: str, paths: list[str], *, seconds: int, connections: int, name: str
 ) -> tuple[float, float, float, int]:
     """Load ``paths`` in turn; req/s, p50 ms, p99 ms and the count of non-2xx or socket errors."""
-    script = WORK / f"{name}.lua"
-    listing = WORK / f"{name}.paths"
+    (WORK / "wrk").mkdir(exist_ok=True)
+    script = WORK / "wrk" / f"{name}.lua"
+    listing = WORK / "wrk" / f"{name}.paths"
     listing.write_text("\n".join(paths) + "\n")
     script.write_text(LUA_PATHS % listing)
     command = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
@@ -402,10 +415,16 @@ def http(results: Results, database: Path, args: Any) -> None:
         results.top20_exact = [hit["id"] for hit in served["items"]] == reference_top20(
             database, HALF
         )
-        if args.short_queries:
-            short = {f"1M query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
-            load_all(results, "Byline", base, short, args)
-        results.server_rss_mb = peak_rss_mb(process.pid)
+        results.server_rss_mb = tree_rss_mb(process.pid, "VmHWM")
+
+    print("byline serve, search cache off", flush=True)
+    env = byline_env(database, BYLINE_LOG_LEVEL="warning", BYLINE_SEARCH_CACHE="0")
+    cold = "Byline (search cache off)"
+    with server(command, "/readyz", env) as (base, process):
+        searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
+        load_all(results, cold, base, searches, args)
+        short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
+        load_all(results, cold, base, short, args)
 
     datasette: list[str | Path] = [
         BIN / "datasette",
@@ -455,17 +474,24 @@ def goal_lines(results: Results) -> list[str]:
             ceiling = results.rate("fixed JSON", "bare FastAPI")
             ratio = byline["article by id"].requests_per_second / ceiling if ceiling else 0
             add(goal, f"{ratio:.2f}×", ratio >= 0.75)
-        elif key in ("first", "deep", "rare"):
-            work = {"first": "first page of 20", "deep": "page at 90% depth"}.get(
-                key, "search, rare word"
-            )
+        elif key == "rare" and "search, rare word" in byline:
+            rate = byline["search, rare word"].requests_per_second
+            cold = results.rate("search, rare word", "Byline (search cache off)")
+            add(goal, f"{rate:,.0f} req/s with the cache, {cold:,.0f} without", rate >= 1500)
+        elif key in ("first", "deep"):
+            work = "first page of 20" if key == "first" else "page at 90% depth"
             if work in byline:
                 rate = byline[work].requests_per_second
-                add(goal, f"{rate:,.0f} req/s", rate >= (1500 if key == "rare" else 2500))
+                add(goal, f"{rate:,.0f} req/s", rate >= 2500)
         elif key == "half" and "search, word in 50%" in byline:
             rate = byline["search, word in 50%"].requests_per_second
+            cold = results.rate("search, word in 50%", "Byline (search cache off)")
             exact = "exact" if results.top20_exact else "NOT the reference top 20"
-            add(goal, f"{rate:,.0f} req/s, {exact}", rate >= 500 and bool(results.top20_exact))
+            add(
+                goal,
+                f"{rate:,.0f} req/s with the cache, {cold:,.0f} without; {exact}",
+                rate >= 500 and bool(results.top20_exact),
+            )
         elif key == "ingest" and "byline ingest" in ingest:
             ours = ingest["byline ingest"].seconds
             peer = ingest["sqlite-utils insert-files + enable-fts"].seconds
@@ -480,12 +506,12 @@ def goal_lines(results: Results) -> list[str]:
             add(goal, f"{results.ready_seconds:.2f} s", results.ready_seconds <= 2)
         elif key == "rss" and results.server_rss_mb is not None:
             add(goal, f"{results.server_rss_mb:.0f} MB", results.server_rss_mb <= 200)
-    short = [load for load in results.loads if load.work.startswith("1M query")]
+    short = [load for load in results.loads if load.work.startswith("query `")]
     if short:
         worst = max(short, key=lambda load: load.p99_ms)
         add(
-            f"p99 ≤ 50 ms, any one- or two-word query ({results.count:,} articles)",
-            f"{worst.p99_ms:.1f} ms ({worst.work[9:]})",
+            f"p99 ≤ 50 ms, any one- or two-word query, cache off ({results.count:,} articles)",
+            f"{worst.p99_ms:.1f} ms ({worst.work[6:]})",
             worst.p99_ms <= 50,
         )
     return lines
@@ -557,11 +583,6 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--skip-ingest", action="store_true", help="reuse the last database")
     parser.add_argument("--skip-http", action="store_true")
-    parser.add_argument(
-        "--short-queries",
-        action="store_true",
-        help="also load the one- and two-word queries of the 1M p99 goal",
-    )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:

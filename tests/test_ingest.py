@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.ingest import MAX_FILE_BYTES, Outcome, discover_files, ingest_paths
+from app.ingest import MAX_FILE_BYTES, FileResult, Outcome, discover_files, ingest_paths
 from app.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
@@ -220,6 +220,35 @@ def test_database_error_fails_the_file_and_keeps_the_rest(
     assert fts_rowids(engine, "refuse") == []
     with engine.connect() as connection:
         connection.execute(text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')"))
+
+
+def test_a_batch_with_one_bad_article_keeps_the_others_with_their_ids(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The new articles of a batch are inserted together; one refused row sends each of them
+    # down the one-by-one path, where only it fails.
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN new.title LIKE 'Refuse%' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+            )
+        )
+    folder = tmp_path / "files"
+    for number in range(30):
+        generated_article(number).write(folder, f"{number:02}.txt")
+    ArticleText(title="Refuse this one").write(folder, "15b.txt")
+    results: list[FileResult] = []
+    report = ingest_paths(engine, [folder], on_result=results.append)
+    assert report.counts[Outcome.ADDED] == 30
+    assert [r.path for r in report.failures] == [str(folder / "15b.txt")]
+    assert [Path(r.path).name for r in results] == sorted(p.name for p in folder.iterdir())
+    by_id = {article.id: article for article in stored(engine)}
+    for result in results:
+        if result.outcome is Outcome.ADDED:
+            article = by_id[result.article_id]
+            key = str(Path(result.path).resolve())
+            assert (article.slug, article.source_path) == (result.slug, key)
 
 
 def test_folders_are_walked_recursively_for_txt_in_order(tmp_path: Path) -> None:

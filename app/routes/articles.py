@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.dependencies import CursorParam, FacetsDep, FiltersDep, Limit, SessionDep, reader
+from app.dependencies import ListQueryDep, SessionDep, list_query, reader
 from app.errors import InvalidParameter, NotFound, problem_responses
-from app.links import ARTICLES_PATH, article_url, next_page_url, summary
+from app.links import ARTICLES_PATH, article_url, articles_url, next_page_url, summary
 from app.models import (
     ArticleDetail,
     ArticlePage,
@@ -18,8 +18,8 @@ from app.models import (
     RevisionList,
 )
 from app.related import distinctive_terms, related_articles
-from app.responses import JSONResponse, shaped
-from app.store import ListSort, article_versions, get_article
+from app.responses import JSONResponse, facet_content, shaped
+from app.store import article_versions, get_article
 
 router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
 
@@ -42,44 +42,31 @@ ArticleRef = Annotated[
     name="list_articles",
     summary="List articles",
     responses=problem_responses(InvalidParameter),
+    openapi_extra=list_query.openapi_extra,
 )
-async def list_articles_route(
-    request: Request,
-    filters: FiltersDep,
-    facets: FacetsDep,
-    limit: Limit = 20,
-    cursor: CursorParam = None,
-    sort: Annotated[
-        ListSort,
-        Query(
-            description="`newest` (by year, then latest added), `oldest` or `title`.",
-            examples=["newest"],
-        ),
-    ] = ListSort.NEWEST,
-) -> Response:
+async def list_articles_route(request: Request, params: ListQueryDep) -> Response:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
     # A page is a few index seeks and its count is cached: answered on the event loop.
     page = reader(request).articles(
-        filters=filters, sort=sort, limit=limit, cursor=cursor, facets=facets
+        filters=params,
+        sort=params.sort,
+        limit=params.limit,
+        cursor=params.cursor,
+        facets=params.facet_list(),
     )
     response = JSONResponse()
     items = []
+    base = articles_url(request)
     for row in page.items:
-        row["url"] = article_url(request, row["slug"])
+        row["url"] = article_url(request, row["slug"], base=base)
         items.append(shaped(row, ArticleSummary))
-    facet_counts = None
-    if page.facets is not None:
-        facet_counts = {
-            name: [{"value": value, "count": count} for value, count in values]
-            for name, values in page.facets.items()
-        }
     content = {
         "items": items,
         "total": page.total,
-        "limit": limit,
+        "limit": params.limit,
         "next_cursor": page.next_cursor,
         "next": next_page_url(request, response, page.next_cursor),
-        "facets": facet_counts,
+        "facets": facet_content(page.facets),
     }
     return response.with_content(shaped(content, ArticlePage))
 

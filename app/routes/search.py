@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.dependencies import (
     CursorParam,
@@ -10,11 +11,11 @@ from app.dependencies import (
     FiltersDep,
     Limit,
     SearchInDep,
-    SessionDep,
+    reader,
 )
 from app.errors import InvalidParameter, problem_responses
-from app.links import next_page_url, summary
-from app.models import Highlight, QueryUnderstanding, SearchHit, SearchPage, facet_values
+from app.links import article_url, articles_url, next_page_url
+from app.models import QueryUnderstanding, SearchHit, SearchPage
 from app.names import Expansion, complete_prefixes, expand_names, suggest
 from app.query import (
     AllOf,
@@ -28,6 +29,7 @@ from app.query import (
     parse_query,
     shown,
 )
+from app.responses import JSONResponse, facet_content, shaped
 from app.search import search_articles
 from app.store import SearchSort
 
@@ -52,8 +54,6 @@ QUERY_HELP = (
 )
 def search_route(
     request: Request,
-    response: Response,
-    session: SessionDep,
     filters: FiltersDep,
     q: Annotated[str, Query(max_length=500, description=QUERY_HELP, examples=["Macron troops"])],
     facets: FacetsDep,
@@ -78,51 +78,64 @@ def search_route(
         int,
         Query(ge=5, le=100, description="How many words a snippet holds at most.", examples=[30]),
     ] = 30,
-) -> SearchPage:
+) -> Response:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
+    store = reader(request)
+    version = store.version()
+    # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
+    key = (str(request.base_url), tuple(sorted(request.query_params.multi_items())))
+    cached = store.responses.get(version, key)
+    if cached is not None:
+        return JSONResponse().with_body(*cached)
     query = parse_query(q)
-    completion = complete_prefixes(session, query)
-    expansion = (
-        expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})
-    )
-    expanded = completion.expanded | expansion.expanded
-    page = search_articles(
-        session,
-        query=expansion.query,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-        snippet_words=snippet_words,
-        facets=facets,
-        columns=columns,
-    )
-    hits = [
-        SearchHit.model_validate(
-            summary(request, match.article),
-            update={
-                "score": match.score,
-                "highlight": Highlight(
-                    title=match.title_html,
-                    snippet=match.snippet_html,
-                    paragraph=match.snippet_paragraph,
-                ),
-            },
+    # The session is opened here, not by a dependency: FastAPI would run a generator dependency's
+    # setup and teardown in the thread pool, two more thread hops a request.
+    with Session(request.app.state.engine) as session:
+        completion = complete_prefixes(session, query)
+        expansion = (
+            expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})
         )
-        for match in page.items
-    ]
-    return SearchPage(
-        query=understanding(q, query, columns, expanded),
-        did_you_mean=(
+        page = search_articles(
+            session,
+            query=expansion.query,
+            filters=filters,
+            sort=sort,
+            limit=limit,
+            cursor=cursor,
+            snippet_words=snippet_words,
+            facets=facets,
+            columns=columns,
+        )
+        did_you_mean = (
             suggest(session, query, expanded=expansion.expanded) if page.total < FEW_HITS else None
-        ),
-        items=hits,
-        total=page.total,
-        limit=limit,
-        next_cursor=page.next_cursor,
-        next=next_page_url(request, response, page.next_cursor),
-        facets=facet_values(page.facets),
-    )
+        )
+    hits = []
+    base = articles_url(request)
+    for match in page.items:
+        row = match.article
+        row["url"] = article_url(request, row["slug"], base=base)
+        row["score"] = match.score
+        row["highlight"] = {
+            "title": match.title_html,
+            "snippet": match.snippet_html,
+            "paragraph": match.snippet_paragraph,
+        }
+        hits.append(shaped(row, SearchHit))
+    expanded = completion.expanded | expansion.expanded
+    response = JSONResponse()
+    content = {
+        "query": understanding(q, query, columns, expanded).model_dump(),
+        "items": hits,
+        "total": page.total,
+        "limit": limit,
+        "next_cursor": page.next_cursor,
+        "next": next_page_url(request, response, page.next_cursor),
+        "facets": facet_content(page.facets),
+        "did_you_mean": did_you_mean,
+    }
+    response.with_content(shaped(content, SearchPage))
+    store.responses.put(version, key, (response.body, response.headers.get("link")))
+    return response
 
 
 def understanding(
