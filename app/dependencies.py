@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from pydantic import Field
 from sqlmodel import Session
 
@@ -11,7 +11,7 @@ from app.errors import InvalidParameter
 from app.queries import QueryModel
 from app.query import Column
 from app.reader import Reader
-from app.store import ArticleFilters, Facet, ListSort
+from app.store import ArticleFilters, Facet, ListSort, SearchSort
 
 T = TypeVar("T")
 
@@ -31,18 +31,6 @@ def reader(request: Request) -> Reader:
     return store
 
 
-FiltersDep = Annotated[ArticleFilters, Query()]
-Limit = Annotated[int, Query(ge=1, le=100, description="Items per page, 1 to 100.", examples=[20])]
-CursorParam = Annotated[
-    str | None,
-    Query(
-        max_length=500,
-        description="Opaque position from `next_cursor` of the previous page.",
-        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
-    ),
-]
-
-
 def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
     """Comma-separated or repeated names, each one of ``known``; a 400 names the first unknown."""
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
@@ -50,37 +38,6 @@ def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
     if unknown:
         raise InvalidParameter(f"Unknown {what} {unknown[0]!r}: use {', '.join(known)}.")
     return list(dict.fromkeys(known[name] for name in names))
-
-
-async def requested_facets(
-    facets: Annotated[
-        list[str],
-        Query(
-            description="Count results by these fields (comma-separated): "
-            + ", ".join(facet.value for facet in Facet),
-            examples=["source,dateline,year"],
-        ),
-    ] = [],  # noqa: B006  (FastAPI copies defaults)
-) -> list[Facet]:
-    """The facets asked for, from ``facets=source,year`` or repeated ``facets`` parameters."""
-    return _names(facets, known={facet.value: facet for facet in Facet}, what="facet")
-
-
-async def requested_columns(
-    search_in: Annotated[
-        list[str],
-        Query(
-            description="Look for words without a `title:` or `body:` of their own only in "
-            "these fields (comma-separated): title, body. Default: both.",
-            examples=["title"],
-        ),
-    ] = [],  # noqa: B006  (FastAPI copies defaults)
-) -> list[Column]:
-    """The columns of ``search_in``."""
-    return _names(search_in, known={column.value: column for column in Column}, what="field")
-
-
-FacetsDep = Annotated[list[Facet], Depends(requested_facets)]
 
 
 class ListQuery(ArticleFilters):
@@ -114,4 +71,68 @@ class ListQuery(ArticleFilters):
 
 list_query = QueryModel(ListQuery)
 ListQueryDep = Annotated[ListQuery, Depends(list_query)]
-SearchInDep = Annotated[list[Column], Depends(requested_columns)]
+
+QUERY_HELP = (
+    'Words (all must match), "exact phrases", `a OR b`, `-excluded`, `prefix*`, parentheses, '
+    "`title:` or `body:` before a word, phrase or group. Matching ignores case and accents and "
+    "stems English words. Anything else is searched as text."
+)
+
+
+class SearchQuery(ArticleFilters):
+    """The query string of a search."""
+
+    q: str = Field(max_length=500, description=QUERY_HELP, examples=["Macron troops"])
+    facets: list[str] = Field(
+        default=[],
+        description="Count results by these fields (comma-separated): "
+        + ", ".join(facet.value for facet in Facet),
+        examples=[["source,dateline,year"]],
+    )
+    search_in: list[str] = Field(
+        default=[],
+        description="Look for words without a `title:` or `body:` of their own only in "
+        "these fields (comma-separated): title, body. Default: both.",
+        examples=[["title"]],
+    )
+    limit: int = Field(
+        default=20, ge=1, le=100, description="Items per page, 1 to 100.", examples=[20]
+    )
+    cursor: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Opaque position from `next_cursor` of the previous page.",
+        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
+    )
+    sort: SearchSort = Field(
+        default=SearchSort.RELEVANCE,
+        description="`relevance` (best first), `newest` or `oldest`.",
+        examples=["relevance"],
+    )
+    fuzzy: bool = Field(
+        default=True,
+        description="Add the spelling variants of names that the corpus holds "
+        "(`Zelensky` also finds `Zelenskyy`), and suggest a correction when little is found.",
+        examples=[True],
+    )
+    snippet_words: int = Field(
+        default=30,
+        ge=5,
+        le=100,
+        description="How many words a snippet holds at most.",
+        examples=[30],
+    )
+
+    def facet_list(self) -> list[Facet]:
+        """The facets asked for; a 400 names the first unknown one."""
+        return _names(self.facets, known={facet.value: facet for facet in Facet}, what="facet")
+
+    def columns(self) -> list[Column]:
+        """The columns of ``search_in``; a 400 names the first unknown one."""
+        return _names(
+            self.search_in, known={column.value: column for column in Column}, what="field"
+        )
+
+
+search_query = QueryModel(SearchQuery)
+SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]

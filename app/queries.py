@@ -66,4 +66,4 @@ def _documented_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         if name not in ("HTTPValidationError", "ValidationError"):
             SCHEMAS[name] = component
     parameters: list[dict[str, Any]] = schema["paths"]["/"]["get"]["parameters"]
-    return parameters
+    return sorted(parameters, key=lambda parameter: not parameter.get("required"))  # q first

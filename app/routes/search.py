@@ -1,18 +1,10 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.dependencies import (
-    CursorParam,
-    FacetsDep,
-    FiltersDep,
-    Limit,
-    SearchInDep,
-    reader,
-)
+from app.dependencies import SearchQuery, SearchQueryDep, reader, search_query
 from app.errors import InvalidParameter, problem_responses
 from app.links import article_url, articles_url, next_page_url
 from app.models import QueryUnderstanding, SearchHit, SearchPage
@@ -31,18 +23,11 @@ from app.query import (
 )
 from app.responses import JSONResponse, facet_content, shaped
 from app.search import search_articles
-from app.store import SearchSort
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
 # Below this many hits, the response suggests a corrected query (`did_you_mean`).
 FEW_HITS = 3
-
-QUERY_HELP = (
-    'Words (all must match), "exact phrases", `a OR b`, `-excluded`, `prefix*`, parentheses, '
-    "`title:` or `body:` before a word, phrase or group. Matching ignores case and accents and "
-    "stems English words. Anything else is searched as text."
-)
 
 
 @router.get(
@@ -51,42 +36,26 @@ QUERY_HELP = (
     name="search_articles",
     summary="Search articles",
     responses=problem_responses(InvalidParameter),
+    openapi_extra=search_query.openapi_extra,
 )
-def search_route(
-    request: Request,
-    filters: FiltersDep,
-    q: Annotated[str, Query(max_length=500, description=QUERY_HELP, examples=["Macron troops"])],
-    facets: FacetsDep,
-    columns: SearchInDep,
-    limit: Limit = 20,
-    cursor: CursorParam = None,
-    sort: Annotated[
-        SearchSort,
-        Query(
-            description="`relevance` (best first), `newest` or `oldest`.", examples=["relevance"]
-        ),
-    ] = SearchSort.RELEVANCE,
-    fuzzy: Annotated[
-        bool,
-        Query(
-            description="Add the spelling variants of names that the corpus holds "
-            "(`Zelensky` also finds `Zelenskyy`), and suggest a correction when little is found.",
-            examples=[True],
-        ),
-    ] = True,
-    snippet_words: Annotated[
-        int,
-        Query(ge=5, le=100, description="How many words a snippet holds at most.", examples=[30]),
-    ] = 30,
-) -> Response:
+async def search_route(request: Request, params: SearchQueryDep) -> Response:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
     store = reader(request)
     version = store.version()
     # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
     key = (str(request.base_url), tuple(sorted(request.query_params.multi_items())))
     cached = store.responses.get(version, key)
-    if cached is not None:
-        return JSONResponse().with_body(*cached)
+    if cached is None:
+        # Searching takes from a fraction of a millisecond to a second: not on the event loop.
+        cached = await run_in_threadpool(_search, request, params)
+        store.responses.put(version, key, cached)
+    return JSONResponse().with_body(*cached)
+
+
+def _search(request: Request, params: SearchQuery) -> tuple[bytes, str | None]:
+    """The body of a search response and its ``Link`` header."""
+    q, fuzzy = params.q, params.fuzzy
+    facets, columns = params.facet_list(), params.columns()
     query = parse_query(q)
     # The session is opened here, not by a dependency: FastAPI would run a generator dependency's
     # setup and teardown in the thread pool, two more thread hops a request.
@@ -98,11 +67,11 @@ def search_route(
         page = search_articles(
             session,
             query=expansion.query,
-            filters=filters,
-            sort=sort,
-            limit=limit,
-            cursor=cursor,
-            snippet_words=snippet_words,
+            filters=params,
+            sort=params.sort,
+            limit=params.limit,
+            cursor=params.cursor,
+            snippet_words=params.snippet_words,
             facets=facets,
             columns=columns,
         )
@@ -127,15 +96,14 @@ def search_route(
         "query": understanding(q, query, columns, expanded).model_dump(),
         "items": hits,
         "total": page.total,
-        "limit": limit,
+        "limit": params.limit,
         "next_cursor": page.next_cursor,
         "next": next_page_url(request, response, page.next_cursor),
         "facets": facet_content(page.facets),
         "did_you_mean": did_you_mean,
     }
     response.with_content(shaped(content, SearchPage))
-    store.responses.put(version, key, (response.body, response.headers.get("link")))
-    return response
+    return bytes(response.body), response.headers.get("link")
 
 
 def understanding(
