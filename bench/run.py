@@ -310,8 +310,8 @@ def _cursor_at(base: str, position: int) -> str:
     return str(cursor)
 
 
-def datasette_paths(base: str, count: int) -> dict[str, list[str]]:
-    deep = _datasette_next_at(base, int(count * 0.9))
+def datasette_paths(base: str, count: int, database: Path) -> dict[str, list[str]]:
+    deep = _datasette_next_at(base, int(count * 0.9), database)
     table = "/byline/article.json"
     return {
         "article by id": [f"/byline/article/{n}.json" for n in _ids(count)],
@@ -323,17 +323,17 @@ def datasette_paths(base: str, count: int) -> dict[str, list[str]]:
     }
 
 
-def _datasette_next_at(base: str, position: int) -> str:
+def _datasette_next_at(base: str, position: int, database: Path) -> str:
     """Datasette's own keyset token for the row ``position`` rows down, newest id first."""
-    with sqlite3.connect(f"file:{WORK / 'byline.db'}?mode=ro", uri=True) as connection:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         row = connection.execute(
             "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
         ).fetchone()
     return f"{row[0]},{row[0]}"
 
 
-def ceiling_paths(count: int) -> dict[str, list[str]]:
-    deep_id = _id_at_depth(int(count * 0.9))
+def ceiling_paths(count: int, database: Path) -> dict[str, list[str]]:
+    deep_id = _id_at_depth(int(count * 0.9), database)
     return {
         "fixed JSON": ["/fixed"],
         "article by id": [f"/article/{n}" for n in _ids(count)],
@@ -347,8 +347,8 @@ def ceiling_paths(count: int) -> dict[str, list[str]]:
     }
 
 
-def _id_at_depth(position: int) -> int:
-    with sqlite3.connect(f"file:{WORK / 'byline.db'}?mode=ro", uri=True) as connection:
+def _id_at_depth(position: int, database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         row = connection.execute(
             "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
         ).fetchone()
@@ -402,7 +402,7 @@ def http(results: Results, database: Path, args: Any) -> None:
     with server([*uvicorn, "bench.ceiling:starlette_app"], "/fixed", ceiling_env) as (base, _):
         load_all(results, "bare Starlette", base, {"fixed JSON": ["/fixed"]}, args)
     with server([*uvicorn, "bench.ceiling:fastapi_app"], "/fixed", ceiling_env) as (base, _):
-        load_all(results, "bare FastAPI", base, ceiling_paths(results.count), args)
+        load_all(results, "bare FastAPI", base, ceiling_paths(results.count, database), args)
 
     print("byline serve", flush=True)
     command: list[str | Path] = [BIN / "byline", "serve", "--port", "{port}", "--workers", "1"]
@@ -441,7 +441,7 @@ def http(results: Results, database: Path, args: Any) -> None:
     ):
         print(label, flush=True)
         with server([*datasette, *settings], "/-/versions.json", os.environ.copy()) as (base, _):
-            paths = datasette_paths(base, results.count)
+            paths = datasette_paths(base, results.count, database)
             if "defaults" in label:
                 paths = {"first page of 20": paths["first page of 20"]}
             load_all(results, label, base, paths, args)
@@ -588,11 +588,11 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     WORK.mkdir(parents=True, exist_ok=True)
-    database = WORK / "byline.db"
+    database = WORK / f"byline-{args.count}.db"
     results = Results(count=args.count)
     folder = corpus(args.count, args.seed)
     if not args.skip_ingest:
-        ingest(results, folder, database, WORK / "sqlite-utils.db")
+        ingest(results, folder, database, WORK / f"sqlite-utils-{args.count}.db")
     if not args.skip_http:
         http(results, database, args)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
