@@ -249,23 +249,25 @@ class ResponseCache:
                 self._entries.popitem(last=False)
 
 
-def filter_sql(filters: ArticleFilters) -> tuple[str, list[Any]]:
-    """The SQL condition (and its parameters) that ``filters`` put on ``article``."""
+def filter_sql(filters: ArticleFilters, *, prefix: str = "") -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) that ``filters`` put on ``article`` (named with
+    ``prefix``, such as ``a.``, in a join)."""
     conditions = ["1 = 1"]
     parameters: list[Any] = []
     # Case-insensitive on both sides, so that `dateline=london` finds LONDON.
     for column, values in (("source", filters.source), ("dateline", filters.dateline)):
         if values:
-            conditions.append(f"lower({column}) IN ({', '.join('lower(?)' for _ in values)})")
+            marks = ", ".join("lower(?)" for _ in values)
+            conditions.append(f"lower({prefix}{column}) IN ({marks})")
             parameters += values
     if filters.year:
-        conditions.append(f"year IN ({', '.join('?' for _ in filters.year)})")
+        conditions.append(f"{prefix}year IN ({', '.join('?' for _ in filters.year)})")
         parameters += filters.year
     if filters.published_after is not None:
-        conditions.append("published_at >= ?")
+        conditions.append(f"{prefix}published_at >= ?")
         parameters.append(stored_time(filters.published_after))
     if filters.published_before is not None:
-        conditions.append("published_at < ?")
+        conditions.append(f"{prefix}published_at < ?")
         parameters.append(stored_time(filters.published_before))
     return " AND ".join(conditions), parameters
 

@@ -5,33 +5,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnClause,
-    ColumnElement,
-    and_,
-    case,
-    column,
-    func,
-    literal_column,
-    or_,
-    select,
-    table,
-)
-from sqlalchemy.sql.util import ClauseAdapter
-from sqlmodel import Session, col
+from sqlalchemy import Connection
+from sqlmodel import Session
 
-from app.models import Article
 from app.pagination import Cursor
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
-from app.reader import SUMMARY_COLUMNS
+from app.reader import SUMMARY_SQL, decoded, filter_sql
 from app.store import (
+    FACET_VALUES_LIMIT,
     ArticleFilters,
     Facet,
+    FacetCounts,
     Page,
     SearchSort,
-    after,
-    facet_counts,
-    order_by,
     sort_key_types,
 )
 
@@ -45,9 +31,6 @@ NEAR_DISTANCE = 10
 # Characters no article holds (control characters are never stored) mark the matches until the
 # text is HTML-escaped; only then do they become <mark> tags.
 _OPEN, _CLOSE = "\x02", "\x03"
-
-_fts = table("article_fts", column("rowid"))
-_fts_table: ColumnClause[Any] = literal_column("article_fts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,58 +80,61 @@ def search_articles(
     facets: Sequence[Facet] = (),
     columns: Sequence[Column] = (),
 ) -> Page[SearchMatch]:
-    """A page of the articles matching ``query``, best first unless another sort is asked for."""
+    """A page of the articles matching ``query``, best first unless another sort is asked for.
+
+    Plain SQL on the session's connection (one snapshot): built with SQLAlchemy's expression
+    language these statements cost more to put together than SQLite takes to run them.
+    """
+    connection = session.connection()
     match = fts5_expression(query, columns=columns)
-    where = and_(_fts_table.op("MATCH")(match), filters.clause())
-    joined = _fts.join(Article, col(Article.id) == _fts.c.rowid)
+    condition, parameters = filter_sql(filters, prefix="a.")
+    where = f"article_fts MATCH ? AND {condition}"
+    arguments = [match, *parameters]
     # Without filters the index alone counts the matches, without a lookup in article for each.
     counted = (
-        select(func.count()).select_from(_fts).where(_fts_table.op("MATCH")(match))
+        "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?"
         if filters.empty
-        else select(func.count()).select_from(joined).where(where)
+        else f"SELECT count(*) FROM {_JOINED} WHERE {where}"
     )
-    total = session.execute(counted).scalar_one()
-    counts = facet_counts(session, facets=facets, source=joined, where=where)
+    total = connection.exec_driver_sql(counted, tuple(arguments[: 1 if filters.empty else None]))
+    total_count = int(total.scalar_one())
+    counts = _facet_counts(connection, facets, where, arguments)
 
-    score = relevance(query, columns=columns)
-    recency = func.coalesce(col(Article.year), 0)
+    score, score_arguments = _score_sql(query, columns=columns)
     matches = (
-        select(col(Article.id), col(Article.year), recency.label("recency"), score.label("score"))
-        .select_from(joined)
-        .where(where)
-        .subquery()
+        f"SELECT a.id AS id, a.year AS year, coalesce(a.year, 0) AS recency, {score} AS score"
+        f" FROM {_JOINED} WHERE {where}"
     )
-    statement = select(matches.c.id, matches.c.year, matches.c.recency, matches.c.score)
+    arguments = [*score_arguments, *arguments]
+    after_sql, after_arguments = "1 = 1", []
     if sort == SearchSort.RELEVANCE:
         # Best first (BM25 is lower for better); ties go to the most recent year, then the
         # article added last.
         key_types: tuple[type, ...] = (float, int, int)
-        statement = statement.order_by(
-            matches.c.score, matches.c.recency.desc(), matches.c.id.desc()
-        )
+        ordering = "score, recency DESC, id DESC"
         if cursor is not None:
             last_score, last_recency, last_id = Cursor.decode(
                 cursor, sort=sort, key_types=key_types
             ).key
-            statement = statement.where(
-                or_(
-                    matches.c.score > last_score,
-                    and_(
-                        matches.c.score == last_score,
-                        or_(
-                            matches.c.recency < last_recency,
-                            and_(matches.c.recency == last_recency, matches.c.id < last_id),
-                        ),
-                    ),
-                )
-            )
+            after_sql = "(score > ? OR (score = ? AND (recency < ? OR (recency = ? AND id < ?))))"
+            after_arguments = [last_score, last_score, last_recency, last_recency, last_id]
     else:
         key_types = sort_key_types(sort)
-        statement = statement.order_by(*_on(matches, order_by(sort)))
+        newest = sort == SearchSort.NEWEST
+        ordering = "year DESC NULLS LAST, id DESC" if newest else "year ASC NULLS LAST, id ASC"
         if cursor is not None:
-            start = Cursor.decode(cursor, sort=sort, key_types=key_types)
-            statement = statement.where(_on(matches, [after(sort, start.key)])[0])
-    rows = list(session.execute(statement.limit(limit + 1)).all())
+            last_year, last_id = Cursor.decode(cursor, sort=sort, key_types=key_types).key
+            beyond_id, beyond_year = ("id < ?", "year < ?") if newest else ("id > ?", "year > ?")
+            if last_year is None:
+                after_sql, after_arguments = f"(year IS NULL AND {beyond_id})", [last_id]
+            else:
+                after_sql = f"({beyond_year} OR (year = ? AND {beyond_id}) OR year IS NULL)"
+                after_arguments = [last_year, last_year, last_id]
+    rows = connection.exec_driver_sql(
+        f"SELECT id, year, recency, score FROM ({matches}) WHERE {after_sql}"
+        f" ORDER BY {ordering} LIMIT ?",
+        (*arguments, *after_arguments, limit + 1),
+    ).all()
 
     next_cursor = None
     if len(rows) > limit:
@@ -161,33 +147,56 @@ def search_articles(
         )
         next_cursor = Cursor(sort, key).encode()
 
-    hits = _hits(session, match=match, rows=rows, snippet_words=snippet_words)
-    return Page(items=hits, total=total, next_cursor=next_cursor, facets=counts)
+    hits = _hits(connection, match=match, rows=rows, snippet_words=snippet_words)
+    return Page(items=hits, total=total_count, next_cursor=next_cursor, facets=counts)
 
 
-def relevance(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> ColumnElement[float]:
-    """The ranking score (lower is better): BM25, boosted when the words stand together.
+_JOINED = "article_fts JOIN article AS a ON a.id = article_fts.rowid"
+
+
+def _facet_counts(
+    connection: Connection, facets: Sequence[Facet], where: str, arguments: list[Any]
+) -> FacetCounts | None:
+    """Per facet, its most frequent values over all the matches."""
+    if not facets:
+        return None
+    counts: FacetCounts = {}
+    for facet in dict.fromkeys(facets):
+        column = f"a.{facet.value}"
+        rows = connection.exec_driver_sql(
+            f"SELECT {column}, count(*) AS number FROM {_JOINED} WHERE {where}"
+            f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}",
+            tuple(arguments),
+        )
+        counts[facet.value] = [(value, number) for value, number in rows]
+    return counts
+
+
+def _score_sql(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tuple[str, list[Any]]:
+    """The ranking score (lower is better) as SQL, and its parameters: BM25, boosted when the
+    words stand together.
 
     BM25 weighs a word in the headline five times one in the body. When the query has two or
     more plain words, an article holding them as an exact phrase scores 1.5 times its BM25, and
     one holding them within ten words of each other 1.25 times (both: 1.75 times).
     """
-    bm25: ColumnElement[float] = func.bm25(_fts_table, TITLE_WEIGHT, BODY_WEIGHT)
+    bm25 = f"bm25(article_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
     words = _plain_words(query)
     if len(words) < 2:
-        return bm25
+        return bm25, []
     only = columns[0] if len(set(columns)) == 1 else None
     scope = f"{only} : " if only else ""
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
     phrase = scope + '"' + " ".join(word.replace('"', '""') for word in words) + '"'
     near = f"{scope}NEAR({' '.join(quoted)}, {NEAR_DISTANCE})"
+    # FTS5 takes MATCH on the table's own name only, which inside a subquery names the inner
+    # scan: these subqueries are not correlated.
+    inside = "article_fts.rowid IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
     boost = (
-        1.0
-        + case((_fts.c.rowid.in_(_rowids_matching(phrase)), PHRASE_BOOST), else_=0.0)
-        + case((_fts.c.rowid.in_(_rowids_matching(near)), NEAR_BOOST), else_=0.0)
+        f"(1.0 + CASE WHEN {inside} THEN {PHRASE_BOOST} ELSE 0.0 END"
+        f" + CASE WHEN {inside} THEN {NEAR_BOOST} ELSE 0.0 END)"
     )
-    scored: ColumnElement[float] = bm25 * boost
-    return scored
+    return f"{bm25} * {boost}", [phrase, near]
 
 
 def _plain_words(query: ParsedQuery) -> list[str]:
@@ -201,44 +210,23 @@ def _plain_words(query: ParsedQuery) -> list[str]:
     ]
 
 
-def _rowids_matching(expression: str) -> Any:
-    """``SELECT rowid FROM article_fts WHERE article_fts MATCH …``, not correlated: FTS5 takes
-    MATCH on the table's own name only, which inside the subquery names the inner scan."""
-    inner = table("article_fts", column("rowid"))
-    return select(inner.c.rowid).where(_fts_table.op("MATCH")(expression)).correlate(None)
-
-
-def _on(matches: Any, clauses: list[Any]) -> list[Any]:
-    """Rewrite clauses on ``article`` columns onto the same columns of the ``matches`` subquery."""
-    return [ClauseAdapter(matches).traverse(clause) for clause in clauses]
-
-
 def _hits(
-    session: Session, *, match: str, rows: list[Any], snippet_words: int
+    connection: Connection, *, match: str, rows: Sequence[Any], snippet_words: int
 ) -> list[SearchMatch]:
     if not rows:
         return []
     ids = [row.id for row in rows]
-    # Plain rows, not ORM objects: a hit needs the summary columns only.
-    summaries = Article.__table__.c  # type: ignore[attr-defined]
-    articles = {
-        row["id"]: dict(row)
-        for row in session.connection()
-        .execute(
-            select(*(summaries[name] for name in SUMMARY_COLUMNS)).where(summaries.id.in_(ids))
-        )
-        .mappings()
-    }
+    marks = ", ".join("?" for _ in ids)
+    summaries = connection.exec_driver_sql(
+        f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", tuple(ids)
+    ).mappings()
+    articles = {row["id"]: decoded(dict(row)) for row in summaries}
     highlights = {
-        row.rowid: (row.title, row.body)
-        for row in session.execute(
-            select(
-                _fts.c.rowid,
-                func.highlight(_fts_table, 0, _OPEN, _CLOSE).label("title"),
-                func.highlight(_fts_table, 1, _OPEN, _CLOSE).label("body"),
-            )
-            .select_from(_fts)
-            .where(_fts_table.op("MATCH")(match), _fts.c.rowid.in_(ids))
+        rowid: (title, body)
+        for rowid, title, body in connection.exec_driver_sql(
+            "SELECT rowid, highlight(article_fts, 0, ?, ?), highlight(article_fts, 1, ?, ?)"
+            f" FROM article_fts WHERE article_fts MATCH ? AND rowid IN ({marks})",
+            (_OPEN, _CLOSE, _OPEN, _CLOSE, match, *ids),
         )
     }
     hits = []

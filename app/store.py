@@ -1,20 +1,17 @@
 """Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
 
 import difflib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
-from sqlalchemy import ColumnElement, and_, func, or_, true
-from sqlalchemy.orm import defer
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
 from app.models import Article, ArticleRevision, IngestRun
-from app.pagination import Cursor
 
 MAX_ID = 2**63 - 1
 MAX_FILTER_VALUES = 50
@@ -93,22 +90,6 @@ class ArticleFilters(BaseModel):
             or self.published_before is not None
         )
 
-    def clause(self) -> ColumnElement[bool]:
-        """The SQL condition these filters put on ``article``."""
-        conditions: list[ColumnElement[bool]] = []
-        # Case-insensitive on both sides in SQL, so that `dateline=london` finds LONDON.
-        for column, values in ((Article.source, self.source), (Article.dateline, self.dateline)):
-            if values:
-                wanted = [func.lower(value) for value in values]
-                conditions.append(func.lower(col(column)).in_(wanted))
-        if self.year:
-            conditions.append(col(Article.year).in_(self.year))
-        if self.published_after is not None:
-            conditions.append(col(Article.published_at) >= self.published_after)
-        if self.published_before is not None:
-            conditions.append(col(Article.published_at) < self.published_before)
-        return and_(true(), *conditions)
-
 
 class Facet(StrEnum):
     """Fields that results can be counted by."""
@@ -131,135 +112,9 @@ class Page(Generic[T]):
     facets: FacetCounts | None = None
 
 
-def facet_counts(
-    session: Session, *, facets: Sequence[Facet], source: Any, where: ColumnElement[bool]
-) -> FacetCounts | None:
-    """Per facet, its most frequent values over all rows of ``source`` that ``where`` keeps."""
-    if not facets:
-        return None
-    counts: FacetCounts = {}
-    for facet in dict.fromkeys(facets):
-        column = getattr(Article, facet.value)
-        number = func.count().label("number")
-        rows = session.execute(
-            select(column, number)
-            .select_from(source)
-            .where(where)
-            .group_by(column)
-            .order_by(number.desc(), column)
-            .limit(FACET_VALUES_LIMIT)
-        )
-        counts[facet.value] = [(value, count) for value, count in rows]
-    return counts
-
-
-def order_by(sort: Sort) -> list[Any]:
-    """ORDER BY terms of a sort; unknown years go last either way."""
-    if sort == ListSort.TITLE:
-        return [col(Article.title).asc(), col(Article.id).asc()]
-    if sort == ListSort.OLDEST:
-        return [col(Article.year).asc().nulls_last(), col(Article.id).asc()]
-    return [col(Article.year).desc().nulls_last(), col(Article.id).desc()]
-
-
-def sort_key(sort: Sort, article: Article) -> list[Any]:
-    """The values a keyset cursor records for an article in this sort."""
-    if sort == ListSort.TITLE:
-        return [article.title, article.id]
-    return [article.year, article.id]
-
-
 def sort_key_types(sort: Sort) -> tuple[type, ...]:
     """The types of ``sort_key`` values, to check a cursor against."""
     return (str, int) if sort == ListSort.TITLE else (int, int)
-
-
-def after(sort: Sort, key: list[Any]) -> ColumnElement[bool]:
-    """The condition for rows that come after ``key`` in this sort (keyset pagination)."""
-    last, last_id = key
-    if sort == ListSort.TITLE:
-        title = col(Article.title)
-        return or_(title > last, and_(title == last, col(Article.id) > last_id))
-    year, article_id = col(Article.year), col(Article.id)
-    beyond_id = article_id < last_id if sort == ListSort.NEWEST else article_id > last_id
-    if last is None:
-        return and_(year.is_(None), beyond_id)
-    beyond_year = year < last if sort == ListSort.NEWEST else year > last
-    return or_(beyond_year, and_(year == last, beyond_id), year.is_(None))
-
-
-def keyset_segments(
-    sort: ListSort, key: list[Any] | None
-) -> list[tuple[ColumnElement[bool], list[Any]]]:
-    """The rows after ``key`` in ``sort`` order, as consecutive index range scans.
-
-    One OR-ed keyset condition would make SQLite walk the index from the start, so a deep page
-    would cost more than the first; each segment here is a seek, so every page costs the same.
-    """
-    article_id = col(Article.id)
-    if sort == ListSort.TITLE:
-        title = col(Article.title)
-        ordering = [title.asc(), article_id.asc()]
-        if key is None:
-            return [(true(), ordering)]
-        return [
-            (and_(title == key[0], article_id > key[1]), ordering),
-            (title > key[0], ordering),
-        ]
-    year = col(Article.year)
-    newest = sort == ListSort.NEWEST
-    by_id = article_id.desc() if newest else article_id.asc()
-    by_year = [year.desc() if newest else year.asc(), by_id]
-
-    def beyond_id(last: int) -> ColumnElement[bool]:
-        return article_id < last if newest else article_id > last
-
-    unknown_years = year.is_(None)
-    if key is None:
-        return [(year.is_not(None), by_year), (unknown_years, [by_id])]
-    last_year, last_id = key
-    if last_year is None:
-        return [(and_(unknown_years, beyond_id(last_id)), [by_id])]
-    later_years = year < last_year if newest else year > last_year
-    return [
-        (and_(year == last_year, beyond_id(last_id)), [by_id]),
-        (and_(year.is_not(None), later_years), by_year),
-        (unknown_years, [by_id]),
-    ]
-
-
-def list_articles(
-    session: Session,
-    *,
-    filters: ArticleFilters,
-    sort: ListSort = ListSort.NEWEST,
-    limit: int = 20,
-    cursor: str | None = None,
-    facets: Sequence[Facet] = (),
-) -> Page[Article]:
-    """A page of articles in ``sort`` order, after ``cursor`` when given."""
-    where = filters.clause()
-    total = session.exec(select(func.count()).select_from(Article).where(where)).one()
-    counts = facet_counts(session, facets=facets, source=Article, where=where)
-    key = None
-    if cursor is not None:
-        key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
-    statement = (
-        select(Article)
-        .options(defer(Article.raw_text), defer(Article.body))  # type: ignore[arg-type]
-        .where(where)
-    )
-    rows: list[Article] = []
-    for condition, ordering in keyset_segments(sort, key):
-        wanted = limit + 1 - len(rows)
-        rows += session.exec(statement.where(condition).order_by(*ordering).limit(wanted))
-        if len(rows) > limit:
-            break
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = Cursor(sort, sort_key(sort, rows[-1])).encode()
-    return Page(items=rows, total=total, next_cursor=next_cursor, facets=counts)
 
 
 def get_article(session: Session, *, ref: str) -> Article:
