@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS
 from app.errors import NotFound
+from app.models import ArticleSummary
 from app.pagination import Cursor
 from app.store import (
     FACET_VALUES_LIMIT,
@@ -60,6 +61,8 @@ DETAIL_COLUMNS = (
     "updated_at",
 )
 SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
+# A summary row with its url appended is laid out as the response model is.
+assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)
 DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
 
@@ -320,10 +323,11 @@ def read_time(value: str | datetime | None) -> datetime | None:
 def decoded(row: Row) -> Row:
     """A row with its JSON lists and times as Python values, and the body as paragraphs."""
     for name in ("authors", "tags"):
-        if isinstance(row.get(name), str | bytes):
-            row[name] = orjson.loads(row[name])
+        value = row.get(name)
+        if isinstance(value, str | bytes):
+            row[name] = [] if value == "[]" else orjson.loads(value)
     for name in ("published_at", "ingested_at", "updated_at"):
-        if name in row:
+        if row.get(name) is not None:
             row[name] = read_time(row[name])
     if "body" in row:
         body = row.pop("body")

@@ -3,7 +3,7 @@
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -107,6 +107,7 @@ def search_articles(
     )
     arguments = [*score_arguments, *arguments]
     after_sql, after_arguments = "1 = 1", []
+    relevance_after: list[Any] | None = None
     if sort == SearchSort.RELEVANCE:
         # Best first (BM25 is lower for better); ties go to the most recent year, then the
         # article added last.
@@ -118,6 +119,7 @@ def search_articles(
             ).key
             after_sql = "(score > ? OR (score = ? AND (recency < ? OR (recency = ? AND id < ?))))"
             after_arguments = [last_score, last_score, last_recency, last_recency, last_id]
+            relevance_after = [last_score, last_recency, last_id]
     else:
         key_types = sort_key_types(sort)
         newest = sort == SearchSort.NEWEST
@@ -130,11 +132,17 @@ def search_articles(
             else:
                 after_sql = f"({beyond_year} OR (year = ? AND {beyond_id}) OR year IS NULL)"
                 after_arguments = [last_year, last_year, last_id]
-    rows = connection.exec_driver_sql(
-        f"SELECT id, year, recency, score FROM ({matches}) WHERE {after_sql}"
-        f" ORDER BY {ordering} LIMIT ?",
-        (*arguments, *after_arguments, limit + 1),
-    ).all()
+    rows: Sequence[Any] | None = None
+    if sort == SearchSort.RELEVANCE and filters.empty:
+        rows = _best_from_index(
+            connection, score, [*score_arguments, match], relevance_after, limit
+        )
+    if rows is None:
+        rows = connection.exec_driver_sql(
+            f"SELECT id, year, recency, score FROM ({matches}) WHERE {after_sql}"
+            f" ORDER BY {ordering} LIMIT ?",
+            (*arguments, *after_arguments, limit + 1),
+        ).all()
 
     next_cursor = None
     if len(rows) > limit:
@@ -152,6 +160,67 @@ def search_articles(
 
 
 _JOINED = "article_fts JOIN article AS a ON a.id = article_fts.rowid"
+# Rows beyond the page the index-only ranking fetches, to see that no tie crosses its end.
+_TIE_MARGIN = 16
+
+
+class _Ranked(NamedTuple):
+    id: int
+    year: int | None
+    recency: int
+    score: float
+
+
+def _best_from_index(
+    connection: Connection,
+    score: str,
+    arguments: list[Any],
+    after: list[Any] | None,
+    limit: int,
+) -> list[_Ranked] | None:
+    """The next ``limit + 1`` hits in relevance order, ranked by the index alone; None when that
+    cannot be told exactly (then the caller ranks the join of index and articles).
+
+    Scoring every match is the cost of a common word; joining each match to its article for the
+    tie-break (year, id) is as much again. The index orders by score alone and stops after the
+    page and a margin; only those rows are looked up. The answer is exact when the last row
+    fetched scores strictly worse than the page's last (no row left behind can tie into the
+    page), or when every match was fetched.
+    """
+    wanted = limit + 1 + _TIE_MARGIN
+    condition, condition_arguments = ("score >= ?", [after[0]]) if after else ("1 = 1", [])
+    fetched = connection.exec_driver_sql(
+        f"SELECT id, score FROM (SELECT article_fts.rowid AS id, {score} AS score"
+        f" FROM article_fts WHERE article_fts MATCH ?) WHERE {condition} ORDER BY score LIMIT ?",
+        (*arguments, *condition_arguments, wanted),
+    ).all()
+    if not fetched:
+        return []
+    marks = ", ".join("?" for _ in fetched)
+    years: dict[int, int | None] = dict(
+        connection.exec_driver_sql(
+            f"SELECT id, year FROM article WHERE id IN ({marks})",
+            tuple(row.id for row in fetched),
+        ).all()
+    )
+    ranked = sorted(
+        (_Ranked(row.id, years.get(row.id), years.get(row.id) or 0, row.score) for row in fetched),
+        key=lambda hit: (hit.score, -hit.recency, -hit.id),
+    )
+    if after:
+        last_score, last_recency, last_id = after
+        ranked = [
+            hit
+            for hit in ranked
+            if hit.score > last_score
+            or (hit.score == last_score and (hit.recency, hit.id) < (last_recency, last_id))
+        ]
+    page = ranked[: limit + 1]
+    if len(fetched) < wanted:
+        return page  # every match was fetched
+    if len(page) == limit + 1 and page[-1].score < fetched[-1].score:
+        return page
+    return None
 
 
 def _facet_counts(

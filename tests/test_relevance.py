@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app import search
 from app.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText
@@ -125,3 +127,69 @@ def test_relevance_pages_follow_the_same_order(client: TestClient, ids: dict[str
             break
         response = client.get(body["next"])
     assert paged == everything
+
+
+@pytest.fixture
+def tied(ingest: Ingest, tmp_path: Path) -> None:
+    """60 articles that score exactly alike for `harbour` (same lengths, one mention each), in
+    many years and none: only the tie-break (year, then id) orders them."""
+    folder = tmp_path / "tied"
+    for number in range(60):
+        year = None if number % 7 == 0 else 2015 + number % 5
+        ArticleText(
+            title=f"Report w{number:03}",
+            paragraphs=[f"The harbour stayed quiet on day w{number:03} of the season."],
+            dateline=None,
+            copyright=f"Copyright © {year}, ABC Audio. All rights reserved." if year else None,
+        ).write(folder, f"{number:03}.txt")
+    ingest(folder)
+
+
+def reference(engine: Engine, match: str) -> list[int]:
+    """The documented ranking, straight from SQLite."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT a.id FROM article_fts JOIN article a ON a.id = article_fts.rowid"
+            " WHERE article_fts MATCH ? ORDER BY bm25(article_fts, 5.0, 1.0),"
+            " coalesce(a.year, 0) DESC, a.id DESC",
+            (match,),
+        )
+        return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize("margin", [0, 1, 16])
+@pytest.mark.parametrize("limit", [1, 7, 20, 100])
+def test_ranking_by_the_index_alone_is_exact_across_ties(
+    client: TestClient,
+    engine: Engine,
+    tied: None,
+    monkeypatch: pytest.MonkeyPatch,
+    margin: int,
+    limit: int,
+) -> None:
+    # The index-only top-k must give the order of the full ranking, page after page, whether
+    # it answers (wide margin) or hands over to the joined ranking (ties cross its end).
+    monkeypatch.setattr(search, "_TIE_MARGIN", margin)
+    expected = reference(engine, "harbour")
+    assert len(expected) == 60
+    paged: list[int] = []
+    response = client.get("/v1/search", params={"q": "harbour", "limit": limit})
+    while True:
+        body = response.json()
+        paged.extend(item["id"] for item in body["items"])
+        if body["next"] is None:
+            break
+        response = client.get(body["next"])
+    assert paged == expected
+    # ... and the hits really do tie: the years and ids are what orders them
+    assert (
+        len(
+            {
+                item["score"]
+                for item in client.get("/v1/search", params={"q": "harbour", "limit": 100}).json()[
+                    "items"
+                ]
+            }
+        )
+        == 1
+    )

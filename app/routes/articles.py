@@ -11,7 +11,6 @@ from app.links import ARTICLES_PATH, article_url, articles_url, next_page_url, s
 from app.models import (
     ArticleDetail,
     ArticlePage,
-    ArticleSummary,
     RelatedHit,
     RelatedPage,
     Revision,
@@ -59,7 +58,7 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
     base = articles_url(request)
     for row in page.items:
         row["url"] = article_url(request, row["slug"], base=base)
-        items.append(shaped(row, ArticleSummary))
+        items.append(row)  # SUMMARY_COLUMNS and then url: ArticleSummary's order
     content = {
         "items": items,
         "total": page.total,
