@@ -22,13 +22,20 @@ from tests.factories import generated_article
 from tests.live import ROOT
 
 KILLS = 8
-ARTICLES = 2500
+ARTICLES = 3000
 
 
 def snapshot(engine: Engine) -> set[tuple[str, str, str]]:
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT source_path, content_hash, title FROM article"))
         return {(row[0], row[1], row[2]) for row in rows}
+
+
+def last_run(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(text("SELECT coalesce(max(id), 0) FROM ingest_run")).scalar_one()
+        )
 
 
 def assert_whole(engine: Engine) -> None:
@@ -59,16 +66,22 @@ def test_sigkill_at_random_moments_never_corrupts(
     rng = random.Random(seed)
     kills = 0
     for _ in range(KILLS):
+        runs = last_run(engine)
         process = subprocess.Popen(
             command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.4, 1.0))  # start-up takes about 0.5 s: kills land mid-batch
+        # Kill once the run has begun writing (its run record is committed first), a random
+        # moment into it: a few hundred files at most, so that every kill can land mid-run.
+        deadline = time.monotonic() + 30
+        while last_run(engine) == runs and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.05, 0.3))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         assert_whole(engine)
-    assert kills >= KILLS // 2
+    assert kills >= KILLS - 1  # every kill but at most one landed mid-run
     finish = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, check=False)
     assert finish.returncode == 0, finish.stderr
     assert_whole(engine)
