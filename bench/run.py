@@ -368,12 +368,21 @@ def reference_top20(database: Path, word: str) -> list[int]:
 
 
 def load_all(
-    results: Results, server_name: str, base: str, paths: dict[str, list[str]], args: Any
+    results: Results,
+    server_name: str,
+    base: str,
+    paths: dict[str, list[str]],
+    args: Any,
+    connections: int | None = None,
 ) -> None:
     for work, asked in paths.items():
         name = re.sub(r"\W+", "-", f"{server_name}-{work}")
         rate, p50, p99, errors = wrk(
-            base, asked, seconds=args.seconds, connections=args.connections, name=name
+            base,
+            asked,
+            seconds=args.seconds,
+            connections=connections or args.connections,
+            name=name,
         )
         load = Load(work, server_name, asked[0], rate, p50, p99, errors)
         results.loads.append(load)
@@ -424,7 +433,8 @@ def http(results: Results, database: Path, args: Any) -> None:
         searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
         load_all(results, cold, base, searches, args)
         short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
-        load_all(results, cold, base, short, args)
+        # Latency, not throughput: one client asking again as soon as it has its answer.
+        load_all(results, cold, base, short, args, connections=1)
 
     datasette: list[str | Path] = [
         BIN / "datasette",
@@ -510,7 +520,8 @@ def goal_lines(results: Results) -> list[str]:
     if short:
         worst = max(short, key=lambda load: load.p99_ms)
         add(
-            f"p99 ≤ 50 ms, any one- or two-word query, cache off ({results.count:,} articles)",
+            f"p99 ≤ 50 ms, any one- or two-word query (one client, cache off, "
+            f"{results.count:,} articles)",
             f"{worst.p99_ms:.1f} ms ({worst.work[6:]})",
             worst.p99_ms <= 50,
         )
