@@ -312,9 +312,10 @@ def _cursor_at(base: str, position: int) -> str:
 
 def datasette_paths(base: str, count: int, database: Path) -> dict[str, list[str]]:
     deep = _datasette_next_at(base, int(count * 0.9), database)
-    table = "/byline/article.json"
+    name = database.stem  # Datasette names a database after its file
+    table = f"/{name}/article.json"
     return {
-        "article by id": [f"/byline/article/{n}.json" for n in _ids(count)],
+        "article by id": [f"/{name}/article/{n}.json" for n in _ids(count)],
         "first page of 20": [f"{table}?_size=20&_sort_desc=id"],
         "page at 90% depth": [f"{table}?_size=20&_sort_desc=id&_next={deep}"],
         "search, rare word": [f"{table}?_search={RARE}&_size=20"],
