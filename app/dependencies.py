@@ -40,8 +40,8 @@ def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
     return list(dict.fromkeys(known[name] for name in names))
 
 
-class ListQuery(ArticleFilters):
-    """The query string of the article list."""
+class PageQuery(ArticleFilters):
+    """What the list and search take alike: filters, facets and a page."""
 
     facets: list[str] = Field(
         default=[],
@@ -58,15 +58,20 @@ class ListQuery(ArticleFilters):
         description="Opaque position from `next_cursor` of the previous page.",
         examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
     )
+
+    def facet_list(self) -> list[Facet]:
+        """The facets asked for; a 400 names the first unknown one."""
+        return _names(self.facets, known={facet.value: facet for facet in Facet}, what="facet")
+
+
+class ListQuery(PageQuery):
+    """The query string of the article list."""
+
     sort: ListSort = Field(
         default=ListSort.NEWEST,
         description="`newest` (by year, then latest added), `oldest` or `title`.",
         examples=["newest"],
     )
-
-    def facet_list(self) -> list[Facet]:
-        """The facets asked for; a 400 names the first unknown one."""
-        return _names(self.facets, known={facet.value: facet for facet in Facet}, what="facet")
 
 
 list_query = QueryModel(ListQuery)
@@ -79,30 +84,15 @@ QUERY_HELP = (
 )
 
 
-class SearchQuery(ArticleFilters):
+class SearchQuery(PageQuery):
     """The query string of a search."""
 
     q: str = Field(max_length=500, description=QUERY_HELP, examples=["Macron troops"])
-    facets: list[str] = Field(
-        default=[],
-        description="Count results by these fields (comma-separated): "
-        + ", ".join(facet.value for facet in Facet),
-        examples=[["source,dateline,year"]],
-    )
     search_in: list[str] = Field(
         default=[],
         description="Look for words without a `title:` or `body:` of their own only in "
         "these fields (comma-separated): title, body. Default: both.",
         examples=[["title"]],
-    )
-    limit: int = Field(
-        default=20, ge=1, le=100, description="Items per page, 1 to 100.", examples=[20]
-    )
-    cursor: str | None = Field(
-        default=None,
-        max_length=500,
-        description="Opaque position from `next_cursor` of the previous page.",
-        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
     )
     sort: SearchSort = Field(
         default=SearchSort.RELEVANCE,
@@ -122,10 +112,6 @@ class SearchQuery(ArticleFilters):
         description="How many words a snippet holds at most.",
         examples=[30],
     )
-
-    def facet_list(self) -> list[Facet]:
-        """The facets asked for; a 400 names the first unknown one."""
-        return _names(self.facets, known={facet.value: facet for facet in Facet}, what="facet")
 
     def columns(self) -> list[Column]:
         """The columns of ``search_in``; a 400 names the first unknown one."""

@@ -429,13 +429,17 @@ class _BatchWriter:
         self.slugs: set[str] = set()
         self.pending: list[_Pending] = []
 
-    def _present(self, column: Any, values: list[str]) -> set[str]:
-        found: set[str] = set()
+    def _rows(self, columns: list[Any], where_in: Any, values: list[str]) -> list[Any]:
+        """The rows of ``columns`` whose ``where_in`` is one of ``values`` (in chunks)."""
         connection = self.session.connection()
+        rows: list[Any] = []
         for start in range(0, len(values), BATCH_SIZE):
             chunk = values[start : start + BATCH_SIZE]
-            found.update(connection.scalars(sa_select(column).where(column.in_(chunk))))
-        return found
+            rows += connection.execute(sa_select(*columns).where(where_in.in_(chunk)))
+        return rows
+
+    def _present(self, column: Any, values: list[str]) -> set[str]:
+        return {row[0] for row in self._rows([column], column, values)}
 
     def store(self, entry: Loaded | FileResult) -> "FileResult | _Pending":
         if isinstance(entry, FileResult):
@@ -488,15 +492,8 @@ class _BatchWriter:
 
     def _ids(self, keys: list[str]) -> dict[str, int]:
         article = Article.__table__.c  # type: ignore[attr-defined]
-        found: dict[str, int] = {}
-        connection = self.session.connection()
-        for start in range(0, len(keys), BATCH_SIZE):
-            chunk = keys[start : start + BATCH_SIZE]
-            rows = connection.execute(
-                sa_select(article.source_path, article.id).where(article.source_path.in_(chunk))
-            )
-            found.update((key, article_id) for key, article_id in rows)
-        return found
+        rows = self._rows([article.source_path, article.id], article.source_path, keys)
+        return dict(rows)
 
     @staticmethod
     def result(entry: "FileResult | _Pending") -> FileResult:

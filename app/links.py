@@ -3,7 +3,7 @@
 import re
 from urllib.parse import quote
 
-from fastapi import Request, Response
+from fastapi import Request
 
 from app.models import Article, ArticleSummary
 
@@ -31,10 +31,8 @@ def summary(request: Request, article: Article) -> ArticleSummary:
     )
 
 
-def next_page_url(request: Request, response: Response, next_cursor: str | None) -> str | None:
-    """The URL of the next page, also set as a ``Link: <...>; rel="next"`` header."""
+def next_page_url(request: Request, next_cursor: str | None) -> str | None:
+    """The URL of the next page (a ``Link: <...>; rel="next"`` header too, by ``JSONResponse``)."""
     if next_cursor is None:
         return None
-    url = str(request.url.include_query_params(cursor=next_cursor))
-    response.headers["Link"] = f'<{url}>; rel="next"'
-    return url
+    return str(request.url.include_query_params(cursor=next_cursor))

@@ -20,17 +20,17 @@ import orjson
 from sqlalchemy.engine import make_url
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS
-from app.errors import NotFound
 from app.models import ArticleSummary
 from app.pagination import Cursor
 from app.store import (
     FACET_VALUES_LIMIT,
-    MAX_ID,
     ArticleFilters,
     Facet,
     FacetCounts,
     ListSort,
     Page,
+    article_key,
+    missing,
     sort_key_types,
 )
 
@@ -68,7 +68,7 @@ CACHE_LIMIT = 4096
 
 
 class Reader:
-    """One read connection per thread to the store, with a cache of counts per connection."""
+    """One read connection per thread to the store, and caches emptied when the store changes."""
 
     def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
         url = make_url(database_url)
@@ -79,7 +79,8 @@ class Reader:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._watcher: sqlite3.Connection | None = None
-        self.responses = ResponseCache(cache_size)
+        self.counts = VersionedCache(CACHE_LIMIT)
+        self.responses = VersionedCache(cache_size)
 
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -90,8 +91,6 @@ class Reader:
             connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA query_only=ON")
             self._local.connection = connection
-            self._local.cache = {}
-            self._local.version = None
             with self._lock:
                 self._connections.append(connection)
         return connection
@@ -102,16 +101,12 @@ class Reader:
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def cached(self, key: Any, compute: Callable[[], T]) -> T:
-        """``compute()``, remembered on this thread until another connection commits a change."""
-        version = self._connection().execute("PRAGMA data_version").fetchone()[0]
-        cache: dict[Any, Any] = self._local.cache
-        if version != self._local.version or len(cache) >= CACHE_LIMIT:
-            cache.clear()
-            self._local.version = version
-        if key not in cache:
-            cache[key] = compute()
-        value: T = cache[key]
+    def cached(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered until the store changes (``version`` moves)."""
+        value: T | None = self.counts.get(version, key)
+        if value is None:
+            value = compute()
+            self.counts.put(version, key, value)
         return value
 
     def version(self) -> int:
@@ -139,19 +134,10 @@ class Reader:
 
     def article(self, ref: str) -> Row:
         """The whole article with this numeric id or slug; raise ``NotFound`` otherwise."""
-        if ref.isascii() and ref.isdigit():
-            article_id = int(ref)
-            found = (
-                self.rows(f"SELECT {DETAIL_SQL} FROM article WHERE id = ?", (article_id,))
-                if article_id <= MAX_ID
-                else []
-            )
-            if not found:
-                raise NotFound(f"No article has the id {ref}.")
-        else:
-            found = self.rows(f"SELECT {DETAIL_SQL} FROM article WHERE slug = ?", (ref,))
-            if not found:
-                raise NotFound(f"No article has the slug {ref!r}.")
+        column, value = article_key(ref)  # a column name of ours, never the caller's text
+        found = self.rows(f"SELECT {DETAIL_SQL} FROM article WHERE {column} = ?", (value,))
+        if not found:
+            raise missing(ref)
         return decoded(found[0])
 
     def articles(
@@ -165,13 +151,15 @@ class Reader:
     ) -> Page[Row]:
         """A page of article summaries in ``sort`` order, after ``cursor`` when given."""
         where, parameters = filter_sql(filters)
+        version = self.version()
         total = self.cached(
+            version,
             ("count", where, tuple(parameters)),
             lambda: int(
                 self.rows(f"SELECT count(*) AS n FROM article WHERE {where}", parameters)[0]["n"]
             ),
         )
-        counts = self.facet_counts(facets, where, parameters)
+        counts = self.facet_counts(version, facets, where, parameters)
         key = None
         if cursor is not None:
             key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
@@ -195,7 +183,7 @@ class Reader:
         return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
 
     def facet_counts(
-        self, facets: Iterable[Facet], where: str, parameters: Sequence[Any]
+        self, version: int, facets: Iterable[Facet], where: str, parameters: Sequence[Any]
     ) -> FacetCounts | None:
         """Per facet, its most frequent values over the articles ``where`` keeps (cached)."""
         wanted = list(dict.fromkeys(facets))
@@ -209,6 +197,7 @@ class Reader:
                 f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}"
             )
             counts[column] = self.cached(
+                version,
                 ("facet", sql, tuple(parameters)),
                 lambda sql=sql: [
                     (row["value"], row["number"]) for row in self.rows(sql, parameters)
@@ -217,11 +206,12 @@ class Reader:
         return counts
 
 
-class ResponseCache:
-    """Whole response bodies by request, for as long as the store does not change.
+class VersionedCache:
+    """Values by key (counts, whole search responses) for as long as the store does not change.
 
     Like Solr's query result cache, which is dropped at every commit: a repeated search is
-    answered without scoring its matches again, and an ingestion empties the cache.
+    answered without scoring its matches again, and an ingestion empties the cache. LRU, at
+    most ``size`` entries (0: nothing is kept).
     """
 
     def __init__(self, size: int) -> None:

@@ -36,21 +36,23 @@ def facet_content(
     }
 
 
+def json_body(content: dict[str, Any]) -> bytes:
+    """``content`` as JSON, times in UTC with a ``Z`` as pydantic writes them."""
+    return orjson.dumps(content, option=orjson.OPT_UTC_Z)
+
+
 class JSONResponse(Response):
-    """Made empty so that headers (``Link``) can be set first; ``with_content`` fills it."""
+    """A JSON body made before (orjson, or a cached one); with the URL of the next page, also
+    the ``Link: <...>; rel="next"`` header."""
 
     media_type = "application/json"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, body: bytes, *, next_url: str | None = None) -> None:
+        super().__init__(body)
+        if next_url is not None:
+            self.headers["link"] = f'<{next_url}>; rel="next"'
 
-    def with_content(self, content: dict[str, Any]) -> "JSONResponse":
-        return self.with_body(orjson.dumps(content, option=orjson.OPT_UTC_Z))
-
-    def with_body(self, body: bytes, link: str | None = None) -> "JSONResponse":
-        """The response with a body made before (a cached one) and its ``Link`` header."""
-        self.body = body
-        self.headers["content-length"] = str(len(body))
-        if link is not None:
-            self.headers["link"] = link
-        return self
+    @classmethod
+    def of(cls, content: dict[str, Any]) -> "JSONResponse":
+        """The response for ``content``, its ``next`` (when it has one) also as a header."""
+        return cls(json_body(content), next_url=content.get("next"))

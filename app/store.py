@@ -117,17 +117,33 @@ def sort_key_types(sort: Sort) -> tuple[type, ...]:
     return (str, int) if sort == ListSort.TITLE else (int, int)
 
 
+def article_key(ref: str) -> tuple[str, int | str]:
+    """The column and value an article reference names: ``("id", 12)`` or ``("slug", "…")``;
+    raise ``NotFound`` for an id no article can have."""
+    if ref.isascii() and ref.isdigit():
+        if int(ref) > MAX_ID:
+            raise missing(ref)
+        return "id", int(ref)
+    return "slug", ref
+
+
+def missing(ref: str) -> NotFound:
+    """The 404 for an article reference that names no article."""
+    if ref.isascii() and ref.isdigit():
+        return NotFound(f"No article has the id {ref}.")
+    return NotFound(f"No article has the slug {ref!r}.")
+
+
 def get_article(session: Session, *, ref: str) -> Article:
     """The article with this numeric id or slug; raise ``NotFound`` otherwise."""
-    if ref.isascii() and ref.isdigit():
-        article_id = int(ref)
-        article = session.get(Article, article_id) if article_id <= MAX_ID else None
-        if article is None:
-            raise NotFound(f"No article has the id {ref}.")
-        return article
-    article = session.exec(select(Article).where(Article.slug == ref)).first()
+    column, value = article_key(ref)
+    article = (
+        session.get(Article, value)
+        if column == "id"
+        else session.exec(select(Article).where(Article.slug == value)).first()
+    )
     if article is None:
-        raise NotFound(f"No article has the slug {ref!r}.")
+        raise missing(ref)
     return article
 
 

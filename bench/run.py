@@ -310,8 +310,9 @@ def _cursor_at(base: str, position: int) -> str:
     return str(cursor)
 
 
-def datasette_paths(base: str, count: int, database: Path) -> dict[str, list[str]]:
-    deep = _datasette_next_at(base, int(count * 0.9), database)
+def datasette_paths(count: int, database: Path) -> dict[str, list[str]]:
+    last = _id_at(database, int(count * 0.9))
+    deep = f"{last},{last}"  # Datasette's own keyset token (sort value, primary key)
     name = database.stem  # Datasette names a database after its file
     table = f"/{name}/article.json"
     return {
@@ -324,17 +325,8 @@ def datasette_paths(base: str, count: int, database: Path) -> dict[str, list[str
     }
 
 
-def _datasette_next_at(base: str, position: int, database: Path) -> str:
-    """Datasette's own keyset token for the row ``position`` rows down, newest id first."""
-    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
-        row = connection.execute(
-            "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
-        ).fetchone()
-    return f"{row[0]},{row[0]}"
-
-
 def ceiling_paths(count: int, database: Path) -> dict[str, list[str]]:
-    deep_id = _id_at_depth(int(count * 0.9), database)
+    deep_id = _id_at(database, int(count * 0.9)) + 1  # the keyset route takes ids below this
     return {
         "fixed JSON": ["/fixed"],
         "article by id": [f"/article/{n}" for n in _ids(count)],
@@ -348,12 +340,13 @@ def ceiling_paths(count: int, database: Path) -> dict[str, list[str]]:
     }
 
 
-def _id_at_depth(position: int, database: Path) -> int:
+def _id_at(database: Path, position: int) -> int:
+    """The id of the row ``position`` rows down the list, newest id first."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         row = connection.execute(
             "SELECT id FROM article ORDER BY id DESC LIMIT 1 OFFSET ?", (position - 1,)
         ).fetchone()
-    return int(row[0]) + 1
+    return int(row[0])
 
 
 def reference_top20(database: Path, word: str) -> list[int]:
@@ -452,7 +445,7 @@ def http(results: Results, database: Path, args: Any) -> None:
     ):
         print(label, flush=True)
         with server([*datasette, *settings], "/-/versions.json", os.environ.copy()) as (base, _):
-            paths = datasette_paths(base, results.count, database)
+            paths = datasette_paths(results.count, database)
             if "defaults" in label:
                 paths = {"first page of 20": paths["first page of 20"]}
             load_all(results, label, base, paths, args)

@@ -87,10 +87,15 @@ def ids(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
     return {name: by_path[name] for name in targets}  # type: ignore[misc]
 
 
-def ranked(client: TestClient, q: str, **params: Any) -> list[int]:
+def ranked_items(client: TestClient, q: str, **params: Any) -> list[dict[str, Any]]:
     response = client.get("/v1/search", params={"q": q, "limit": 100, **params})
     assert response.status_code == 200, response.text
-    return [item["id"] for item in response.json()["items"]]
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def ranked(client: TestClient, q: str, **params: Any) -> list[int]:
+    return [item["id"] for item in ranked_items(client, q, **params)]
 
 
 def test_a_name_in_the_headline_beats_the_same_name_once_in_the_body(
@@ -116,17 +121,20 @@ def test_equal_scores_go_to_the_most_recent(client: TestClient, ids: dict[str, i
     assert ranked(client, "glacier") == [ids["newer"], ids["older"]]
 
 
-def test_relevance_pages_follow_the_same_order(client: TestClient, ids: dict[str, int]) -> None:
-    everything = ranked(client, "the")
-    paged: list[int] = []
-    response = client.get("/v1/search", params={"q": "the", "limit": 7})
+def paged(client: TestClient, q: str, *, limit: int) -> list[int]:
+    """The ids of every hit, following ``next`` from the first page of ``limit`` to the last."""
+    ids: list[int] = []
+    response = client.get("/v1/search", params={"q": q, "limit": limit})
     while True:
         body = response.json()
-        paged.extend(item["id"] for item in body["items"])
+        ids.extend(item["id"] for item in body["items"])
         if body["next"] is None:
-            break
+            return ids
         response = client.get(body["next"])
-    assert paged == everything
+
+
+def test_relevance_pages_follow_the_same_order(client: TestClient, ids: dict[str, int]) -> None:
+    assert paged(client, "the", limit=7) == ranked(client, "the")
 
 
 @pytest.fixture
@@ -172,24 +180,6 @@ def test_ranking_by_the_index_alone_is_exact_across_ties(
     monkeypatch.setattr(search, "_TIE_MARGIN", margin)
     expected = reference(engine, "harbour")
     assert len(expected) == 60
-    paged: list[int] = []
-    response = client.get("/v1/search", params={"q": "harbour", "limit": limit})
-    while True:
-        body = response.json()
-        paged.extend(item["id"] for item in body["items"])
-        if body["next"] is None:
-            break
-        response = client.get(body["next"])
-    assert paged == expected
+    assert paged(client, "harbour", limit=limit) == expected
     # ... and the hits really do tie: the years and ids are what orders them
-    assert (
-        len(
-            {
-                item["score"]
-                for item in client.get("/v1/search", params={"q": "harbour", "limit": 100}).json()[
-                    "items"
-                ]
-            }
-        )
-        == 1
-    )
+    assert len({item["score"] for item in ranked_items(client, "harbour")}) == 1

@@ -53,7 +53,6 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
         cursor=params.cursor,
         facets=params.facet_list(),
     )
-    response = JSONResponse()
     items = []
     base = articles_url(request)
     for row in page.items:
@@ -64,10 +63,10 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
         "total": page.total,
         "limit": params.limit,
         "next_cursor": page.next_cursor,
-        "next": next_page_url(request, response, page.next_cursor),
+        "next": next_page_url(request, page.next_cursor),
         "facets": facet_content(page.facets),
     }
-    return response.with_content(shaped(content, ArticlePage))
+    return JSONResponse.of(shaped(content, ArticlePage))
 
 
 @router.get(
@@ -83,7 +82,7 @@ async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     article = reader(request).article(ref)
     url = article_url(request, article["slug"])
     article.update(url=url, raw_url=f"{url}/raw")
-    return JSONResponse().with_content(shaped(article, ArticleDetail))
+    return JSONResponse.of(shaped(article, ArticleDetail))
 
 
 @router.get(

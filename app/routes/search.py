@@ -21,7 +21,7 @@ from app.query import (
     parse_query,
     shown,
 )
-from app.responses import JSONResponse, facet_content, shaped
+from app.responses import JSONResponse, facet_content, json_body, shaped
 from app.search import search_articles
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -49,11 +49,12 @@ async def search_route(request: Request, params: SearchQueryDep) -> Response:
         # Searching takes from a fraction of a millisecond to a second: not on the event loop.
         cached = await run_in_threadpool(_search, request, params)
         store.responses.put(version, key, cached)
-    return JSONResponse().with_body(*cached)
+    body, next_url = cached
+    return JSONResponse(body, next_url=next_url)
 
 
 def _search(request: Request, params: SearchQuery) -> tuple[bytes, str | None]:
-    """The body of a search response and its ``Link`` header."""
+    """The body of a search response and the URL of the next page."""
     q, fuzzy = params.q, params.fuzzy
     facets, columns = params.facet_list(), params.columns()
     query = parse_query(q)
@@ -91,19 +92,18 @@ def _search(request: Request, params: SearchQuery) -> tuple[bytes, str | None]:
         }
         hits.append(shaped(row, SearchHit))
     expanded = completion.expanded | expansion.expanded
-    response = JSONResponse()
+    next_url = next_page_url(request, page.next_cursor)
     content = {
         "query": understanding(q, query, columns, expanded).model_dump(),
         "items": hits,
         "total": page.total,
         "limit": params.limit,
         "next_cursor": page.next_cursor,
-        "next": next_page_url(request, response, page.next_cursor),
+        "next": next_url,
         "facets": facet_content(page.facets),
         "did_you_mean": did_you_mean,
     }
-    response.with_content(shaped(content, SearchPage))
-    return bytes(response.body), response.headers.get("link")
+    return json_body(shaped(content, SearchPage)), next_url
 
 
 def understanding(
