@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 if TYPE_CHECKING:  # Alembic is imported when a migration is looked at, not by every command
@@ -16,13 +16,32 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
-def create_db_engine(database_url: str, *, writer: bool = False) -> Engine:
+# Writers to a PostgreSQL store take this transaction-level advisory lock (any 64-bit number
+# of our own) before they write, as SQLite's writers take its write lock.
+WRITE_LOCK_KEY = 0x6279_6C69_6E65  # "byline"
+
+
+def create_db_engine(
+    database_url: str,
+    *,
+    writer: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    read_only: bool = False,
+) -> Engine:
     """An engine for ``database_url``; SQLite gets WAL, a busy timeout and real transactions.
 
-    A ``writer`` engine takes SQLite's write lock when a transaction begins, so that two writers
-    queue on the busy timeout instead of failing when one upgrades a read to a write.
+    A ``writer`` engine takes the store's write lock when a transaction begins (SQLite's own;
+    on PostgreSQL an advisory lock), so that two writers queue instead of failing or both
+    storing the same new article. PostgreSQL engines keep a pool of ``pool_size`` connections
+    (and up to ``max_overflow`` more under a burst); a ``read_only`` one runs each statement in
+    autocommit, read-only.
     """
     url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        return _postgresql_engine(
+            url, writer=writer, pool_size=pool_size, max_overflow=max_overflow, read_only=read_only
+        )
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
@@ -31,6 +50,21 @@ def create_db_engine(database_url: str, *, writer: bool = False) -> Engine:
     event.listen(engine, "connect", _configure_sqlite_connection)
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
+    return engine
+
+
+def _postgresql_engine(
+    url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool
+) -> Engine:
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if read_only else {}
+    if read_only:
+        options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, **options
+    )
+    if writer:
+        lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(lock))
     return engine
 
 
@@ -104,6 +138,9 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def has_table(engine: Engine, name: str) -> bool:
-    """Whether the store has a table (or virtual table) of that name."""
-    return inspect(engine).has_table(name)
+def has_search_index(engine: Engine) -> bool:
+    """Whether the store has its full-text index (SQLite's FTS5 table, PostgreSQL's tsvector)."""
+    if engine.dialect.name == "postgresql":
+        columns = inspect(engine).get_columns("article")
+        return any(column["name"] == "search_vector" for column in columns)
+    return inspect(engine).has_table("article_fts")

@@ -12,7 +12,7 @@ from app.database import create_db_engine, schema_head
 from app.errors import install_problem_handlers, problem_schemas
 from app.middleware import HeadAsGet
 from app.queries import SCHEMAS as QUERY_SCHEMAS
-from app.reader import Reader
+from app.reader import open_reader
 from app.routes import articles, health, problems, search
 from app.routes.docs import install_docs
 from app.settings import Settings, get_settings
@@ -62,9 +62,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = create_db_engine(settings.database_url)
-        app.state.reader = Reader(settings.database_url, cache_size=settings.search_cache)
-        app.state.schema_head = schema_head(settings.database_url)
+        # The API only reads: everything goes to the read URL (a replica) when there is one.
+        read_url = settings.read_url
+        pool = {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
+        app.state.engine = create_db_engine(read_url, **pool)
+        app.state.reader = open_reader(read_url, cache_size=settings.search_cache, **pool)
+        app.state.schema_head = schema_head(read_url)
         yield
         app.state.reader.close()
         app.state.engine.dispose()

@@ -18,6 +18,7 @@ from rapidfuzz.distance import OSA
 from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
+from app import postgres
 from app.models import Article
 from app.query import AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char, map_terms
 
@@ -94,12 +95,15 @@ def max_distance(word: str) -> int:
 
 
 def refresh_vocabulary(connection: Connection) -> None:
-    """Rebuild ``search_term`` from the full-text index's vocabulary (SQLite), in chunks, so
-    that memory stays flat whatever the size of the vocabulary."""
+    """Rebuild ``search_term`` from the full-text index's vocabulary, in chunks, so that memory
+    stays flat whatever the size of the vocabulary."""
     connection.execute(text("DELETE FROM search_term"))
-    terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab")).yield_per(
-        VOCABULARY_CHUNK
-    )
+    if _on_postgresql(connection):
+        terms = postgres.vocabulary(connection).yield_per(VOCABULARY_CHUNK)
+    else:
+        terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab")).yield_per(
+            VOCABULARY_CHUNK
+        )
     insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
     for chunk in terms.partitions():
         rows = [
@@ -227,7 +231,13 @@ def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = (
     return " ".join(replacements.get(word, word) for word in words)
 
 
+def _on_postgresql(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
 def _found(session: Session, word: str) -> bool:
+    if _on_postgresql(connection := session.connection()):
+        return postgres.holds(connection, word)
     quoted = '"' + word.replace('"', '""') + '"'
     row = session.execute(
         text("SELECT 1 FROM article_fts WHERE article_fts MATCH :q LIMIT 1"), {"q": quoted}
@@ -240,16 +250,18 @@ def _closest(session: Session, word: str) -> str | None:
     if len(wanted) < MIN_NAME_LENGTH:
         return None
     # Misspellings keep the first letter, mostly: compare with the terms that start like it,
-    # and with those that sound alike.
+    # and with those that sound alike (on PostgreSQL, also those that share many trigrams).
+    similar = " OR term % :word" if _on_postgresql(session.connection()) else ""
     rows = session.execute(
         text(
             "SELECT term, documents FROM search_term "
-            "WHERE (term >= :low AND term < :high) OR key = :key"
+            f"WHERE (term >= :low AND term < :high) OR key = :key{similar}"
         ),
         {
             "low": wanted[0],
             "high": chr(min(ord(wanted[0]) + 1, sys.maxunicode)),
             "key": name_key(word) or "",
+            "word": wanted,
         },
     ).all()
     limit = max_distance(wanted)
@@ -279,6 +291,29 @@ def _surface_forms(
     cache_key = (str(session.get_bind().engine.url), term, documents, names_only)
     if cache_key in _surface_cache:
         return _surface_cache[cache_key]
+    spellings = _spellings(session, term)
+    capitalised = [form for form in spellings if form[:1].isupper()]
+    if names_only and len(capitalised) * 2 < len(spellings):
+        forms: list[str] = []
+    else:
+        chosen = capitalised if names_only else spellings
+        forms = sorted(set(chosen), key=chosen.count, reverse=True)
+    if len(_surface_cache) >= _CACHE_SIZE:
+        _surface_cache.clear()
+    _surface_cache[cache_key] = forms
+    return forms
+
+
+def _spellings(session: Session, term: str) -> list[str]:
+    """The words as written at a few places where the index holds ``term``."""
+    if _on_postgresql(connection := session.connection()):
+
+        def words_of(text: str) -> list[str]:  # a stem keeps its word's first letters
+            return [word for word in index_tokens(text) if folded(word)[:3] == term[:3]]
+
+        return postgres.written_forms(
+            connection, term, samples=SAMPLE_PLACES, words_of=words_of
+        )
     # The index's own record of where the term stands (article, column, token number) leads to
     # the word exactly as written; a MATCH would stem the term again and find other words.
     places = session.execute(
@@ -300,13 +335,4 @@ def _surface_forms(
             tokens = index_tokens(texts[doc][0 if column == "title" else 1])
             if offset < len(tokens):
                 spellings.append(tokens[offset])
-    capitalised = [form for form in spellings if form[:1].isupper()]
-    if names_only and len(capitalised) * 2 < len(spellings):
-        forms: list[str] = []
-    else:
-        chosen = capitalised if names_only else spellings
-        forms = sorted(set(chosen), key=chosen.count, reverse=True)
-    if len(_surface_cache) >= _CACHE_SIZE:
-        _surface_cache.clear()
-    _surface_cache[cache_key] = forms
-    return forms
+    return spellings

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.engine import make_url
+from starlette.concurrency import run_in_threadpool
 
-from app.database import SQLITE_BUSY_TIMEOUT_MS
+from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 from app.models import ArticleSummary
 from app.pagination import Cursor
 from app.store import (
@@ -67,13 +68,32 @@ DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
 
 
+def open_reader(
+    database_url: str, *, cache_size: int = 0, pool_size: int = 5, max_overflow: int = 10
+) -> "Reader":
+    """The plain read path for the store at ``database_url`` (SQLite or PostgreSQL)."""
+    backend = make_url(database_url).get_backend_name()
+    if backend == "postgresql":
+        return PostgresReader(
+            database_url, cache_size=cache_size, pool_size=pool_size, max_overflow=max_overflow
+        )
+    if backend == "sqlite":
+        return Reader(database_url, cache_size=cache_size)
+    raise ValueError(f"Byline stores articles in SQLite or PostgreSQL, not {backend}")
+
+
 class Reader:
-    """One read connection per thread to the store, and caches emptied when the store changes."""
+    """One read connection per thread to the store, and caches emptied when the store changes.
+
+    On SQLite a read is a few microseconds of local I/O, so the routes call it on the event loop
+    (``on_event_loop``); a read over the network (PostgreSQL) goes to the thread pool.
+    """
+
+    dialect = "sqlite"
+    on_event_loop = True
 
     def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
         url = make_url(database_url)
-        if url.get_backend_name() != "sqlite":
-            raise ValueError(f"no plain read path for {url.get_backend_name()} yet")
         self.path = url.database or ":memory:"
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -94,6 +114,12 @@ class Reader:
             with self._lock:
                 self._connections.append(connection)
         return connection
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)``, on the event loop or in the thread pool."""
+        if self.on_event_loop:
+            return function(*args, **kwargs)
+        return await run_in_threadpool(function, *args, **kwargs)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
         """The rows of a query, as dicts by column name."""
@@ -150,7 +176,7 @@ class Reader:
         facets: Sequence[Facet] = (),
     ) -> Page[Row]:
         """A page of article summaries in ``sort`` order, after ``cursor`` when given."""
-        where, parameters = filter_sql(filters)
+        where, parameters = filter_sql(filters, dialect=self.dialect)
         version = self.version()
         total = self.cached(
             version,
@@ -206,6 +232,43 @@ class Reader:
         return counts
 
 
+class PostgresReader(Reader):
+    """The read path on PostgreSQL: plain SQL on the DB-API connections of a pool of its own,
+    in autocommit (one round trip a query) and read-only.
+
+    The store's version is the counter that migration 0009's triggers move with each change, so
+    that every replica empties its caches after an ingestion made anywhere.
+    """
+
+    dialect = "postgresql"
+    on_event_loop = False
+
+    def __init__(
+        self, database_url: str, *, cache_size: int = 0, pool_size: int = 5, max_overflow: int = 10
+    ) -> None:
+        super().__init__(database_url, cache_size=cache_size)
+        self.engine = create_db_engine(
+            database_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
+        )
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(parameters))
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            connection.close()  # back to the pool
+
+    def version(self) -> int:
+        return int(self.rows("SELECT version FROM store_version WHERE id = 1")[0]["version"])
+
+    def close(self) -> None:
+        self.engine.dispose()
+        super().close()
+
+
 class VersionedCache:
     """Values by key (counts, whole search responses) for as long as the store does not change.
 
@@ -242,9 +305,13 @@ class VersionedCache:
                 self._entries.popitem(last=False)
 
 
-def filter_sql(filters: ArticleFilters, *, prefix: str = "") -> tuple[str, list[Any]]:
+def filter_sql(
+    filters: ArticleFilters, *, prefix: str = "", dialect: str = "sqlite"
+) -> tuple[str, list[Any]]:
     """The SQL condition (and its parameters) that ``filters`` put on ``article`` (named with
     ``prefix``, such as ``a.``, in a join)."""
+    # SQLite compares the text SQLAlchemy stored; PostgreSQL compares timestamps.
+    when: Callable[[datetime], Any] = stored_time if dialect == "sqlite" else _utc
     conditions = ["1 = 1"]
     parameters: list[Any] = []
     # Case-insensitive on both sides, so that `dateline=london` finds LONDON.
@@ -258,10 +325,10 @@ def filter_sql(filters: ArticleFilters, *, prefix: str = "") -> tuple[str, list[
         parameters += filters.year
     if filters.published_after is not None:
         conditions.append(f"{prefix}published_at >= ?")
-        parameters.append(stored_time(filters.published_after))
+        parameters.append(when(filters.published_after))
     if filters.published_before is not None:
         conditions.append(f"{prefix}published_at < ?")
-        parameters.append(stored_time(filters.published_before))
+        parameters.append(when(filters.published_before))
     return " AND ".join(conditions), parameters
 
 
@@ -299,6 +366,10 @@ def keyset_segments(sort: ListSort, key: list[Any] | None) -> list[tuple[str, li
 def stored_time(value: datetime) -> str:
     """A time as SQLAlchemy stores it in SQLite: naive UTC with microseconds."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
 
 
 def read_time(value: str | datetime | None) -> datetime | None:

@@ -10,9 +10,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from typing import Any
+
+from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
+from app import postgres
 from app.models import Article
 from app.names import folded
 from app.search import BODY_WEIGHT, TITLE_WEIGHT
@@ -73,8 +76,28 @@ def related_articles(
     """The articles closest to ``article`` by its ``distinctive_terms``, closest first."""
     if not terms:
         return []
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = _related_on_postgresql(connection, article=article, terms=terms, limit=limit)
+    else:
+        rows = _related_on_sqlite(session, article=article, terms=terms, limit=limit)
+    articles = {
+        row.id: row
+        for row in session.exec(select(Article).where(col(Article.id).in_([r[0] for r in rows])))
+    }
+    related = []
+    for rowid, score, marked in rows:
+        shared = sorted({folded(word) for word in _MARKED.findall(marked)})
+        related.append(RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared))
+    return related
+
+
+def _related_on_sqlite(
+    session: Session, *, article: Article, terms: list[str], limit: int
+) -> list[Any]:
+    """(id, score, marked text) of the best matches of any of ``terms``, best first."""
     match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    rows = session.execute(
+    return session.execute(
         text(
             "SELECT rowid, bm25(article_fts, :title_weight, :body_weight) AS score, "
             "highlight(article_fts, 0, char(2), char(3)) || ' ' || "
@@ -90,19 +113,31 @@ def related_articles(
             "limit": limit,
         },
     ).all()
-    articles = {
-        row.id: row
-        for row in session.exec(select(Article).where(col(Article.id).in_([r[0] for r in rows])))
-    }
-    related = []
-    for rowid, score, marked in rows:
-        shared = sorted({folded(word) for word in _MARKED.findall(marked)})
-        related.append(RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared))
-    return related
+
+
+def _related_on_postgresql(
+    connection: Connection, *, article: Article, terms: list[str], limit: int
+) -> list[Any]:
+    """(id, score, marked text) of the best matches of any of ``terms``, best first."""
+    lexemes = postgres.phrases(connection, terms)
+    query = " | ".join(f"({lexemes[term]})" for term in terms if lexemes.get(term))
+    if not query:
+        return []
+    return postgres.run(
+        connection,
+        f"SELECT a.id, -{postgres.RANK_SQL} AS score,"
+        f" {postgres.headline_sql('title')} || ' ' || {postgres.headline_sql('body')} AS marked"
+        " FROM article AS a, CAST(? AS tsquery) AS q"
+        " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",
+        (query, article.id, limit),
+    ).all()
 
 
 def _document_frequency(session: Session, word: str) -> int:
     """How many articles hold the word, counted up to ``DF_CAP + 1``."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return postgres.document_frequency(connection, word, cap=DF_CAP + 1)
     quoted = '"' + word.replace('"', '""') + '"'
     return int(
         session.execute(

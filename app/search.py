@@ -1,4 +1,5 @@
-"""Full-text search over the SQLite FTS5 index ``article_fts``: ranking, paging and highlights."""
+"""Full-text search: ranking, paging and highlights, over SQLite's FTS5 index ``article_fts`` or
+PostgreSQL's ``article.search_vector`` (app/postgres.py renders the query for it)."""
 
 import html
 from collections.abc import Sequence
@@ -8,7 +9,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from app import postgres
 from app.pagination import Cursor
+from app.postgres import run
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.reader import SUMMARY_SQL, decoded, filter_sql
 from app.store import (
@@ -86,31 +89,43 @@ def search_articles(
     language these statements cost more to put together than SQLite takes to run them.
     """
     connection = session.connection()
-    match = fts5_expression(query, columns=columns)
-    condition, parameters = filter_sql(filters, prefix="a.")
-    where = f"article_fts MATCH ? AND {condition}"
+    on_postgresql = connection.dialect.name == "postgresql"
+    dialect = "postgresql" if on_postgresql else "sqlite"
+    condition, parameters = filter_sql(filters, prefix="a.", dialect=dialect)
+    if on_postgresql:
+        match = postgres.tsquery(connection, query, columns=columns)
+        if match is None:  # nothing in the query is indexed: nothing matches
+            empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
+            return Page(items=[], total=0, next_cursor=None, facets=empty)
+        source, matching = "article AS a", "a.search_vector @@ CAST(? AS tsquery)"
+    else:
+        match = fts5_expression(query, columns=columns)
+        source, matching = _JOINED, "article_fts MATCH ?"
+    where = f"{matching} AND {condition}"
     arguments = [match, *parameters]
-    # Without filters the index alone counts the matches, without a lookup in article for each.
+    # Without filters the FTS5 index alone counts the matches, without a lookup in article each.
     counted = (
         "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?"
-        if filters.empty
-        else f"SELECT count(*) FROM {_JOINED} WHERE {where}"
+        if filters.empty and not on_postgresql
+        else f"SELECT count(*) FROM {source} WHERE {where}"
     )
-    total = connection.exec_driver_sql(counted, tuple(arguments[: 1 if filters.empty else None]))
-    total_count = int(total.scalar_one())
-    counts = _facet_counts(connection, facets, where, arguments)
+    total_count = int(run(connection, counted, arguments[: 1 if filters.empty else None]).scalar())
+    counts = _facet_counts(connection, facets, source, where, arguments)
 
-    score, score_arguments = _score_sql(query, columns=columns)
+    if on_postgresql:
+        score, score_arguments = _rank_sql(connection, query, match, columns=columns)
+    else:
+        score, score_arguments = _score_sql(query, columns=columns)
     matches = (
         f"SELECT a.id AS id, a.year AS year, coalesce(a.year, 0) AS recency, {score} AS score"
-        f" FROM {_JOINED} WHERE {where}"
+        f" FROM {source} WHERE {where}"
     )
     arguments = [*score_arguments, *arguments]
     after_sql, after_arguments = "1 = 1", []
     relevance_after: list[Any] | None = None
     if sort == SearchSort.RELEVANCE:
-        # Best first (BM25 is lower for better); ties go to the most recent year, then the
-        # article added last.
+        # Best first (lower is better); ties go to the most recent year, then the article added
+        # last.
         key_types: tuple[type, ...] = (float, int, int)
         ordering = "score, recency DESC, id DESC"
         if cursor is not None:
@@ -133,13 +148,14 @@ def search_articles(
                 after_sql = f"({beyond_year} OR (year = ? AND {beyond_id}) OR year IS NULL)"
                 after_arguments = [last_year, last_year, last_id]
     rows: Sequence[Any] | None = None
-    if sort == SearchSort.RELEVANCE and filters.empty:
+    if sort == SearchSort.RELEVANCE and filters.empty and not on_postgresql:
         rows = _best_from_index(
             connection, score, [*score_arguments, match], relevance_after, limit
         )
     if rows is None:
-        rows = connection.exec_driver_sql(
-            f"SELECT id, year, recency, score FROM ({matches}) WHERE {after_sql}"
+        rows = run(
+            connection,
+            f"SELECT id, year, recency, score FROM ({matches}) AS hit WHERE {after_sql}"
             f" ORDER BY {ordering} LIMIT ?",
             (*arguments, *after_arguments, limit + 1),
         ).all()
@@ -224,7 +240,11 @@ def _best_from_index(
 
 
 def _facet_counts(
-    connection: Connection, facets: Sequence[Facet], where: str, arguments: list[Any]
+    connection: Connection,
+    facets: Sequence[Facet],
+    source: str,
+    where: str,
+    arguments: list[Any],
 ) -> FacetCounts | None:
     """Per facet, its most frequent values over all the matches."""
     if not facets:
@@ -232,10 +252,11 @@ def _facet_counts(
     counts: FacetCounts = {}
     for facet in dict.fromkeys(facets):
         column = f"a.{facet.value}"
-        rows = connection.exec_driver_sql(
-            f"SELECT {column}, count(*) AS number FROM {_JOINED} WHERE {where}"
+        rows = run(
+            connection,
+            f"SELECT {column}, count(*) AS number FROM {source} WHERE {where}"
             f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}",
-            tuple(arguments),
+            arguments,
         )
         counts[facet.value] = [(value, number) for value, number in rows]
     return counts
@@ -268,6 +289,26 @@ def _score_sql(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tuple[s
     return f"{bm25} * {boost}", [phrase, near]
 
 
+def _rank_sql(
+    connection: Connection, query: ParsedQuery, match: str, *, columns: Sequence[Column] = ()
+) -> tuple[str, list[Any]]:
+    """The ranking score on PostgreSQL (lower is better, as on SQLite), and its parameters.
+
+    ``ts_rank`` with the headline weighing five times the body, the rank divided by the log of
+    the article's length; when the query has two or more plain words, an article holding them
+    as an exact phrase scores 1.5 times. (PostgreSQL has no "within ten words" operator: the
+    NEAR boost of SQLite has no counterpart here.)
+    """
+    rank = postgres.RANK_SQL.replace(" q,", " CAST(? AS tsquery),")
+    words = _plain_words(query)
+    only = columns[0] if len(set(columns)) == 1 else None
+    phrase = postgres.phrase_tsquery(connection, words, column=only) if len(words) > 1 else None
+    if phrase is None:
+        return f"-{rank}", [match]
+    boost = f"CASE WHEN a.search_vector @@ CAST(? AS tsquery) THEN {1 + PHRASE_BOOST} ELSE 1.0 END"
+    return f"-({rank} * {boost})", [match, phrase]
+
+
 def _plain_words(query: ParsedQuery) -> list[str]:
     """The words of the query that all must match, in order, when they name no field."""
     root = query.root
@@ -286,18 +327,28 @@ def _hits(
         return []
     ids = [row.id for row in rows]
     marks = ", ".join("?" for _ in ids)
-    summaries = connection.exec_driver_sql(
-        f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", tuple(ids)
+    summaries = run(
+        connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
     ).mappings()
     articles = {row["id"]: decoded(dict(row)) for row in summaries}
-    highlights = {
-        rowid: (title, body)
-        for rowid, title, body in connection.exec_driver_sql(
+    if connection.dialect.name == "postgresql":
+        marked = [
+            (rowid, postgres.restored(title, title_marked), postgres.restored(body, body_marked))
+            for rowid, title, body, title_marked, body_marked in run(
+                connection,
+                f"SELECT a.id, a.title, a.body, {postgres.headline_sql('title')},"
+                f" {postgres.headline_sql('body')}"
+                f" FROM article AS a, CAST(? AS tsquery) AS q WHERE a.id IN ({marks})",
+                (match, *ids),
+            )
+        ]
+    else:
+        marked = connection.exec_driver_sql(
             "SELECT rowid, highlight(article_fts, 0, ?, ?), highlight(article_fts, 1, ?, ?)"
             f" FROM article_fts WHERE article_fts MATCH ? AND rowid IN ({marks})",
             (_OPEN, _CLOSE, _OPEN, _CLOSE, match, *ids),
         )
-    }
+    highlights = {rowid: (title, body) for rowid, title, body in marked}
     hits = []
     for row in rows:
         title, body = highlights[row.id]

@@ -16,6 +16,25 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; a relative SQLite path is taken from the "
         "working directory and its folder is created.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL the API reads from, such as a PostgreSQL read replica of "
+        "`database_url` (default: `database_url`). Ingestion and migrations always write to "
+        "`database_url`.",
+    )
+    pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="PostgreSQL: connections each server process keeps open per engine.",
+    )
+    max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description="PostgreSQL: connections a server process may open beyond `pool_size` "
+        "under a burst.",
+    )
     seeds_dir: Path = Field(
         default=Path("seeds"), description="Folder that `serve` ingests at start."
     )
@@ -30,6 +49,12 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Search responses each server process keeps until the store changes (0: none).",
     )
+
+
+    @property
+    def read_url(self) -> str:
+        """Where the API reads from."""
+        return self.database_read_url or self.database_url
 
 
 def get_settings() -> Settings:

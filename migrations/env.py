@@ -14,15 +14,20 @@ config = context.config
 if config.config_file_name is not None:
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-# Tables that autogenerate must not compare: the FTS5 index and its shadow tables are made by
-# hand-written SQL in the migrations, as SQLAlchemy has no model for virtual tables.
-EXCLUDED_PREFIXES = ("article_fts",)
+# What autogenerate must not compare: the full-text indexes are made by hand-written SQL in the
+# migrations (SQLite's FTS5 virtual tables; PostgreSQL's generated tsvector column, its GIN and
+# trigram indexes), as is PostgreSQL's store version counter; none has a model.
+EXCLUDED = {
+    "table": ("article_fts", "store_version"),
+    "column": ("search_vector",),
+    "index": ("ix_article_search_vector", "ix_search_term_trigrams"),
+}
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith(EXCLUDED_PREFIXES))
+    return not (name is not None and name.startswith(EXCLUDED.get(type_, ())))
 
 
 def run_migrations() -> None:

@@ -1,13 +1,23 @@
-"""Shared fixtures: a store built by the real migrations, the app on it, article files."""
+"""Shared fixtures: a store built by the real migrations, the app on it, article files.
 
+Every test that uses the store runs twice: on SQLite, and on PostgreSQL in a database of its own
+(copied from a template migrated once per run, dropped afterwards). Where no PostgreSQL answers
+at ``BYLINE_TEST_POSTGRESQL_URL`` (default: the local server's database ``test``), the
+PostgreSQL runs skip and say why. Tests marked ``sqlite_only`` check what only SQLite has.
+"""
+
+import os
 import shutil
+import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from app.database import create_db_engine, migrate
 from app.ingest import IngestReport, ingest_paths
@@ -29,11 +39,77 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+POSTGRESQL_URL = os.environ.get(
+    "BYLINE_TEST_POSTGRESQL_URL", "postgresql+psycopg://127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: checks what only the SQLite store has (runs on it alone)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Each test on the store runs once per backend."""
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS)
+
+
+class PostgreSQL:
+    """The test server: databases made from a migrated template, and dropped."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.admin = psycopg.connect(
+            self.url.set(drivername="postgresql").render_as_string(hide_password=False),
+            autocommit=True,
+            connect_timeout=3,
+        )
+        self.template = f"byline_template_{uuid.uuid4().hex[:12]}"
+
+    def url_of(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def create(self, name: str, *, template: str | None = None) -> str:
+        copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+        self.admin.execute(f"CREATE DATABASE {name}{copy}")  # type: ignore[arg-type]
+        return self.url_of(name)
+
+    def drop(self, name: str) -> None:
+        self.admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgresql() -> Iterator[PostgreSQL]:
+    """The PostgreSQL server, with a template database migrated to head."""
+    try:
+        server = PostgreSQL(POSTGRESQL_URL)
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[0]
+        pytest.skip(f"no PostgreSQL at {POSTGRESQL_URL} ({reason}); set BYLINE_TEST_POSTGRESQL_URL")
+    migrate(server.create(server.template))
+    yield server
+    server.drop(server.template)
+    server.admin.close()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "byline.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+def database_url(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, migrated_template: Path
+) -> Iterator[str]:
+    """A migrated, empty store of its own for the test, on ``backend``."""
+    if backend == "sqlite":
+        path = tmp_path / "byline.db"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server: PostgreSQL = request.getfixturevalue("postgresql")
+    name = f"byline_test_{uuid.uuid4().hex[:12]}"
+    yield server.create(name, template=server.template)
+    server.drop(name)
 
 
 @pytest.fixture

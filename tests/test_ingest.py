@@ -19,11 +19,43 @@ def stored(engine: Engine) -> list[Article]:
 
 
 def fts_rowids(engine: Engine, match: str) -> list[int]:
+    """The ids of the articles the full-text index finds for ``match``."""
+    sql = (
+        "SELECT id FROM article WHERE search_vector @@ phraseto_tsquery('byline', :m) ORDER BY id"
+        if engine.dialect.name == "postgresql"
+        else "SELECT rowid FROM article_fts WHERE article_fts MATCH :m"
+    )
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT rowid FROM article_fts WHERE article_fts MATCH :m"), {"m": match}
-        )
-        return [row[0] for row in rows]
+        return [row[0] for row in connection.execute(text(sql), {"m": match})]
+
+
+def check_search_index(engine: Engine) -> None:
+    """Raise unless the full-text index agrees with the articles (FTS5's own check; PostgreSQL
+    computes its index column from each row, so there is nothing to drift)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.execute(
+                text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')")
+            )
+
+
+def refuse_titles_starting_with_refuse(engine: Engine) -> None:
+    """A trigger standing for any write failure: inserting an article titled Refuse… fails."""
+    if engine.dialect.name == "postgresql":
+        statements = [
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " RAISE EXCEPTION 'refused by test'; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON article FOR EACH ROW"
+            " WHEN (new.title LIKE 'Refuse%') EXECUTE FUNCTION refuse()",
+        ]
+    else:
+        statements = [
+            "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN new.title LIKE 'Refuse%' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+        ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
 
 
 def test_seed_is_added_with_its_fields(ingest: Ingest, engine: Engine) -> None:
@@ -204,13 +236,7 @@ def test_database_error_fails_the_file_and_keeps_the_rest(
     ingest: Ingest, engine: Engine, tmp_path: Path
 ) -> None:
     # A trigger standing for any write failure: the article row is rolled back with its file.
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN new.title LIKE 'Refuse%' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
-            )
-        )
+    refuse_titles_starting_with_refuse(engine)
     ArticleText(title="Refuse this one").write(tmp_path, "a.txt")
     ArticleText(title="Keep this one").write(tmp_path, "b.txt")
     report = ingest(tmp_path)
@@ -218,8 +244,7 @@ def test_database_error_fails_the_file_and_keeps_the_rest(
     assert "refused by test" in (report.failures[0].reason or "")
     assert [a.title for a in stored(engine)] == ["Keep this one"]
     assert fts_rowids(engine, "refuse") == []
-    with engine.connect() as connection:
-        connection.execute(text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')"))
+    check_search_index(engine)
 
 
 def test_a_batch_with_one_bad_article_keeps_the_others_with_their_ids(
@@ -227,13 +252,7 @@ def test_a_batch_with_one_bad_article_keeps_the_others_with_their_ids(
 ) -> None:
     # The new articles of a batch are inserted together; one refused row sends each of them
     # down the one-by-one path, where only it fails.
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "CREATE TRIGGER refuse BEFORE INSERT ON article WHEN new.title LIKE 'Refuse%' "
-                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
-            )
-        )
+    refuse_titles_starting_with_refuse(engine)
     folder = tmp_path / "files"
     for number in range(30):
         generated_article(number).write(folder, f"{number:02}.txt")

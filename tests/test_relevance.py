@@ -167,6 +167,7 @@ def reference(engine: Engine, match: str) -> list[int]:
 
 @pytest.mark.parametrize("margin", [0, 1, 16])
 @pytest.mark.parametrize("limit", [1, 7, 20, 100])
+@pytest.mark.sqlite_only  # PostgreSQL always ranks the matches joined with their articles
 def test_ranking_by_the_index_alone_is_exact_across_ties(
     client: TestClient,
     engine: Engine,

@@ -46,7 +46,9 @@ ArticleRef = Annotated[
 async def list_articles_route(request: Request, params: ListQueryDep) -> Response:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
     # A page is a few index seeks and its count is cached: answered on the event loop.
-    page = reader(request).articles(
+    store = reader(request)
+    page = await store.call(
+        store.articles,
         filters=params,
         sort=params.sort,
         limit=params.limit,
@@ -79,7 +81,8 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
 async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     """The whole article, by numeric id or slug."""
     # One primary-key or unique-index lookup: answered on the event loop.
-    article = reader(request).article(ref)
+    store = reader(request)
+    article = await store.call(store.article, ref)
     url = article_url(request, article["slug"])
     article.update(url=url, raw_url=f"{url}/raw")
     return JSONResponse.of(shaped(article, ArticleDetail))

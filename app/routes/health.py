@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import has_table, ping, schema_revision
+from app.database import has_search_index, ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
 from app.models import Stats, run_summary
@@ -50,13 +50,13 @@ def readyz(request: Request) -> Readiness:
     try:
         ping(engine)
         current, head = schema_revision(engine), request.app.state.schema_head
-        search_index = has_table(engine, "article_fts")
+        search_index = has_search_index(engine)
     except SQLAlchemyError as error:
         raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
     if current is None or current != head:
         raise NotReady(f"The schema is at revision {current}, not {head}: run `byline migrate`.")
     if not search_index:
-        raise NotReady("The full-text index article_fts is missing: run `byline migrate`.")
+        raise NotReady("The full-text index is missing: run `byline migrate`.")
     return Readiness(status="ready", schema_revision=current)
 
 

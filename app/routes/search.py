@@ -41,7 +41,7 @@ FEW_HITS = 3
 async def search_route(request: Request, params: SearchQueryDep) -> Response:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
     store = reader(request)
-    version = store.version()
+    version = await store.call(store.version)
     # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
     key = (str(request.base_url), tuple(sorted(request.query_params.multi_items())))
     cached = store.responses.get(version, key)

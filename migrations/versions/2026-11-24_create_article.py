@@ -1,4 +1,4 @@
-"""Create the article table and its FTS5 full-text index.
+"""Create the article table and its full-text index (FTS5 on SQLite, tsvector on PostgreSQL).
 
 Revision ID: 0001
 Revises:
@@ -50,6 +50,31 @@ FTS5_SQL = [
     "INSERT INTO article_fts(article_fts) VALUES ('rebuild')",
 ]
 
+# PostgreSQL: a text search configuration that folds accents (unaccent) and stems English words
+# (Snowball) without dropping stop words, as FTS5's porter tokenizer keeps them; a weighted
+# tsvector (headline A, body B) that PostgreSQL computes itself from each row, and its GIN index.
+POSTGRESQL_SQL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE TEXT SEARCH DICTIONARY byline_stem (TEMPLATE = snowball, LANGUAGE = english)",
+    "CREATE TEXT SEARCH CONFIGURATION byline (COPY = english)",
+    """
+    ALTER TEXT SEARCH CONFIGURATION byline
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+        WITH unaccent, byline_stem
+    """,
+    # PostgreSQL's parser would take "<Acme>" for an XML tag and index nothing of it: angle
+    # brackets are text in an article, so they are indexed as spaces (app/postgres.py does the
+    # same when it highlights).
+    """
+    ALTER TABLE article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('byline', translate(title, '<>', '  ')), 'A')
+        || setweight(to_tsvector('byline', translate(body, '<>', '  ')), 'B')
+    ) STORED
+    """,
+    "CREATE INDEX ix_article_search_vector ON article USING gin (search_vector)",
+]
+
 
 def upgrade() -> None:
     op.create_table(
@@ -79,11 +104,19 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for statement in FTS5_SQL:
             op.execute(statement)
+    elif op.get_bind().dialect.name == "postgresql":
+        for statement in POSTGRESQL_SQL:
+            op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS article_fts")  # its triggers go with the article table
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_article_search_vector")
+        op.execute("ALTER TABLE article DROP COLUMN IF EXISTS search_vector")
+        op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS byline")
+        op.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS byline_stem")
     op.drop_index("ix_article_title_id", table_name="article")
     op.drop_index("ix_article_year_id", table_name="article")
     op.drop_table("article")

@@ -31,10 +31,17 @@ def upgrade() -> None:
         from app.names import refresh_vocabulary  # noqa: PLC0415  (the app's own rebuild)
 
         refresh_vocabulary(op.get_bind())
+    elif op.get_bind().dialect.name == "postgresql":
+        # Trigrams find the corpus words a misspelt one is close to.
+        op.execute(
+            "CREATE INDEX ix_search_term_trigrams ON search_term USING gin (term gin_trgm_ops)"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS article_fts_vocab")
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_search_term_trigrams")
     op.drop_index("ix_search_term_key", table_name="search_term")
     op.drop_table("search_term")

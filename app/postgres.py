@@ -1,0 +1,208 @@
+"""Full-text search on PostgreSQL: the query language as a ``tsquery``, and the index's vocabulary.
+
+The store's ``article.search_vector`` is a weighted ``tsvector`` (headline ``A``, body ``B``)
+built with the ``byline`` text search configuration: accents folded by ``unaccent``, English
+words stemmed by Snowball, stop words kept (migration 0001). A query is rendered by asking
+PostgreSQL to cut each of its words and phrases into lexemes (``phraseto_tsquery``, so that the
+text is cut exactly as the articles were), then joining them with ``&``, ``|`` and ``!`` in
+Python: no text of the user's is ever parsed as ``tsquery`` syntax.
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult
+
+from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term, is_token_char
+
+CONFIGURATION = "byline"
+# ts_rank's weights for the labels D, C, B (body) and A (headline): a word in the headline counts
+# five times what it counts in the body, as with BM25 on SQLite.
+RANK_WEIGHTS = "{0, 0, 0.2, 1.0}"
+# Divide the rank by 1 + the logarithm of the article's length, as BM25 discounts long articles.
+RANK_NORMALIZATION = 1
+# The rank of the article ``a`` for the query ``q``, higher is better.
+RANK_SQL = f"ts_rank('{RANK_WEIGHTS}', a.search_vector, q, {RANK_NORMALIZATION})::float8"
+# Characters no article holds (control characters are never stored) mark the matches, and every
+# match of the text is marked (the snippet is chosen afterwards, as on SQLite).
+HEADLINE_OPTIONS = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
+_WEIGHTS = {Column.TITLE: "A", Column.BODY: "B"}
+_MARKS = "\x02\x03"
+
+
+def headline_sql(column: str) -> str:
+    """SQL for the ``column`` of article ``a`` with every match of the query ``q`` marked,
+    its angle brackets made spaces as they were when it was indexed (``restored`` puts them back).
+    """
+    text = f"translate(a.{column}, '<>', '  ')"
+    return f"ts_headline('{CONFIGURATION}', {text}, q, '{HEADLINE_OPTIONS}')"
+
+
+def restored(original: str, marked: str) -> str:
+    """The marks of ``marked`` on the characters of ``original``; unmarked when the two differ
+    by more than the marks and the angle brackets."""
+    characters: list[str] = []
+    position = 0
+    for char in marked:
+        if char in _MARKS:
+            characters.append(char)
+            continue
+        if position >= len(original) or char != original[position].translate(_SPACED):
+            return original
+        characters.append(original[position])
+        position += 1
+    return "".join(characters) if position == len(original) else original
+
+
+_SPACED = str.maketrans("<>", "  ")
+_LEXEME = re.compile(r"'(?:[^']|'')*'")
+
+
+def run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> CursorResult[Any]:
+    """Plain SQL written with ``?`` placeholders, on SQLite's driver or psycopg's."""
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("%", "%%").replace("?", "%s")
+    return connection.exec_driver_sql(sql, tuple(parameters))
+
+
+def lexeme(term: str) -> str:
+    """A ``tsquery`` that matches one index term exactly, as stored (no stemming again)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def phrases(connection: Connection, texts: Iterable[str]) -> dict[str, str]:
+    """Each text as the ``tsquery`` of its words in a row (empty: nothing to search).
+
+    The text is cut at every character that is not a letter or digit first, as FTS5 cuts it:
+    PostgreSQL's parser would keep ``al-Qaida`` whole as well as in parts, and then the phrase
+    ``al-Qaeda`` would not find ``al Qaeda``.
+    """
+    wanted = list(dict.fromkeys(texts))
+    if not wanted:
+        return {}
+    words = ["".join(c if _in_word(c) else " " for c in text) for text in wanted]
+    rows = connection.exec_driver_sql(
+        f"SELECT phraseto_tsquery('{CONFIGURATION}', w)::text FROM unnest(%s::text[]) AS w",
+        (words,),
+    )
+    return dict(zip(wanted, rows.scalars().all(), strict=True))
+
+
+def _in_word(char: str) -> bool:
+    """Letters, digits and the marks that combine with them (Thai vowels, accents)."""
+    return is_token_char(char) or unicodedata.category(char)[0] == "M"
+
+
+def tsquery(
+    connection: Connection, query: ParsedQuery, *, columns: Sequence[Column] = ()
+) -> str | None:
+    """The query as ``tsquery`` text; None when it can match nothing (it has no lexemes)."""
+    only = columns[0] if len(set(columns)) == 1 else None
+    lexemes = phrases(connection, (term.text for term in _all_terms(query.root)))
+    return _render(query.root, only, lexemes)
+
+
+def phrase_tsquery(
+    connection: Connection, words: Sequence[str], *, column: Column | None
+) -> str | None:
+    """The words as one phrase, in ``column`` when given."""
+    return tsquery(
+        connection,
+        ParsedQuery(Term(AtomKind.PHRASE, " ".join(words))),
+        columns=[column] if column else [],
+    )
+
+
+def _all_terms(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        yield node
+        return
+    children = node.options if isinstance(node, AnyOf) else (*node.required, *node.excluded)
+    for child in children:
+        yield from _all_terms(child)
+
+
+def _render(node: Node, column: Column | None, lexemes: dict[str, str]) -> str | None:
+    if isinstance(node, Term):
+        text = lexemes.get(node.text, "")
+        if not text:
+            return None
+        where = node.column or column
+        weight = _WEIGHTS[where] if where else ""
+        found = list(_LEXEME.finditer(text))
+        pieces, start = [], 0
+        for index, match in enumerate(found):
+            prefix = "*" if node.kind is AtomKind.PREFIX and index == len(found) - 1 else ""
+            label = f":{prefix}{weight}" if prefix or weight else ""
+            pieces += [text[start : match.end()], label]
+            start = match.end()
+        pieces.append(text[start:])
+        return "(" + "".join(pieces) + ")"
+    if isinstance(node, AnyOf):
+        options = [rendered for o in node.options if (rendered := _render(o, column, lexemes))]
+        return "(" + " | ".join(options) + ")" if options else None
+    required = [_render(child, column, lexemes) for child in node.required]
+    if not required or any(part is None for part in required):
+        return None
+    excluded = [rendered for c in node.excluded if (rendered := _render(c, column, lexemes))]
+    parts = [part for part in required if part] + [f"!{part}" for part in excluded]
+    return "(" + " & ".join(parts) + ")"
+
+
+def vocabulary(connection: Connection) -> CursorResult[Any]:
+    """Every index term with the number of articles that hold it, streamed."""
+    return connection.exec_driver_sql(
+        "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM article')",
+        execution_options={"stream_results": True},
+    )
+
+
+def holds(connection: Connection, word: str) -> bool:
+    """Whether any article holds the word (stemmed as the articles were)."""
+    row = connection.exec_driver_sql(
+        "SELECT 1 FROM article"
+        f" WHERE search_vector @@ phraseto_tsquery('{CONFIGURATION}', %s) LIMIT 1",
+        (word,),
+    ).first()
+    return row is not None
+
+
+def document_frequency(connection: Connection, word: str, *, cap: int) -> int:
+    """How many articles hold the word, counted up to ``cap``."""
+    return int(
+        connection.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT 1 FROM article"
+            f" WHERE search_vector @@ phraseto_tsquery('{CONFIGURATION}', %s) LIMIT %s) AS held",
+            (word, cap),
+        ).scalar_one()
+    )
+
+
+def written_forms(
+    connection: Connection, term: str, *, samples: int, words_of: Callable[[str], list[str]]
+) -> list[str]:
+    """How a few articles that hold the index ``term`` write it, one spelling an article.
+
+    ``words_of(text)`` gives the words of a text that may stem to ``term``; of each sampled
+    article's, the first that the configuration turns into ``term`` is its spelling.
+    """
+    rows = connection.exec_driver_sql(
+        "SELECT title, body FROM article WHERE search_vector @@ %s::tsquery ORDER BY id LIMIT %s",
+        (lexeme(term), samples),
+    ).all()
+    candidates: list[list[str]] = []
+    for title, body in rows:
+        candidates.append(list(dict.fromkeys(words_of(f"{title}\n{body}"))))
+    distinct = list(dict.fromkeys(word for words in candidates for word in words))
+    if not distinct:
+        return []
+    stemming = connection.exec_driver_sql(
+        "SELECT w FROM unnest(%s::text[]) AS w"
+        f" WHERE to_tsvector('{CONFIGURATION}', w) @@ %s::tsquery",
+        (distinct, lexeme(term)),
+    )
+    matching = set(stemming.scalars().all())
+    return [next(w for w in words if w in matching) for words in candidates if matching & set(words)]
+
