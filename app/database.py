@@ -141,6 +141,8 @@ def ping(engine: Engine) -> None:
 def has_search_index(engine: Engine) -> bool:
     """Whether the store has its full-text index (SQLite's FTS5 table, PostgreSQL's tsvector)."""
     if engine.dialect.name == "postgresql":
-        columns = inspect(engine).get_columns("article")
-        return any(column["name"] == "search_vector" for column in columns)
+        inspector = inspect(engine)
+        if not inspector.has_table("article"):
+            return False
+        return any(column["name"] == "search_vector" for column in inspector.get_columns("article"))
     return inspect(engine).has_table("article_fts")

@@ -64,9 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The API only reads: everything goes to the read URL (a replica) when there is one.
         read_url = settings.read_url
-        pool = {"pool_size": settings.pool_size, "max_overflow": settings.max_overflow}
-        app.state.engine = create_db_engine(read_url, **pool)
-        app.state.reader = open_reader(read_url, cache_size=settings.search_cache, **pool)
+        pool_size, max_overflow = settings.pool_size, settings.max_overflow
+        app.state.engine = create_db_engine(
+            read_url, pool_size=pool_size, max_overflow=max_overflow
+        )
+        app.state.reader = open_reader(
+            read_url,
+            cache_size=settings.search_cache,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+        )
         app.state.schema_head = schema_head(read_url)
         yield
         app.state.reader.close()

@@ -245,18 +245,20 @@ def _found(session: Session, word: str) -> bool:
     return row is not None
 
 
+_CANDIDATES_SQL = (
+    "SELECT term, documents FROM search_term WHERE (term >= :low AND term < :high) OR key = :key"
+)
+
+
 def _closest(session: Session, word: str) -> str | None:
     wanted = folded(word)
     if len(wanted) < MIN_NAME_LENGTH:
         return None
     # Misspellings keep the first letter, mostly: compare with the terms that start like it,
     # and with those that sound alike (on PostgreSQL, also those that share many trigrams).
-    similar = " OR term % :word" if _on_postgresql(session.connection()) else ""
+    on_postgresql = _on_postgresql(session.connection())
     rows = session.execute(
-        text(
-            "SELECT term, documents FROM search_term "
-            f"WHERE (term >= :low AND term < :high) OR key = :key{similar}"
-        ),
+        text(_CANDIDATES_SQL + (" OR term % :word" if on_postgresql else "")),
         {
             "low": wanted[0],
             "high": chr(min(ord(wanted[0]) + 1, sys.maxunicode)),
@@ -311,9 +313,7 @@ def _spellings(session: Session, term: str) -> list[str]:
         def words_of(text: str) -> list[str]:  # a stem keeps its word's first letters
             return [word for word in index_tokens(text) if folded(word)[:3] == term[:3]]
 
-        return postgres.written_forms(
-            connection, term, samples=SAMPLE_PLACES, words_of=words_of
-        )
+        return postgres.written_forms(connection, term, samples=SAMPLE_PLACES, words_of=words_of)
     # The index's own record of where the term stands (article, column, token number) leads to
     # the word exactly as written; a MATCH would stem the term again and find other words.
     places = session.execute(

@@ -9,13 +9,14 @@ Python: no text of the user's is ever parsed as ``tsquery`` syntax.
 """
 
 import re
+import string
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult
 
-from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term, is_token_char
+from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term, is_token_char
 
 CONFIGURATION = "byline"
 # ts_rank's weights for the labels D, C, B (body) and A (headline): a word in the headline counts
@@ -30,13 +31,16 @@ RANK_SQL = f"ts_rank('{RANK_WEIGHTS}', a.search_vector, q, {RANK_NORMALIZATION})
 HEADLINE_OPTIONS = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
 _WEIGHTS = {Column.TITLE: "A", Column.BODY: "B"}
 _MARKS = "\x02\x03"
+# What the index reads of a column (migration 0001): its ASCII punctuation made spaces.
+INDEXED_TEXT = "translate(COLUMN, '{punctuation}', '{spaces}')".format(
+    punctuation=string.punctuation.replace("'", "''"), spaces=" " * len(string.punctuation)
+)
 
 
 def headline_sql(column: str) -> str:
-    """SQL for the ``column`` of article ``a`` with every match of the query ``q`` marked,
-    its angle brackets made spaces as they were when it was indexed (``restored`` puts them back).
-    """
-    text = f"translate(a.{column}, '<>', '  ')"
+    """SQL for the ``column`` of article ``a`` with every match of the query ``q`` marked, its
+    punctuation made spaces as when it was indexed (``restored`` puts the punctuation back)."""
+    text = INDEXED_TEXT.replace("COLUMN", f"a.{column}")
     return f"ts_headline('{CONFIGURATION}', {text}, q, '{HEADLINE_OPTIONS}')"
 
 
@@ -56,15 +60,28 @@ def restored(original: str, marked: str) -> str:
     return "".join(characters) if position == len(original) else original
 
 
-_SPACED = str.maketrans("<>", "  ")
+_SPACED = str.maketrans(string.punctuation, " " * len(string.punctuation))
 _LEXEME = re.compile(r"'(?:[^']|'')*'")
 
 
-def run(connection: Connection, sql: str, parameters: Sequence[Any] = ()) -> CursorResult[Any]:
+def run(
+    connection: Connection, sql: str, parameters: Sequence[Any] = ()
+) -> CursorResult[*tuple[Any, ...]]:
     """Plain SQL written with ``?`` placeholders, on SQLite's driver or psycopg's."""
     if connection.dialect.paramstyle != "qmark":
-        sql = sql.replace("%", "%%").replace("?", "%s")
+        sql = format_placeholders(sql)
     return connection.exec_driver_sql(sql, tuple(parameters))
+
+
+def format_placeholders(sql: str) -> str:
+    """SQL with ``?`` placeholders in psycopg's style (``%s``): the ``?`` of string literals
+    stay, and every ``%`` is doubled."""
+    pieces = _LITERAL.split(sql.replace("%", "%%"))
+    # split() with a capturing group: the literals are at the odd positions.
+    return "".join(p if i % 2 else p.replace("?", "%s") for i, p in enumerate(pieces))
+
+
+_LITERAL = re.compile(r"('(?:[^']|'')*')")
 
 
 def lexeme(term: str) -> str:
@@ -151,7 +168,21 @@ def _render(node: Node, column: Column | None, lexemes: dict[str, str]) -> str |
     return "(" + " & ".join(parts) + ")"
 
 
-def vocabulary(connection: Connection) -> CursorResult[Any]:
+def best_matches(connection: Connection, query: str, *, excluded: int, limit: int) -> list[Any]:
+    """(id, score, marked headline and body) of the articles best matching the ``tsquery``
+    (lower scores are better), other than ``excluded``."""
+    rows = run(
+        connection,
+        f"SELECT a.id, -{RANK_SQL} AS score,"
+        f" {headline_sql('title')} || ' ' || {headline_sql('body')} AS marked"
+        " FROM article AS a, CAST(? AS tsquery) AS q"
+        " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",
+        (query, excluded, limit),
+    ).all()
+    return list(rows)
+
+
+def vocabulary(connection: Connection) -> CursorResult[*tuple[Any, ...]]:
     """Every index term with the number of articles that hold it, streamed."""
     return connection.exec_driver_sql(
         "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM article')",
@@ -204,5 +235,6 @@ def written_forms(
         (distinct, lexeme(term)),
     )
     matching = set(stemming.scalars().all())
-    return [next(w for w in words if w in matching) for words in candidates if matching & set(words)]
-
+    return [
+        next(w for w in words if w in matching) for words in candidates if matching & set(words)
+    ]

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 from app.models import ArticleSummary
 from app.pagination import Cursor
+from app.postgres import format_placeholders
 from app.store import (
     FACET_VALUES_LIMIT,
     ArticleFilters,
@@ -255,7 +256,7 @@ class PostgresReader(Reader):
         connection = self.engine.raw_connection()
         try:
             cursor = connection.cursor()
-            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(parameters))
+            cursor.execute(format_placeholders(sql), tuple(parameters))
             names = [column[0] for column in cursor.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         finally:

@@ -9,7 +9,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -97,7 +96,7 @@ def _related_on_sqlite(
 ) -> list[Any]:
     """(id, score, marked text) of the best matches of any of ``terms``, best first."""
     match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    return session.execute(
+    rows = session.execute(
         text(
             "SELECT rowid, bm25(article_fts, :title_weight, :body_weight) AS score, "
             "highlight(article_fts, 0, char(2), char(3)) || ' ' || "
@@ -113,6 +112,7 @@ def _related_on_sqlite(
             "limit": limit,
         },
     ).all()
+    return list(rows)
 
 
 def _related_on_postgresql(
@@ -123,14 +123,7 @@ def _related_on_postgresql(
     query = " | ".join(f"({lexemes[term]})" for term in terms if lexemes.get(term))
     if not query:
         return []
-    return postgres.run(
-        connection,
-        f"SELECT a.id, -{postgres.RANK_SQL} AS score,"
-        f" {postgres.headline_sql('title')} || ' ' || {postgres.headline_sql('body')} AS marked"
-        " FROM article AS a, CAST(? AS tsquery) AS q"
-        " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",
-        (query, article.id, limit),
-    ).all()
+    return postgres.best_matches(connection, query, excluded=article.id or 0, limit=limit)
 
 
 def _document_frequency(session: Session, word: str) -> int:

@@ -2,7 +2,7 @@
 PostgreSQL's ``article.search_vector`` (app/postgres.py renders the query for it)."""
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -109,7 +109,9 @@ def search_articles(
         if filters.empty and not on_postgresql
         else f"SELECT count(*) FROM {source} WHERE {where}"
     )
-    total_count = int(run(connection, counted, arguments[: 1 if filters.empty else None]).scalar())
+    total_count = int(
+        run(connection, counted, arguments[: 1 if filters.empty else None]).scalar_one()
+    )
     counts = _facet_counts(connection, facets, source, where, arguments)
 
     if on_postgresql:
@@ -121,32 +123,7 @@ def search_articles(
         f" FROM {source} WHERE {where}"
     )
     arguments = [*score_arguments, *arguments]
-    after_sql, after_arguments = "1 = 1", []
-    relevance_after: list[Any] | None = None
-    if sort == SearchSort.RELEVANCE:
-        # Best first (lower is better); ties go to the most recent year, then the article added
-        # last.
-        key_types: tuple[type, ...] = (float, int, int)
-        ordering = "score, recency DESC, id DESC"
-        if cursor is not None:
-            last_score, last_recency, last_id = Cursor.decode(
-                cursor, sort=sort, key_types=key_types
-            ).key
-            after_sql = "(score > ? OR (score = ? AND (recency < ? OR (recency = ? AND id < ?))))"
-            after_arguments = [last_score, last_score, last_recency, last_recency, last_id]
-            relevance_after = [last_score, last_recency, last_id]
-    else:
-        key_types = sort_key_types(sort)
-        newest = sort == SearchSort.NEWEST
-        ordering = "year DESC NULLS LAST, id DESC" if newest else "year ASC NULLS LAST, id ASC"
-        if cursor is not None:
-            last_year, last_id = Cursor.decode(cursor, sort=sort, key_types=key_types).key
-            beyond_id, beyond_year = ("id < ?", "year < ?") if newest else ("id > ?", "year > ?")
-            if last_year is None:
-                after_sql, after_arguments = f"(year IS NULL AND {beyond_id})", [last_id]
-            else:
-                after_sql = f"({beyond_year} OR (year = ? AND {beyond_id}) OR year IS NULL)"
-                after_arguments = [last_year, last_year, last_id]
+    ordering, after_sql, after_arguments, relevance_after = _keyset(sort, cursor)
     rows: Sequence[Any] | None = None
     if sort == SearchSort.RELEVANCE and filters.empty and not on_postgresql:
         rows = _best_from_index(
@@ -173,6 +150,38 @@ def search_articles(
 
     hits = _hits(connection, match=match, rows=rows, snippet_words=snippet_words)
     return Page(items=hits, total=total_count, next_cursor=next_cursor, facets=counts)
+
+
+def _keyset(sort: SearchSort, cursor: str | None) -> tuple[str, str, list[Any], list[Any] | None]:
+    """The ORDER BY of ``sort``; the condition (and its parameters) that keeps the hits after
+    ``cursor``; for relevance, the cursor's (score, recency, id)."""
+    after_sql, after_arguments = "1 = 1", list[Any]()
+    relevance_after: list[Any] | None = None
+    if sort == SearchSort.RELEVANCE:
+        # Best first (lower is better); ties go to the most recent year, then the article added
+        # last.
+        key_types: tuple[type, ...] = (float, int, int)
+        ordering = "score, recency DESC, id DESC"
+        if cursor is not None:
+            last_score, last_recency, last_id = Cursor.decode(
+                cursor, sort=sort, key_types=key_types
+            ).key
+            after_sql = "(score > ? OR (score = ? AND (recency < ? OR (recency = ? AND id < ?))))"
+            after_arguments = [last_score, last_score, last_recency, last_recency, last_id]
+            relevance_after = [last_score, last_recency, last_id]
+    else:
+        key_types = sort_key_types(sort)
+        newest = sort == SearchSort.NEWEST
+        ordering = "year DESC NULLS LAST, id DESC" if newest else "year ASC NULLS LAST, id ASC"
+        if cursor is not None:
+            last_year, last_id = Cursor.decode(cursor, sort=sort, key_types=key_types).key
+            beyond_id, beyond_year = ("id < ?", "year < ?") if newest else ("id > ?", "year > ?")
+            if last_year is None:
+                after_sql, after_arguments = f"(year IS NULL AND {beyond_id})", [last_id]
+            else:
+                after_sql = f"({beyond_year} OR (year = ? AND {beyond_id}) OR year IS NULL)"
+                after_arguments = [last_year, last_year, last_id]
+    return ordering, after_sql, after_arguments, relevance_after
 
 
 _JOINED = "article_fts JOIN article AS a ON a.id = article_fts.rowid"
@@ -331,6 +340,7 @@ def _hits(
         connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
     ).mappings()
     articles = {row["id"]: decoded(dict(row)) for row in summaries}
+    marked: Iterable[Sequence[Any]]
     if connection.dialect.name == "postgresql":
         marked = [
             (rowid, postgres.restored(title, title_marked), postgres.restored(body, body_marked))

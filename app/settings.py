@@ -50,7 +50,6 @@ class Settings(BaseSettings):
         description="Search responses each server process keeps until the store changes (0: none).",
     )
 
-
     @property
     def read_url(self) -> str:
         """Where the API reads from."""

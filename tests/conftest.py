@@ -75,11 +75,11 @@ class PostgreSQL:
 
     def create(self, name: str, *, template: str | None = None) -> str:
         copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
-        self.admin.execute(f"CREATE DATABASE {name}{copy}")  # type: ignore[arg-type]
+        self.admin.execute(f"CREATE DATABASE {name}{copy}")
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
-        self.admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
+        self.admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

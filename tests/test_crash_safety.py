@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 
 from app.database import create_db_engine, migrate
 from app.ingest import ingest_paths
+from tests.crash_safety import assert_whole
 from tests.factories import generated_article
 from tests.live import ROOT
 
@@ -36,22 +37,6 @@ def last_run(engine: Engine) -> int:
         return int(
             connection.execute(text("SELECT coalesce(max(id), 0) FROM ingest_run")).scalar_one()
         )
-
-
-def assert_whole(engine: Engine) -> None:
-    with engine.connect() as connection:
-        assert connection.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
-        # rank 1: compare the index with the article table itself, not only with itself.
-        connection.execute(
-            text("INSERT INTO article_fts(article_fts, rank) VALUES ('integrity-check', 1)")
-        )
-        partial = connection.execute(
-            text(
-                "SELECT count(*) FROM article WHERE body IS NULL OR raw_text = '' "
-                "OR content_hash = '' OR id NOT IN (SELECT rowid FROM article_fts_docsize)"
-            )
-        ).scalar_one()
-        assert partial == 0
 
 
 @pytest.mark.parametrize("seed", [1])

@@ -112,8 +112,9 @@ def test_problem_types_are_documented(client: TestClient) -> None:
 def test_unexpected_failure_is_a_500_problem_without_details(
     settings: Settings, engine: Engine
 ) -> None:
+    cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as connection:
-        connection.execute(text("DROP TABLE article"))
+        connection.execute(text(f"DROP TABLE article{cascade}"))
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         body = assert_problem(client.get("/v1/articles"), 500)
     assert "article" not in body["detail"]

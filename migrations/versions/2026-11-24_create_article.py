@@ -5,6 +5,7 @@ Revises:
 Create Date: 2026-11-24
 """
 
+import string
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -50,6 +51,14 @@ FTS5_SQL = [
     "INSERT INTO article_fts(article_fts) VALUES ('rebuild')",
 ]
 
+# PostgreSQL's parser keeps URLs, hosts, e-mail addresses, hyphenated words and numbers with
+# points whole, and takes "<Acme>" for an XML tag and indexes nothing of it, where FTS5 cuts text
+# at every punctuation mark. So that a word is found alike on both stores, ASCII punctuation is
+# indexed as spaces (app/postgres.py highlights the same text: keep the two in step).
+INDEXED_TEXT = "translate(COLUMN, '{punctuation}', '{spaces}')".format(
+    punctuation=string.punctuation.replace("'", "''"), spaces=" " * len(string.punctuation)
+)
+
 # PostgreSQL: a text search configuration that folds accents (unaccent) and stems English words
 # (Snowball) without dropping stop words, as FTS5's porter tokenizer keeps them; a weighted
 # tsvector (headline A, body B) that PostgreSQL computes itself from each row, and its GIN index.
@@ -63,13 +72,10 @@ POSTGRESQL_SQL = [
         ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
         WITH unaccent, byline_stem
     """,
-    # PostgreSQL's parser would take "<Acme>" for an XML tag and index nothing of it: angle
-    # brackets are text in an article, so they are indexed as spaces (app/postgres.py does the
-    # same when it highlights).
-    """
+    f"""
     ALTER TABLE article ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('byline', translate(title, '<>', '  ')), 'A')
-        || setweight(to_tsvector('byline', translate(body, '<>', '  ')), 'B')
+        setweight(to_tsvector('byline', {INDEXED_TEXT.replace("COLUMN", "title")}), 'A')
+        || setweight(to_tsvector('byline', {INDEXED_TEXT.replace("COLUMN", "body")}), 'B')
     ) STORED
     """,
     "CREATE INDEX ix_article_search_vector ON article USING gin (search_vector)",
