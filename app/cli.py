@@ -1,8 +1,10 @@
-"""The ``byline`` command: migrate the store, ingest article files, serve the API."""
+"""The ``byline`` command: migrate the store, ingest article files, serve the API, and move a
+corpus between stores (export, import)."""
 
 import json
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -174,6 +176,71 @@ def serve_command(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+@cli.command("export")
+def export_command(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            help="Write to this file [default: standard output].",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write the whole store as JSON Lines (articles, revisions, files, runs), streamed."""
+    from app.transfer import export_store  # noqa: PLC0415
+
+    settings = get_settings()
+    with store_errors():
+        migrate(settings.database_url)
+        engine = create_db_engine(settings.database_url)
+        try:
+            if output is None:
+                counts = export_store(engine, settings.database_url, sys.stdout.buffer)
+            else:
+                with output.open("wb") as out:
+                    counts = export_store(engine, settings.database_url, out)
+        finally:
+            engine.dispose()
+    err.print(f"[green]exported:[/] {_counted(counts.rows)}")
+
+
+@cli.command("import")
+def import_command(
+    source: Annotated[
+        str, typer.Argument(help="An export's file, or - for standard input.", show_default=False)
+    ],
+) -> None:
+    """Load a `byline export` into an empty store, with its ids, slugs and revisions."""
+    from sqlalchemy.exc import IntegrityError  # noqa: PLC0415
+
+    from app.transfer import ImportError_, import_store  # noqa: PLC0415
+
+    settings = get_settings()
+    if source != "-" and not Path(source).is_file():
+        err.print(f"[red]error:[/] no file {escape(source)}")
+        raise typer.Exit(2)
+    with store_errors():
+        migrate(settings.database_url)
+        engine = create_db_engine(settings.database_url, writer=True)
+        try:
+            with open(source, "rb") if source != "-" else nullcontext(sys.stdin.buffer) as lines:
+                counts = import_store(engine, lines)
+        except (ImportError_, IntegrityError) as error:
+            reason = str(error.orig) if isinstance(error, IntegrityError) else str(error)
+            err.print(f"[red]error:[/] {escape(reason)}; nothing was imported")
+            raise typer.Exit(1) from None
+        finally:
+            engine.dispose()
+    err.print(f"[green]imported:[/] {_counted(counts.rows)}")
+
+
+def _counted(rows: dict[str, int]) -> str:
+    return ", ".join(f"{count} {name.replace('_', ' ')} rows" for name, count in rows.items())
 
 
 def _ingest(
