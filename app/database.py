@@ -56,11 +56,22 @@ def create_db_engine(
 def _postgresql_engine(
     url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool
 ) -> Engine:
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if read_only else {}
+    options: dict[str, Any] = {}
     if read_only:
-        options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+        # Autocommit: no transaction to end when a connection goes back to the pool.
+        options = {
+            "isolation_level": "AUTOCOMMIT",
+            "pool_reset_on_return": None,
+            "connect_args": {"options": "-c default_transaction_read_only=on"},
+        }
+    # A read-only engine's users retry a query once on a connection found dead instead (see
+    # app/reader.py): a ping before each query would double the round trips of the hot path.
     engine = create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, **options
+        url,
+        pool_pre_ping=not read_only,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        **options,
     )
     if writer:
         lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"

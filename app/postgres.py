@@ -46,20 +46,22 @@ def headline_sql(column: str) -> str:
 
 def restored(original: str, marked: str) -> str:
     """The marks of ``marked`` on the characters of ``original``; unmarked when the two differ
-    by more than the marks and the angle brackets."""
+    by more than the marks and the punctuation made spaces."""
+    pieces = _MARK.split(marked)
+    if "".join(pieces[::2]) != original.translate(_SPACED):
+        return original
     characters: list[str] = []
     position = 0
-    for char in marked:
-        if char in _MARKS:
-            characters.append(char)
-            continue
-        if position >= len(original) or char != original[position].translate(_SPACED):
-            return original
-        characters.append(original[position])
-        position += 1
-    return "".join(characters) if position == len(original) else original
+    for index, piece in enumerate(pieces):
+        if index % 2:  # a mark (split() keeps them at the odd places)
+            characters.append(piece)
+        else:
+            characters.append(original[position : position + len(piece)])
+            position += len(piece)
+    return "".join(characters)
 
 
+_MARK = re.compile("([\x02\x03])")
 _SPACED = str.maketrans(string.punctuation, " " * len(string.punctuation))
 _LEXEME = re.compile(r"'(?:[^']|'')*'")
 

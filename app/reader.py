@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import orjson
+import psycopg
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 
@@ -253,14 +254,23 @@ class PostgresReader(Reader):
         )
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(format_placeholders(sql), tuple(parameters))
-            names = [column[0] for column in cursor.description or ()]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        finally:
-            connection.close()  # back to the pool
+        sql = format_placeholders(sql)
+        for attempt in (1, 2):
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, tuple(parameters))
+                names = [column[0] for column in cursor.description or ()]
+                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            except psycopg.OperationalError:
+                # A connection the server closed (a restart, a failover): dropped from the
+                # pool, and the query asked once more on a new one.
+                connection.invalidate()
+                if attempt == 2:
+                    raise
+            finally:
+                connection.close()  # back to the pool
+        raise AssertionError("unreachable")
 
     def version(self) -> int:
         return int(self.rows("SELECT version FROM store_version WHERE id = 1")[0]["version"])

@@ -3,6 +3,8 @@
     ./run bench                      # 100,000 articles (the issue's reference size)
     ./run bench --count 10000        # a quicker run
     ./run bench --record             # ... and append the tables to bench/RESULTS.md
+    ./run bench --postgresql postgresql+psycopg://127.0.0.1:5432/test
+                                     # ... and Byline on PostgreSQL, side by side
 
 One run: generate the corpus (``bench/generate.py``, kept in ``bench/.work`` for later runs),
 ingest it with ``byline ingest`` (time, articles/s, peak RSS, then the unchanged re-run) and
@@ -10,6 +12,11 @@ with ``sqlite-utils insert-files`` + ``enable-fts`` on the same files; then serv
 database with Byline, Datasette and bare Starlette/FastAPI routes (``bench/ceiling.py``), each
 pinned to CPU 0, and load each endpoint with wrk pinned to CPU 1. Prints one table of req/s,
 p50 and p99 with the ratios the goals of issue #6 are stated in, and the goals met or not.
+
+With ``--postgresql URL`` (a server Byline may create databases on), the same corpus is also
+ingested into a database of its own there and served by Byline on it, with the same loads. The
+PostgreSQL server is pinned to the server's CPU too: on one machine, the store and the API share
+a core whichever store it is.
 """
 
 import argparse
@@ -143,13 +150,61 @@ def tree_rss_mb(pid: int, field: str = "VmRSS") -> float:
     return total
 
 
-def byline_env(database: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BYLINE_DATABASE_URL": f"sqlite:///{database}",
-        "BYLINE_INGEST_ON_START": "false",
-        **extra,
-    }
+def byline_env(database: Path | str, **extra: str) -> dict[str, str]:
+    """Byline's environment for a SQLite file or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    return {**os.environ, "BYLINE_DATABASE_URL": url, "BYLINE_INGEST_ON_START": "false", **extra}
+
+
+def postgresql_database(admin_url: str, count: int, *, fresh: bool) -> str:
+    """The URL of the benchmark's own database on the PostgreSQL server (made anew if ``fresh``)."""
+    import psycopg  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    url = make_url(admin_url)
+    name = f"byline_bench_{count}"
+    if fresh:
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgresql_pinned() -> Iterator[None]:
+    """The PostgreSQL server's processes (and the backends they start) on the server CPU."""
+    pids = subprocess.run(
+        ["pgrep", "-x", "postgres"], capture_output=True, text=True, check=False
+    ).stdout
+    for pid in pids.split():
+        subprocess.run(
+            ["taskset", "-a", "-p", "-c", SERVER_CPU, pid], capture_output=True, check=False
+        )
+    try:
+        yield
+    finally:
+        every = f"0-{(os.cpu_count() or 1) - 1}"
+        for pid in pids.split():
+            subprocess.run(
+                ["taskset", "-a", "-p", "-c", every, pid], capture_output=True, check=False
+            )
+
+
+def ingest_postgresql(results: Results, folder: Path, url: str) -> None:
+    """Byline into PostgreSQL from scratch, then again with nothing changed."""
+    env = byline_env(url)
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as connection:
+        version = connection.execute("SHOW server_version").fetchone()
+    results.notes.append(f"PostgreSQL {version[0] if version else '?'}")
+    print("ingesting with byline into PostgreSQL", flush=True)
+    seconds, rss = measured([BIN / "byline", "ingest", folder], env)
+    note = f"{results.count / seconds:,.0f} articles/s; RSS of byline, not of the server"
+    results.ingestions.append(Ingestion("byline ingest, PostgreSQL", seconds, rss, note))
+    seconds, rss = measured([BIN / "byline", "ingest", folder], env)
+    results.ingestions.append(Ingestion("byline ingest, PostgreSQL, nothing changed", seconds, rss))
 
 
 def ingest(results: Results, folder: Path, database: Path, peer: Path) -> None:
@@ -430,6 +485,9 @@ def http(results: Results, database: Path, args: Any) -> None:
         # Latency, not throughput: one client asking again as soon as it has its answer.
         load_all(results, cold, base, short, args, connections=1)
 
+    if args.postgresql:
+        http_postgresql(results, command, paths_of=byline_paths, args=args)
+
     datasette: list[str | Path] = [
         BIN / "datasette",
         "serve",
@@ -449,6 +507,29 @@ def http(results: Results, database: Path, args: Any) -> None:
             if "defaults" in label:
                 paths = {"first page of 20": paths["first page of 20"]}
             load_all(results, label, base, paths, args)
+
+
+def http_postgresql(results: Results, command: list[str | Path], paths_of: Any, args: Any) -> None:
+    """Byline on PostgreSQL: the same loads as on SQLite, with and without the search cache."""
+    url = postgresql_database(args.postgresql, results.count, fresh=False)
+    with postgresql_pinned():
+        print("byline serve on PostgreSQL", flush=True)
+        env = byline_env(url, BYLINE_LOG_LEVEL="warning")
+        with server(command, "/readyz", env) as (base, process):
+            ready = process.ready_seconds
+            results.notes.append(f"Byline on PostgreSQL: ready in {ready:.2f} s")
+            paths = paths_of(base, results.count)
+            load_all(results, "Byline on PostgreSQL", base, paths, args)
+            rss = tree_rss_mb(process.pid, "VmHWM")
+            results.notes.append(f"Byline on PostgreSQL: server peak RSS {rss:.0f} MB")
+        print("byline serve on PostgreSQL, search cache off", flush=True)
+        env = byline_env(url, BYLINE_LOG_LEVEL="warning", BYLINE_SEARCH_CACHE="0")
+        cold = "Byline on PostgreSQL (search cache off)"
+        with server(command, "/readyz", env) as (base, _):
+            searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
+            load_all(results, cold, base, searches, args)
+            short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
+            load_all(results, cold, base, short, args, connections=1)
 
 
 GOALS: list[tuple[str, str]] = [
@@ -510,7 +591,11 @@ def goal_lines(results: Results) -> list[str]:
             add(goal, f"{results.ready_seconds:.2f} s", results.ready_seconds <= 2)
         elif key == "rss" and results.server_rss_mb is not None:
             add(goal, f"{results.server_rss_mb:.0f} MB", results.server_rss_mb <= 200)
-    short = [load for load in results.loads if load.work.startswith("query `")]
+    short = [
+        load
+        for load in results.loads
+        if load.work.startswith("query `") and load.server == "Byline (search cache off)"
+    ]
     if short:
         worst = max(short, key=lambda load: load.p99_ms)
         add(
@@ -548,6 +633,8 @@ def tables(results: Results) -> list[str]:
             )
         lines.append("")
     lines += goal_lines(results)
+    if results.notes:
+        lines += ["", *[f"- {note}" for note in results.notes]]
     return lines
 
 
@@ -589,6 +676,14 @@ def main() -> None:
     parser.add_argument("--skip-ingest", action="store_true", help="reuse the last database")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="also bench Byline on a database it creates on this PostgreSQL server",
+    )
+    parser.add_argument(
+        "--skip-sqlite-ingest", action="store_true", help="reuse the last SQLite database"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -596,8 +691,11 @@ def main() -> None:
     database = WORK / f"byline-{args.count}.db"
     results = Results(count=args.count)
     folder = corpus(args.count, args.seed)
-    if not args.skip_ingest:
+    if not args.skip_ingest and not args.skip_sqlite_ingest:
         ingest(results, folder, database, WORK / f"sqlite-utils-{args.count}.db")
+    if args.postgresql and not args.skip_ingest:
+        url = postgresql_database(args.postgresql, args.count, fresh=True)
+        ingest_postgresql(results, folder, url)
     if not args.skip_http:
         http(results, database, args)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
