@@ -39,7 +39,7 @@ USER ${UID}
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; port = os.environ.get('BYLINE_PORT', '8000'); sys.exit(urllib.request.urlopen('http://127.0.0.1:' + port + '/healthz', timeout=2).status != 200)"]
 # The entry point is the byline command: `docker run byline ingest /articles` works too.
 ENTRYPOINT ["byline"]
 CMD ["serve"]

@@ -1,5 +1,6 @@
 """``/v1/search``: the query syntax, ranking, highlights, filters, sorts and paging."""
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
 from app.models import Article
 from app.settings import Settings
-from tests.conftest import SEED_SLUG, SEED_TITLE, SEEDS, Ingest
+from tests.conftest import BACKENDS, SEED_SLUG, SEED_TITLE, SEEDS, Ingest, PostgreSQL
 from tests.factories import ArticleText, generated_article
 
 
@@ -408,17 +409,27 @@ def test_no_query_through_the_whole_stack_is_a_server_error(
     assert response.status_code in (200, 400), response.text
 
 
-@pytest.fixture(scope="module")
-def seeded_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One app on the seed for many generated requests (function fixtures would rebuild it)."""
-    folder = tmp_path_factory.mktemp("stack")
-    url = f"sqlite:///{folder / 'byline.db'}"
-    migrate(url)
+@pytest.fixture(scope="module", params=BACKENDS)
+def seeded_client(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """One app on the seed for many generated requests (function fixtures would rebuild it),
+    on each store."""
+    server: PostgreSQL | None = None
+    name = f"byline_stack_{uuid.uuid4().hex[:12]}"
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgresql")
+        url = server.create(name, template=server.template)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('stack') / 'byline.db'}"
+        migrate(url)
     engine = create_db_engine(url, writer=True)
     ingest_paths(engine, [SEEDS])
     engine.dispose()
     with TestClient(create_app(Settings(database_url=url, ingest_on_start=False))) as client:
         yield client
+    if server is not None:
+        server.drop(name)
 
 
 def test_a_prefix_finds_the_words_stemming_would_hide(

@@ -182,3 +182,62 @@ def test_the_image_serves_the_seed_as_non_root_and_restarts_without_duplicates(
     ids = {item["slug"]: item["id"] for item in after["items"]}
     assert ids[summary["slug"]] == summary["id"]
     assert "1 unchanged" in container_logs(deployment)
+
+
+@pytest.fixture
+def postgresql_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, named by a URL a container on the host's network can
+    use (with the user name spelled out: the image's user has none)."""
+    from tests.conftest import PostgreSQL  # noqa: PLC0415
+
+    server: PostgreSQL = request.getfixturevalue("postgresql")
+    name = f"byline_container_{uuid.uuid4().hex[:12]}"
+    server.create(name)
+    row = server.admin.execute("SELECT current_user").fetchone()
+    assert row is not None
+    url = server.url.set(database=name, username=server.url.username or row[0])
+    yield url.render_as_string(hide_password=False)
+    server.drop(name)
+
+
+def test_the_image_runs_as_compose_runs_it_on_postgresql(
+    image: str, postgresql_store: str, tmp_path: Path
+) -> None:
+    """compose.yaml's topology with the real image: a one-off migration, two API replicas, a
+    one-off ingestion while they serve; both replicas answer alike."""
+    network = ["--network", "host", "-e", f"BYLINE_DATABASE_URL={postgresql_store}"]
+    engine("run", "--rm", *network, image, "migrate")
+    replicas = []
+    try:
+        for _ in range(2):
+            port = free_port()
+            name = f"byline-replica-{uuid.uuid4().hex[:12]}"
+            engine(
+                "run", "-d", "--name", name, *network,
+                "-e", f"BYLINE_PORT={port}", "-e", "BYLINE_INGEST_ON_START=false", image,
+            )  # fmt: skip
+            replicas.append(
+                Deployment(image=image, volume="", name=name, base=f"http://127.0.0.1:{port}")
+            )
+        for replica in replicas:
+            wait_healthy(replica)
+            assert httpx2.get(f"{replica.base}/v1/articles").json()["total"] == 0
+        articles = tmp_path / "articles"
+        for number in range(3):
+            ArticleText(title=f"Harbour reopens, day {number}").write(articles, f"{number}.txt")
+        articles.chmod(0o755)
+        for path in articles.iterdir():
+            path.chmod(0o644)
+        report = engine(
+            "run", "--rm", *network, "-v", f"{articles}:/articles:ro",
+            image, "ingest", "--json", "/articles",
+        )  # fmt: skip
+        assert '"added": 3' in report
+        for replica in replicas:
+            listing = httpx2.get(f"{replica.base}/v1/articles").json()
+            assert listing["total"] == 3
+            found = httpx2.get(f"{replica.base}/v1/search", params={"q": "harbour"}).json()
+            assert found["total"] == 3
+    finally:
+        for replica in replicas:
+            engine("rm", "-f", replica.name, check=False)

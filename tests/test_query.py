@@ -1,15 +1,20 @@
 """The query language: how text is read, and that no input can upset FTS5."""
 
 import sqlite3
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Connection
 
+from app import postgres
+from app.database import create_db_engine
 from app.errors import InvalidParameter
 from app.query import AllOf, AnyOf, AtomKind, Column, Term, interpreted, parse_query
 from app.search import fts5_expression
+from tests.conftest import PostgreSQL
 
 W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
 
@@ -149,3 +154,38 @@ def test_any_query_is_rejected_cleanly_or_valid_fts5(
     except InvalidParameter:
         return
     fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (expression,)).fetchall()
+
+
+@pytest.fixture(scope="module")
+def tsquery_store(postgresql: PostgreSQL) -> Iterator[Connection]:
+    """A connection to a migrated PostgreSQL store of its own."""
+    name = f"byline_tsquery_{uuid.uuid4().hex[:12]}"
+    engine = create_db_engine(postgresql.create(name, template=postgresql.template))
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+    postgresql.drop(name)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(PIECES)
+        | st.characters()
+        | st.sampled_from(list("^:+{}[],.'\\\x00\t&|!<>")),
+        max_size=30,
+    ).map("".join),
+    st.sampled_from([(), (Column.TITLE,), (Column.BODY,)]),
+)
+def test_any_query_is_rejected_cleanly_or_a_valid_tsquery(
+    tsquery_store: Connection, q: str, columns: tuple[Column, ...]
+) -> None:
+    try:
+        parsed = parse_query(q)
+    except InvalidParameter:
+        return
+    rendered = postgres.tsquery(tsquery_store, parsed, columns=columns)
+    if rendered is not None:
+        tsquery_store.exec_driver_sql(
+            "SELECT count(*) FROM article WHERE search_vector @@ %s::tsquery", (rendered,)
+        ).scalar_one()
