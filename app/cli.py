@@ -42,7 +42,7 @@ def store_errors() -> Iterator[None]:
         reason = str(error.orig) if error.orig is not None else str(error)
         hint = (
             " (another process holds the write lock; try again when it is done)"
-            if "locked" in reason
+            if "locked" in reason or "lock timeout" in reason
             else ""
         )
         err.print(f"[red]error:[/] the store refused: {escape(reason)}{hint}")

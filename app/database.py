@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -56,7 +56,10 @@ def create_db_engine(
 def _postgresql_engine(
     url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool
 ) -> Engine:
-    options: dict[str, Any] = {}
+    # A reader's transaction reads one snapshot, as on SQLite: a search's count, page and
+    # highlights agree even while an ingestion commits. Writers keep READ COMMITTED: their
+    # statements after the write lock must see what the writer before them committed.
+    options: dict[str, Any] = {} if writer else {"isolation_level": "REPEATABLE READ"}
     if read_only:
         # Autocommit: no transaction to end when a connection goes back to the pool.
         options = {
@@ -74,9 +77,15 @@ def _postgresql_engine(
         **options,
     )
     if writer:
-        lock = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(lock))
+        event.listen(engine, "begin", _take_write_lock)
     return engine
+
+
+def _take_write_lock(connection: Connection) -> None:
+    # Waiting as long as SQLite's busy timeout at most: a writer kept waiting longer stops with
+    # a clear line. The lock comes first: the writer's reads come after the last writer's commit.
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

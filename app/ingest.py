@@ -576,19 +576,31 @@ def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> F
     return FileResult(path, Outcome.ADDED, article.id, article.slug, warnings=warnings)
 
 
+# Longer headlines are cut here (the raw text keeps them whole): a line this long is not a
+# headline, and PostgreSQL's btree index of titles takes entries of about 2,700 bytes at most.
+MAX_TITLE = 1000
+
+
+def clipped(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
 def _fields(parsed: ParsedArticle) -> dict[str, Any]:
     """The stored columns that come from the parsed text."""
     return {
-        "title": parsed.title,
-        "dateline": parsed.dateline,
-        "source": parsed.source,
+        "title": clipped(parsed.title, MAX_TITLE),
+        "dateline": clipped(parsed.dateline, 120),
+        "source": clipped(parsed.source, 200),
         "year": parsed.year,
         "lede": parsed.lede,
         "body": "\n".join(parsed.paragraphs),
         "word_count": parsed.word_count,
         "copyright": parsed.copyright,
         "authors": list(parsed.authors),
-        "dateline_date": parsed.dateline_date,
+        "dateline_date": clipped(parsed.dateline_date, 40),
         "published_at": parsed.published_at,
         "web_url": parsed.web_url,
         "tags": list(parsed.tags),

@@ -49,6 +49,8 @@ def _fits(value: Any, expected: type) -> bool:
         return True
     if isinstance(value, bool) or not isinstance(value, expected):
         return False
+    if isinstance(value, str):
+        return "\x00" not in value  # never in a title this API made a cursor of
     if isinstance(value, int):
         return -(2**63) <= value < 2**63
     if isinstance(value, float):

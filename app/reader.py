@@ -19,9 +19,11 @@ from typing import Any, TypeVar
 import orjson
 import psycopg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
+from app.errors import NotReady
 from app.models import ArticleSummary
 from app.pagination import Cursor
 from app.postgres import format_placeholders
@@ -256,18 +258,22 @@ class PostgresReader(Reader):
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
         sql = format_placeholders(sql)
         for attempt in (1, 2):
-            connection = self.engine.raw_connection()
+            try:
+                connection = self.engine.raw_connection()
+            except DBAPIError as error:
+                raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
             try:
                 cursor = connection.cursor()
                 cursor.execute(sql, tuple(parameters))
                 names = [column[0] for column in cursor.description or ()]
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-            except psycopg.OperationalError:
-                # A connection the server closed (a restart, a failover): dropped from the
-                # pool, and the query asked once more on a new one.
+            except psycopg.OperationalError as error:
+                # The server closed its connections (a restart, a failover): every pooled one
+                # is dropped, and the query asked once more on a new one.
                 connection.invalidate()
+                self.engine.dispose(close=False)
                 if attempt == 2:
-                    raise
+                    raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
             finally:
                 connection.close()  # back to the pool
         raise AssertionError("unreachable")
@@ -389,7 +395,8 @@ def read_time(value: str | datetime | None) -> datetime | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    # PostgreSQL gives times in its session's zone; the API says them in UTC, as SQLite does.
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def decoded(row: Row) -> Row:

@@ -38,16 +38,20 @@ class SearchSort(StrEnum):
 Sort = ListSort | SearchSort
 
 
+# Text without a NUL character: none is stored (PostgreSQL cannot hold one) or can match.
+NO_NUL = r"^[^\x00]*$"
+
+
 class ArticleFilters(BaseModel):
     """Filters shared by list and search; repeat a parameter to accept any of its values."""
 
-    source: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
+    source: list[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field(
         default=[],
         max_length=MAX_FILTER_VALUES,
         description="Who holds the rights, matched whole and in any case.",
         examples=[["ABC Audio"]],
     )
-    dateline: list[Annotated[str, StringConstraints(max_length=120)]] = Field(
+    dateline: list[Annotated[str, StringConstraints(max_length=120, pattern=NO_NUL)]] = Field(
         default=[],
         max_length=MAX_FILTER_VALUES,
         description="Where the story was filed, matched whole and in any case.",
@@ -124,6 +128,8 @@ def article_key(ref: str) -> tuple[str, int | str]:
         if int(ref) > MAX_ID:
             raise missing(ref)
         return "id", int(ref)
+    if "\x00" in ref:  # no slug holds one (and PostgreSQL refuses to compare text with one)
+        raise missing(ref)
     return "slug", ref
 
 

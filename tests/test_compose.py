@@ -44,7 +44,9 @@ def test_the_api_runs_as_replicas_on_the_shared_store() -> None:
     assert api["command"] == ["serve"]
     assert api["deploy"]["replicas"] >= 2
     assert services["lb"]["depends_on"] == ["api"]
-    assert "server api:8000" in compose()["configs"]["nginx"]["content"]
+    balancer = compose()["configs"]["nginx"]["content"]
+    assert "resolver 127.0.0.11 valid=10s;" in balancer  # replicas added later get requests
+    assert "set $$api http://api:8000;" in balancer
     for name in ("migrate", "api", "ingest"):
         environment = services[name]["environment"]
         url = make_url(
@@ -61,3 +63,12 @@ def test_the_one_off_ingestion_reads_a_mounted_folder() -> None:
     assert ingest["command"] == ["ingest", "/articles"]
     assert ingest["volumes"] == ["${ARTICLES:-./seeds}:/articles:ro"]
     assert ingest["profiles"] == ["tools"]
+
+
+def test_the_replicas_connections_fit_in_the_server() -> None:
+    services = compose()["services"]
+    environment = services["api"]["environment"]
+    per_pool = int(environment["BYLINE_POOL_SIZE"]) + int(environment["BYLINE_MAX_OVERFLOW"])
+    pools = services["api"]["deploy"]["replicas"] * int(environment["BYLINE_WORKERS"]) * 2
+    limit = int(services["db"]["command"][-1].removeprefix("max_connections="))
+    assert pools * per_pool + 10 <= limit  # and room for a migration, an ingestion, psql

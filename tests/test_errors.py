@@ -49,6 +49,11 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
         ("GET", "/v1/search?q=x&cursor=%%%", 400),
         ("GET", "/v1/search?q=" + "x" * 501, 422),
         ("GET", "/problems/no-such-problem", 404),
+        # A NUL character is in no stored text (PostgreSQL cannot even compare one).
+        ("GET", "/v1/articles?source=A%00B", 422),
+        ("GET", "/v1/search?q=x&dateline=A%00B", 422),
+        ("GET", "/v1/articles/a%00b", 404),
+        ("GET", "/v1/articles?sort=title&cursor=WyJ0aXRsZSIsIFsiYVx1MDAwMGIiLCAxXV0", 400),
         ("GET", "/v1/articles?" + "&".join(["year=2020"] * 51), 422),
     ],
 )

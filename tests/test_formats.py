@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from app.formats import parse_date, read_json, read_json_lines, read_markdown
 from app.ingest import Outcome
@@ -245,3 +246,23 @@ def test_hostile_exports_fail_alone(ingest: Ingest, tmp_path: Path, name: str, d
     report = ingest(tmp_path)
     assert report.counts[Outcome.ADDED] == 1
     assert report.counts[Outcome.FAILED] == 1
+
+
+def test_times_are_in_utc_whatever_the_store_s_time_zone(
+    client: TestClient, engine: Engine, ingest: Ingest, tmp_path: Path
+) -> None:
+    if engine.dialect.name == "postgresql":  # SQLite has no time zone of its own
+        with engine.begin() as connection:
+            name = connection.exec_driver_sql("SELECT current_database()").scalar_one()
+            connection.exec_driver_sql(f"ALTER DATABASE {name} SET timezone = 'Asia/Kolkata'")
+    (tmp_path / "a.md").write_text(
+        "---\ntitle: Dated story\npublished: 2025-03-01T10:00:00+01:00\n---\nBody.\n"
+    )
+    assert ingest(tmp_path / "a.md").ok
+    engine.dispose()  # new connections take the database's time zone
+    listed = client.get("/v1/articles").json()["items"][0]
+    detail = client.get("/v1/articles/1").json()
+    assert listed["published_at"] == detail["published_at"] == "2025-03-01T09:00:00Z"
+    assert detail["ingested_at"].endswith("Z")
+    revisions = client.get("/v1/stats").json()["last_run"]
+    assert revisions["started_at"].endswith("Z")

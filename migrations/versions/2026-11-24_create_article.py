@@ -63,6 +63,11 @@ INDEXED_TEXT = "translate(COLUMN, '{punctuation}', '{spaces}')".format(
 # (Snowball) without dropping stop words, as FTS5's porter tokenizer keeps them; a weighted
 # tsvector (headline A, body B) that PostgreSQL computes itself from each row, and its GIN index.
 POSTGRESQL_SQL = [
+    # Text compared by code point, as SQLite compares it, whatever the database's collation:
+    # titles sort, and facet values break ties, alike on both stores.
+    'ALTER TABLE article ALTER COLUMN title TYPE text COLLATE "C"',
+    'ALTER TABLE article ALTER COLUMN dateline TYPE varchar(120) COLLATE "C"',
+    'ALTER TABLE article ALTER COLUMN source TYPE varchar(200) COLLATE "C"',
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE TEXT SEARCH DICTIONARY byline_stem (TEMPLATE = snowball, LANGUAGE = english)",

@@ -32,7 +32,9 @@ def upgrade() -> None:
 
         refresh_vocabulary(op.get_bind())
     elif op.get_bind().dialect.name == "postgresql":
-        # Trigrams find the corpus words a misspelt one is close to.
+        # Terms compared by code point (the prefix ranges of app/names.py assume it); trigrams
+        # find the corpus words a misspelt one is close to.
+        op.execute('ALTER TABLE search_term ALTER COLUMN term TYPE text COLLATE "C"')
         op.execute(
             "CREATE INDEX ix_search_term_trigrams ON search_term USING gin (term gin_trgm_ops)"
         )
