@@ -22,7 +22,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_the_commands() -> None:
-    assert COMMANDS == ["ingest", "migrate", "runs", "serve"]
+    assert COMMANDS == ["export", "import", "ingest", "migrate", "runs", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,6 +1,7 @@
 """One error shape everywhere: RFC 9457 problem+json, declared in OpenAPI, never a stack trace."""
 
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,7 +62,7 @@ def test_errors_are_problems(
     client: TestClient, seeded: IngestReport, method: str, url: str, status: int
 ) -> None:
     body = assert_problem(client.request(method, url), status)
-    assert body["instance"] == url.split("?", maxsplit=1)[0]
+    assert body["instance"] == unquote(url.split("?", maxsplit=1)[0])
 
 
 def test_validation_problem_lists_each_field(client: TestClient) -> None:

@@ -256,7 +256,7 @@ def test_times_are_in_utc_whatever_the_store_s_time_zone(
             name = connection.exec_driver_sql("SELECT current_database()").scalar_one()
             connection.exec_driver_sql(f"ALTER DATABASE {name} SET timezone = 'Asia/Kolkata'")
     (tmp_path / "a.md").write_text(
-        "---\ntitle: Dated story\npublished: 2025-03-01T10:00:00+01:00\n---\nBody.\n"
+        "---\ntitle: Dated story\ndate: 2025-03-01T10:00:00+01:00\n---\nBody.\n"
     )
     assert ingest(tmp_path / "a.md").ok
     engine.dispose()  # new connections take the database's time zone
