@@ -5,7 +5,10 @@ serialize the ``response_model``; each body here must be byte for byte what pyda
 the same model, and the cached counts must follow the store when it changes.
 """
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +16,7 @@ from pydantic import BaseModel
 
 from app.ingest import IngestReport
 from app.models import ArticleDetail, ArticlePage, SearchPage
+from app.routes import search as search_routes
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -112,3 +116,23 @@ def test_cached_searches_follow_the_store(
     ingest(folder)
     after = client.get("/v1/search", params={"q": "harbour", "limit": 3}).json()
     assert after["total"] == first.json()["total"] + 3
+
+
+def test_the_same_search_asked_at_once_is_computed_once(
+    client: TestClient, seeded: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = []
+    original = search_routes._search
+
+    def slow_search(request: Any, params: Any) -> Any:
+        computed.append(params.q)
+        time.sleep(0.3)  # long enough for every request to arrive while it runs
+        return original(request, params)
+
+    monkeypatch.setattr(search_routes, "_search", slow_search)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        asked = ["Macron"] * 6 + ["Kyiv"]
+        responses = list(pool.map(lambda q: client.get("/v1/search", params={"q": q}), asked))
+    assert [response.status_code for response in responses] == [200] * 7
+    assert len({response.content for response in responses[:6]}) == 1
+    assert sorted(computed) == ["Kyiv", "Macron"]  # one computation each

@@ -1,5 +1,8 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -47,13 +50,49 @@ async def search_route(request: Request, params: SearchQueryDep) -> Response:
     cached = store.responses.get(version, key)
     if cached is None:
         # Searching takes from a fraction of a millisecond to a second: not on the event loop.
-        cached = await run_in_threadpool(_search, request, params)
+        # Clients asking the same search at once wait for one computation (single flight).
+        flights = request.app.state.searches_in_flight
+        cached = await _once(
+            flights, (version, key), lambda: run_in_threadpool(_search, request, params)
+        )
         store.responses.put(version, key, cached)
     body, next_url = cached
     return JSONResponse(body, next_url=next_url)
 
 
-def _search(request: Request, params: SearchQuery) -> tuple[bytes, str | None]:
+Answer = tuple[bytes, str | None]
+
+
+async def _once(
+    flights: dict[Hashable, "asyncio.Future[Answer]"],
+    key: Hashable,
+    compute: Callable[[], Awaitable[Answer]],
+) -> Answer:
+    """``await compute()``, shared with every caller asking for ``key`` while it runs."""
+    while (flight := flights.get(key)) is not None:
+        try:
+            return await asyncio.shield(flight)
+        except asyncio.CancelledError:
+            if not flight.cancelled():  # this caller was cancelled, not the computation
+                raise
+    flight = flights[key] = asyncio.get_running_loop().create_future()
+    try:
+        answer = await compute()
+    except asyncio.CancelledError:
+        flight.cancel()  # a waiter computes it again
+        raise
+    except Exception as error:
+        flight.set_exception(error)
+        flight.exception()  # marked as retrieved, should no caller be waiting
+        raise
+    else:
+        flight.set_result(answer)
+        return answer
+    finally:
+        del flights[key]
+
+
+def _search(request: Request, params: SearchQuery) -> Answer:
     """The body of a search response and the URL of the next page."""
     q, fuzzy = params.q, params.fuzzy
     facets, columns = params.facet_list(), params.columns()
