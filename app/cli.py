@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -47,6 +48,19 @@ def store_errors() -> Iterator[None]:
         )
         err.print(f"[red]error:[/] the store refused: {escape(reason)}{hint}")
         raise typer.Exit(1) from None
+
+
+@contextmanager
+def migrated_store(*, writer: bool = False) -> Iterator[tuple[str, Engine]]:
+    """The store's URL and an engine on it, migrated first; store errors made one clear line."""
+    database_url = get_settings().database_url
+    with store_errors():
+        migrate(database_url)
+        engine = create_db_engine(database_url, writer=writer)
+        try:
+            yield database_url, engine
+        finally:
+            engine.dispose()
 
 
 @cli.command("migrate")
@@ -100,24 +114,17 @@ def runs_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")] = False,
 ) -> None:
     """List the latest ingestion runs, or show one with every failure and skip."""
-    settings = get_settings()
-    with store_errors():
-        migrate(settings.database_url)
-        engine = create_db_engine(settings.database_url)
-        try:
-            with Session(engine) as session:
-                if run_id is None:
-                    summaries = [run_summary(run) for run in list_runs(session, limit=limit)]
-                    report = None
-                else:
-                    try:
-                        run = get_run(session, run_id=run_id)
-                    except NotFound as error:
-                        err.print(f"[red]error:[/] {escape(error.detail)}")
-                        raise typer.Exit(1) from None
-                    summaries, report = [run_summary(run)], run.report
-        finally:
-            engine.dispose()
+    with migrated_store() as (_, engine), Session(engine) as session:
+        if run_id is None:
+            summaries = [run_summary(run) for run in list_runs(session, limit=limit)]
+            report = None
+        else:
+            try:
+                run = get_run(session, run_id=run_id)
+            except NotFound as error:
+                err.print(f"[red]error:[/] {escape(error.detail)}")
+                raise typer.Exit(1) from None
+            summaries, report = [run_summary(run)], run.report
     if as_json:
         data: Any = (
             summaries[0].model_dump(mode="json") | {"report": report}
@@ -194,18 +201,12 @@ def export_command(
     """Write the whole store as JSON Lines (articles, revisions, files, runs), streamed."""
     from app.transfer import export_store  # noqa: PLC0415
 
-    settings = get_settings()
-    with store_errors():
-        migrate(settings.database_url)
-        engine = create_db_engine(settings.database_url)
-        try:
-            if output is None:
-                counts = export_store(engine, settings.database_url, sys.stdout.buffer)
-            else:
-                with output.open("wb") as out:
-                    counts = export_store(engine, settings.database_url, out)
-        finally:
-            engine.dispose()
+    with migrated_store() as (database_url, engine):
+        if output is None:
+            counts = export_store(engine, database_url, sys.stdout.buffer)
+        else:
+            with output.open("wb") as out:
+                counts = export_store(engine, database_url, out)
     err.print(f"[green]exported:[/] {_counted(counts.rows)}")
 
 
@@ -220,13 +221,10 @@ def import_command(
 
     from app.transfer import ImportError_, import_store  # noqa: PLC0415
 
-    settings = get_settings()
     if source != "-" and not Path(source).is_file():
         err.print(f"[red]error:[/] no file {escape(source)}")
         raise typer.Exit(2)
-    with store_errors():
-        migrate(settings.database_url)
-        engine = create_db_engine(settings.database_url, writer=True)
+    with migrated_store(writer=True) as (_, engine):
         try:
             with open(source, "rb") if source != "-" else nullcontext(sys.stdin.buffer) as lines:
                 counts = import_store(engine, lines)
@@ -234,8 +232,6 @@ def import_command(
             reason = str(error.orig) if isinstance(error, IntegrityError) else str(error)
             err.print(f"[red]error:[/] {escape(reason)}; nothing was imported")
             raise typer.Exit(1) from None
-        finally:
-            engine.dispose()
     err.print(f"[green]imported:[/] {_counted(counts.rows)}")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult
 
-from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term, is_token_char
+from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term, all_terms, is_token_char
 
 CONFIGURATION = "byline"
 # ts_rank's weights for the labels D, C, B (body) and A (headline): a word in the headline counts
@@ -24,8 +24,6 @@ CONFIGURATION = "byline"
 RANK_WEIGHTS = "{0, 0, 0.2, 1.0}"
 # Divide the rank by 1 + the logarithm of the article's length, as BM25 discounts long articles.
 RANK_NORMALIZATION = 1
-# The rank of the article ``a`` for the query ``q``, higher is better.
-RANK_SQL = f"ts_rank('{RANK_WEIGHTS}', a.search_vector, q, {RANK_NORMALIZATION})::float8"
 # Characters no article holds (control characters are never stored) mark the matches, and every
 # match of the text is marked (the snippet is chosen afterwards, as on SQLite).
 HEADLINE_OPTIONS = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
@@ -35,6 +33,11 @@ _MARKS = "\x02\x03"
 INDEXED_TEXT = "translate(COLUMN, '{punctuation}', '{spaces}')".format(
     punctuation=string.punctuation.replace("'", "''"), spaces=" " * len(string.punctuation)
 )
+
+
+def rank_sql(query: str = "q") -> str:
+    """SQL for the rank of the article ``a`` for the ``tsquery`` ``query``, higher is better."""
+    return f"ts_rank('{RANK_WEIGHTS}', a.search_vector, {query}, {RANK_NORMALIZATION})::float8"
 
 
 def headline_sql(column: str) -> str:
@@ -118,29 +121,17 @@ def tsquery(
     connection: Connection, query: ParsedQuery, *, columns: Sequence[Column] = ()
 ) -> str | None:
     """The query as ``tsquery`` text; None when it can match nothing (it has no lexemes)."""
+    return tsqueries(connection, [query], columns=columns)[0]
+
+
+def tsqueries(
+    connection: Connection, queries: Sequence[ParsedQuery], *, columns: Sequence[Column] = ()
+) -> list[str | None]:
+    """Each query as ``tsquery`` text (None: it can match nothing), in one round trip."""
     only = columns[0] if len(set(columns)) == 1 else None
-    lexemes = phrases(connection, (term.text for term in _all_terms(query.root)))
-    return _render(query.root, only, lexemes)
-
-
-def phrase_tsquery(
-    connection: Connection, words: Sequence[str], *, column: Column | None
-) -> str | None:
-    """The words as one phrase, in ``column`` when given."""
-    return tsquery(
-        connection,
-        ParsedQuery(Term(AtomKind.PHRASE, " ".join(words))),
-        columns=[column] if column else [],
-    )
-
-
-def _all_terms(node: Node) -> Iterable[Term]:
-    if isinstance(node, Term):
-        yield node
-        return
-    children = node.options if isinstance(node, AnyOf) else (*node.required, *node.excluded)
-    for child in children:
-        yield from _all_terms(child)
+    texts = (term.text for query in queries for term in all_terms(query.root))
+    lexemes = phrases(connection, texts)
+    return [_render(query.root, only, lexemes) for query in queries]
 
 
 def _render(node: Node, column: Column | None, lexemes: dict[str, str]) -> str | None:
@@ -175,7 +166,7 @@ def best_matches(connection: Connection, query: str, *, excluded: int, limit: in
     (lower scores are better), other than ``excluded``."""
     rows = run(
         connection,
-        f"SELECT a.id, -{RANK_SQL} AS score,"
+        f"SELECT a.id, -{rank_sql()} AS score,"
         f" {headline_sql('title')} || ' ' || {headline_sql('body')} AS marked"
         " FROM article AS a, CAST(? AS tsquery) AS q"
         " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",

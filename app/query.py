@@ -124,18 +124,19 @@ def parse_query(q: str) -> ParsedQuery:
         raise InvalidParameter(
             "The query `q` only excludes words: give at least one word to search for."
         )
-    if sum(1 for _ in _all_terms(root)) > MAX_TERMS:
+    if sum(1 for _ in all_terms(root)) > MAX_TERMS:
         raise InvalidParameter(f"The query `q` has more than {MAX_TERMS} words or phrases.")
     return ParsedQuery(root=root, warnings=parser.warnings)
 
 
-def _all_terms(node: Node) -> Iterator[Term]:
+def all_terms(node: Node) -> Iterator[Term]:
+    """Every term under ``node``, the excluded ones too."""
     if isinstance(node, Term):
         yield node
         return
     children = node.options if isinstance(node, AnyOf) else (*node.required, *node.excluded)
     for child in children:
-        yield from _all_terms(child)
+        yield from all_terms(child)
 
 
 # Tokens are (kind, text): "(", ")", "OR", "-", "field" (text: the column), "phrase", "word".

@@ -82,42 +82,24 @@ def open_reader(
             database_url, cache_size=cache_size, pool_size=pool_size, max_overflow=max_overflow
         )
     if backend == "sqlite":
-        return Reader(database_url, cache_size=cache_size)
+        return SQLiteReader(database_url, cache_size=cache_size)
     raise ValueError(f"Byline stores articles in SQLite or PostgreSQL, not {backend}")
 
 
 class Reader:
-    """One read connection per thread to the store, and caches emptied when the store changes.
+    """The hot read paths on a store, and caches emptied when the store changes.
 
-    On SQLite a read is a few microseconds of local I/O, so the routes call it on the event loop
+    A store's reader says how to run a query (``rows``) and what version the store is at; on
+    SQLite a read is a few microseconds of local I/O, so the routes call it on the event loop
     (``on_event_loop``); a read over the network (PostgreSQL) goes to the thread pool.
     """
 
-    dialect = "sqlite"
-    on_event_loop = True
+    dialect: str
+    on_event_loop: bool
 
-    def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
-        url = make_url(database_url)
-        self.path = url.database or ":memory:"
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._watcher: sqlite3.Connection | None = None
+    def __init__(self, *, cache_size: int = 0) -> None:
         self.counts = VersionedCache(CACHE_LIMIT)
         self.responses = VersionedCache(cache_size)
-
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, cached_statements=256
-            )
-            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA query_only=ON")
-            self._local.connection = connection
-            with self._lock:
-                self._connections.append(connection)
-        return connection
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)``, on the event loop or in the thread pool."""
@@ -126,10 +108,16 @@ class Reader:
         return await run_in_threadpool(function, *args, **kwargs)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-        """The rows of a query, as dicts by column name."""
-        cursor = self._connection().execute(sql, parameters)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        """The rows of a query written with ``?`` placeholders, as dicts by column name."""
+        raise NotImplementedError
+
+    def version(self) -> int:
+        """A number that changes whenever anything commits a change to the store."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Let go of the store's connections."""
+        raise NotImplementedError
 
     def cached(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, remembered until the store changes (``version`` moves)."""
@@ -138,29 +126,6 @@ class Reader:
             value = compute()
             self.counts.put(version, key, value)
         return value
-
-    def version(self) -> int:
-        """A number that changes whenever any other connection commits a change to the store.
-
-        One connection, shared under a lock, answers for the whole process: values of
-        ``PRAGMA data_version`` from different connections cannot be compared.
-        """
-        with self._lock:
-            if self._watcher is None:
-                self._watcher = sqlite3.connect(
-                    self.path, check_same_thread=False, isolation_level=None
-                )
-                self._watcher.execute("PRAGMA query_only=ON")
-                self._connections.append(self._watcher)
-            version: int = self._watcher.execute("PRAGMA data_version").fetchone()[0]
-            return version
-
-    def close(self) -> None:
-        with self._lock:
-            self._watcher = None
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
 
     def article(self, ref: str) -> Row:
         """The whole article with this numeric id or slug; raise ``NotFound`` otherwise."""
@@ -236,6 +201,62 @@ class Reader:
         return counts
 
 
+class SQLiteReader(Reader):
+    """One read connection per thread to a SQLite store (query-only, its statements cached)."""
+
+    dialect = "sqlite"
+    on_event_loop = True
+
+    def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        self.path = make_url(database_url).database or ":memory:"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._watcher: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, cached_statements=256
+            )
+            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA query_only=ON")
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        cursor = self._connection().execute(sql, parameters)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def version(self) -> int:
+        """A number that changes whenever any other connection commits a change to the store.
+
+        One connection, shared under a lock, answers for the whole process: values of
+        ``PRAGMA data_version`` from different connections cannot be compared.
+        """
+        with self._lock:
+            if self._watcher is None:
+                self._watcher = sqlite3.connect(
+                    self.path, check_same_thread=False, isolation_level=None
+                )
+                self._watcher.execute("PRAGMA query_only=ON")
+                self._connections.append(self._watcher)
+            version: int = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+            return version
+
+    def close(self) -> None:
+        with self._lock:
+            self._watcher = None
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+
 class PostgresReader(Reader):
     """The read path on PostgreSQL: plain SQL on the DB-API connections of a pool of its own,
     in autocommit (one round trip a query) and read-only.
@@ -250,7 +271,7 @@ class PostgresReader(Reader):
     def __init__(
         self, database_url: str, *, cache_size: int = 0, pool_size: int = 5, max_overflow: int = 10
     ) -> None:
-        super().__init__(database_url, cache_size=cache_size)
+        super().__init__(cache_size=cache_size)
         self.engine = create_db_engine(
             database_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
         )
@@ -283,7 +304,6 @@ class PostgresReader(Reader):
 
     def close(self) -> None:
         self.engine.dispose()
-        super().close()
 
 
 class VersionedCache:

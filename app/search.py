@@ -93,7 +93,12 @@ def search_articles(
     dialect = "postgresql" if on_postgresql else "sqlite"
     condition, parameters = filter_sql(filters, prefix="a.", dialect=dialect)
     if on_postgresql:
-        match = postgres.tsquery(connection, query, columns=columns)
+        # The query and, to boost it, the phrase of its plain words, rendered in one round trip.
+        words = _plain_words(query)
+        phrase_query = (
+            [ParsedQuery(Term(AtomKind.PHRASE, " ".join(words)))] if len(words) > 1 else []
+        )
+        match, *phrase = postgres.tsqueries(connection, [query, *phrase_query], columns=columns)
         if match is None:  # nothing in the query is indexed: nothing matches
             empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
             return Page(items=[], total=0, next_cursor=None, facets=empty)
@@ -115,7 +120,7 @@ def search_articles(
     counts = _facet_counts(connection, facets, source, where, arguments)
 
     if on_postgresql:
-        score, score_arguments = _rank_sql(connection, query, match, columns=columns)
+        score, score_arguments = _rank_sql(match, phrase[0] if phrase else None)
     else:
         score, score_arguments = _score_sql(query, columns=columns)
     matches = (
@@ -298,20 +303,15 @@ def _score_sql(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tuple[s
     return f"{bm25} * {boost}", [phrase, near]
 
 
-def _rank_sql(
-    connection: Connection, query: ParsedQuery, match: str, *, columns: Sequence[Column] = ()
-) -> tuple[str, list[Any]]:
+def _rank_sql(match: str, phrase: str | None) -> tuple[str, list[Any]]:
     """The ranking score on PostgreSQL (lower is better, as on SQLite), and its parameters.
 
     ``ts_rank`` with the headline weighing five times the body, the rank divided by the log of
     the article's length; when the query has two or more plain words, an article holding them
-    as an exact phrase scores 1.5 times. (PostgreSQL has no "within ten words" operator: the
+    as an exact ``phrase`` scores 1.5 times. (PostgreSQL has no "within ten words" operator: the
     NEAR boost of SQLite has no counterpart here.)
     """
-    rank = postgres.RANK_SQL.replace(" q,", " CAST(? AS tsquery),")
-    words = _plain_words(query)
-    only = columns[0] if len(set(columns)) == 1 else None
-    phrase = postgres.phrase_tsquery(connection, words, column=only) if len(words) > 1 else None
+    rank = postgres.rank_sql("CAST(? AS tsquery)")
     if phrase is None:
         return f"-{rank}", [match]
     boost = f"CASE WHEN a.search_vector @@ CAST(? AS tsquery) THEN {1 + PHRASE_BOOST} ELSE 1.0 END"

@@ -7,13 +7,13 @@ streams (memory stays flat whatever the size of the store); the import is one tr
 bad line leaves the target as it was.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from app.database import schema_head
@@ -45,10 +45,11 @@ class Transferred:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
 
 
-def export_lines(engine: Engine, database_url: str) -> Iterator[bytes]:
-    """The store as JSON Lines, a row at a time, each line ending with a newline."""
+def export_store(engine: Engine, database_url: str, out: IO[bytes]) -> Transferred:
+    """Write the store to ``out`` as JSON Lines, a row at a time; count what was written."""
+    counts = Transferred()
     header = {"format": FORMAT, "version": VERSION, "schema_revision": schema_head(database_url)}
-    yield orjson.dumps(header) + b"\n"
+    out.write(orjson.dumps(header) + b"\n")
     with engine.connect() as connection:
         for name, model in TABLES.items():
             table = model.__table__  # type: ignore[attr-defined]
@@ -56,17 +57,8 @@ def export_lines(engine: Engine, database_url: str) -> Iterator[bytes]:
             rows = connection.execute(select(table).order_by(*order)).yield_per(CHUNK)
             for row in rows:
                 line = {"table": name, "row": dict(row._mapping)}
-                yield orjson.dumps(line, option=orjson.OPT_UTC_Z) + b"\n"
-
-
-def export_store(engine: Engine, database_url: str, out: IO[bytes]) -> Transferred:
-    """Write the store to ``out``; count what was written."""
-    counts = Transferred()
-    for line in export_lines(engine, database_url):
-        out.write(line)
-        if line.startswith(b'{"table":"'):
-            name = line[10 : line.index(b'"', 10)].decode()
-            counts.rows[name] += 1
+                out.write(orjson.dumps(line, option=orjson.OPT_UTC_Z) + b"\n")
+                counts.rows[name] += 1
     return counts
 
 
@@ -149,7 +141,10 @@ def _row(number: int, line: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def _flush(
-    connection: Any, name: str, pending: dict[str, list[dict[str, Any]]], counts: Transferred
+    connection: Connection,
+    name: str,
+    pending: dict[str, list[dict[str, Any]]],
+    counts: Transferred,
 ) -> None:
     rows = pending[name]
     if rows:

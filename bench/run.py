@@ -443,6 +443,17 @@ def load_all(
         )
 
 
+def load_searches_computed(
+    results: Results, server_name: str, base: str, paths: dict[str, list[str]], args: Any
+) -> None:
+    """The searches of ``paths`` on a server with its search cache off, then the short queries
+    from one client (latency, not throughput: it asks again as soon as it has its answer)."""
+    searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
+    load_all(results, server_name, base, searches, args)
+    short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
+    load_all(results, server_name, base, short, args, connections=1)
+
+
 def http(results: Results, database: Path, args: Any) -> None:
     uvicorn: list[str | Path] = [
         BIN / "uvicorn",
@@ -477,16 +488,11 @@ def http(results: Results, database: Path, args: Any) -> None:
 
     print("byline serve, search cache off", flush=True)
     env = byline_env(database, BYLINE_LOG_LEVEL="warning", BYLINE_SEARCH_CACHE="0")
-    cold = "Byline (search cache off)"
-    with server(command, "/readyz", env) as (base, process):
-        searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
-        load_all(results, cold, base, searches, args)
-        short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
-        # Latency, not throughput: one client asking again as soon as it has its answer.
-        load_all(results, cold, base, short, args, connections=1)
+    with server(command, "/readyz", env) as (base, _):
+        load_searches_computed(results, "Byline (search cache off)", base, paths, args)
 
     if args.postgresql:
-        http_postgresql(results, command, paths_of=byline_paths, args=args)
+        http_postgresql(results, command, args)
 
     datasette: list[str | Path] = [
         BIN / "datasette",
@@ -509,7 +515,7 @@ def http(results: Results, database: Path, args: Any) -> None:
             load_all(results, label, base, paths, args)
 
 
-def http_postgresql(results: Results, command: list[str | Path], paths_of: Any, args: Any) -> None:
+def http_postgresql(results: Results, command: list[str | Path], args: Any) -> None:
     """Byline on PostgreSQL: the same loads as on SQLite, with and without the search cache."""
     url = postgresql_database(args.postgresql, results.count, fresh=False)
     with postgresql_pinned():
@@ -518,18 +524,15 @@ def http_postgresql(results: Results, command: list[str | Path], paths_of: Any, 
         with server(command, "/readyz", env) as (base, process):
             ready = process.ready_seconds
             results.notes.append(f"Byline on PostgreSQL: ready in {ready:.2f} s")
-            paths = paths_of(base, results.count)
+            paths = byline_paths(base, results.count)
             load_all(results, "Byline on PostgreSQL", base, paths, args)
             rss = tree_rss_mb(process.pid, "VmHWM")
             results.notes.append(f"Byline on PostgreSQL: server peak RSS {rss:.0f} MB")
         print("byline serve on PostgreSQL, search cache off", flush=True)
         env = byline_env(url, BYLINE_LOG_LEVEL="warning", BYLINE_SEARCH_CACHE="0")
-        cold = "Byline on PostgreSQL (search cache off)"
         with server(command, "/readyz", env) as (base, _):
-            searches = {work: asked for work, asked in paths.items() if work.startswith("search")}
-            load_all(results, cold, base, searches, args)
-            short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
-            load_all(results, cold, base, short, args, connections=1)
+            cold = "Byline on PostgreSQL (search cache off)"
+            load_searches_computed(results, cold, base, paths, args)
 
 
 GOALS: list[tuple[str, str]] = [

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.database import create_db_engine
+from app.database import create_db_engine, migrate
 from app.ingest import ingest_paths
 from app.main import create_app
 from app.settings import Settings
@@ -84,8 +84,6 @@ def stores(
         "sqlite": f"sqlite:///{folder / 'byline.db'}",
         "postgresql": postgresql.create(name, template=postgresql.template),
     }
-    from app.database import migrate  # noqa: PLC0415
-
     clients = {}
     for backend, url in urls.items():
         migrate(url)
