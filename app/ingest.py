@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from slugify import slugify
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -238,7 +238,7 @@ class LoadedFile:
     path: Path
     key: str
     entries: list[Loaded | FileResult]
-    seen: SourceFile | None  # None: read without a stat, or failed: not remembered
+    seen: "KnownFile | None"  # None: read without a stat, or failed: not remembered
     read: bool = True  # False when skipped as unchanged
 
 
@@ -341,13 +341,7 @@ def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFil
         data = read_article_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
         if before is not None and before.sha256 == digest:  # touched, not changed
-            seen = SourceFile(
-                path=key,
-                size=info.st_size,
-                mtime_ns=info.st_mtime_ns,
-                sha256=digest,
-                articles=before.articles,
-            )
+            seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, before.articles)
             unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
             return LoadedFile(path, key, [unchanged], seen, read=False)
         records = reader_for(path.suffix)(data)
@@ -363,9 +357,7 @@ def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFil
         else:
             where = key if record.part is None else f"{key}#{record.part}"
             entries.append(Loaded(record.article, shown, where))
-    seen = SourceFile(
-        path=key, size=info.st_size, mtime_ns=info.st_mtime_ns, sha256=digest, articles=len(entries)
-    )
+    seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, len(entries))
     return LoadedFile(path, key, entries, seen)
 
 
@@ -426,7 +418,9 @@ class _BatchWriter:
         self.known_texts = self._present(
             article.content_hash, [entry.article.content_hash for entry in entries]
         )
-        self.slugs: set[str] = set()
+        # Every slug a new article of the batch could collide with, with one query; the slugs
+        # given in the batch are added as they are given.
+        self.slugs = slugs_taken(session, (slug_base(entry.article.title) for entry in entries))
         self.pending: list[_Pending] = []
 
     def _rows(self, columns: list[Any], where_in: Any, values: list[str]) -> list[Any]:
@@ -447,11 +441,14 @@ class _BatchWriter:
         key, digest = entry.key, entry.article.content_hash
         if key in self.known_keys or digest in self.known_texts:
             self.flush()  # an update or a duplicate may refer to an article of this batch
-            return store_article(self.session, entry)
+            result = store_article(self.session, entry)
+            if result.slug is not None:
+                self.slugs.add(result.slug)
+            return result
         self.known_keys.add(key)
         self.known_texts.add(digest)
         now = utc_now()
-        slug = unique_slug(self.session, title=entry.article.title, also_taken=self.slugs)
+        slug = free_slug(slug_base(entry.article.title), self.slugs)
         self.slugs.add(slug)
         row = {
             "slug": slug,
@@ -474,7 +471,10 @@ class _BatchWriter:
             with self.session.begin_nested():
                 # executemany without RETURNING (with it, SQLAlchemy inserts row by row on
                 # SQLite to keep the order); the ids are read back by file key.
-                self.session.execute(sa_insert(Article), [item.row for item in pending])
+                self.session.connection().execute(
+                    sa_insert(Article.__table__),  # type: ignore[attr-defined]
+                    [item.row for item in pending],
+                )
                 ids = self._ids([item.row["source_path"] for item in pending])
         except SQLAlchemyError:
             for item in pending:
@@ -503,23 +503,23 @@ class _BatchWriter:
         return entry.result
 
 
-def _remember_files(session: Session, files: list[SourceFile]) -> None:
+def _remember_files(session: Session, files: list[KnownFile]) -> None:
     """Record (insert or update) what the files looked like, in one statement."""
     if not files:
         return
     dialect = session.get_bind().dialect.name
     if dialect not in UPSERTS:
         for file in files:
-            session.merge(file)
+            session.merge(SourceFile(**file._asdict()))
         return
-    statement = UPSERTS[dialect](SourceFile)
+    statement = UPSERTS[dialect](SourceFile.__table__)  # type: ignore[attr-defined]
     statement = statement.on_conflict_do_update(
         index_elements=["path"],
         set_={
             name: statement.excluded[name] for name in ("size", "mtime_ns", "sha256", "articles")
         },
     )
-    session.execute(statement, [file.model_dump() for file in files])
+    session.connection().execute(statement, [file._asdict() for file in files])
 
 
 def read_article_bytes(path: Path) -> bytes:
@@ -631,25 +631,41 @@ def _apply(article: Article, parsed: ParsedArticle) -> None:
         setattr(article, name, value)
 
 
-# Slugs are [a-z0-9-], so "base-…" sorts between "base-" and "base." — an index range, where
-# LIKE (case-insensitive in SQLite) would scan the whole table for every new article.
-_SLUGS_TAKEN = text(
-    "SELECT slug FROM article WHERE slug = :base OR (slug >= :low AND slug < :high)"
-)
-
-
-def unique_slug(session: Session, *, title: str, also_taken: set[str] | None = None) -> str:
-    """A slug from the headline that no article has yet (nor ``also_taken``, the slugs given
-    to articles waiting to be inserted) and that cannot be read as an id."""
+def slug_base(title: str) -> str:
+    """The slug of a headline, before any number that tells it from another article's."""
     base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
-    if base.isdigit():
-        base = f"article-{base}"
-    taken = set(
-        session.connection().scalars(
-            _SLUGS_TAKEN, {"base": base, "low": f"{base}-", "high": f"{base}."}
-        )
-    )
+    return f"article-{base}" if base.isdigit() else base  # a slug must not read as an id
+
+
+def slugs_taken(session: Session, bases: Iterable[str]) -> set[str]:
+    """The slugs in the store that a new article with one of these slug bases could collide
+    with: each base, and each base numbered (``base-2``, ...); one query a hundred bases."""
+    bases = sorted(set(bases))
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    taken: set[str] = set()
+    for start in range(0, len(bases), 100):
+        chunk = bases[start : start + 100]
+        # Slugs are [a-z0-9-], so "base-…" sorts between "base-" and "base.": an index range
+        # each, where LIKE (case-insensitive in SQLite) would scan the whole table.
+        ranges = " OR ".join([f"(slug >= {mark} AND slug < {mark})"] * len(chunk))
+        marks = ", ".join([mark] * len(chunk))  # placeholders only: the values are parameters
+        sql = f"SELECT slug FROM article WHERE slug IN ({marks})"  # noqa: S608
+        parameters = [*chunk, *(bound for base in chunk for bound in (f"{base}-", f"{base}."))]
+        rows = connection.exec_driver_sql(f"{sql} OR {ranges}", tuple(parameters))
+        taken.update(row[0] for row in rows)
+    return taken
+
+
+def free_slug(base: str, taken: set[str]) -> str:
+    """``base``, or the first of ``base-2``, ``base-3``, ... that is not ``taken``."""
     slug, suffix = base, 2
-    while slug in taken or (also_taken is not None and slug in also_taken):
+    while slug in taken:
         slug, suffix = f"{base}-{suffix}", suffix + 1
     return slug
+
+
+def unique_slug(session: Session, *, title: str) -> str:
+    """A slug from the headline that no article has yet and that cannot be read as an id."""
+    base = slug_base(title)
+    return free_slug(base, slugs_taken(session, [base]))

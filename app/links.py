@@ -11,9 +11,34 @@ ARTICLES_PATH = "/v1/articles"
 _SLUG = re.compile(r"[a-z0-9-]+")
 
 
+def base_url(request: Request) -> str:
+    """``str(request.base_url)``, remembered for each scheme, server, root path and ``Host``
+    (building it costs more than the rest of a cached answer)."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")  # a tuple from uvicorn, a list from the test client
+    key = (scope.get("scheme"), server and tuple(server), root_path, host)
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= 256:  # the Host header is the client's: bounded
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = str(request.base_url)
+    return found
+
+
+_BASE_URLS: dict[tuple[object, ...], str] = {}
+
+
+def article_body_key(request: Request, ref: str) -> tuple[str, str]:
+    """The key of an article's JSON body in the reader's ``bodies`` cache: the body holds
+    absolute URLs, so the base URL (``Host``, proxy headers) is part of it."""
+    return base_url(request), ref
+
+
 def articles_url(request: Request) -> str:
     """The absolute URL of the article list, which an article's URL extends with its slug."""
-    return f"{request.base_url}{ARTICLES_PATH[1:]}/"
+    return f"{base_url(request)}{ARTICLES_PATH[1:]}/"
 
 
 def article_url(request: Request, slug: str, *, base: str | None = None) -> str:

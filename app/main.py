@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from app import __version__
 from app.database import create_db_engine, schema_head
 from app.errors import install_problem_handlers, problem_schemas
-from app.middleware import HeadAsGet
+from app.middleware import CachedArticles, HeadAsGet
 from app.queries import SCHEMAS as QUERY_SCHEMAS
 from app.reader import open_reader
 from app.routes import articles, health, problems, search
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.reader = open_reader(
             read_url,
             cache_size=settings.search_cache,
+            body_cache_bytes=settings.article_cache_mb * 2**20,
             pool_size=pool_size,
             max_overflow=max_overflow,
         )
@@ -94,7 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # app/routes/docs.py serves both pages without a CDN
         redoc_url=None,
     )
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(CachedArticles)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is answered as GET, cached or not
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(articles.router)

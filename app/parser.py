@@ -154,8 +154,15 @@ class ParsedArticle:
 
     @property
     def word_count(self) -> int:
-        """Words in the body (the paragraphs), as news sites count them."""
-        return sum(len(_WORD.findall(paragraph)) for paragraph in self.paragraphs)
+        """Words in the body (the paragraphs), as news sites count them (``_WORD``)."""
+        # No word spans a space, and a run of letters and digits alone (most of the text) is
+        # one word: \w is exactly str.isalnum() and "_". The pattern reads only the rest.
+        words = _WORD.findall
+        return sum(
+            1 if token.isalnum() else len(words(token))
+            for paragraph in self.paragraphs
+            for token in paragraph.split()
+        )
 
     @property
     def content_hash(self) -> str:

@@ -73,16 +73,22 @@ CACHE_LIMIT = 4096
 
 
 def open_reader(
-    database_url: str, *, cache_size: int = 0, pool_size: int = 5, max_overflow: int = 10
+    database_url: str,
+    *,
+    cache_size: int = 0,
+    body_cache_bytes: int = 0,
+    pool_size: int = 5,
+    max_overflow: int = 10,
 ) -> "Reader":
     """The plain read path for the store at ``database_url`` (SQLite or PostgreSQL)."""
     backend = make_url(database_url).get_backend_name()
+    caches = {"cache_size": cache_size, "body_cache_bytes": body_cache_bytes}
     if backend == "postgresql":
         return PostgresReader(
-            database_url, cache_size=cache_size, pool_size=pool_size, max_overflow=max_overflow
+            database_url, pool_size=pool_size, max_overflow=max_overflow, **caches
         )
     if backend == "sqlite":
-        return SQLiteReader(database_url, cache_size=cache_size)
+        return SQLiteReader(database_url, **caches)
     raise ValueError(f"Byline stores articles in SQLite or PostgreSQL, not {backend}")
 
 
@@ -97,9 +103,11 @@ class Reader:
     dialect: str
     on_event_loop: bool
 
-    def __init__(self, *, cache_size: int = 0) -> None:
+    def __init__(self, *, cache_size: int = 0, body_cache_bytes: int = 0) -> None:
         self.counts = VersionedCache(CACHE_LIMIT)
         self.responses = VersionedCache(cache_size)
+        # Whole responses by article (app.middleware.CachedArticles), weighed by their bodies.
+        self.bodies = VersionedCache(body_cache_bytes, weight=lambda kept: len(kept[1]))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)``, on the event loop or in the thread pool."""
@@ -207,8 +215,10 @@ class SQLiteReader(Reader):
     dialect = "sqlite"
     on_event_loop = True
 
-    def __init__(self, database_url: str, *, cache_size: int = 0) -> None:
-        super().__init__(cache_size=cache_size)
+    def __init__(
+        self, database_url: str, *, cache_size: int = 0, body_cache_bytes: int = 0
+    ) -> None:
+        super().__init__(cache_size=cache_size, body_cache_bytes=body_cache_bytes)
         self.path = make_url(database_url).database or ":memory:"
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -269,9 +279,15 @@ class PostgresReader(Reader):
     on_event_loop = False
 
     def __init__(
-        self, database_url: str, *, cache_size: int = 0, pool_size: int = 5, max_overflow: int = 10
+        self,
+        database_url: str,
+        *,
+        cache_size: int = 0,
+        body_cache_bytes: int = 0,
+        pool_size: int = 5,
+        max_overflow: int = 10,
     ) -> None:
-        super().__init__(cache_size=cache_size)
+        super().__init__(cache_size=cache_size, body_cache_bytes=body_cache_bytes)
         self.engine = create_db_engine(
             database_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
         )
@@ -307,15 +323,18 @@ class PostgresReader(Reader):
 
 
 class VersionedCache:
-    """Values by key (counts, whole search responses) for as long as the store does not change.
+    """Values by key (counts, whole responses) for as long as the store does not change.
 
     Like Solr's query result cache, which is dropped at every commit: a repeated search is
-    answered without scoring its matches again, and an ingestion empties the cache. LRU, at
-    most ``size`` entries (0: nothing is kept).
+    answered without scoring its matches again, and an ingestion empties the cache. LRU, holding
+    at most ``size`` entries, or, with ``weight``, values whose weights add up to at most ``size``
+    (such as bodies by their length in bytes). 0: nothing is kept.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, *, weight: Callable[[Any], int] = lambda _value: 1) -> None:
         self.size = size
+        self._weight = weight
+        self._held = 0
         self._lock = threading.Lock()
         self._version: int | None = None
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
@@ -324,6 +343,7 @@ class VersionedCache:
         with self._lock:
             if version != self._version:
                 self._entries.clear()
+                self._held = 0
                 self._version = version
                 return None
             found = self._entries.get(key)
@@ -332,14 +352,20 @@ class VersionedCache:
             return found
 
     def put(self, version: int, key: Hashable, value: Any) -> None:
-        if self.size == 0:
+        weight = self._weight(value)
+        if weight > self.size:
             return
         with self._lock:
             if version != self._version:
                 return
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self._held -= self._weight(replaced)
             self._entries[key] = value
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            self._held += weight
+            while self._held > self.size:
+                _, dropped = self._entries.popitem(last=False)
+                self._held -= self._weight(dropped)
 
 
 def filter_sql(

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
         description="Search responses each server process keeps until the store changes (0: none).",
     )
 
+    article_cache_mb: int = Field(
+        default=16,
+        ge=0,
+        le=4096,
+        description="Megabytes of article bodies (`/v1/articles/{ref}`) each server process "
+        "keeps until the store changes (0: none).",
+    )
+
     @property
     def read_url(self) -> str:
         """Where the API reads from."""

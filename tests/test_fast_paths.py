@@ -5,6 +5,7 @@ serialize the ``response_model``; each body here must be byte for byte what pyda
 the same model, and the cached counts must follow the store when it changes.
 """
 
+import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,9 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app import dependencies
 from app.ingest import IngestReport
+from app.main import create_app
 from app.models import ArticleDetail, ArticlePage, SearchPage
+from app.reader import VersionedCache
+from app.routes import articles as article_routes
 from app.routes import search as search_routes
+from app.settings import Settings
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -136,3 +142,88 @@ def test_the_same_search_asked_at_once_is_computed_once(
     assert [response.status_code for response in responses] == [200] * 7
     assert len({response.content for response in responses[:6]}) == 1
     assert sorted(computed) == ["Kyiv", "Macron"]  # one computation each
+
+
+def test_kept_article_bodies_are_the_routes_and_follow_the_store(
+    client: TestClient,
+    ingest: Ingest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folder = tmp_path / "kept"
+    generated_article(1).write(folder, "story.txt")
+    ingest(folder)
+    slug = client.get("/v1/articles").json()["items"][0]["slug"]
+    made: list[str] = []
+    original = article_routes._article_body
+
+    def counted(store: Any, request: Any, ref: str) -> bytes:
+        made.append(ref)
+        return original(store, request, ref)
+
+    routed: list[str] = []  # the requests that reached the route
+    store_of = dependencies.reader
+
+    def reader_in_route(request: Any) -> Any:
+        routed.append(request.path_params["ref"])
+        return store_of(request)
+
+    monkeypatch.setattr(article_routes, "_article_body", counted)
+    monkeypatch.setattr(article_routes, "reader", reader_in_route)
+    for ref in ("1", slug):
+        first = client.get(f"/v1/articles/{ref}")
+        again = client.get(f"/v1/articles/{ref}")  # app.middleware.CachedArticles answers
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        assert again.headers.items() == first.headers.items()
+        head = client.head(f"/v1/articles/{ref}")
+        assert head.content == b""
+        assert head.headers.items() == first.headers.items()
+    assert made == ["1", slug]  # one body made for each reference
+    assert routed == made  # the requests after the first were answered before the route
+    other = client.get("/v1/articles/1", headers={"host": "news.example"}).json()
+    assert other["url"] == f"http://news.example/v1/articles/{slug}"
+    assert made == ["1", slug, "1"]
+    by_id = client.get("/v1/articles/1").content
+    assert client.get("/v1/articles/1?unknown=1").content == by_id
+    assert client.get("/v1/articles/1/", follow_redirects=False).status_code == 307
+
+    dataclasses.replace(generated_article(1), title="A changed headline").write(folder, "story.txt")
+    ingest(folder)  # another connection commits: the kept bodies are dropped
+    assert client.get("/v1/articles/1").json()["title"] == "A changed headline"
+    assert client.get(f"/v1/articles/{slug}").json()["title"] == "A changed headline"
+
+
+def test_article_bodies_under_a_root_path_and_with_the_cache_off(
+    settings: Settings, ingest: Ingest, tmp_path: Path
+) -> None:
+    generated_article(1).write(tmp_path / "one", "story.txt")
+    ingest(tmp_path / "one")
+    with TestClient(create_app(settings), root_path="/api") as client:
+        for _ in range(2):
+            body = client.get("/api/v1/articles/1").json()
+            assert body["url"].startswith("http://testserver/api/v1/articles/")
+    off = settings.model_copy(update={"article_cache_mb": 0})
+    with TestClient(create_app(off)) as client:
+        first, again = client.get("/v1/articles/1"), client.get("/v1/articles/1")
+        assert first.status_code == 200
+        assert again.content == first.content
+        assert client.get("/v1/articles/" + "9" * 201).status_code == 422
+
+
+def test_weighed_caches_hold_at_most_their_size() -> None:
+    bodies = VersionedCache(10, weight=len)
+    assert bodies.get(1, "a") is None  # the first look sets the version
+    bodies.put(1, "a", b"12345")
+    bodies.put(1, "b", b"12345")
+    assert bodies.get(1, "a") == b"12345"  # a is now the most recent
+    bodies.put(1, "c", b"123")
+    assert bodies.get(1, "b") is None  # the least recent went to make room
+    assert bodies.get(1, "a") == b"12345"
+    assert bodies.get(1, "c") == b"123"
+    bodies.put(1, "big", b"x" * 11)  # larger than the whole cache: not kept
+    assert bodies.get(1, "big") is None
+    bodies.put(1, "a", b"1")  # replaced: its old weight is given back
+    bodies.put(1, "d", b"123456")
+    assert [bodies.get(1, key) for key in "acd"] == [b"1", b"123", b"123456"]
+    assert bodies.get(2, "a") is None  # the store changed: everything is dropped

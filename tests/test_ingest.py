@@ -128,6 +128,40 @@ def test_same_headline_gets_a_distinct_slug(ingest: Ingest, engine: Engine, tmp_
     ]
 
 
+def test_slugs_stay_distinct_across_runs_and_numbered_headlines(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    def write(folder: str, name: str, title: str) -> None:
+        ArticleText(title=title, paragraphs=[f"{folder} {name} {title}."]).write(
+            tmp_path / folder, f"{name}.txt"
+        )
+
+    write("one", "a", "Same headline")
+    write("one", "b", "Same headline 2")
+    for number in range(150):  # more slug bases in a batch than one query takes
+        write("one", f"many{number:03}", f"Story {number}")
+    ingest(tmp_path / "one")
+    write("two", "a", "Same headline")
+    write("two", "b", "Same headline")
+    write("two", "c", "Same headline 3")
+    for number in range(150):
+        write("two", f"many{number:03}", f"Story {number}")
+    assert ingest(tmp_path / "two").counts[Outcome.ADDED] == 153
+    slugs = {
+        Path(article.source_path).stem: article.slug
+        for article in stored(engine)
+        if Path(article.source_path).parent.name == "two"
+    }
+    assert [slugs[name] for name in "abc"] == [
+        "same-headline-3",
+        "same-headline-4",
+        "same-headline-3-2",
+    ]
+    assert [slugs[f"many{number:03}"] for number in range(150)] == [
+        f"story-{number}-2" for number in range(150)
+    ]
+
+
 @pytest.mark.parametrize(
     ("title", "slug"),
     [

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.parser import ArticleRejected, decode_text, parse_article, parse_file_bytes
+from app.parser import (
+    _WORD,
+    ArticleRejected,
+    ParsedArticle,
+    decode_text,
+    parse_article,
+    parse_file_bytes,
+)
 from tests.conftest import SEED_FILE, SEED_TITLE
 
 
@@ -144,6 +151,28 @@ def test_headline_only_article_has_no_paragraphs() -> None:
 def test_word_count_counts_body_words() -> None:
     article = parse_article("Head line\nOne two three.\nIt's well-known: 4.5 percent.")
     assert article.word_count == 3 + 4
+
+
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from("ab9_é\u0301٣½- .'’,\u00a0\u2028\t") | st.characters(),
+            max_size=40,
+        ),
+        max_size=4,
+    )
+)
+def test_word_count_is_the_words_the_pattern_finds(paragraphs: list[str]) -> None:
+    article = ParsedArticle(
+        title="Head",
+        paragraphs=paragraphs,
+        dateline=None,
+        source=None,
+        year=None,
+        copyright=None,
+        raw_text="",
+    )
+    assert article.word_count == sum(len(_WORD.findall(paragraph)) for paragraph in paragraphs)
 
 
 def test_whitespace_and_control_characters_are_tidied_in_fields_not_in_raw_text() -> None:

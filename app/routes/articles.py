@@ -7,7 +7,13 @@ from fastapi.responses import PlainTextResponse
 
 from app.dependencies import ListQueryDep, SessionDep, list_query, reader
 from app.errors import InvalidParameter, NotFound, problem_responses
-from app.links import ARTICLES_PATH, article_url, articles_url, next_page_url, summary
+from app.links import (
+    ARTICLES_PATH,
+    article_url,
+    articles_url,
+    next_page_url,
+    summary,
+)
 from app.models import (
     ArticleDetail,
     ArticlePage,
@@ -16,8 +22,9 @@ from app.models import (
     Revision,
     RevisionList,
 )
+from app.reader import Reader
 from app.related import distinctive_terms, related_articles
-from app.responses import JSONResponse, facet_content, shaped
+from app.responses import JSONResponse, facet_content, json_body, shaped
 from app.store import article_versions, get_article
 
 router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
@@ -80,12 +87,17 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
 )
 async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     """The whole article, by numeric id or slug."""
-    # One primary-key or unique-index lookup: answered on the event loop.
+    # One primary-key or unique-index lookup: answered on the event loop. The response is kept
+    # until the store changes, and sent again, by app.middleware.CachedArticles.
     store = reader(request)
-    article = await store.call(store.article, ref)
+    return JSONResponse(await store.call(_article_body, store, request, ref))
+
+
+def _article_body(store: Reader, request: Request, ref: str) -> bytes:
+    article = store.article(ref)
     url = article_url(request, article["slug"])
     article.update(url=url, raw_url=f"{url}/raw")
-    return JSONResponse.of(shaped(article, ArticleDetail))
+    return json_body(shaped(article, ArticleDetail))
 
 
 @router.get(

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.dependencies import SearchQuery, SearchQueryDep, reader, search_query
 from app.errors import InvalidParameter, problem_responses
-from app.links import article_url, articles_url, next_page_url
+from app.links import article_url, articles_url, base_url, next_page_url
 from app.models import QueryUnderstanding, SearchHit, SearchPage
 from app.names import Expansion, complete_prefixes, expand_names, suggest
 from app.query import (
@@ -46,7 +46,7 @@ async def search_route(request: Request, params: SearchQueryDep) -> Response:
     store = reader(request)
     version = await store.call(store.version)
     # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
-    key = (str(request.base_url), tuple(sorted(request.query_params.multi_items())))
+    key = (base_url(request), tuple(sorted(request.query_params.multi_items())))
     cached = store.responses.get(version, key)
     if cached is None:
         # Searching takes from a fraction of a millisecond to a second: not on the event loop.
