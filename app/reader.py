@@ -12,7 +12,8 @@ SQLite, ``PRAGMA data_version`` says when another connection has committed.
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -70,6 +71,10 @@ SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
 assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)
 DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
+# Reading one row of the schema is enough for SQLite to begin a read transaction's snapshot.
+SNAPSHOT_START = "SELECT 1 FROM sqlite_schema LIMIT 1"
+SNAPSHOT_ATTEMPTS = 5
+VERSION_SQL = "SELECT version FROM store_version WHERE id = 1"
 
 
 def open_reader(
@@ -127,8 +132,18 @@ class Reader:
         """Let go of the store's connections."""
         raise NotImplementedError
 
-    def cached(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
+    @contextmanager
+    def snapshot(self) -> Iterator[int | None]:
+        """One read transaction for the queries made inside: a page's total, facets and rows
+        agree even while an ingestion commits. Yields the version the snapshot is at, or None
+        when it could not be told (values computed then are not cached)."""
+        raise NotImplementedError
+        yield None
+
+    def cached(self, version: int | None, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, remembered until the store changes (``version`` moves)."""
+        if version is None:
+            return compute()
         value: T | None = self.counts.get(version, key)
         if value is None:
             value = compute()
@@ -153,8 +168,19 @@ class Reader:
         facets: Sequence[Facet] = (),
     ) -> Page[Row]:
         """A page of article summaries in ``sort`` order, after ``cursor`` when given."""
+        with self.snapshot() as version:
+            return self._articles(version, filters, sort, limit, cursor, facets)
+
+    def _articles(
+        self,
+        version: int | None,
+        filters: ArticleFilters,
+        sort: ListSort,
+        limit: int,
+        cursor: str | None,
+        facets: Sequence[Facet],
+    ) -> Page[Row]:
         where, parameters = filter_sql(filters, dialect=self.dialect)
-        version = self.version()
         total = self.cached(
             version,
             ("count", where, tuple(parameters)),
@@ -186,7 +212,7 @@ class Reader:
         return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
 
     def facet_counts(
-        self, version: int, facets: Iterable[Facet], where: str, parameters: Sequence[Any]
+        self, version: int | None, facets: Iterable[Facet], where: str, parameters: Sequence[Any]
     ) -> FacetCounts | None:
         """Per facet, its most frequent values over the articles ``where`` keeps (cached)."""
         wanted = list(dict.fromkeys(facets))
@@ -243,6 +269,28 @@ class SQLiteReader(Reader):
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
+    @contextmanager
+    def snapshot(self) -> Iterator[int | None]:
+        # The version comes from another connection (see version()): read before and after the
+        # snapshot begins, the same number twice means that no commit fell in between, so the
+        # snapshot is at that version. Otherwise try again; an ingestion commits far less often.
+        connection = self._connection()
+        version: int | None = None
+        connection.execute("BEGIN")
+        try:
+            for _attempt in range(SNAPSHOT_ATTEMPTS):
+                before = self.version()
+                connection.execute(SNAPSHOT_START).fetchall()  # a read begins the snapshot
+                if self.version() == before:
+                    version = before
+                    break
+                connection.execute("ROLLBACK")
+                connection.execute("BEGIN")
+            yield version
+        finally:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+
     def version(self) -> int:
         """A number that changes whenever any other connection commits a change to the store.
 
@@ -291,19 +339,24 @@ class PostgresReader(Reader):
         self.engine = create_db_engine(
             database_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
         )
+        self._local = threading.local()  # the connection of a snapshot() under way
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
         sql = format_placeholders(sql)
+        pinned = getattr(self._local, "connection", None)
+        if pinned is not None:  # inside snapshot(): its connection, no second try
+            try:
+                return _fetched(pinned.cursor(), sql, parameters)
+            except psycopg.OperationalError as error:
+                pinned.invalidate()
+                raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
         for attempt in (1, 2):
             try:
                 connection = self.engine.raw_connection()
             except DBAPIError as error:
                 raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
             try:
-                cursor = connection.cursor()
-                cursor.execute(sql, tuple(parameters))
-                names = [column[0] for column in cursor.description or ()]
-                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                return _fetched(connection.cursor(), sql, parameters)
             except psycopg.OperationalError as error:
                 # The server closed its connections (a restart, a failover): every pooled one
                 # is dropped, and the query asked once more on a new one.
@@ -316,10 +369,51 @@ class PostgresReader(Reader):
         raise AssertionError("unreachable")
 
     def version(self) -> int:
-        return int(self.rows("SELECT version FROM store_version WHERE id = 1")[0]["version"])
+        return int(self.rows(VERSION_SQL)[0]["version"])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[int | None]:
+        connection = self._begin()
+        self._local.connection = connection
+        try:
+            yield self.version()  # the first query: the snapshot is taken here
+        finally:
+            self._local.connection = None
+            try:
+                if connection.dbapi_connection is not None:
+                    connection.cursor().execute("ROLLBACK")
+            except psycopg.Error:
+                connection.invalidate()
+            finally:
+                connection.close()  # back to the pool
+
+    def _begin(self) -> Any:
+        """A pooled connection in a read-only REPEATABLE READ transaction, tried once more on
+        a new connection when the server has closed the pooled ones."""
+        for attempt in (1, 2):
+            try:
+                connection = self.engine.raw_connection()
+            except DBAPIError as error:
+                raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
+            try:
+                connection.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return connection
+            except psycopg.OperationalError as error:
+                connection.invalidate()
+                connection.close()
+                self.engine.dispose(close=False)
+                if attempt == 2:
+                    raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _fetched(cursor: Any, sql: str, parameters: Sequence[Any]) -> list[Row]:
+    cursor.execute(sql, tuple(parameters))
+    names = [column[0] for column in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 class VersionedCache:

@@ -19,10 +19,11 @@ from app import dependencies
 from app.ingest import IngestReport
 from app.main import create_app
 from app.models import ArticleDetail, ArticlePage, SearchPage
-from app.reader import VersionedCache
+from app.reader import VersionedCache, open_reader
 from app.routes import articles as article_routes
 from app.routes import search as search_routes
 from app.settings import Settings
+from app.store import ArticleFilters
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -227,3 +228,31 @@ def test_weighed_caches_hold_at_most_their_size() -> None:
     bodies.put(1, "d", b"123456")
     assert [bodies.get(1, key) for key in "acd"] == [b"1", b"123", b"123456"]
     assert bodies.get(2, "a") is None  # the store changed: everything is dropped
+
+
+def test_a_page_counts_and_reads_one_snapshot(
+    database_url: str, ingest: Ingest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An ingestion commits after the page's total is counted and before its rows are read:
+    # the page still shows one state of the store, and the next page the new one.
+    generated_article(0).write(tmp_path / "first", "0.txt")
+    for number in range(1, 4):
+        generated_article(number).write(tmp_path / "more", f"{number}.txt")
+    ingest(tmp_path / "first")
+    store = open_reader(database_url, cache_size=16)
+    try:
+        assert store.articles(filters=ArticleFilters()).total == 1  # the count is cached
+        counted = store.facet_counts
+
+        def commit_between(*args: Any) -> Any:
+            ingest(tmp_path / "more")
+            return counted(*args)
+
+        monkeypatch.setattr(store, "facet_counts", commit_between)
+        page = store.articles(filters=ArticleFilters(), limit=5)
+        assert (page.total, len(page.items)) == (1, 1)
+        monkeypatch.undo()
+        page = store.articles(filters=ArticleFilters(), limit=5)
+        assert (page.total, len(page.items)) == (4, 4)
+    finally:
+        store.close()
