@@ -118,7 +118,7 @@ RUN_SUMMARY: dict[str, Any] = {
     },
 }
 
-STATS: dict[str, Any] = {"articles": 1, "last_run": RUN_SUMMARY}
+STATS: dict[str, Any] = {"articles": 1, "last_run": RUN_SUMMARY, "search_index": "complete"}
 
 REVISION: dict[str, Any] = {
     "revision": 1,

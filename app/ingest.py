@@ -167,6 +167,7 @@ def ingest_paths(
     paths = list(paths)
     seen = _Seen() if prune else None  # what the run found, held only when pruning needs it
     run = _start_run(engine, paths)
+    deferred = _defer_index(engine)
     files = discover_files(paths)
     folders: dict[Path, Path] = {}  # each folder resolved once
     while batch := list(islice(files, BATCH_SIZE)):
@@ -196,7 +197,9 @@ def ingest_paths(
                 report.record(result)
                 if on_result is not None:
                     on_result(result)
-    if report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned:
+    if deferred:
+        _build_index(engine)
+    if deferred or report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned:
         with engine.begin() as connection:
             refresh_vocabulary(connection)
     _finish_run(engine, run, report)
@@ -211,6 +214,32 @@ def _start_run(engine: Engine, paths: list[Path]) -> int:
         session.flush()
         assert run.id is not None
         return run.id
+
+
+def _defer_index(engine: Engine) -> bool:
+    """Whether this run leaves the full-text index to be built once at its end (SQLite).
+
+    Indexing each article as it is inserted costs twice as much as one FTS5 ``rebuild`` after
+    the last (bench/RESULTS.md), so a run that starts on an empty store marks the index
+    pending (migration 0010), and so does every run after one killed before it built it.
+    """
+    if engine.dialect.name != "sqlite":
+        return False
+    with engine.begin() as connection:  # under the write lock: two runs agree
+        if connection.exec_driver_sql("SELECT 1 FROM fts_pending").first() is not None:
+            return True
+        if connection.exec_driver_sql("SELECT 1 FROM article LIMIT 1").first() is not None:
+            return False
+        connection.exec_driver_sql("INSERT INTO fts_pending (id) VALUES (1)")
+        return True
+
+
+def _build_index(engine: Engine) -> None:
+    """Build the pending full-text index from the article table, and end its pending state, in
+    one transaction (unless another run already has)."""
+    with engine.begin() as connection:
+        if connection.exec_driver_sql("DELETE FROM fts_pending").rowcount:
+            connection.exec_driver_sql("INSERT INTO article_fts(article_fts) VALUES ('rebuild')")
 
 
 def _finish_run(engine: Engine, run_id: int, report: IngestReport) -> None:

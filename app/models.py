@@ -1,7 +1,7 @@
 """The article model family: the stored table and the shapes the API returns."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -315,6 +315,11 @@ class Stats(SQLModel):
 
     articles: int
     last_run: RunSummary | None
+    search_index: Literal["complete", "pending"] = Field(
+        description="`pending` while a first load into an empty SQLite store runs: its articles"
+        " are listed as their batches commit but found by search once the run has built the"
+        " index at its end (or, if it was cut off, once the next `byline ingest` has)."
+    )
 
 
 def run_summary(run: IngestRun) -> RunSummary:

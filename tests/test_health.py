@@ -46,4 +46,8 @@ def test_stats_count_articles_and_show_the_last_run(client: TestClient, seeded: 
 
 
 def test_stats_on_an_empty_store(client: TestClient) -> None:
-    assert client.get("/v1/stats").json() == {"articles": 0, "last_run": None}
+    assert client.get("/v1/stats").json() == {
+        "articles": 0,
+        "last_run": None,
+        "search_index": "complete",
+    }

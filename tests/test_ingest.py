@@ -4,9 +4,11 @@ import os
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
+from app.database import create_db_engine
 from app.ingest import MAX_FILE_BYTES, FileResult, Outcome, discover_files, ingest_paths
 from app.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
@@ -380,3 +382,75 @@ def test_prune_removes_articles_whose_files_are_gone(
     again = ingest_paths(engine, [corpus], prune=True)
     assert again.pruned == []
     assert "pruned" in again.as_dict()
+
+
+def _indexed(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(text("SELECT count(*) FROM article_fts_docsize")).scalar_one()
+        )
+
+
+def _pending(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM fts_pending")).scalar_one())
+
+
+@pytest.mark.sqlite_only
+def test_a_first_load_builds_the_index_once_at_its_end(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    for number in range(450):  # three batches
+        generated_article(number).write(tmp_path / "first", f"{number:04}.txt")
+    generated_article(450).write(tmp_path / "later", "0450.txt")
+    # Each result is reported before its batch commits, after the batches before it did; a
+    # reader (not the writing engine, whose transactions wait for the write lock) looks.
+    reader = create_db_engine(database_url)
+    seen: list[tuple[int, int]] = []
+    report = ingest_paths(
+        engine,
+        [tmp_path / "first"],
+        on_result=lambda _result: seen.append((_indexed(reader), _pending(reader))),
+    )
+    assert report.counts[Outcome.ADDED] == 450
+    assert set(seen) == {(0, 1)}  # two batches committed, none indexed one by one
+    assert (_indexed(engine), _pending(engine)) == (450, 0)
+    check_search_index(engine)
+    assert len(fts_rowids(engine, "harbour")) == 450
+    # A store that holds articles indexes each new one as it is stored.
+    seen.clear()
+    ingest_paths(
+        engine,
+        [tmp_path / "later"],
+        on_result=lambda _result: seen.append((_indexed(reader), _pending(reader))),
+    )
+    assert seen == [(450, 0)]
+    assert _indexed(engine) == 451
+    check_search_index(engine)
+    reader.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_first_load_cut_short_is_indexed_by_the_next_run(
+    engine: Engine, client: TestClient, tmp_path: Path
+) -> None:
+    for number in range(450):
+        generated_article(number).write(tmp_path, f"{number:04}.txt")
+
+    def crash(result: FileResult) -> None:
+        if result.path.endswith("0300.txt"):
+            raise KeyboardInterrupt  # the run stops in its second batch
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths(engine, [tmp_path], on_result=crash)
+    assert len(stored(engine)) == 200  # the first batch committed, not indexed yet
+    assert (_indexed(engine), _pending(engine)) == (0, 1)
+    assert client.get("/v1/stats").json()["search_index"] == "pending"
+    assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == 0
+    report = ingest_paths(engine, [tmp_path])
+    assert (report.counts[Outcome.ADDED], report.counts[Outcome.UNCHANGED]) == (250, 200)
+    assert (_indexed(engine), _pending(engine)) == (450, 0)
+    check_search_index(engine)
+    assert len(fts_rowids(engine, "harbour")) == 450
+    assert client.get("/v1/stats").json()["search_index"] == "complete"
+    assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == 450

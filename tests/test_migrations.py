@@ -70,3 +70,28 @@ def test_migration_files_are_date_prefixed() -> None:
         assert len(date) == 10, name
         assert date[4] == date[7] == "-", name
         assert slug.endswith(".py"), name
+
+
+@pytest.mark.sqlite_only
+def test_a_pending_index_is_built_before_0010_is_undone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    migrate(url)
+    engine = create_db_engine(url, writer=True)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO fts_pending (id) VALUES (1)")
+            connection.exec_driver_sql(
+                "INSERT INTO article (slug, title, body, raw_text, content_hash, source_path,"
+                " word_count, ingested_at, updated_at) VALUES ('quay', 'Quay', '[\"Quay\"]',"
+                " 'Quay', 'h', 'q.txt', 1, '2026-11-25', '2026-11-25')"
+            )
+        found = "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'quay'"
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(found).scalar_one() == 0  # left for later
+        command.downgrade(alembic_config(url), "0009")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(found).scalar_one() == 1
+            check = "INSERT INTO article_fts(article_fts, rank) VALUES ('integrity-check', 1)"
+            connection.exec_driver_sql(check)
+    finally:
+        engine.dispose()

@@ -8,7 +8,7 @@ from app.database import has_search_index, ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
 from app.models import Stats, run_summary
-from app.store import count_articles, list_runs
+from app.store import count_articles, index_pending, list_runs
 
 router = APIRouter(tags=["health"])
 
@@ -71,6 +71,11 @@ def stats(session: SessionDep) -> Stats:
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
+        pending = index_pending(session)
     except SQLAlchemyError as error:
         raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
-    return Stats(articles=articles, last_run=run_summary(runs[0]) if runs else None)
+    return Stats(
+        articles=articles,
+        last_run=run_summary(runs[0]) if runs else None,
+        search_index="pending" if pending else "complete",
+    )
