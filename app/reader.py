@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -132,13 +132,11 @@ class Reader:
         """Let go of the store's connections."""
         raise NotImplementedError
 
-    @contextmanager
-    def snapshot(self) -> Iterator[int | None]:
+    def snapshot(self) -> AbstractContextManager[int | None]:
         """One read transaction for the queries made inside: a page's total, facets and rows
-        agree even while an ingestion commits. Yields the version the snapshot is at, or None
+        agree even while an ingestion commits. Gives the version the snapshot is at, or None
         when it could not be told (values computed then are not cached)."""
         raise NotImplementedError
-        yield None
 
     def cached(self, version: int | None, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, remembered until the store changes (``version`` moves)."""
