@@ -165,7 +165,16 @@ class Reader:
         cursor: str | None = None,
         facets: Sequence[Facet] = (),
     ) -> Page[Row]:
-        """A page of article summaries in ``sort`` order, after ``cursor`` when given."""
+        """A page of article summaries in ``sort`` order, after ``cursor`` when given.
+
+        Its total, facets and rows show one state of the store: when nothing committed while
+        they were read (the version is the same after), each query read the store at that
+        version; otherwise they are read again in one snapshot (a transaction costs more).
+        """
+        before = self.version()
+        page = self._articles(before, filters, sort, limit, cursor, facets)
+        if self.version() == before:
+            return page
         with self.snapshot() as version:
             return self._articles(version, filters, sort, limit, cursor, facets)
 

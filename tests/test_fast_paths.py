@@ -233,26 +233,30 @@ def test_weighed_caches_hold_at_most_their_size() -> None:
 def test_a_page_counts_and_reads_one_snapshot(
     database_url: str, ingest: Ingest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # An ingestion commits after the page's total is counted and before its rows are read:
-    # the page still shows one state of the store, and the next page the new one.
+    # Ingestions commit after the page's total is counted and before its rows are read: the
+    # page still shows one state of the store (its total is the number of its rows).
     generated_article(0).write(tmp_path / "first", "0.txt")
-    for number in range(1, 4):
-        generated_article(number).write(tmp_path / "more", f"{number}.txt")
+    for number in range(1, 6):
+        generated_article(number).write(tmp_path / f"more-{number % 2}", f"{number}.txt")
     ingest(tmp_path / "first")
     store = open_reader(database_url, cache_size=16)
     try:
         assert store.articles(filters=ArticleFilters()).total == 1  # the count is cached
         counted = store.facet_counts
+        folders = [tmp_path / "more-0", tmp_path / "more-1"]
 
         def commit_between(*args: Any) -> Any:
-            ingest(tmp_path / "more")
+            if folders:
+                ingest(folders.pop())
             return counted(*args)
 
         monkeypatch.setattr(store, "facet_counts", commit_between)
-        page = store.articles(filters=ArticleFilters(), limit=5)
-        assert (page.total, len(page.items)) == (1, 1)
-        monkeypatch.undo()
-        page = store.articles(filters=ArticleFilters(), limit=5)
+        # The first reading saw a commit (1 counted, 4 rows) and is read again in one
+        # snapshot, which the second commit, made inside it, does not change.
+        page = store.articles(filters=ArticleFilters(), limit=10)
         assert (page.total, len(page.items)) == (4, 4)
+        monkeypatch.undo()
+        page = store.articles(filters=ArticleFilters(), limit=10)
+        assert (page.total, len(page.items)) == (6, 6)
     finally:
         store.close()
