@@ -158,6 +158,13 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+def index_pending(connection: Connection) -> bool:
+    """Whether the full-text index waits for a first load to end (SQLite, migration 0010)."""
+    if connection.dialect.name != "sqlite":
+        return False
+    return connection.exec_driver_sql("SELECT 1 FROM fts_pending").first() is not None
+
+
 def has_search_index(engine: Engine) -> bool:
     """Whether the store has its full-text index (SQLite's FTS5 table, PostgreSQL's tsvector)."""
     if engine.dialect.name == "postgresql":

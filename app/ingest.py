@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from app.database import session_scope
+from app.database import index_pending, session_scope
 from app.formats import READERS, reader_for
 from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 from app.names import refresh_vocabulary
@@ -226,7 +226,7 @@ def _defer_index(engine: Engine) -> bool:
     if engine.dialect.name != "sqlite":
         return False
     with engine.begin() as connection:  # under the write lock: two runs agree
-        if connection.exec_driver_sql("SELECT 1 FROM fts_pending").first() is not None:
+        if index_pending(connection):
             return True
         if connection.exec_driver_sql("SELECT 1 FROM article LIMIT 1").first() is not None:
             return False

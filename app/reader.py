@@ -357,23 +357,7 @@ class PostgresReader(Reader):
             except psycopg.OperationalError as error:
                 pinned.invalidate()
                 raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-        for attempt in (1, 2):
-            try:
-                connection = self.engine.raw_connection()
-            except DBAPIError as error:
-                raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
-            try:
-                return _fetched(connection.cursor(), sql, parameters)
-            except psycopg.OperationalError as error:
-                # The server closed its connections (a restart, a failover): every pooled one
-                # is dropped, and the query asked once more on a new one.
-                connection.invalidate()
-                self.engine.dispose(close=False)
-                if attempt == 2:
-                    raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-            finally:
-                connection.close()  # back to the pool
-        raise AssertionError("unreachable")
+        return self._pooled(lambda connection: _fetched(connection.cursor(), sql, parameters))
 
     def version(self) -> int:
         return int(self.rows(VERSION_SQL)[0]["version"])
@@ -395,22 +379,40 @@ class PostgresReader(Reader):
                 connection.close()  # back to the pool
 
     def _begin(self) -> Any:
-        """A pooled connection in a read-only REPEATABLE READ transaction, tried once more on
-        a new connection when the server has closed the pooled ones."""
+        """A pooled connection in a read-only REPEATABLE READ transaction (the caller's to
+        close)."""
+
+        def begin(connection: Any) -> Any:
+            connection.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return connection
+
+        return self._pooled(begin, keep=True)
+
+    def _pooled(self, work: Callable[[Any], T], *, keep: bool = False) -> T:
+        """``work(connection)`` on a pooled DB-API connection, given back to the pool after
+        unless ``keep`` (and ``work`` succeeded)."""
         for attempt in (1, 2):
             try:
                 connection = self.engine.raw_connection()
             except DBAPIError as error:
                 raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
             try:
-                connection.cursor().execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                return connection
+                result = work(connection)
             except psycopg.OperationalError as error:
+                # The server closed its connections (a restart, a failover): every pooled one
+                # is dropped, and the work done once more on a new one.
                 connection.invalidate()
                 connection.close()
                 self.engine.dispose(close=False)
                 if attempt == 2:
                     raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
+                continue
+            except BaseException:
+                connection.close()
+                raise
+            if not keep:
+                connection.close()  # back to the pool
+            return result
         raise AssertionError("unreachable")
 
     def close(self) -> None:

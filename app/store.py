@@ -172,13 +172,6 @@ def count_articles(session: Session) -> int:
     return session.exec(select(func.count()).select_from(Article)).one()
 
 
-def index_pending(session: Session) -> bool:
-    """Whether the full-text index waits for a first load to end (SQLite, migration 0010)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return False
-    return session.connection().exec_driver_sql("SELECT 1 FROM fts_pending").first() is not None
-
-
 @dataclass(frozen=True, slots=True)
 class Version:
     """One version of an article, with what changed from the one before."""

@@ -4,11 +4,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import has_search_index, ping, schema_revision
+from app.database import has_search_index, index_pending, ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
 from app.models import Stats, run_summary
-from app.store import count_articles, index_pending, list_runs
+from app.store import count_articles, list_runs
 
 router = APIRouter(tags=["health"])
 
@@ -71,7 +71,7 @@ def stats(session: SessionDep) -> Stats:
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
-        pending = index_pending(session)
+        pending = index_pending(session.connection())
     except SQLAlchemyError as error:
         raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
     return Stats(
