@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         default=1024,
         ge=0,
         le=1_000_000,
-        description="Search responses each server process keeps until the store changes (0: none).",
+        description="Search responses and pages of articles each server process keeps until the "
+        "store changes (0: none).",
     )
 
     article_cache_mb: int = Field(

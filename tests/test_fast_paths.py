@@ -125,6 +125,59 @@ def test_cached_searches_follow_the_store(
     assert after["total"] == first.json()["total"] + 3
 
 
+def test_kept_pages_of_articles_follow_the_store(
+    client: TestClient,
+    corpus: IngestReport,
+    ingest: Ingest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = client.app.state.reader  # type: ignore[attr-defined]
+    computed = []
+    original = store.articles
+
+    def counted(**kwargs: Any) -> Any:
+        computed.append(kwargs["limit"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(store, "articles", counted)
+    params: dict[str, str | int] = {"limit": 3, "facets": "year"}
+    first = client.get("/v1/articles", params=params)
+    again = client.get("/v1/articles", params=params)
+    assert again.content == first.content
+    assert again.headers["link"] == first.headers["link"]
+    assert computed == [3]  # the second was the kept page
+    other_host = client.get("/v1/articles", params=params, headers={"host": "news.example"})
+    assert other_host.json()["items"][0]["url"].startswith("http://news.example/v1/articles/")
+    assert other_host.headers["link"].startswith("<http://news.example/v1/articles?")
+    assert computed == [3, 3]
+    folder = tmp_path / "more"
+    for number in range(300, 304):
+        generated_article(number).write(folder, f"{number}.txt")
+    ingest(folder)  # another connection commits: the kept page must not be served
+    after = client.get("/v1/articles", params=params).json()
+    assert after["total"] == first.json()["total"] + 4
+    assert computed == [3, 3, 3]
+
+
+def test_pages_of_articles_with_the_cache_off(
+    settings: Settings, corpus: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(settings.model_copy(update={"search_cache": 0}))) as client:
+        store = client.app.state.reader  # type: ignore[attr-defined]
+        computed = []
+        original = store.articles
+
+        def counted(**kwargs: Any) -> Any:
+            computed.append(kwargs["limit"])
+            return original(**kwargs)
+
+        monkeypatch.setattr(store, "articles", counted)
+        bodies = {client.get("/v1/articles", params={"limit": 2}).content for _ in range(3)}
+        assert len(bodies) == 1
+        assert computed == [2, 2, 2]
+
+
 def test_the_same_search_asked_at_once_is_computed_once(
     client: TestClient, seeded: IngestReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from app.dependencies import ListQueryDep, SessionDep, list_query, reader
+from app.dependencies import ListQuery, ListQueryDep, SessionDep, list_query, reader
 from app.errors import InvalidParameter, NotFound, problem_responses
 from app.links import (
     ARTICLES_PATH,
     article_url,
     articles_url,
+    base_url,
     next_page_url,
     summary,
 )
@@ -22,10 +23,10 @@ from app.models import (
     Revision,
     RevisionList,
 )
-from app.reader import Reader
+from app.reader import Reader, Row
 from app.related import distinctive_terms, related_articles
 from app.responses import JSONResponse, facet_content, json_body, shaped
-from app.store import article_versions, get_article
+from app.store import Page, article_versions, get_article
 
 router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
 
@@ -52,30 +53,48 @@ ArticleRef = Annotated[
 )
 async def list_articles_route(request: Request, params: ListQueryDep) -> Response:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
-    # A page is a few index seeks and its count is cached: answered on the event loop.
+    # A page is a few index seeks and its count is cached: answered on the event loop. The
+    # encoded page is kept until the store changes, as a search's is (``BYLINE_SEARCH_CACHE``).
     store = reader(request)
-    page = await store.call(
-        store.articles,
-        filters=params,
-        sort=params.sort,
-        limit=params.limit,
-        cursor=params.cursor,
-        facets=params.facet_list(),
-    )
+    version = await store.call(store.version)
+    # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
+    key = (ARTICLES_PATH, base_url(request), tuple(sorted(request.query_params.multi_items())))
+    cached: tuple[bytes, str | None] | None = store.responses.get(version, key)
+    if cached is None:
+        cached = _page_body(
+            request,
+            params,
+            await store.call(
+                store.articles,
+                filters=params,
+                sort=params.sort,
+                limit=params.limit,
+                cursor=params.cursor,
+                facets=params.facet_list(),
+            ),
+        )
+        store.responses.put(version, key, cached)
+    body, next_url = cached
+    return JSONResponse(body, next_url=next_url)
+
+
+def _page_body(request: Request, params: ListQuery, page: Page[Row]) -> tuple[bytes, str | None]:
+    """The body of a page of summaries and the URL of the next page."""
     items = []
     base = articles_url(request)
     for row in page.items:
         row["url"] = article_url(request, row["slug"], base=base)
         items.append(row)  # SUMMARY_COLUMNS and then url: ArticleSummary's order
+    next_url = next_page_url(request, page.next_cursor)
     content = {
         "items": items,
         "total": page.total,
         "limit": params.limit,
         "next_cursor": page.next_cursor,
-        "next": next_page_url(request, page.next_cursor),
+        "next": next_url,
         "facets": facet_content(page.facets),
     }
-    return JSONResponse.of(shaped(content, ArticlePage))
+    return json_body(shaped(content, ArticlePage)), next_url
 
 
 @router.get(
