@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_overflow=max_overflow,
         )
         app.state.schema_head = schema_head(read_url)
-        app.state.searches_in_flight = {}  # app/routes/search.py: one computation a search
+        app.state.responses_in_flight = {}  # app/kept.py: one computation a response
         yield
         app.state.reader.close()
         app.state.engine.dispose()

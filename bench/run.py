@@ -446,7 +446,7 @@ def load_all(
         )
 
 
-def load_searches_computed(
+def load_computed(
     results: Results,
     server_name: str,
     started: Callable[[], AbstractContextManager[tuple[str, Any]]],
@@ -458,13 +458,13 @@ def load_searches_computed(
     has its answer). Each load has a server of its own, started for it: at 1M a computed search can
     outlast wrk's timeout, and the requests it gave up on would still queue in the server and
     weigh on the next load."""
-    searches = {
+    computed = {
         work: asked
         for work, asked in paths.items()
         if work.startswith(("search", "article by id", "first page", "page at"))
     }
     short = {f"query `{q}`": [f"/v1/search?{quoted(q)}"] for q in SHORT_QUERIES}
-    for loads, connections in ((searches, None), (short, 1)):
+    for loads, connections in ((computed, None), (short, 1)):
         for work, asked in loads.items():
             with started() as (base, _):
                 load_all(results, server_name, base, {work: asked}, args, connections)
@@ -504,7 +504,7 @@ def http(results: Results, database: Path, args: Any) -> None:
 
     print("byline serve, caches off", flush=True)
     env = byline_env(database, BYLINE_LOG_LEVEL="warning", **CACHES_OFF)
-    load_searches_computed(results, COLD, lambda: server(command, "/readyz", env), paths, args)
+    load_computed(results, COLD, lambda: server(command, "/readyz", env), paths, args)
 
     if args.postgresql:
         http_postgresql(results, command, args)
@@ -546,7 +546,7 @@ def http_postgresql(results: Results, command: list[str | Path], args: Any) -> N
         print("byline serve on PostgreSQL, caches off", flush=True)
         env = byline_env(url, BYLINE_LOG_LEVEL="warning", **CACHES_OFF)
         cold = "Byline on PostgreSQL (caches off)"
-        load_searches_computed(results, cold, lambda: server(command, "/readyz", env), paths, args)
+        load_computed(results, cold, lambda: server(command, "/readyz", env), paths, args)
 
 
 GOALS: list[tuple[str, str]] = [

@@ -125,15 +125,10 @@ def test_cached_searches_follow_the_store(
     assert after["total"] == first.json()["total"] + 3
 
 
-def test_kept_pages_of_articles_follow_the_store(
-    client: TestClient,
-    corpus: IngestReport,
-    ingest: Ingest,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def pages_computed(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The limits of the pages of articles the app's reader computes from now on, in order."""
     store = client.app.state.reader  # type: ignore[attr-defined]
-    computed = []
+    computed: list[int] = []
     original = store.articles
 
     def counted(**kwargs: Any) -> Any:
@@ -141,6 +136,17 @@ def test_kept_pages_of_articles_follow_the_store(
         return original(**kwargs)
 
     monkeypatch.setattr(store, "articles", counted)
+    return computed
+
+
+def test_kept_pages_of_articles_follow_the_store(
+    client: TestClient,
+    corpus: IngestReport,
+    ingest: Ingest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    computed = pages_computed(client, monkeypatch)
     params: dict[str, str | int] = {"limit": 3, "facets": "year"}
     first = client.get("/v1/articles", params=params)
     again = client.get("/v1/articles", params=params)
@@ -164,15 +170,7 @@ def test_pages_of_articles_with_the_cache_off(
     settings: Settings, corpus: IngestReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with TestClient(create_app(settings.model_copy(update={"search_cache": 0}))) as client:
-        store = client.app.state.reader  # type: ignore[attr-defined]
-        computed = []
-        original = store.articles
-
-        def counted(**kwargs: Any) -> Any:
-            computed.append(kwargs["limit"])
-            return original(**kwargs)
-
-        monkeypatch.setattr(store, "articles", counted)
+        computed = pages_computed(client, monkeypatch)
         bodies = {client.get("/v1/articles", params={"limit": 2}).content for _ in range(3)}
         assert len(bodies) == 1
         assert computed == [2, 2, 2]

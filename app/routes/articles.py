@@ -7,11 +7,11 @@ from fastapi.responses import PlainTextResponse
 
 from app.dependencies import ListQuery, ListQueryDep, SessionDep, list_query, reader
 from app.errors import InvalidParameter, NotFound, problem_responses
+from app.kept import Answer, kept_response
 from app.links import (
     ARTICLES_PATH,
     article_url,
     articles_url,
-    base_url,
     next_page_url,
     summary,
 )
@@ -53,32 +53,24 @@ ArticleRef = Annotated[
 )
 async def list_articles_route(request: Request, params: ListQueryDep) -> Response:
     """Article summaries, newest first, a page at a time (follow `next` or the `Link` header)."""
-    # A page is a few index seeks and its count is cached: answered on the event loop. The
-    # encoded page is kept until the store changes, as a search's is (``BYLINE_SEARCH_CACHE``).
     store = reader(request)
-    version = await store.call(store.version)
-    # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
-    key = (ARTICLES_PATH, base_url(request), tuple(sorted(request.query_params.multi_items())))
-    cached: tuple[bytes, str | None] | None = store.responses.get(version, key)
-    if cached is None:
-        cached = _page_body(
-            request,
-            params,
-            await store.call(
-                store.articles,
-                filters=params,
-                sort=params.sort,
-                limit=params.limit,
-                cursor=params.cursor,
-                facets=params.facet_list(),
-            ),
+
+    async def computed() -> Answer:
+        # A page is a few index seeks and its count is cached: answered on the event loop.
+        page = await store.call(
+            store.articles,
+            filters=params,
+            sort=params.sort,
+            limit=params.limit,
+            cursor=params.cursor,
+            facets=params.facet_list(),
         )
-        store.responses.put(version, key, cached)
-    body, next_url = cached
-    return JSONResponse(body, next_url=next_url)
+        return _page_body(request, params, page)
+
+    return await kept_response(request, computed)
 
 
-def _page_body(request: Request, params: ListQuery, page: Page[Row]) -> tuple[bytes, str | None]:
+def _page_body(request: Request, params: ListQuery, page: Page[Row]) -> Answer:
     """The body of a page of summaries and the URL of the next page."""
     items = []
     base = articles_url(request)

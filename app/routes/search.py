@@ -1,15 +1,13 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
-import asyncio
-from collections.abc import Awaitable, Callable, Hashable
-
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.dependencies import SearchQuery, SearchQueryDep, reader, search_query
+from app.dependencies import SearchQuery, SearchQueryDep, search_query
 from app.errors import InvalidParameter, problem_responses
-from app.links import article_url, articles_url, base_url, next_page_url
+from app.kept import Answer, kept_response
+from app.links import article_url, articles_url, next_page_url
 from app.models import QueryUnderstanding, SearchHit, SearchPage
 from app.names import Expansion, complete_prefixes, expand_names, suggest
 from app.query import (
@@ -24,7 +22,7 @@ from app.query import (
     parse_query,
     shown,
 )
-from app.responses import JSONResponse, facet_content, json_body, shaped
+from app.responses import facet_content, json_body, shaped
 from app.search import search_articles
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -43,53 +41,8 @@ FEW_HITS = 3
 )
 async def search_route(request: Request, params: SearchQueryDep) -> Response:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
-    store = reader(request)
-    version = await store.call(store.version)
-    # The body holds absolute URLs, so the base URL (Host, proxy headers) is part of the key.
-    key = (base_url(request), tuple(sorted(request.query_params.multi_items())))
-    cached = store.responses.get(version, key)
-    if cached is None:
-        # Searching takes from a fraction of a millisecond to a second: not on the event loop.
-        # Clients asking the same search at once wait for one computation (single flight).
-        flights = request.app.state.searches_in_flight
-        cached = await _once(
-            flights, (version, key), lambda: run_in_threadpool(_search, request, params)
-        )
-        store.responses.put(version, key, cached)
-    body, next_url = cached
-    return JSONResponse(body, next_url=next_url)
-
-
-Answer = tuple[bytes, str | None]
-
-
-async def _once(
-    flights: dict[Hashable, "asyncio.Future[Answer]"],
-    key: Hashable,
-    compute: Callable[[], Awaitable[Answer]],
-) -> Answer:
-    """``await compute()``, shared with every caller asking for ``key`` while it runs."""
-    while (flight := flights.get(key)) is not None:
-        try:
-            return await asyncio.shield(flight)
-        except asyncio.CancelledError:
-            if not flight.cancelled():  # this caller was cancelled, not the computation
-                raise
-    flight = flights[key] = asyncio.get_running_loop().create_future()
-    try:
-        answer = await compute()
-    except asyncio.CancelledError:
-        flight.cancel()  # a waiter computes it again
-        raise
-    except Exception as error:
-        flight.set_exception(error)
-        flight.exception()  # marked as retrieved, should no caller be waiting
-        raise
-    else:
-        flight.set_result(answer)
-        return answer
-    finally:
-        del flights[key]
+    # Searching takes from a fraction of a millisecond to a second: not on the event loop.
+    return await kept_response(request, lambda: run_in_threadpool(_search, request, params))
 
 
 def _search(request: Request, params: SearchQuery) -> Answer:

@@ -1,0 +1,60 @@
+"""Responses kept until the store changes (``BYLINE_SEARCH_CACHE``), each computed once.
+
+Search and the list of articles keep their encoded bodies in the reader's ``responses`` cache,
+by store version, base URL (the bodies hold absolute URLs, so Host and proxy headers count) and
+query string. Clients asking the same thing at once wait for one computation (single flight).
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+
+from fastapi import Request, Response
+
+from app.dependencies import reader
+from app.links import base_url
+from app.responses import JSONResponse
+
+# A response's body and the URL of its next page (for the ``Link`` header).
+Answer = tuple[bytes, str | None]
+
+
+async def kept_response(request: Request, compute: Callable[[], Awaitable[Answer]]) -> Response:
+    """The kept answer to this request, or ``compute()``'s, then kept."""
+    store = reader(request)
+    version = await store.call(store.version)
+    key = (request.url.path, base_url(request), tuple(sorted(request.query_params.multi_items())))
+    answer: Answer | None = store.responses.get(version, key)
+    if answer is None:
+        answer = await _once(request.app.state.responses_in_flight, (version, key), compute)
+        store.responses.put(version, key, answer)
+    body, next_url = answer
+    return JSONResponse(body, next_url=next_url)
+
+
+async def _once(
+    flights: dict[Hashable, "asyncio.Future[Answer]"],
+    key: Hashable,
+    compute: Callable[[], Awaitable[Answer]],
+) -> Answer:
+    """``await compute()``, shared with every caller asking for ``key`` while it runs."""
+    while (flight := flights.get(key)) is not None:
+        try:
+            return await asyncio.shield(flight)
+        except asyncio.CancelledError:
+            if not flight.cancelled():  # this caller was cancelled, not the computation
+                raise
+    flight = flights[key] = asyncio.get_running_loop().create_future()
+    try:
+        answer = await compute()
+    except asyncio.CancelledError:
+        flight.cancel()  # a waiter computes it again
+        raise
+    except Exception as error:
+        flight.set_exception(error)
+        flight.exception()  # marked as retrieved, should no caller be waiting
+        raise
+    else:
+        flight.set_result(answer)
+        return answer
+    finally:
+        del flights[key]
