@@ -21,8 +21,8 @@ from sqlmodel import Session, col, select
 
 from app.database import index_pending, session_scope
 from app.formats import READERS, reader_for
+from app.impacts import impacts_behind, refresh_search_terms
 from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
-from app.names import refresh_vocabulary
 from app.parser import ArticleRejected, ParsedArticle
 
 ARTICLE_SUFFIXES = frozenset(READERS)
@@ -199,9 +199,10 @@ def ingest_paths(
                     on_result(result)
     if deferred:
         _build_index(engine)
-    if deferred or report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned:
+    changed = report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned
+    if deferred or changed or impacts_behind(engine):
         with engine.begin() as connection:
-            refresh_vocabulary(connection)
+            refresh_search_terms(connection)
     _finish_run(engine, run, report)
     return report
 

@@ -94,9 +94,12 @@ def max_distance(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def refresh_vocabulary(connection: Connection) -> None:
+def refresh_vocabulary(
+    connection: Connection, *, frequent_from: int | None = None
+) -> list[tuple[str, int]]:
     """Rebuild ``search_term`` from the full-text index's vocabulary, in chunks, so that memory
-    stays flat whatever the size of the vocabulary."""
+    stays flat whatever the size of the vocabulary; return the terms held by at least
+    ``frequent_from`` articles, with their numbers of articles (read in the same pass)."""
     connection.execute(text("DELETE FROM search_term"))
     if _on_postgresql(connection):
         terms = postgres.vocabulary(connection).yield_per(VOCABULARY_CHUNK)
@@ -105,6 +108,7 @@ def refresh_vocabulary(connection: Connection) -> None:
             VOCABULARY_CHUNK
         )
     insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
+    frequent: list[tuple[str, int]] = []
     for chunk in terms.partitions():
         rows = [
             {"term": term, "key": key, "documents": documents}
@@ -113,6 +117,11 @@ def refresh_vocabulary(connection: Connection) -> None:
         ]
         if rows:
             connection.execute(insert, rows)
+        if frequent_from is not None:
+            frequent.extend(
+                (term, documents) for term, documents in chunk if documents >= frequent_from
+            )
+    return frequent
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
 from app import postgres
+from app.impacts import BODY_WEIGHT, TITLE_WEIGHT
 from app.models import Article
 from app.names import folded
-from app.search import BODY_WEIGHT, TITLE_WEIGHT
 
 DISTINCTIVE_TERMS = 10
 CANDIDATE_TERMS = 40

@@ -4,12 +4,13 @@ PostgreSQL's ``article.search_vector`` (app/postgres.py renders the query for it
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app import postgres
+from app.impacts import BODY_WEIGHT, TITLE_WEIGHT, Ranked, ranked_from_list
 from app.pagination import Cursor
 from app.postgres import run
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
@@ -24,10 +25,6 @@ from app.store import (
     sort_key_types,
 )
 
-# bm25 weights of the indexed columns (title, body): a word in the headline counts five times
-# what it counts in the body.
-TITLE_WEIGHT = 5.0
-BODY_WEIGHT = 1.0
 PHRASE_BOOST = 0.5
 NEAR_BOOST = 0.25
 NEAR_DISTANCE = 10
@@ -108,15 +105,29 @@ def search_articles(
         source, matching = _JOINED, "article_fts MATCH ?"
     where = f"{matching} AND {condition}"
     arguments = [match, *parameters]
-    # Without filters the FTS5 index alone counts the matches, without a lookup in article each.
-    counted = (
-        "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?"
-        if filters.empty and not on_postgresql
-        else f"SELECT count(*) FROM {source} WHERE {where}"
+    ordering, after_sql, after_arguments, relevance_after = _keyset(sort, cursor)
+    # A word in many articles: its list ranks the page and knows the total (app/impacts.py).
+    listed = (
+        ranked_from_list(connection, word, after=relevance_after, limit=limit)
+        if sort == SearchSort.RELEVANCE
+        and filters.empty
+        and not on_postgresql
+        and (word := _one_word(query, columns)) is not None
+        else None
     )
-    total_count = int(
-        run(connection, counted, arguments[: 1 if filters.empty else None]).scalar_one()
-    )
+    if listed is not None:
+        total_count = listed[1]
+    else:
+        # Without filters the FTS5 index alone counts the matches, without a lookup in article
+        # each.
+        counted = (
+            "SELECT count(*) FROM article_fts WHERE article_fts MATCH ?"
+            if filters.empty and not on_postgresql
+            else f"SELECT count(*) FROM {source} WHERE {where}"
+        )
+        total_count = int(
+            run(connection, counted, arguments[: 1 if filters.empty else None]).scalar_one()
+        )
     counts = _facet_counts(connection, facets, source, where, arguments)
 
     if on_postgresql:
@@ -128,9 +139,8 @@ def search_articles(
         f" FROM {source} WHERE {where}"
     )
     arguments = [*score_arguments, *arguments]
-    ordering, after_sql, after_arguments, relevance_after = _keyset(sort, cursor)
-    rows: Sequence[Any] | None = None
-    if sort == SearchSort.RELEVANCE and filters.empty and not on_postgresql:
+    rows: Sequence[Any] | None = listed[0] if listed is not None else None
+    if rows is None and sort == SearchSort.RELEVANCE and filters.empty and not on_postgresql:
         rows = _best_from_index(
             connection, score, [*score_arguments, match], relevance_after, limit
         )
@@ -194,20 +204,13 @@ _JOINED = "article_fts JOIN article AS a ON a.id = article_fts.rowid"
 _TIE_MARGIN = 16
 
 
-class _Ranked(NamedTuple):
-    id: int
-    year: int | None
-    recency: int
-    score: float
-
-
 def _best_from_index(
     connection: Connection,
     score: str,
     arguments: list[Any],
     after: list[Any] | None,
     limit: int,
-) -> list[_Ranked] | None:
+) -> list[Ranked] | None:
     """The next ``limit + 1`` hits in relevance order, ranked by the index alone; None when that
     cannot be told exactly (then the caller ranks the join of index and articles).
 
@@ -234,7 +237,7 @@ def _best_from_index(
         ).all()
     )
     ranked = sorted(
-        (_Ranked(row.id, years.get(row.id), years.get(row.id) or 0, row.score) for row in fetched),
+        (Ranked(row.id, years.get(row.id), years.get(row.id) or 0, row.score) for row in fetched),
         key=lambda hit: (hit.score, -hit.recency, -hit.id),
     )
     if after:
@@ -316,6 +319,14 @@ def _rank_sql(match: str, phrase: str | None) -> tuple[str, list[Any]]:
         return f"-{rank}", [match]
     boost = f"CASE WHEN a.search_vector @@ CAST(? AS tsquery) THEN {1 + PHRASE_BOOST} ELSE 1.0 END"
     return f"-({rank} * {boost})", [match, phrase]
+
+
+def _one_word(query: ParsedQuery, columns: Sequence[Column]) -> str | None:
+    """The query's word when it is one plain word searched in every column, else None."""
+    root = query.root
+    if isinstance(root, Term) and root.kind is AtomKind.WORD and root.column is None:
+        return None if len(set(columns)) == 1 else root.text
+    return None
 
 
 def _plain_words(query: ParsedQuery) -> list[str]:

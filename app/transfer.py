@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from app.database import schema_head
+from app.impacts import refresh_search_terms
 from app.models import Article, ArticleRevision, IngestRun, SourceFile
-from app.names import refresh_vocabulary
 
 FORMAT = "byline-export"
 VERSION = 1
@@ -104,7 +104,7 @@ def import_store(engine: Engine, lines: Iterable[bytes]) -> Transferred:
                         f" coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
                     )
                 )
-        refresh_vocabulary(connection)
+        refresh_search_terms(connection)
     return counts
 
 
