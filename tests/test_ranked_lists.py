@@ -1,0 +1,186 @@
+"""Ranked lists of the words in many articles (app/impacts.py): a search answered from a list must
+be the search that scores every match, page for page, as the store changes."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app import impacts, search
+from app.database import create_db_engine
+from app.ingest import ingest_paths
+from app.query import AtomKind, ParsedQuery, Term
+from app.store import ArticleFilters
+from tests.factories import ArticleText
+
+pytestmark = pytest.mark.sqlite_only
+
+WORDS = ["harbour", "minister", "storm", "bridge", "council", "market"]
+# A list holds the best K articles of a word: small here, so that pages run past it.
+K = 4
+
+
+@pytest.fixture(autouse=True)
+def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lists for every word in two articles or more, each exact for its best ``K``."""
+    monkeypatch.setattr(impacts, "MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(impacts, "K", K)
+
+
+class Listed:
+    """Counts the searches a list answered."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        ranked = impacts.ranked_from_list
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            answer = ranked(*args, **kwargs)
+            self.count += answer is not None
+            return answer
+
+        monkeypatch.setattr(search, "ranked_from_list", counting)
+
+
+def pages(engine: Engine, word: str, limit: int) -> list[tuple[Any, ...]]:
+    """Every page of the one-word search ``word``: (ids, scores, total) of each."""
+    query = ParsedQuery(Term(AtomKind.WORD, word))
+    answers: list[tuple[Any, ...]] = []
+    cursor: str | None = None
+    with Session(engine) as session:
+        while True:
+            page = search.search_articles(
+                session, query=query, filters=ArticleFilters(), limit=limit, cursor=cursor
+            )
+            answers.append(
+                (
+                    [hit.article["id"] for hit in page.items],
+                    [hit.score for hit in page.items],
+                    page.total,
+                )
+            )
+            cursor = page.next_cursor
+            if cursor is None:
+                return answers
+
+
+def unlisted(engine: Engine, word: str, limit: int) -> list[tuple[Any, ...]]:
+    """The same pages with the lists out of use: every match scored."""
+    with engine.begin() as connection:
+        covered = connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar()
+        connection.exec_driver_sql("UPDATE term_impact_state SET covered = -1")
+    try:
+        return pages(engine, word, limit)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("UPDATE term_impact_state SET covered = ?", (covered,))
+
+
+def article(number: int, words: list[str], title_words: list[str], filler: int) -> ArticleText:
+    return ArticleText(
+        title=" ".join([f"Report {number}", *title_words]),
+        paragraphs=[" ".join([*words, *(["quiet"] * filler)]) + "."],
+        copyright="Copyright © 2024, ABC Audio. All rights reserved.",
+    )
+
+
+@pytest.fixture
+def fresh_store(migrated_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """A function making an empty SQLite store of its own for each example."""
+    engines: list[Engine] = []
+
+    def make(name: str) -> Engine:
+        path = tmp_path / f"{name}.db"
+        shutil.copyfile(migrated_template, path)
+        engines.append(create_db_engine(f"sqlite:///{path}", writer=True))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+ARTICLES = st.lists(
+    st.tuples(
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
+        st.lists(st.sampled_from(WORDS), max_size=2),
+        st.integers(min_value=0, max_value=12),
+    ),
+    min_size=3,
+    max_size=14,
+)
+
+
+# The fixtures are the same for every example: the lists' sizes, and a maker of new stores.
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corpus=ARTICLES, word=st.sampled_from(WORDS), limit=st.integers(1, K - 1))
+def test_a_list_answers_as_scoring_every_match(
+    corpus: list[tuple[list[str], list[str], int]],
+    word: str,
+    limit: int,
+    fresh_store: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    folder = tmp_path_factory.mktemp("corpus")
+    for number, (words, title_words, filler) in enumerate(corpus):
+        article(number, words, title_words, filler).write(folder, f"{number:02}.txt")
+    engine = fresh_store(folder.name)
+    ingest_paths(engine, [folder])
+    with pytest.MonkeyPatch.context() as patch:
+        listed = Listed(patch)
+        assert pages(engine, word, limit) == unlisted(engine, word, limit)
+    holders = sum(word in words or word in title_words for words, title_words, _ in corpus)
+    if holders >= impacts.MIN_DOCUMENTS:
+        assert listed.count > 0  # the first page at least came from the list
+
+
+def test_lists_follow_the_store(
+    fresh_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Added articles are merged into the lists; a changed or deleted one has them built again;
+    between a change and the next refresh, searches score every match."""
+    folder = tmp_path / "corpus"
+    for number in range(6):
+        words = ["harbour"] * (number % 3 + 1) + ["storm"] * (number % 2)
+        article(number, words, ["harbour"] if number == 4 else [], number).write(
+            folder, f"{number:02}.txt"
+        )
+    engine = fresh_store("follow")
+    ingest_paths(engine, [folder])
+    listed = Listed(monkeypatch)
+
+    def same() -> None:
+        for limit in (1, 2, 3):
+            for word in ("harbour", "storm"):
+                assert pages(engine, word, limit) == unlisted(engine, word, limit)
+
+    same()
+    assert listed.count > 0
+
+    for number in range(6, 10):  # merged into the lists
+        article(number, ["harbour"] * 4, [], number).write(folder, f"{number:02}.txt")
+    ingest_paths(engine, [folder])
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == 10
+    same()
+
+    article(0, ["storm"], ["storm"], 0).write(folder, "00.txt")  # changed: the lists go stale
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE article SET body = body || ' harbour' WHERE id = 2")
+        assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == -1
+    before = listed.count
+    pages(engine, "harbour", 2)
+    assert listed.count == before  # stale lists are not read
+
+    (folder / "03.txt").unlink()
+    ingest_paths(engine, [folder], prune=True)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == 10
+    same()
+    assert listed.count > before
