@@ -19,6 +19,7 @@ the next refresh builds them again. A query falls back to scoring every match wh
 do not cover the store as it is (``usable_term``).
 """
 
+import json
 import math
 import sqlite3
 import threading
@@ -353,23 +354,29 @@ def ranked_from_list(
         return None  # no list, or articles came or changed since the lists were brought up
     documents = int(state.documents)
     word_idf = idf(totals.rows, documents)
+    driver = connection.connection.driver_connection
+    scored = sorted(
+        (bm25(weighted, length, idf=word_idf, mean_length=totals.mean_length), id)
+        for id, weighted, length in driver.execute(  # type: ignore[union-attr]
+            "SELECT id, weighted, length FROM term_impact WHERE term = ?", (term,)
+        )
+    )
+    complete = len(scored) >= documents  # the list holds every article with the word
+    # Only the hits scoring no worse than the K-th can be among the best K (the year breaks the
+    # ties): their years are read, the rest never.
+    if not complete and len(scored) > K:
+        cut = scored[K - 1][0]
+        scored = [(score, id) for score, id in scored if score <= cut]
+    years: dict[int, int | None] = dict(
+        driver.execute(  # type: ignore[union-attr]
+            "SELECT id, year FROM article WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([id for _, id in scored]),),
+        )
+    )
     candidates = sorted(
-        (
-            Ranked(
-                id,
-                year,
-                year or 0,
-                bm25(weighted, length, idf=word_idf, mean_length=totals.mean_length),
-            )
-            for id, weighted, length, year in connection.exec_driver_sql(
-                "SELECT i.id, i.weighted, i.length, a.year FROM term_impact AS i"
-                " JOIN article AS a ON a.id = i.id WHERE i.term = ?",
-                (term,),
-            )
-        ),
+        (Ranked(id, years.get(id), years.get(id) or 0, score) for score, id in scored),
         key=lambda hit: (hit.score, -hit.recency, -hit.id),
     )
-    complete = len(candidates) >= documents  # the list holds every article with the word
     exact = candidates if complete else candidates[:K]
     if after:
         last_score, last_recency, last_id = after

@@ -71,6 +71,8 @@ SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
 assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)
 DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
+# The bodies of the responses kept (app/kept.py) add up to this at most, whatever their number.
+RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 # Reading one row of the schema is enough for SQLite to begin a read transaction's snapshot.
 SNAPSHOT_START = "SELECT 1 FROM sqlite_schema LIMIT 1"
 SNAPSHOT_ATTEMPTS = 5
@@ -110,7 +112,11 @@ class Reader:
 
     def __init__(self, *, cache_size: int = 0, body_cache_bytes: int = 0) -> None:
         self.counts = VersionedCache(CACHE_LIMIT)
-        self.responses = VersionedCache(cache_size)
+        # Encoded responses (app/kept.py), at most ``cache_size`` and RESPONSE_CACHE_BYTES of them:
+        # a client paging through the whole store must not fill memory with its pages.
+        self.responses = VersionedCache(
+            RESPONSE_CACHE_BYTES, weight=lambda answer: len(answer[0]), entries=cache_size
+        )
         # Whole responses by article (app.middleware.CachedArticles), weighed by their bodies.
         self.bodies = VersionedCache(body_cache_bytes, weight=lambda kept: len(kept[1]))
 
@@ -431,11 +437,19 @@ class VersionedCache:
     Like Solr's query result cache, which is dropped at every commit: a repeated search is
     answered without scoring its matches again, and an ingestion empties the cache. LRU, holding
     at most ``size`` entries, or, with ``weight``, values whose weights add up to at most ``size``
-    (such as bodies by their length in bytes). 0: nothing is kept.
+    (such as bodies by their length in bytes), and then at most ``entries`` of them. 0: nothing
+    is kept.
     """
 
-    def __init__(self, size: int, *, weight: Callable[[Any], int] = lambda _value: 1) -> None:
+    def __init__(
+        self,
+        size: int,
+        *,
+        weight: Callable[[Any], int] = lambda _value: 1,
+        entries: int | None = None,
+    ) -> None:
         self.size = size
+        self.entries = size if entries is None else entries
         self._weight = weight
         self._held = 0
         self._lock = threading.Lock()
@@ -456,7 +470,7 @@ class VersionedCache:
 
     def put(self, version: int, key: Hashable, value: Any) -> None:
         weight = self._weight(value)
-        if weight > self.size:
+        if weight > self.size or not self.entries:
             return
         with self._lock:
             if version != self._version:
@@ -466,7 +480,7 @@ class VersionedCache:
                 self._held -= self._weight(replaced)
             self._entries[key] = value
             self._held += weight
-            while self._held > self.size:
+            while self._held > self.size or len(self._entries) > self.entries:
                 _, dropped = self._entries.popitem(last=False)
                 self._held -= self._weight(dropped)
 

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
         ge=0,
         le=1_000_000,
         description="Search responses and pages of articles each server process keeps until the "
-        "store changes (0: none).",
+        "store changes, 32 MB of them at most (0: none).",
     )
 
     article_cache_mb: int = Field(

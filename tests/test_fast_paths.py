@@ -281,6 +281,22 @@ def test_weighed_caches_hold_at_most_their_size() -> None:
     assert bodies.get(2, "a") is None  # the store changed: everything is dropped
 
 
+def test_caches_weighed_and_counted_hold_both_bounds() -> None:
+    # Responses are bounded by their bytes and by their number: many small pages (a client
+    # paging through the store) and a few large ones are both held in bounds.
+    responses = VersionedCache(10, weight=len, entries=2)
+    assert responses.get(1, "a") is None
+    for key in "abc":
+        responses.put(1, key, b"1")
+    assert [responses.get(1, key) for key in "abc"] == [None, b"1", b"1"]
+    responses.put(1, "big", b"x" * 10)
+    assert [responses.get(1, key) for key in ("b", "c", "big")] == [None, None, b"x" * 10]
+    off = VersionedCache(10, weight=len, entries=0)
+    off.get(1, "a")
+    off.put(1, "a", b"1")
+    assert off.get(1, "a") is None  # no entries: nothing is kept
+
+
 def test_a_page_counts_and_reads_one_snapshot(
     database_url: str, ingest: Ingest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
