@@ -151,7 +151,7 @@ def skyband(impacts: Iterable[Impact], k: int = K) -> list[Impact]:
 
 
 # Rows of one word's matches read at a time: memory stays flat for a word in every article.
-_CHUNK = 10_000
+_CHUNK = 1_000
 
 
 def refresh_search_terms(connection: Connection) -> None:
@@ -211,6 +211,8 @@ def _read_lengths(connection: Connection, *, after: int) -> None:
     """``temp.fts_length``: the length in tokens of each article after id ``after``, decoded once
     from the index's own records, for the merges to join."""
     connection.exec_driver_sql("DROP TABLE IF EXISTS temp.fts_length")
+    # Read in order of id, as the matches are: a small cache is enough (ingestion's peak memory).
+    connection.exec_driver_sql("PRAGMA temp.cache_size = -256")
     connection.exec_driver_sql(
         "CREATE TEMP TABLE fts_length (id INTEGER PRIMARY KEY, length INTEGER NOT NULL)"
     )
