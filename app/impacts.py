@@ -16,7 +16,7 @@ the query's total.
 Ingestion keeps the lists (``refresh_impacts``, after each run that changed articles): new
 articles are merged in; an article updated or deleted marks every list stale (a trigger), and
 the next refresh builds them again. A query falls back to scoring every match whenever the lists
-do not cover the store as it is (``usable_term``).
+do not cover the store as it is (``ranked_from_list``).
 """
 
 import json
