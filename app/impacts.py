@@ -152,6 +152,8 @@ def skyband(impacts: Iterable[Impact], k: int = K) -> list[Impact]:
 
 # Rows of one word's matches read at a time: memory stays flat for a word in every article.
 _CHUNK = 1_000
+# Candidates held before those the bounds now exclude are dropped: memory stays flat.
+_CANDIDATES = 10_000
 
 
 def refresh_search_terms(connection: Connection) -> None:
@@ -286,12 +288,11 @@ def _merge(
             if len(lengths) == K:
                 longest[weighted] = -lengths[0]
             candidates.append((Impact(rowid, weighted, length), score))
+        if len(candidates) > _CANDIDATES:  # the bounds have tightened since many were taken
+            candidates = _within(candidates, longest)
+    candidates = _within(candidates, longest)
     scores = {impact.id: score for impact, score in candidates}
-    fresh = [
-        impact
-        for impact, _ in candidates
-        if impact.length <= longest.get(impact.weighted, impact.length)
-    ]
+    fresh = [impact for impact, _ in candidates]
     kept_before = [
         Impact(*row)
         for row in connection.exec_driver_sql(
@@ -316,6 +317,17 @@ def _merge(
         "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
         (term, witness, documents),
     )
+
+
+def _within(
+    candidates: list[tuple[Impact, float]], longest: dict[float, int]
+) -> list[tuple[Impact, float]]:
+    """The candidates no longer than the ``K``-th shortest of their weighted count so far."""
+    return [
+        (impact, score)
+        for impact, score in candidates
+        if impact.length <= longest.get(impact.weighted, impact.length)
+    ]
 
 
 def _weighted_sql(word_idf: float, mean_length: float) -> str:

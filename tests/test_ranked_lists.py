@@ -28,9 +28,12 @@ K = 4
 
 @pytest.fixture(autouse=True)
 def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lists for every word in two articles or more, each exact for its best ``K``."""
+    """Lists for every word in two articles or more, each exact for its best ``K``; matches
+    read three at a time, and the candidates cut after each read."""
     monkeypatch.setattr(impacts, "MIN_DOCUMENTS", 2)
     monkeypatch.setattr(impacts, "K", K)
+    monkeypatch.setattr(impacts, "_CHUNK", 3)
+    monkeypatch.setattr(impacts, "_CANDIDATES", 0)
 
 
 class Listed:
