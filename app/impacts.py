@@ -48,6 +48,11 @@ K = 101
 # The tokenizer of ``article_fts`` (migration 0001).
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 _WITNESS_PLACES = 5
+# What the lists depend on: lists built with other constants are built again, and until then
+# not read (``term_impact_state.built_with``, migration 0012).
+BUILT_WITH = json.dumps(
+    {"k1": K1, "b": B, "title": TITLE_WEIGHT, "body": BODY_WEIGHT, "k": K, "tokenizer": TOKENIZER}
+)
 
 
 class Impact(NamedTuple):
@@ -166,13 +171,16 @@ def refresh_search_terms(connection: Connection) -> None:
 
 
 def impacts_behind(engine: Engine) -> bool:
-    """Whether the lists miss articles (SQLite): a run cut off before it brought them up."""
+    """Whether the lists miss articles (SQLite): a run cut off before it brought them up, or
+    lists built with other constants."""
     if engine.dialect.name != "sqlite":
         return False
     with engine.connect() as connection:
         return bool(
             connection.exec_driver_sql(
-                "SELECT covered < (SELECT coalesce(max(id), 0) FROM article) FROM term_impact_state"
+                "SELECT covered < (SELECT coalesce(max(id), 0) FROM article) OR built_with != ?"
+                " FROM term_impact_state",
+                (BUILT_WITH,),
             ).scalar_one()
         )
 
@@ -182,8 +190,12 @@ def refresh_impacts(connection: Connection, frequent: Iterable[tuple[str, int]])
     terms with their numbers of articles (from the vocabulary the caller just read); each held
     by at least ``MIN_DOCUMENTS`` gets the articles added since the last refresh merged into
     its list (every article, for a term new to the lists or when the lists were stale)."""
-    covered = connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar_one()
-    if covered < 0:  # an article the lists held changed or went: build them all again
+    covered, built_with = connection.exec_driver_sql(
+        "SELECT covered, built_with FROM term_impact_state"
+    ).one()
+    # An article the lists held changed or went, or the lists were built with other weights or
+    # depth: build them all again.
+    if covered < 0 or built_with != BUILT_WITH:
         connection.exec_driver_sql("DELETE FROM term_impact")
         connection.exec_driver_sql("DELETE FROM term_impact_term")
         covered = 0
@@ -202,17 +214,22 @@ def refresh_impacts(connection: Connection, frequent: Iterable[tuple[str, int]])
                 continue  # no word found that the index reads as this term: no list
             merges.append((term, witness, documents, covered if term in witnesses else 0))
         if merges:
-            _read_lengths(connection, after=min(since for *_, since in merges))
+            cache_size = _read_lengths(connection, after=min(since for *_, since in merges))
             for term, witness, documents, since in merges:
                 _merge(connection, term, witness, documents, since=since, totals=totals)
             connection.exec_driver_sql("DROP TABLE temp.fts_length")
-    connection.exec_driver_sql("UPDATE term_impact_state SET covered = ?", (newest,))
+            connection.exec_driver_sql(f"PRAGMA temp.cache_size = {int(cache_size)}")
+    connection.exec_driver_sql(
+        "UPDATE term_impact_state SET covered = ?, built_with = ?", (newest, BUILT_WITH)
+    )
 
 
-def _read_lengths(connection: Connection, *, after: int) -> None:
+def _read_lengths(connection: Connection, *, after: int) -> int:
     """``temp.fts_length``: the length in tokens of each article after id ``after``, decoded once
-    from the index's own records, for the merges to join."""
+    from the index's own records, for the merges to join. Returns the connection's temporary
+    cache size, for the caller to set back."""
     connection.exec_driver_sql("DROP TABLE IF EXISTS temp.fts_length")
+    cache_size = connection.exec_driver_sql("PRAGMA temp.cache_size").scalar_one()
     # Read in order of id, as the matches are: a small cache is enough (ingestion's peak memory).
     connection.exec_driver_sql("PRAGMA temp.cache_size = -256")
     connection.exec_driver_sql(
@@ -225,6 +242,7 @@ def _read_lengths(connection: Connection, *, after: int) -> None:
         "INSERT INTO temp.fts_length (id, length) VALUES (?, ?)",
         ((id, sum(varints(sizes))) for id, sizes in records),
     )
+    return int(cache_size)
 
 
 def _witness(connection: Connection, term: str) -> str | None:
@@ -273,6 +291,7 @@ def _merge(
     shortest: dict[float, list[int]] = {}
     longest: dict[float, int] = {}
     candidates: list[tuple[Impact, float]] = []
+    threshold = _CANDIDATES
     while chunk := cursor.fetchmany(_CHUNK):
         for rowid, weighted, length, score in chunk:
             bound = longest.get(weighted)
@@ -288,18 +307,27 @@ def _merge(
             if len(lengths) == K:
                 longest[weighted] = -lengths[0]
             candidates.append((Impact(rowid, weighted, length), score))
-        if len(candidates) > _CANDIDATES:  # the bounds have tightened since many were taken
+        if len(candidates) > threshold:  # the bounds have tightened since many were taken
             candidates = _within(candidates, longest)
+            # Cut again only once as many more have come: a word with many weighted counts
+            # keeps many candidates, which must not be gone through again at every read.
+            threshold = max(_CANDIDATES, 2 * len(candidates))
     candidates = _within(candidates, longest)
+    record = (term, witness, documents)
+    if not candidates:  # no new article holds the word: its list stands as it is
+        connection.exec_driver_sql(
+            "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
+            record,
+        )
+        return
     scores = {impact.id: score for impact, score in candidates}
-    fresh = [impact for impact, _ in candidates]
     kept_before = [
         Impact(*row)
         for row in connection.exec_driver_sql(
             "SELECT id, weighted, length FROM term_impact WHERE term = ?", (term,)
         )
     ]
-    kept = skyband([*kept_before, *fresh])
+    kept = skyband([*kept_before, *(impact for impact, _ in candidates)])
     for impact in kept:
         score = scores.get(impact.id)
         if score is not None and score != bm25(
@@ -308,14 +336,18 @@ def _merge(
             connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ?", (term,))
             connection.exec_driver_sql("DELETE FROM term_impact_term WHERE term = ?", (term,))
             return
-    connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ?", (term,))
-    connection.exec_driver_sql(
-        "INSERT INTO term_impact (term, id, weighted, length) VALUES (?, ?, ?, ?)",
-        [(term, *impact) for impact in kept],
-    )
+    # Only what changed is written: the articles the new ones now beat go, the new ones kept
+    # come (a list of a few hundred rows is not rewritten for one article).
+    staying = {impact.id for impact in kept}
+    if beaten := [(term, impact.id) for impact in kept_before if impact.id not in staying]:
+        connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ? AND id = ?", beaten)
+    if coming := [(term, *impact) for impact in kept if impact.id in scores]:
+        connection.exec_driver_sql(
+            "INSERT INTO term_impact (term, id, weighted, length) VALUES (?, ?, ?, ?)", coming
+        )
     connection.exec_driver_sql(
         "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
-        (term, witness, documents),
+        record,
     )
 
 
@@ -360,8 +392,8 @@ def ranked_from_list(
     state = connection.exec_driver_sql(
         "SELECT s.covered, t.documents FROM term_impact_state AS s"
         " JOIN term_impact_term AS t ON t.term = ?"
-        " WHERE s.covered >= (SELECT coalesce(max(id), 0) FROM article)",
-        (term,),
+        " WHERE s.covered >= (SELECT coalesce(max(id), 0) FROM article) AND s.built_with = ?",
+        (term, BUILT_WITH),
     ).first()
     totals = index_totals(connection)
     if state is None or totals is None:

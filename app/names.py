@@ -11,7 +11,7 @@ deterministic and offline.
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -97,18 +97,30 @@ def max_distance(word: str) -> int:
 def refresh_vocabulary(
     connection: Connection, *, frequent_from: int | None = None
 ) -> list[tuple[str, int]]:
-    """Rebuild ``search_term`` from the full-text index's vocabulary, in chunks, so that memory
-    stays flat whatever the size of the vocabulary; return the terms held by at least
+    """Rebuild ``search_term`` from the full-text index's vocabulary, streamed (SQLite) or in
+    chunks (PostgreSQL), so that memory stays flat whatever the size of the vocabulary; return the terms held by at least
     ``frequent_from`` articles, with their numbers of articles (read in the same pass)."""
     connection.execute(text("DELETE FROM search_term"))
-    if _on_postgresql(connection):
-        terms = postgres.vocabulary(connection).yield_per(VOCABULARY_CHUNK)
-    else:
-        terms = connection.execute(text("SELECT term, doc FROM article_fts_vocab")).yield_per(
-            VOCABULARY_CHUNK
-        )
-    insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
     frequent: list[tuple[str, int]] = []
+    if not _on_postgresql(connection):
+        # Streamed from the vocabulary into the table, row by row: no chunk is ever held (the
+        # chunks were ingestion's peak memory).
+        driver = connection.connection.driver_connection
+        vocabulary = driver.execute("SELECT term, doc FROM article_fts_vocab")  # type: ignore[union-attr]
+
+        def keyed() -> Iterator[tuple[str, str, int]]:
+            for term, documents in vocabulary:
+                if frequent_from is not None and documents >= frequent_from:
+                    frequent.append((term, documents))
+                if (key := name_key(term)) is not None:
+                    yield term, key, documents
+
+        driver.executemany(  # type: ignore[union-attr]
+            "INSERT INTO search_term (term, key, documents) VALUES (?, ?, ?)", keyed()
+        )
+        return frequent
+    terms = postgres.vocabulary(connection).yield_per(VOCABULARY_CHUNK)
+    insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
     for chunk in terms.partitions():
         rows = [
             {"term": term, "key": key, "documents": documents}

@@ -114,11 +114,14 @@ class Reader:
         self.counts = VersionedCache(CACHE_LIMIT)
         # Encoded responses (app/kept.py), at most ``cache_size`` and RESPONSE_CACHE_BYTES of them:
         # a client paging through the whole store must not fill memory with its pages.
+        # Weighed with their keys (the query string, unknown parameters too) and next-page URLs.
         self.responses = VersionedCache(
-            RESPONSE_CACHE_BYTES, weight=lambda answer: len(answer[0]), entries=cache_size
+            RESPONSE_CACHE_BYTES,
+            weight=lambda key, answer: len(answer[0]) + len(answer[1] or "") + len(repr(key)),
+            entries=cache_size,
         )
         # Whole responses by article (app.middleware.CachedArticles), weighed by their bodies.
-        self.bodies = VersionedCache(body_cache_bytes, weight=lambda kept: len(kept[1]))
+        self.bodies = VersionedCache(body_cache_bytes, weight=lambda _key, kept: len(kept[1]))
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)``, on the event loop or in the thread pool."""
@@ -436,16 +439,16 @@ class VersionedCache:
 
     Like Solr's query result cache, which is dropped at every commit: a repeated search is
     answered without scoring its matches again, and an ingestion empties the cache. LRU, holding
-    at most ``size`` entries, or, with ``weight``, values whose weights add up to at most ``size``
-    (such as bodies by their length in bytes), and then at most ``entries`` of them. 0: nothing
-    is kept.
+    at most ``size`` entries, or, with ``weight``, entries whose weights (of key and value) add up
+    to at most ``size`` (such as bodies by their length in bytes), and then at most ``entries``
+    of them. 0: nothing is kept.
     """
 
     def __init__(
         self,
         size: int,
         *,
-        weight: Callable[[Any], int] = lambda _value: 1,
+        weight: Callable[[Hashable, Any], int] = lambda _key, _value: 1,
         entries: int | None = None,
     ) -> None:
         self.size = size
@@ -469,7 +472,7 @@ class VersionedCache:
             return found
 
     def put(self, version: int, key: Hashable, value: Any) -> None:
-        weight = self._weight(value)
+        weight = self._weight(key, value)
         if weight > self.size or not self.entries:
             return
         with self._lock:
@@ -477,12 +480,12 @@ class VersionedCache:
                 return
             replaced = self._entries.pop(key, None)
             if replaced is not None:
-                self._held -= self._weight(replaced)
+                self._held -= self._weight(key, replaced)
             self._entries[key] = value
             self._held += weight
             while self._held > self.size or len(self._entries) > self.entries:
-                _, dropped = self._entries.popitem(last=False)
-                self._held -= self._weight(dropped)
+                gone, dropped = self._entries.popitem(last=False)
+                self._held -= self._weight(gone, dropped)
 
 
 def filter_sql(

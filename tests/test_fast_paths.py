@@ -19,7 +19,7 @@ from app import dependencies
 from app.ingest import IngestReport
 from app.main import create_app
 from app.models import ArticleDetail, ArticlePage, SearchPage
-from app.reader import VersionedCache, open_reader
+from app.reader import RESPONSE_CACHE_BYTES, Reader, VersionedCache, open_reader
 from app.routes import articles as article_routes
 from app.routes import search as search_routes
 from app.settings import Settings
@@ -264,7 +264,7 @@ def test_article_bodies_under_a_root_path_and_with_the_cache_off(
 
 
 def test_weighed_caches_hold_at_most_their_size() -> None:
-    bodies = VersionedCache(10, weight=len)
+    bodies = VersionedCache(10, weight=lambda _key, value: len(value))
     assert bodies.get(1, "a") is None  # the first look sets the version
     bodies.put(1, "a", b"12345")
     bodies.put(1, "b", b"12345")
@@ -284,17 +284,33 @@ def test_weighed_caches_hold_at_most_their_size() -> None:
 def test_caches_weighed_and_counted_hold_both_bounds() -> None:
     # Responses are bounded by their bytes and by their number: many small pages (a client
     # paging through the store) and a few large ones are both held in bounds.
-    responses = VersionedCache(10, weight=len, entries=2)
+    responses = VersionedCache(10, weight=lambda _key, value: len(value), entries=2)
     assert responses.get(1, "a") is None
     for key in "abc":
         responses.put(1, key, b"1")
     assert [responses.get(1, key) for key in "abc"] == [None, b"1", b"1"]
     responses.put(1, "big", b"x" * 10)
     assert [responses.get(1, key) for key in ("b", "c", "big")] == [None, None, b"x" * 10]
-    off = VersionedCache(10, weight=len, entries=0)
+    off = VersionedCache(10, weight=lambda _key, value: len(value), entries=0)
     off.get(1, "a")
     off.put(1, "a", b"1")
     assert off.get(1, "a") is None  # no entries: nothing is kept
+
+
+def test_kept_responses_are_weighed_with_their_keys() -> None:
+    # The query string is part of a response's key, unknown parameters too: long ones count
+    # against the byte bound as bodies do, however small the bodies.
+    store = Reader(cache_size=1_000_000)
+    store.responses.get(1, "the first look sets the version")
+    padding = "x" * (RESPONSE_CACHE_BYTES // 100)
+    keys = [
+        ("/v1/search", "http://testserver", (("pad", f"{number}{padding}"), ("q", "a")))
+        for number in range(300)
+    ]
+    for key in keys:
+        store.responses.put(1, key, (b"{}", "http://testserver/v1/search?cursor=" + padding))
+    kept = sum(store.responses.get(1, key) is not None for key in keys)
+    assert 40 <= kept <= 50  # each weighs 2% of the bound: its key and its next page's URL
 
 
 def test_a_page_counts_and_reads_one_snapshot(

@@ -187,3 +187,62 @@ def test_lists_follow_the_store(
         assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == 10
     same()
     assert listed.count > before
+
+
+def test_lists_built_with_other_constants_are_built_again(
+    fresh_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lists recorded as built with other weights or depth are not read; the next ingestion,
+    even one that changes nothing, builds them again."""
+    folder = tmp_path / "corpus"
+    for number in range(5):
+        article(number, ["harbour"] * (number + 1), [], number).write(folder, f"{number:02}.txt")
+    engine = fresh_store("constants")
+    ingest_paths(engine, [folder])
+    listed = Listed(monkeypatch)
+    pages(engine, "harbour", 2)
+    read = listed.count
+    assert read > 0
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE term_impact_state SET built_with = '{\"k\": 7}'")
+    assert impacts.impacts_behind(engine)
+    pages(engine, "harbour", 2)
+    assert listed.count == read  # not read
+
+    ingest_paths(engine, [folder])  # every file unchanged
+    assert not impacts.impacts_behind(engine)
+    assert pages(engine, "harbour", 2) == unlisted(engine, "harbour", 2)
+    assert listed.count > read
+
+
+def test_a_list_no_new_article_holds_is_left_as_it_is(
+    fresh_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merging articles that do not hold a word neither reads nor rewrites its list; its number
+    of articles stays right."""
+    folder = tmp_path / "corpus"
+    for number in range(4):
+        article(number, ["harbour", "storm"], [], number).write(folder, f"{number:02}.txt")
+    engine = fresh_store("untouched")
+    ingest_paths(engine, [folder])
+    merged: list[int] = []
+    band = impacts.skyband
+
+    def counted(found: list[impacts.Impact]) -> list[impacts.Impact]:
+        merged.append(len(found))
+        return band(found)
+
+    monkeypatch.setattr(impacts, "skyband", counted)
+    article(4, ["storm"], [], 0).write(folder, "04.txt")
+    ingest_paths(engine, [folder])
+    # Of the four lists (harbour, storm, and quiet and report from the filler and titles), the
+    # new article holds storm and report.
+    assert len(merged) == 2
+    with engine.connect() as connection:
+        documents = dict(
+            connection.exec_driver_sql("SELECT term, documents FROM term_impact_term").all()
+        )
+    assert documents["harbour"] == 4
+    assert documents["storm"] == 5
+    for word in ("harbour", "storm"):
+        assert pages(engine, word, 2) == unlisted(engine, word, 2)
