@@ -159,6 +159,10 @@ def skyband(impacts: Iterable[Impact], k: int = K) -> list[Impact]:
 _CHUNK = 1_000
 # Candidates held before those the bounds now exclude are dropped: memory stays flat.
 _CANDIDATES = 10_000
+# Changed articles merged one by one, each with a query a word (for a word in many articles, a
+# pass over its matches to count them, as FTS5 does for each query); past this many, every
+# list is built again instead.
+_CHANGED_LIMIT = 100
 
 
 def refresh_search_terms(connection: Connection) -> None:
@@ -179,7 +183,8 @@ def impacts_behind(engine: Engine) -> bool:
         return bool(
             connection.exec_driver_sql(
                 "SELECT covered < (SELECT coalesce(max(id), 0) FROM article) OR built_with != ?"
-                " FROM term_impact_state",
+                " OR EXISTS (SELECT 1 FROM term_impact_changed)"
+                " OR EXISTS (SELECT 1 FROM term_impact_stale) FROM term_impact_state",
                 (BUILT_WITH,),
             ).scalar_one()
         )
@@ -189,45 +194,82 @@ def refresh_impacts(connection: Connection, frequent: Iterable[tuple[str, int]])
     """Bring the lists up to the store, in the caller's transaction: ``frequent`` are the index
     terms with their numbers of articles (from the vocabulary the caller just read); each held
     by at least ``MIN_DOCUMENTS`` gets the articles added since the last refresh merged into
-    its list (every article, for a term new to the lists or when the lists were stale)."""
+    its list (every article, for a term new to the lists or whose list went stale), and the
+    articles changed since merged too.
+
+    A list an article changed or deleted was in is stale (a trigger, migration 0012) and built
+    again; an article outside a list is beaten by ``K`` others, which beat every article it
+    beats, so its going moves no other. Past ``_CHANGED_LIMIT`` changed articles, every list
+    is built again, which then costs less.
+    """
     covered, built_with = connection.exec_driver_sql(
         "SELECT covered, built_with FROM term_impact_state"
     ).one()
-    # An article the lists held changed or went, or the lists were built with other weights or
-    # depth: build them all again.
-    if covered < 0 or built_with != BUILT_WITH:
-        connection.exec_driver_sql("DELETE FROM term_impact")
-        connection.exec_driver_sql("DELETE FROM term_impact_term")
-        covered = 0
+    changed = [
+        id
+        for (id,) in connection.exec_driver_sql(
+            "SELECT c.id FROM term_impact_changed AS c JOIN article AS a ON a.id = c.id"
+            " WHERE c.id <= ? ORDER BY c.id",
+            (covered,),
+        )
+    ]
+    connection.exec_driver_sql("DELETE FROM term_impact_changed")
+    if covered < 0 or built_with != BUILT_WITH or len(changed) > _CHANGED_LIMIT:
+        for table in ("term_impact", "term_impact_term", "term_impact_stale"):
+            connection.exec_driver_sql(f"DELETE FROM {table}")
+        covered, changed = 0, []
+    else:
+        for (term,) in connection.exec_driver_sql("SELECT term FROM term_impact_stale").all():
+            connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ?", (term,))
+        connection.exec_driver_sql("DELETE FROM term_impact_stale")
     newest = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM article").scalar_one()
     totals = index_totals(connection)
-    if totals is not None:
-        witnesses: dict[str, str] = dict(
-            connection.exec_driver_sql("SELECT term, witness FROM term_impact_term").all()
-        )
-        merges: list[tuple[str, str, int, int]] = []
-        for term, documents in frequent:
-            if documents < MIN_DOCUMENTS:
-                continue
-            witness = witnesses.get(term) or _witness(connection, term)
-            if witness is None:
-                continue  # no word found that the index reads as this term: no list
-            merges.append((term, witness, documents, covered if term in witnesses else 0))
-        if merges:
-            cache_size = _read_lengths(connection, after=min(since for *_, since in merges))
-            for term, witness, documents, since in merges:
-                _merge(connection, term, witness, documents, since=since, totals=totals)
-            connection.exec_driver_sql("DROP TABLE temp.fts_length")
-            connection.exec_driver_sql(f"PRAGMA temp.cache_size = {int(cache_size)}")
+    witnesses: dict[str, str] = dict(
+        connection.exec_driver_sql("SELECT term, witness FROM term_impact_term").all()
+    )
+    merges: dict[str, tuple[str, int, int]] = {}
+    for term, documents in frequent if totals is not None else ():
+        if documents < MIN_DOCUMENTS:
+            continue
+        witness = witnesses.get(term) or _witness(connection, term)
+        if witness is None:
+            continue  # no word found that the index reads as this term: no list
+        merges[term] = (witness, documents, covered if term in witnesses else 0)
+    for term in witnesses.keys() - merges.keys():  # fewer articles hold it now: no list
+        connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ?", (term,))
+        connection.exec_driver_sql("DELETE FROM term_impact_term WHERE term = ?", (term,))
+    if merges and totals is not None:
+        since = min(since for *_, since in merges.values())
+        cache_size = _read_lengths(connection, after=since, also=changed)
+        for term, (witness, documents, since) in merges.items():
+            _merge(connection, term, witness, documents, after=since, totals=totals)
+        # A changed article joins the lists of the words it now holds, but for those just built
+        # from every match, which have it already.
+        for id in changed:
+            for term in _terms_of(connection, id) & merges.keys():
+                witness, documents, since = merges[term]
+                if since > 0:
+                    _merge(connection, term, witness, documents, only=id, totals=totals)
+        connection.exec_driver_sql("DROP TABLE temp.fts_length")
+        connection.exec_driver_sql(f"PRAGMA temp.cache_size = {int(cache_size)}")
     connection.exec_driver_sql(
         "UPDATE term_impact_state SET covered = ?, built_with = ?", (newest, BUILT_WITH)
     )
 
 
-def _read_lengths(connection: Connection, *, after: int) -> int:
-    """``temp.fts_length``: the length in tokens of each article after id ``after``, decoded once
-    from the index's own records, for the merges to join. Returns the connection's temporary
-    cache size, for the caller to set back."""
+def _terms_of(connection: Connection, id: int) -> set[str]:
+    """The index terms of an article's headline and body."""
+    title, body = connection.exec_driver_sql(
+        "SELECT title, body FROM article WHERE id = ?", (id,)
+    ).one()
+    words = {*index_tokens(title or ""), *index_tokens(body or "")}
+    return {term for word in words if (term := index_term(word)) is not None}
+
+
+def _read_lengths(connection: Connection, *, after: int, also: list[int]) -> int:
+    """``temp.fts_length``: the length in tokens of each article after id ``after`` and of those
+    ``also`` names, decoded once from the index's own records, for the merges to join. Returns
+    the connection's temporary cache size, for the caller to set back."""
     connection.exec_driver_sql("DROP TABLE IF EXISTS temp.fts_length")
     cache_size = connection.exec_driver_sql("PRAGMA temp.cache_size").scalar_one()
     # Read in order of id, as the matches are: a small cache is enough (ingestion's peak memory).
@@ -242,6 +284,15 @@ def _read_lengths(connection: Connection, *, after: int) -> int:
         "INSERT INTO temp.fts_length (id, length) VALUES (?, ?)",
         ((id, sum(varints(sizes))) for id, sizes in records),
     )
+    if earlier := [id for id in also if id <= after]:
+        records.execute(
+            "SELECT id, sz FROM article_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(earlier),),
+        )
+        driver.executemany(  # type: ignore[union-attr]
+            "INSERT INTO temp.fts_length (id, length) VALUES (?, ?)",
+            ((id, sum(varints(sizes))) for id, sizes in records),
+        )
     return int(cache_size)
 
 
@@ -265,9 +316,17 @@ def _witness(connection: Connection, term: str) -> str | None:
 
 
 def _merge(
-    connection: Connection, term: str, witness: str, documents: int, *, since: int, totals: Totals
+    connection: Connection,
+    term: str,
+    witness: str,
+    documents: int,
+    *,
+    after: int = 0,
+    only: int | None = None,
+    totals: Totals,
 ) -> None:
-    """Merge the articles after id ``since`` that hold ``term`` into its list.
+    """Merge the articles after id ``after`` (or the one article ``only``) that hold ``term``
+    into its list.
 
     One pass over the word's matches: FTS5 gives each its BM25, SQL reads the weighted count back
     from it and the article's length (``temp.fts_length``). Python keeps, per weighted count, the
@@ -283,8 +342,8 @@ def _merge(
         " FROM (SELECT f.rowid AS id, l.length AS length,"
         f" bm25(article_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score"
         " FROM article_fts AS f JOIN temp.fts_length AS l ON l.id = f.rowid"
-        " WHERE article_fts MATCH ? AND f.rowid > ? LIMIT -1)",
-        ('"' + witness.replace('"', '""') + '"', since),
+        f" WHERE article_fts MATCH ? AND f.rowid {'>' if only is None else '='} ? LIMIT -1)",
+        ('"' + witness.replace('"', '""') + '"', after if only is None else only),
     )
     # Per weighted count: its K shortest lengths (negated, a heap) and, once it holds K, the
     # longest of them, beyond which an article of that count is beaten by K others.
@@ -326,6 +385,7 @@ def _merge(
         for row in connection.exec_driver_sql(
             "SELECT id, weighted, length FROM term_impact WHERE term = ?", (term,)
         )
+        if row[0] not in scores  # merged again: its new counts stand
     ]
     kept = skyband([*kept_before, *(impact for impact, _ in candidates)])
     for impact in kept:
@@ -392,7 +452,8 @@ def ranked_from_list(
     state = connection.exec_driver_sql(
         "SELECT s.covered, t.documents FROM term_impact_state AS s"
         " JOIN term_impact_term AS t ON t.term = ?"
-        " WHERE s.covered >= (SELECT coalesce(max(id), 0) FROM article) AND s.built_with = ?",
+        " WHERE s.covered >= (SELECT coalesce(max(id), 0) FROM article) AND s.built_with = ?"
+        " AND NOT EXISTS (SELECT 1 FROM term_impact_changed)",
         (term, BUILT_WITH),
     ).first()
     totals = index_totals(connection)

@@ -98,8 +98,9 @@ def refresh_vocabulary(
     connection: Connection, *, frequent_from: int | None = None
 ) -> list[tuple[str, int]]:
     """Rebuild ``search_term`` from the full-text index's vocabulary, streamed (SQLite) or in
-    chunks (PostgreSQL), so that memory stays flat whatever the size of the vocabulary; return the terms held by at least
-    ``frequent_from`` articles, with their numbers of articles (read in the same pass)."""
+    chunks (PostgreSQL), so that memory stays flat whatever the size of the vocabulary; return
+    the terms held by at least ``frequent_from`` articles, with their numbers of articles (read
+    in the same pass)."""
     connection.execute(text("DELETE FROM search_term"))
     frequent: list[tuple[str, int]] = []
     if not _on_postgresql(connection):

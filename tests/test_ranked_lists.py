@@ -146,8 +146,9 @@ def test_a_list_answers_as_scoring_every_match(
 def test_lists_follow_the_store(
     fresh_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Added articles are merged into the lists; a changed or deleted one has them built again;
-    between a change and the next refresh, searches score every match."""
+    """Added articles are merged into the lists; a changed one is merged again, and the lists a
+    changed or deleted one was in are built again; between a change and the next refresh,
+    searches score every match."""
     folder = tmp_path / "corpus"
     for number in range(6):
         words = ["harbour"] * (number % 3 + 1) + ["storm"] * (number % 2)
@@ -173,13 +174,14 @@ def test_lists_follow_the_store(
         assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == 10
     same()
 
-    article(0, ["storm"], ["storm"], 0).write(folder, "00.txt")  # changed: the lists go stale
+    article(0, ["storm"], ["storm"], 0).write(folder, "00.txt")  # changed
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE article SET body = body || ' harbour' WHERE id = 2")
-        assert connection.exec_driver_sql("SELECT covered FROM term_impact_state").scalar() == -1
+        waiting = connection.exec_driver_sql("SELECT id FROM term_impact_changed").scalars()
+        assert sorted(waiting) == [2]
     before = listed.count
     pages(engine, "harbour", 2)
-    assert listed.count == before  # stale lists are not read
+    assert listed.count == before  # while an article waits, no list is read
 
     (folder / "03.txt").unlink()
     ingest_paths(engine, [folder], prune=True)
@@ -246,3 +248,54 @@ def test_a_list_no_new_article_holds_is_left_as_it_is(
     assert documents["storm"] == 5
     for word in ("harbour", "storm"):
         assert pages(engine, word, 2) == unlisted(engine, word, 2)
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["change", "delete", "add"]),
+        st.integers(min_value=0, max_value=13),
+        st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
+        st.integers(min_value=0, max_value=12),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(corpus=ARTICLES, edits=EDITS, limit=st.integers(1, K - 1))
+def test_lists_follow_changes_and_deletions(
+    corpus: list[tuple[list[str], list[str], int]],
+    edits: list[tuple[str, int, list[str], int]],
+    limit: int,
+    fresh_store: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Files changed, deleted and added between two ingestions: the lists a changed or deleted
+    article was in are built again, the others merge what changed; every word's pages are those
+    of scoring every match."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for number, (words, title_words, filler) in enumerate(corpus):
+        article(number, words, title_words, filler).write(folder, f"{number:02}.txt")
+    engine = fresh_store(folder.name)
+    ingest_paths(engine, [folder])
+    for action, number, words, filler in edits:
+        file = folder / f"{number:02}.txt"
+        if action == "delete":
+            file.unlink(missing_ok=True)
+        elif action == "change" or not file.exists():
+            article(number, words, words[:1], filler).write(folder, file.name)
+    ingest_paths(engine, [folder], prune=True)
+    assert not impacts.impacts_behind(engine)
+    with pytest.MonkeyPatch.context() as patch:
+        listed = Listed(patch)
+        for word in WORDS:
+            assert pages(engine, word, limit) == unlisted(engine, word, limit)
+    with engine.connect() as connection:
+        holders = dict(
+            connection.exec_driver_sql(
+                "SELECT term, count(DISTINCT doc) FROM article_fts_instances GROUP BY term"
+            ).all()
+        )
+    if any(holders.get(impacts.index_term(word), 0) >= impacts.MIN_DOCUMENTS for word in WORDS):
+        assert listed.count > 0
