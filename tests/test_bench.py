@@ -1,10 +1,15 @@
-"""The benchmark corpus generator: deterministic, and every file it writes ingests."""
+"""The benchmark's scripts: the corpus generator is deterministic and every file it writes
+ingests; the two-word profile times each part."""
 
 import importlib.util
+import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from app.database import create_db_engine
+from app.ingest import ingest_paths
 from app.parser import parse_file_bytes
 from tests.live import ROOT
 
@@ -38,3 +43,28 @@ def test_every_generated_article_parses_with_its_fields(tmp_path: Path) -> None:
         assert article.year is not None
         assert 8 <= len(article.paragraphs) <= 40
         assert 500 <= article.word_count <= 800
+
+
+def test_the_two_word_profile_times_every_part(tmp_path: Path, migrated_template: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "bench_two_words", ROOT / "bench" / "two_words.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    two_words = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(two_words)
+    generator().generate(tmp_path / "corpus", count=30, seed=5)
+    store = tmp_path / "store.db"
+    shutil.copyfile(migrated_template, store)
+    engine = create_db_engine(f"sqlite:///{store}", writer=True)
+    ingest_paths(engine, [tmp_path / "corpus"])
+    engine.dispose()
+    with sqlite3.connect(store) as connection:
+        both = connection.execute(
+            "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'the AND said'"
+        ).fetchone()[0]
+        row = two_words.profile(connection, "the said")
+    assert row[:2] == ["`the said`", f"{both:,}"]
+    assert both > 0
+    assert len(row) == 9
+    assert all(float(part) >= 0 for part in row[2:])
