@@ -1,6 +1,7 @@
 """Load article files into the store: idempotent, one savepoint a file, a report of every file."""
 
 import hashlib
+import importlib
 import os
 import stat
 from collections import Counter
@@ -15,7 +16,6 @@ from slugify import slugify
 from sqlalchemy import Engine
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -30,7 +30,9 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 200
 # INSERT ... ON CONFLICT DO UPDATE, by dialect.
-UPSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# The dialects' INSERT ... ON CONFLICT, by module: PostgreSQL's is imported only when used
+# (ingestion's memory on SQLite).
+UPSERTS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql"}
 
 
 class Outcome(StrEnum):
@@ -542,7 +544,8 @@ def _remember_files(session: Session, files: list[KnownFile]) -> None:
         for file in files:
             session.merge(SourceFile(**file._asdict()))
         return
-    statement = UPSERTS[dialect](SourceFile.__table__)  # type: ignore[attr-defined]
+    upsert: Callable[..., Any] = importlib.import_module(UPSERTS[dialect]).insert
+    statement = upsert(SourceFile.__table__)  # type: ignore[attr-defined]
     statement = statement.on_conflict_do_update(
         index_elements=["path"],
         set_={

@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from rapidfuzz.distance import OSA
 from sqlalchemy import Connection, text
 from sqlmodel import Session, col, select
 
@@ -223,6 +222,8 @@ def _variants_of(session: Session, word: str) -> list[str]:
     rows = session.execute(
         text("SELECT term, documents FROM search_term WHERE key = :key"), {"key": key}
     ).all()
+    from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)
+
     variants: list[str] = []
     for term, documents in rows:
         # Edits are counted between the sounds, so that spellings of one sound cost nothing.
@@ -288,6 +289,8 @@ def _closest(session: Session, word: str) -> str | None:
             "word": wanted,
         },
     ).all()
+    from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)
+
     limit = max_distance(wanted)
     scored = [
         (distance, -documents, term)
