@@ -23,6 +23,7 @@ import json
 import math
 import sqlite3
 import threading
+from array import array
 from bisect import bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -158,7 +159,7 @@ def skyband(impacts: Iterable[Impact], k: int = K) -> list[Impact]:
 # Rows of one word's matches read at a time: memory stays flat for a word in every article.
 _CHUNK = 1_000
 # Candidates held before those the bounds now exclude are dropped: memory stays flat.
-_CANDIDATES = 10_000
+_CANDIDATES = 2_000
 # Changed articles merged one by one, each with a query a word (for a word in many articles, a
 # pass over its matches to count them, as FTS5 does for each query); past this many, every
 # list is built again instead.
@@ -349,7 +350,7 @@ def _merge(
     # longest of them, beyond which an article of that count is beaten by K others.
     shortest: dict[float, list[int]] = {}
     longest: dict[float, int] = {}
-    candidates: list[tuple[Impact, float]] = []
+    candidates = _Candidates()
     threshold = _CANDIDATES
     while chunk := cursor.fetchmany(_CHUNK):
         for rowid, weighted, length, score in chunk:
@@ -365,29 +366,30 @@ def _merge(
                 heapreplace(lengths, -length)
             if len(lengths) == K:
                 longest[weighted] = -lengths[0]
-            candidates.append((Impact(rowid, weighted, length), score))
+            candidates.add(rowid, weighted, length, score)
         if len(candidates) > threshold:  # the bounds have tightened since many were taken
-            candidates = _within(candidates, longest)
+            candidates = candidates.within(longest)
             # Cut again only once as many more have come: a word with many weighted counts
             # keeps many candidates, which must not be gone through again at every read.
             threshold = max(_CANDIDATES, 2 * len(candidates))
-    candidates = _within(candidates, longest)
+    candidates = candidates.within(longest)
     record = (term, witness, documents)
-    if not candidates:  # no new article holds the word: its list stands as it is
+    if not len(candidates):  # no new article holds the word: its list stands as it is
         connection.exec_driver_sql(
             "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
             record,
         )
         return
-    scores = {impact.id: score for impact, score in candidates}
-    kept_before = [
+    scores = dict(zip(candidates.ids, candidates.scores, strict=True))
+    before = [
         Impact(*row)
         for row in connection.exec_driver_sql(
             "SELECT id, weighted, length FROM term_impact WHERE term = ?", (term,)
         )
-        if row[0] not in scores  # merged again: its new counts stand
     ]
-    kept = skyband([*kept_before, *(impact for impact, _ in candidates)])
+    # An article merged again (changed) stands with its new counts.
+    kept_before = [impact for impact in before if impact.id not in scores]
+    kept = skyband([*kept_before, *candidates.impacts()])
     for impact in kept:
         score = scores.get(impact.id)
         if score is not None and score != bm25(
@@ -399,11 +401,12 @@ def _merge(
     # Only what changed is written: the articles the new ones now beat go, the new ones kept
     # come (a list of a few hundred rows is not rewritten for one article).
     staying = {impact.id for impact in kept}
-    if beaten := [(term, impact.id) for impact in kept_before if impact.id not in staying]:
+    if beaten := [(term, impact.id) for impact in before if impact.id not in staying]:
         connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ? AND id = ?", beaten)
     if coming := [(term, *impact) for impact in kept if impact.id in scores]:
         connection.exec_driver_sql(
-            "INSERT INTO term_impact (term, id, weighted, length) VALUES (?, ?, ?, ?)", coming
+            "INSERT OR REPLACE INTO term_impact (term, id, weighted, length) VALUES (?, ?, ?, ?)",
+            coming,
         )
     connection.exec_driver_sql(
         "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
@@ -411,15 +414,45 @@ def _merge(
     )
 
 
-def _within(
-    candidates: list[tuple[Impact, float]], longest: dict[float, int]
-) -> list[tuple[Impact, float]]:
-    """The candidates no longer than the ``K``-th shortest of their weighted count so far."""
-    return [
-        (impact, score)
-        for impact, score in candidates
-        if impact.length <= longest.get(impact.weighted, impact.length)
-    ]
+class _Candidates:
+    """The matches a merge holds, column by column (32 bytes each, where a tuple of objects
+    takes some 250: a word in every article holds thousands at a time)."""
+
+    __slots__ = ("ids", "lengths", "scores", "weighted")
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.weighted = array("d")
+        self.lengths = array("q")
+        self.scores = array("d")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, id: int, weighted: float, length: int, score: float) -> None:
+        self.ids.append(id)
+        self.weighted.append(weighted)
+        self.lengths.append(length)
+        self.scores.append(score)
+
+    def within(self, longest: dict[float, int]) -> "_Candidates":
+        """Those no longer than the ``K``-th shortest of their weighted count so far, nor than
+        that of any higher count: ``K`` articles holding the word more often and no longer beat
+        them too."""
+        bounds: dict[float, float] = {}
+        bound = math.inf
+        for weighted in sorted(set(self.weighted) | longest.keys(), reverse=True):
+            bound = min(bound, longest.get(weighted, math.inf))
+            bounds[weighted] = bound
+        kept = _Candidates()
+        for place, length in enumerate(self.lengths):
+            weighted = self.weighted[place]
+            if length <= bounds[weighted]:
+                kept.add(self.ids[place], weighted, length, self.scores[place])
+        return kept
+
+    def impacts(self) -> Iterator[Impact]:
+        return map(Impact, self.ids, self.weighted, self.lengths)
 
 
 def _weighted_sql(word_idf: float, mean_length: float) -> str:
