@@ -14,9 +14,10 @@ for the first ``K`` hits. ``term_impact_term`` holds each word's number of artic
 the query's total.
 
 Ingestion keeps the lists (``refresh_impacts``, after each run that changed articles): new
-articles are merged in; an article updated or deleted marks every list stale (a trigger), and
-the next refresh builds them again. A query falls back to scoring every match whenever the lists
-do not cover the store as it is (``ranked_from_list``).
+articles are merged in; an article changed or deleted marks stale the lists it is in (a
+trigger, migration 0012), which the next refresh builds again, and a changed one is merged into
+the lists of the words it now holds. A query falls back to scoring every match whenever the
+lists do not cover the store as it is (``ranked_from_list``).
 """
 
 import json
@@ -117,11 +118,10 @@ def index_totals(connection: Connection) -> Totals | None:
 _tokenizers = threading.local()
 
 
-@lru_cache(maxsize=4096)
-def index_term(word: str) -> str | None:
-    """The one term the index holds ``word`` under (stemmed, folded), or None when the word
-    gives no token or several. Asked of FTS5 itself, through an in-memory table with the same
-    tokenizer."""
+def _tokens_of(text: str) -> list[str]:
+    """The index terms of ``text``, one for each token, in order. Asked of FTS5 itself, through
+    an in-memory table of this thread with the same tokenizer (Python's idea of a token differs
+    from ``unicode61``'s, on combining marks for one)."""
     connection = getattr(_tokenizers, "connection", None)
     if connection is None:
         connection = sqlite3.connect(":memory:")
@@ -129,9 +129,17 @@ def index_term(word: str) -> str | None:
         connection.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, 'instance')")
         _tokenizers.connection = connection
     with connection:
-        connection.execute("INSERT INTO words (word) VALUES (?)", (word,))
+        connection.execute("INSERT INTO words (word) VALUES (?)", (text,))
         terms = [term for (term,) in connection.execute("SELECT term FROM word_terms")]
         connection.execute("DELETE FROM words")
+    return terms
+
+
+@lru_cache(maxsize=4096)
+def index_term(word: str) -> str | None:
+    """The one term the index holds ``word`` under (stemmed, folded), or None when the word
+    gives no token or several."""
+    terms = _tokens_of(word)
     return terms[0] if len(terms) == 1 else None
 
 
@@ -242,15 +250,18 @@ def refresh_impacts(connection: Connection, frequent: Iterable[tuple[str, int]])
     if merges and totals is not None:
         since = min(since for *_, since in merges.values())
         cache_size = _read_lengths(connection, after=since, also=changed)
-        for term, (witness, documents, since) in merges.items():
-            _merge(connection, term, witness, documents, after=since, totals=totals)
+        for term, (witness, documents, since) in list(merges.items()):
+            if not _merge(connection, term, witness, documents, after=since, totals=totals):
+                del merges[term]  # no list for it: the changed articles are not merged either
         # A changed article joins the lists of the words it now holds, but for those just built
         # from every match, which have it already.
         for id in changed:
             for term in _terms_of(connection, id) & merges.keys():
-                witness, documents, since = merges[term]
-                if since > 0:
-                    _merge(connection, term, witness, documents, only=id, totals=totals)
+                witness, documents, since = merges.get(term, ("", 0, 0))
+                if since > 0 and not _merge(
+                    connection, term, witness, documents, only=id, totals=totals
+                ):
+                    del merges[term]
         connection.exec_driver_sql("DROP TABLE temp.fts_length")
         connection.exec_driver_sql(f"PRAGMA temp.cache_size = {int(cache_size)}")
     connection.exec_driver_sql(
@@ -259,12 +270,11 @@ def refresh_impacts(connection: Connection, frequent: Iterable[tuple[str, int]])
 
 
 def _terms_of(connection: Connection, id: int) -> set[str]:
-    """The index terms of an article's headline and body."""
+    """The index terms of an article's headline and body, as FTS5 makes them."""
     title, body = connection.exec_driver_sql(
         "SELECT title, body FROM article WHERE id = ?", (id,)
     ).one()
-    words = {*index_tokens(title or ""), *index_tokens(body or "")}
-    return {term for word in words if (term := index_term(word)) is not None}
+    return {*_tokens_of(title or ""), *_tokens_of(body or "")}
 
 
 def _read_lengths(connection: Connection, *, after: int, also: list[int]) -> int:
@@ -325,9 +335,9 @@ def _merge(
     after: int = 0,
     only: int | None = None,
     totals: Totals,
-) -> None:
+) -> bool:
     """Merge the articles after id ``after`` (or the one article ``only``) that hold ``term``
-    into its list.
+    into its list; False when a score failed the check and the term has no list now.
 
     One pass over the word's matches: FTS5 gives each its BM25, SQL reads the weighted count back
     from it and the article's length (``temp.fts_length``). Python keeps, per weighted count, the
@@ -379,7 +389,7 @@ def _merge(
             "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
             record,
         )
-        return
+        return True
     scores = dict(zip(candidates.ids, candidates.scores, strict=True))
     before = [
         Impact(*row)
@@ -397,7 +407,7 @@ def _merge(
         ):
             connection.exec_driver_sql("DELETE FROM term_impact WHERE term = ?", (term,))
             connection.exec_driver_sql("DELETE FROM term_impact_term WHERE term = ?", (term,))
-            return
+            return False
     # Only what changed is written: the articles the new ones now beat go, the new ones kept
     # come (a list of a few hundred rows is not rewritten for one article).
     staying = {impact.id for impact in kept}
@@ -412,6 +422,7 @@ def _merge(
         "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
         record,
     )
+    return True
 
 
 class _Candidates:

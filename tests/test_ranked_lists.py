@@ -299,3 +299,50 @@ def test_lists_follow_changes_and_deletions(
         )
     if any(holders.get(impacts.index_term(word), 0) >= impacts.MIN_DOCUMENTS for word in WORDS):
         assert listed.count > 0
+
+
+def test_a_changed_article_joins_the_lists_of_the_terms_fts5_gives_it(
+    fresh_store: Any, tmp_path: Path
+) -> None:
+    """The words of a changed article are those FTS5 makes of it: Yoruba's combining marks stay
+    inside a word (``Ọ̀yọ́`` is indexed as ``oyo``), where Python's idea of a word would cut."""
+    folder = tmp_path / "corpus"
+    article(0, ["storm"], [], 3).write(folder, "00.txt")
+    for number in range(1, 6):
+        article(number, ["oyo"], [], number).write(folder, f"{number:02}.txt")
+    engine = fresh_store("marks")
+    ingest_paths(engine, [folder])
+    article(0, ["\u1ecc\u0300y\u1ecd\u0301"] * 8, [], 0).write(folder, "00.txt")
+    ingest_paths(engine, [folder])
+    assert not impacts.impacts_behind(engine)
+    assert pages(engine, "oyo", 1) == unlisted(engine, "oyo", 1)
+    assert pages(engine, "oyo", 1)[0][0] == [1]  # the changed article, first
+
+
+def test_a_list_that_failed_its_check_takes_no_changed_article(
+    fresh_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When a score fails the check the term has no list, and the changed articles merged after
+    do not start a partial one."""
+    folder = tmp_path / "corpus"
+    for number in range(8):
+        words = ["harbour"] * 3 if number < 5 else ["storm"]
+        article(number, words, [], number).write(folder, f"{number:02}.txt")
+    engine = fresh_store("check")
+    ingest_paths(engine, [folder])
+    for number in (5, 6, 7):  # changed: they hold harbour now
+        article(number, ["harbour"], [], 20).write(folder, f"{number:02}.txt")
+    article(8, ["harbour"], ["harbour"], 0).write(folder, "08.txt")  # new, weighted count 6
+    real = impacts.bm25
+
+    def wrong_for_headlines(weighted: float, length: int, **kwargs: float) -> float:
+        return real(weighted, length, **kwargs) + (1.0 if weighted >= 5 else 0.0)
+
+    with monkeypatch.context() as patch:  # the new article's score fails the check
+        patch.setattr(impacts, "bm25", wrong_for_headlines)
+        ingest_paths(engine, [folder])
+    with engine.connect() as connection:
+        assert not connection.exec_driver_sql(
+            "SELECT count(*) FROM term_impact WHERE term = 'harbour'"
+        ).scalar()
+    assert pages(engine, "harbour", 2) == unlisted(engine, "harbour", 2)
