@@ -289,21 +289,16 @@ def _read_lengths(connection: Connection, *, after: int, also: list[int]) -> int
         "CREATE TEMP TABLE fts_length (id INTEGER PRIMARY KEY, length INTEGER NOT NULL)"
     )
     driver = connection.connection.driver_connection
-    records = driver.cursor()  # type: ignore[union-attr]
-    records.execute("SELECT id, sz FROM article_fts_docsize WHERE id > ?", (after,))
+    records = driver.execute(  # type: ignore[union-attr]
+        "SELECT id, sz FROM article_fts_docsize"
+        " WHERE id IN (SELECT value FROM json_each(?)) AND id <= ?"
+        " UNION ALL SELECT id, sz FROM article_fts_docsize WHERE id > ?",
+        (json.dumps(also), after, after),
+    )
     driver.executemany(  # type: ignore[union-attr]
         "INSERT INTO temp.fts_length (id, length) VALUES (?, ?)",
         ((id, sum(varints(sizes))) for id, sizes in records),
     )
-    if earlier := [id for id in also if id <= after]:
-        records.execute(
-            "SELECT id, sz FROM article_fts_docsize WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(earlier),),
-        )
-        driver.executemany(  # type: ignore[union-attr]
-            "INSERT INTO temp.fts_length (id, length) VALUES (?, ?)",
-            ((id, sum(varints(sizes))) for id, sizes in records),
-        )
     return int(cache_size)
 
 
@@ -383,12 +378,13 @@ def _merge(
             # keeps many candidates, which must not be gone through again at every read.
             threshold = max(_CANDIDATES, 2 * len(candidates))
     candidates = candidates.within(longest)
-    record = (term, witness, documents)
+    # The word's number of articles, and a word as written for it (a failed check below takes
+    # them away again).
+    connection.exec_driver_sql(
+        "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
+        (term, witness, documents),
+    )
     if not len(candidates):  # no new article holds the word: its list stands as it is
-        connection.exec_driver_sql(
-            "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
-            record,
-        )
         return True
     scores = dict(zip(candidates.ids, candidates.scores, strict=True))
     before = [
@@ -418,10 +414,6 @@ def _merge(
             "INSERT OR REPLACE INTO term_impact (term, id, weighted, length) VALUES (?, ?, ?, ?)",
             coming,
         )
-    connection.exec_driver_sql(
-        "INSERT OR REPLACE INTO term_impact_term (term, witness, documents) VALUES (?, ?, ?)",
-        record,
-    )
     return True
 
 
@@ -484,6 +476,29 @@ class Ranked(NamedTuple):
     score: float
 
 
+def in_relevance_order(
+    hits: Iterable[tuple[int, float]], years: dict[int, int | None]
+) -> list[Ranked]:
+    """Hits (id, score) in relevance order, the ties broken by their ``years``."""
+    return sorted(
+        (Ranked(id, years.get(id), years.get(id) or 0, score) for id, score in hits),
+        key=lambda hit: (hit.score, -hit.recency, -hit.id),
+    )
+
+
+def after_cursor(hits: list[Ranked], after: list[Any] | None) -> list[Ranked]:
+    """The hits (in relevance order) that come after a cursor's (score, recency, id)."""
+    if not after:
+        return hits
+    last_score, last_recency, last_id = after
+    return [
+        hit
+        for hit in hits
+        if hit.score > last_score
+        or (hit.score == last_score and (hit.recency, hit.id) < (last_recency, last_id))
+    ]
+
+
 def ranked_from_list(
     connection: Connection, word: str, *, after: list[Any] | None, limit: int
 ) -> tuple[list[Ranked], int] | None:
@@ -524,19 +539,8 @@ def ranked_from_list(
             (json.dumps([id for _, id in scored]),),
         )
     )
-    candidates = sorted(
-        (Ranked(id, years.get(id), years.get(id) or 0, score) for score, id in scored),
-        key=lambda hit: (hit.score, -hit.recency, -hit.id),
-    )
-    exact = candidates if complete else candidates[:K]
-    if after:
-        last_score, last_recency, last_id = after
-        exact = [
-            hit
-            for hit in exact
-            if hit.score > last_score
-            or (hit.score == last_score and (hit.recency, hit.id) < (last_recency, last_id))
-        ]
+    candidates = in_relevance_order(((id, score) for score, id in scored), years)
+    exact = after_cursor(candidates if complete else candidates[:K], after)
     if len(exact) <= limit and not complete:
         return None  # the page runs past the hits the list ranks exactly
     return exact[: limit + 1], documents

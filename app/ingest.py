@@ -29,8 +29,7 @@ ARTICLE_SUFFIXES = frozenset(READERS)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 200
-# INSERT ... ON CONFLICT DO UPDATE, by dialect.
-# The dialects' INSERT ... ON CONFLICT, by module: PostgreSQL's is imported only when used
+# The dialects' INSERT ... ON CONFLICT DO UPDATE, by module: PostgreSQL's is imported only when used
 # (ingestion's memory on SQLite).
 UPSERTS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql"}
 

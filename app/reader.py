@@ -71,7 +71,8 @@ SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
 assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)
 DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
-# The bodies of the responses kept (app/kept.py) add up to this at most, whatever their number.
+# The responses kept (app/kept.py: bodies, keys, next-page URLs) add up to this at most, whatever
+# their number.
 RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
 # Reading one row of the schema is enough for SQLite to begin a read transaction's snapshot.
 SNAPSHOT_START = "SELECT 1 FROM sqlite_schema LIMIT 1"

@@ -10,7 +10,14 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app import postgres
-from app.impacts import BODY_WEIGHT, TITLE_WEIGHT, Ranked, ranked_from_list
+from app.impacts import (
+    BODY_WEIGHT,
+    TITLE_WEIGHT,
+    Ranked,
+    after_cursor,
+    in_relevance_order,
+    ranked_from_list,
+)
 from app.pagination import Cursor
 from app.postgres import run
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
@@ -236,18 +243,9 @@ def _best_from_index(
             tuple(row.id for row in fetched),
         ).all()
     )
-    ranked = sorted(
-        (Ranked(row.id, years.get(row.id), years.get(row.id) or 0, row.score) for row in fetched),
-        key=lambda hit: (hit.score, -hit.recency, -hit.id),
+    ranked = after_cursor(
+        in_relevance_order(((row.id, row.score) for row in fetched), years), after
     )
-    if after:
-        last_score, last_recency, last_id = after
-        ranked = [
-            hit
-            for hit in ranked
-            if hit.score > last_score
-            or (hit.score == last_score and (hit.recency, hit.id) < (last_recency, last_id))
-        ]
     page = ranked[: limit + 1]
     if len(fetched) < wanted:
         return page  # every match was fetched
