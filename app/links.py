@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from app.models import Article, ArticleSummary
+from app.models import Article, ArticleSummary, bounded_lede
 
 ARTICLES_PATH = "/v1/articles"
 _SLUG = re.compile(r"[a-z0-9-]+")
@@ -52,7 +52,8 @@ def article_url(request: Request, slug: str, *, base: str | None = None) -> str:
 def summary(request: Request, article: Article) -> ArticleSummary:
     """An article's summary with its absolute URL."""
     return ArticleSummary.model_validate(
-        article, update={"url": article_url(request, article.slug)}
+        article,
+        update={"url": article_url(request, article.slug), "lede": bounded_lede(article.lede)},
     )
 
 

@@ -15,6 +15,24 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# A response's ``lede`` holds at most this many characters: a summary stays small whatever the
+# article's size (a list of 100 summaries is at most about 100 KB of ledes).
+LEDE_LIMIT = 1_000
+
+
+def bounded_lede(lede: str | None) -> str | None:
+    """The lede as responses give it: cut at a word to ``LEDE_LIMIT`` characters with an
+    ellipsis when longer."""
+    if lede is None or len(lede) <= LEDE_LIMIT:
+        return lede
+    cut = lede[: LEDE_LIMIT - 1]
+    space = cut.rfind(" ")
+    # A text without spaces near the end (a very long word, a URL) is cut where it is.
+    if space > LEDE_LIMIT // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
 
@@ -56,7 +74,12 @@ class ArticleBase(SQLModel):
         sa_column=Column(UTCDateTime(), nullable=True, index=True),
         description="When it was published, where the file says (front matter, JSON field).",
     )
-    lede: str | None = Field(default=None, sa_type=Text, description="The first paragraph.")
+    lede: str | None = Field(
+        default=None,
+        sa_type=Text,
+        description="The first paragraph; in responses, when longer than 1,000 characters, cut "
+        "at a word to at most 1,000 characters ending in `…`.",
+    )
     word_count: int = Field(description="Words in the body.")
 
 

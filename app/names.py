@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, text
 from sqlmodel import Session, col, select
 
 from app import postgres
@@ -24,6 +24,9 @@ from app.query import AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char, m
 MIN_NAME_LENGTH = 4
 VOCABULARY_CHUNK = 5000
 SAMPLE_PLACES = 5
+# Of a sampled article, only this many characters are read for how it writes a word: tokenizing a
+# 10 MB body in Python would cost seconds a search.
+SAMPLE_CHARACTERS = 65_536
 _CACHE_SIZE = 4096
 # Spellings that transliterations trade for one another: digraphs standing for one sound (tried
 # in this order; "9" stands for the sound of ch/tsch), then letters taken as the same sound.
@@ -338,7 +341,13 @@ def _spellings(session: Session, term: str) -> list[str]:
         def words_of(text: str) -> list[str]:  # a stem keeps its word's first letters
             return [word for word in index_tokens(text) if folded(word)[:3] == term[:3]]
 
-        return postgres.written_forms(connection, term, samples=SAMPLE_PLACES, words_of=words_of)
+        return postgres.written_forms(
+            connection,
+            term,
+            samples=SAMPLE_PLACES,
+            characters=SAMPLE_CHARACTERS,
+            words_of=words_of,
+        )
     # The index's own record of where the term stands (article, column, token number) leads to
     # the word exactly as written; a MATCH would stem the term again and find other words.
     places = session.execute(
@@ -349,9 +358,11 @@ def _spellings(session: Session, term: str) -> list[str]:
     texts = {
         row.id: (row.title, row.body)
         for row in session.execute(
-            select(col(Article.id), col(Article.title), col(Article.body)).where(
-                col(Article.id).in_(ids)
-            )
+            select(
+                col(Article.id),
+                func.substr(col(Article.title), 1, SAMPLE_CHARACTERS).label("title"),
+                func.substr(col(Article.body), 1, SAMPLE_CHARACTERS).label("body"),
+            ).where(col(Article.id).in_(ids))
         )
     }
     spellings = []

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult
 
+from app.passages import MARKED_WHOLE
 from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term, all_terms, is_token_char
 
 CONFIGURATION = "byline"
@@ -45,6 +46,29 @@ def headline_sql(column: str) -> str:
     punctuation made spaces as when it was indexed (``restored`` puts the punctuation back)."""
     text = INDEXED_TEXT.replace("COLUMN", f"a.{column}")
     return f"ts_headline('{CONFIGURATION}', {text}, q, '{HEADLINE_OPTIONS}')"
+
+
+def headlines(
+    connection: Connection, query: str, texts: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Each (headline, body) with every match of the ``tsquery`` marked, as ``headline_sql``
+    marks an article's columns (for windows of long ones, app/passages.py), in one round trip."""
+    flat = [text for pair in texts for text in pair]
+    if not flat:
+        return []
+    marking = INDEXED_TEXT.replace("COLUMN", "x.t")
+    rows = connection.exec_driver_sql(
+        f"SELECT ts_headline('{CONFIGURATION}', {marking}, CAST(%s AS tsquery),"
+        f" '{HEADLINE_OPTIONS}') FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, n) ORDER BY x.n",
+        (query, flat),
+    )
+    marked = [restored(text, headline) for text, headline in zip(flat, rows.scalars(), strict=True)]
+    return list(zip(marked[::2], marked[1::2], strict=True))
+
+
+def lexemes(query: str) -> list[str]:
+    """The lexemes a ``tsquery``'s text names."""
+    return [found[1:-1].replace("''", "'") for found in _LEXEME.findall(query)]
 
 
 def restored(original: str, marked: str) -> str:
@@ -163,11 +187,13 @@ def _render(node: Node, column: Column | None, lexemes: dict[str, str]) -> str |
 
 def best_matches(connection: Connection, query: str, *, excluded: int, limit: int) -> list[Any]:
     """(id, score, marked headline and body) of the articles best matching the ``tsquery``
-    (lower scores are better), other than ``excluded``."""
+    (lower scores are better), other than ``excluded``; the marked text is None for an article
+    too long to mark whole (app/passages.py)."""
     rows = run(
         connection,
         f"SELECT a.id, -{rank_sql()} AS score,"
-        f" {headline_sql('title')} || ' ' || {headline_sql('body')} AS marked"
+        f" CASE WHEN length(a.title) <= {MARKED_WHOLE} AND length(a.body) <= {MARKED_WHOLE}"
+        f" THEN {headline_sql('title')} || ' ' || {headline_sql('body')} END AS marked"
         " FROM article AS a, CAST(? AS tsquery) AS q"
         " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",
         (query, excluded, limit),
@@ -205,16 +231,23 @@ def document_frequency(connection: Connection, word: str, *, cap: int) -> int:
 
 
 def written_forms(
-    connection: Connection, term: str, *, samples: int, words_of: Callable[[str], list[str]]
+    connection: Connection,
+    term: str,
+    *,
+    samples: int,
+    characters: int,
+    words_of: Callable[[str], list[str]],
 ) -> list[str]:
-    """How a few articles that hold the index ``term`` write it, one spelling an article.
+    """How a few articles that hold the index ``term`` write it, one spelling an article (read
+    from the first ``characters`` of each column).
 
     ``words_of(text)`` gives the words of a text that may stem to ``term``; of each sampled
     article's, the first that the configuration turns into ``term`` is its spelling.
     """
     rows = connection.exec_driver_sql(
-        "SELECT title, body FROM article WHERE search_vector @@ %s::tsquery ORDER BY id LIMIT %s",
-        (lexeme(term), samples),
+        "SELECT left(title, %s), left(body, %s) FROM article"
+        " WHERE search_vector @@ %s::tsquery ORDER BY id LIMIT %s",
+        (characters, characters, lexeme(term), samples),
     ).all()
     candidates: list[list[str]] = []
     for title, body in rows:

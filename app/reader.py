@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 from app.errors import NotReady
-from app.models import ArticleSummary
+from app.models import LEDE_LIMIT, ArticleSummary, bounded_lede
 from app.pagination import Cursor
 from app.postgres import format_placeholders
 from app.store import (
@@ -66,10 +66,13 @@ DETAIL_COLUMNS = (
     "ingested_at",
     "updated_at",
 )
-SUMMARY_SQL = ", ".join(SUMMARY_COLUMNS)
+# The lede is read only as far as a response needs it (``bounded_lede``, one character more to
+# tell that it goes on).
+_COLUMN_SQL = {"lede": f"substr(lede, 1, {LEDE_LIMIT + 1}) AS lede"}
+SUMMARY_SQL = ", ".join(_COLUMN_SQL.get(column, column) for column in SUMMARY_COLUMNS)
 # A summary row with its url appended is laid out as the response model is.
 assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)
-DETAIL_SQL = ", ".join(DETAIL_COLUMNS)
+DETAIL_SQL = ", ".join(_COLUMN_SQL.get(column, column) for column in DETAIL_COLUMNS)
 CACHE_LIMIT = 4096
 # The responses kept (app/kept.py: bodies, keys, next-page URLs) add up to this at most, whatever
 # their number.
@@ -567,7 +570,8 @@ def read_time(value: str | datetime | None) -> datetime | None:
 
 
 def decoded(row: Row) -> Row:
-    """A row with its JSON lists and times as Python values, and the body as paragraphs."""
+    """A row with its JSON lists and times as Python values, its lede bounded, and the body as
+    paragraphs."""
     for name in ("authors", "tags"):
         value = row.get(name)
         if isinstance(value, str | bytes):
@@ -575,6 +579,8 @@ def decoded(row: Row) -> Row:
     for name in ("published_at", "ingested_at", "updated_at"):
         if row.get(name) is not None:
             row[name] = read_time(row[name])
+    if "lede" in row:
+        row["lede"] = bounded_lede(row["lede"])
     if "body" in row:
         body = row.pop("body")
         row["paragraphs"] = body.split("\n") if body else []

@@ -18,11 +18,15 @@ from app import postgres
 from app.impacts import BODY_WEIGHT, TITLE_WEIGHT
 from app.models import Article
 from app.names import folded
+from app.passages import MARKED_WHOLE, body_passage, fts5_marked, needle_pattern, title_passage
 
 DISTINCTIVE_TERMS = 10
 CANDIDATE_TERMS = 40
 TITLE_COUNTS = 3
 DF_CAP = 1000  # document frequencies are counted up to here: past it a word is common anyway
+# The words of a body are counted in its first this many characters: enough for any ordinary
+# article, and a 10 MB body costs no more than a long feature.
+WEIGHED_CHARACTERS = 65_536
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _MARKED = re.compile("\x02([^\x03]*)\x03")
 # Words too common in English news to tie two stories together.
@@ -53,7 +57,7 @@ def distinctive_terms(session: Session, *, article: Article) -> list[str]:
     counts: Counter[str] = Counter()
     for word in _WORD.findall(article.title):
         counts[folded(word)] += TITLE_COUNTS
-    for word in _WORD.findall(article.body):
+    for word in _WORD.findall(article.body[:WEIGHED_CHARACTERS]):
         counts[folded(word)] += 1
     candidates = [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
         :CANDIDATE_TERMS
@@ -84,9 +88,13 @@ def related_articles(
         row.id: row
         for row in session.exec(select(Article).where(col(Article.id).in_([r[0] for r in rows])))
     }
+    long_ones = [articles[rowid] for rowid, _, marked in rows if marked is None]
+    marked_long = _marked_windows(connection, long_ones, terms)
+    windows = dict(zip([a.id for a in long_ones], marked_long, strict=True))
     related = []
     for rowid, score, marked in rows:
-        shared = sorted({folded(word) for word in _MARKED.findall(marked)})
+        text = windows[rowid] if marked is None else marked
+        shared = sorted({folded(word) for word in _MARKED.findall(text)})
         related.append(RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared))
     return related
 
@@ -99,8 +107,9 @@ def _related_on_sqlite(
     rows = session.execute(
         text(
             "SELECT rowid, bm25(article_fts, :title_weight, :body_weight) AS score, "
-            "highlight(article_fts, 0, char(2), char(3)) || ' ' || "
-            "highlight(article_fts, 1, char(2), char(3)) AS marked "
+            "CASE WHEN length(title) <= :whole AND length(body) <= :whole "
+            "THEN highlight(article_fts, 0, char(2), char(3)) || ' ' || "
+            "highlight(article_fts, 1, char(2), char(3)) END AS marked "
             "FROM article_fts WHERE article_fts MATCH :match AND rowid != :id "
             "ORDER BY score, rowid DESC LIMIT :limit"
         ),
@@ -108,6 +117,7 @@ def _related_on_sqlite(
             "title_weight": TITLE_WEIGHT,
             "body_weight": BODY_WEIGHT,
             "match": match,
+            "whole": MARKED_WHOLE,
             "id": article.id,
             "limit": limit,
         },
@@ -124,6 +134,26 @@ def _related_on_postgresql(
     if not query:
         return []
     return postgres.best_matches(connection, query, excluded=article.id or 0, limit=limit)
+
+
+def _marked_windows(connection: Connection, articles: list[Article], terms: list[str]) -> list[str]:
+    """For articles too long to mark whole, their headline and a window of their body with the
+    ``terms`` marked (app/passages.py), in one text each."""
+    if not articles:
+        return []
+    pattern = needle_pattern(terms)
+    texts = [
+        (title_passage(article.title).text, body_passage(article.body, pattern).text)
+        for article in articles
+    ]
+    if connection.dialect.name == "postgresql":
+        lexemes = postgres.phrases(connection, terms)
+        query = " | ".join(f"({lexemes[term]})" for term in terms if lexemes.get(term))
+        marked = postgres.headlines(connection, query, texts)
+    else:
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        marked = fts5_marked(texts, expression=match, start="\x02", stop="\x03")
+    return [f"{title} {body}" for title, body in marked]
 
 
 def _document_frequency(session: Session, word: str) -> int:

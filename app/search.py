@@ -3,7 +3,7 @@ PostgreSQL's ``article.search_vector`` (app/postgres.py renders the query for it
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -16,9 +16,19 @@ from app.impacts import (
     Ranked,
     after_cursor,
     in_relevance_order,
+    index_term,
     ranked_from_list,
 )
+from app.names import index_tokens
 from app.pagination import Cursor
+from app.passages import (
+    MARKED_WHOLE,
+    Passage,
+    body_passage,
+    fts5_marked,
+    needle_pattern,
+    title_passage,
+)
 from app.postgres import run
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.reader import SUMMARY_SQL, decoded, filter_sql
@@ -170,7 +180,14 @@ def search_articles(
         )
         next_cursor = Cursor(sort, key).encode()
 
-    hits = _hits(connection, match=match, rows=rows, snippet_words=snippet_words)
+    hits = _hits(
+        connection,
+        match=match,
+        query=query,
+        columns=columns,
+        rows=rows,
+        snippet_words=snippet_words,
+    )
     return Page(items=hits, total=total_count, next_cursor=next_cursor, facets=counts)
 
 
@@ -339,7 +356,13 @@ def _plain_words(query: ParsedQuery) -> list[str]:
 
 
 def _hits(
-    connection: Connection, *, match: str, rows: Sequence[Any], snippet_words: int
+    connection: Connection,
+    *,
+    match: str,
+    query: ParsedQuery,
+    columns: Sequence[Column],
+    rows: Sequence[Any],
+    snippet_words: int,
 ) -> list[SearchMatch]:
     if not rows:
         return []
@@ -349,39 +372,161 @@ def _hits(
         connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
     ).mappings()
     articles = {row["id"]: decoded(dict(row)) for row in summaries}
+    on_postgresql = connection.dialect.name == "postgresql"
+    # A column longer than MARKED_WHOLE is not marked here (NULL) but on a window of it below.
     marked: Iterable[Sequence[Any]]
-    if connection.dialect.name == "postgresql":
+    if on_postgresql:
         marked = [
-            (rowid, postgres.restored(title, title_marked), postgres.restored(body, body_marked))
+            (rowid, _restored(title, title_marked), _restored(body, body_marked))
             for rowid, title, body, title_marked, body_marked in run(
                 connection,
-                f"SELECT a.id, a.title, a.body, {postgres.headline_sql('title')},"
-                f" {postgres.headline_sql('body')}"
+                f"SELECT a.id, a.title, a.body,"
+                f" CASE WHEN length(a.title) <= {MARKED_WHOLE}"
+                f" THEN {postgres.headline_sql('title')} END,"
+                f" CASE WHEN length(a.body) <= {MARKED_WHOLE}"
+                f" THEN {postgres.headline_sql('body')} END"
                 f" FROM article AS a, CAST(? AS tsquery) AS q WHERE a.id IN ({marks})",
                 (match, *ids),
             )
         ]
     else:
         marked = connection.exec_driver_sql(
-            "SELECT rowid, highlight(article_fts, 0, ?, ?), highlight(article_fts, 1, ?, ?)"
+            f"SELECT rowid, CASE WHEN length(title) <= {MARKED_WHOLE}"
+            " THEN highlight(article_fts, 0, ?, ?) END,"
+            f" CASE WHEN length(body) <= {MARKED_WHOLE} THEN highlight(article_fts, 1, ?, ?) END"
             f" FROM article_fts WHERE article_fts MATCH ? AND rowid IN ({marks})",
             (_OPEN, _CLOSE, _OPEN, _CLOSE, match, *ids),
         )
-    highlights = {rowid: (title, body) for rowid, title, body in marked}
+    highlights: dict[int, tuple[str | None, str | None]] = {
+        rowid: (title, body) for rowid, title, body in marked
+    }
+    windows = _marked_windows(
+        connection,
+        match=match,
+        query=query,
+        columns=columns,
+        ids=[rowid for rowid, texts in highlights.items() if None in texts],
+    )
     hits = []
     for row in rows:
         title, body = highlights[row.id]
-        paragraph, snippet = best_snippet(body, words=snippet_words)
+        title_window, body_window = windows.get(row.id, (None, None))
+        if title is None and title_window is not None:
+            title = _clipped(title_window)
+        if body is None and body_window is not None:
+            paragraph: int | None = body_window.paragraph
+            snippet = _excerpt(
+                _balanced([body_window.text])[0],
+                words=snippet_words,
+                clipped_start=body_window.clipped_start,
+                clipped_end=body_window.clipped_end,
+            )
+        else:
+            paragraph, snippet = best_snippet(body or "", words=snippet_words)
         hits.append(
             SearchMatch(
                 article=articles[row.id],
                 score=float(f"{-row.score:.6g}"),
-                title_html=marked_html(title),
+                title_html=marked_html(title or ""),
                 snippet_html=marked_html(snippet),
                 snippet_paragraph=paragraph,
             )
         )
     return hits
+
+
+def _restored(original: str, marked: str | None) -> str | None:
+    return None if marked is None else postgres.restored(original, marked)
+
+
+def _clipped(passage: Passage) -> str:
+    """A marked window with an ellipsis where its text goes on."""
+    text = _balanced([passage.text])[0]
+    return ("… " if passage.clipped_start else "") + text + (" …" if passage.clipped_end else "")
+
+
+def _marked_windows(
+    connection: Connection,
+    *,
+    match: str,
+    query: ParsedQuery,
+    columns: Sequence[Column],
+    ids: list[int],
+) -> dict[int, tuple[Passage | None, Passage | None]]:
+    """For each of ``ids`` (articles with a column too long to mark whole), a window of its
+    long headline and of its long body, marked as the index would mark them (app/passages.py).
+    """
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    on_postgresql = connection.dialect.name == "postgresql"
+    # Only the long columns are read whole; a short one is not needed again.
+    rows = run(
+        connection,
+        f"SELECT id, CASE WHEN length(title) > {MARKED_WHOLE} THEN title END,"
+        f" CASE WHEN length(body) > {MARKED_WHOLE} THEN body END"
+        f" FROM article WHERE id IN ({marks})",
+        ids,
+    ).all()
+    pattern = needle_pattern(_needles(query, match=match, on_postgresql=on_postgresql))
+    windows: dict[int, tuple[Passage | None, Passage | None]] = {
+        rowid: (
+            title_passage(title) if title is not None else None,
+            body_passage(body, pattern) if body is not None else None,
+        )
+        for rowid, title, body in rows
+    }
+    texts = [
+        (title.text if title else "", body.text if body else "") for title, body in windows.values()
+    ]
+    if on_postgresql:
+        marked = postgres.headlines(connection, match, texts)
+    else:
+        expression = _marking_expression(query, columns)
+        marked = (
+            fts5_marked(texts, expression=expression, start=_OPEN, stop=_CLOSE)
+            if expression
+            else texts
+        )
+    return {
+        rowid: (
+            replace(title, text=title_text) if title else None,
+            replace(body, text=body_text) if body else None,
+        )
+        for (rowid, (title, body)), (title_text, body_text) in zip(
+            windows.items(), marked, strict=True
+        )
+    }
+
+
+def _positive_terms(node: Node) -> Iterable[Term]:
+    """The terms a match may hold (not those under an exclusion)."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, AnyOf):
+        for option in node.options:
+            yield from _positive_terms(option)
+    else:
+        for child in node.required:
+            yield from _positive_terms(child)
+
+
+def _marking_expression(query: ParsedQuery, columns: Sequence[Column]) -> str:
+    """An FTS5 expression that any of the query's terms matches: a window need not hold every
+    term, and its marks are those of the terms it holds, as in the whole article."""
+    only = columns[0] if len(set(columns)) == 1 else None
+    return " OR ".join(dict.fromkeys(_fts5(term, only) for term in _positive_terms(query.root)))
+
+
+def _needles(query: ParsedQuery, *, match: str, on_postgresql: bool) -> list[str]:
+    """What the scan for a body's best paragraph looks for: the query's words and the index
+    terms they stand for (stems are prefixes of most of their words' forms)."""
+    words = [word for term in _positive_terms(query.root) for word in index_tokens(term.text)]
+    if on_postgresql:
+        stems = postgres.lexemes(match)
+    else:
+        stems = [stem for word in words if (stem := index_term(word)) is not None]
+    return [*words, *stems]
 
 
 def marked_html(text: str) -> str:
@@ -395,7 +540,15 @@ def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
     if not paragraphs:
         return None, ""
     index = max(range(len(paragraphs)), key=lambda i: (paragraphs[i].count(_OPEN), -i))
-    tokens = paragraphs[index].split()
+    return index, _excerpt(paragraphs[index], words=words)
+
+
+def _excerpt(
+    paragraph: str, *, words: int, clipped_start: bool = False, clipped_end: bool = False
+) -> str:
+    """About ``words`` words of a marked paragraph from a little before its first match; an
+    ellipsis where the paragraph (or the text it was cut from, ``clipped_*``) goes on."""
+    tokens = paragraph.split()
     first_match = next((i for i, token in enumerate(tokens) if _OPEN in token), 0)
     start = max(0, min(first_match - words // 4, len(tokens) - words))
     end = min(len(tokens), start + words)
@@ -404,9 +557,9 @@ def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
         excerpt = _OPEN + excerpt
     if _is_open_at(tokens, end):
         excerpt += _CLOSE
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(tokens) else ""
-    return index, f"{prefix}{excerpt}{suffix}"
+    prefix = "… " if start > 0 or clipped_start else ""
+    suffix = " …" if end < len(tokens) or clipped_end else ""
+    return f"{prefix}{excerpt}{suffix}"
 
 
 def _balanced(paragraphs: list[str]) -> list[str]:
