@@ -60,9 +60,10 @@ class ProblemError(Exception):
     title: ClassVar[str] = "Bad request"
     description: ClassVar[str] = "The request cannot be answered as it is."
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
 
 
 class InvalidParameter(ProblemError):
@@ -90,6 +91,20 @@ class NotReady(ProblemError):
     )
 
 
+class SearchTimeout(ProblemError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    slug = "search-timeout"
+    title = "Search stopped"
+    description = (
+        "A search or related-articles request was stopped: it needed more than the server's time"
+        " budget (`BYLINE_REQUEST_TIMEOUT`), or its client went away. `Retry-After` says when to"
+        " try again; a narrower query costs less."
+    )
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
 class ValidationFailed(ProblemError):
     status = HTTPStatus(422)
     slug = "validation-error"
@@ -98,7 +113,8 @@ class ValidationFailed(ProblemError):
 
 
 PROBLEM_TYPES: dict[str, type[ProblemError]] = {
-    kind.slug: kind for kind in (InvalidParameter, NotFound, NotReady, ValidationFailed)
+    kind.slug: kind
+    for kind in (InvalidParameter, NotFound, NotReady, SearchTimeout, ValidationFailed)
 }
 
 
@@ -149,7 +165,8 @@ async def _handle_problem_error(request: Request, error: Exception) -> JSONRespo
             status=error.status,
             detail=error.detail,
             instance=request.url.path,
-        )
+        ),
+        headers=error.headers,
     )
 
 

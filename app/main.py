@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.schema_head = schema_head(read_url)
         app.state.responses_in_flight = {}  # app/kept.py: one computation a response
+        app.state.request_timeout = settings.request_timeout  # app/budget.py
         # What the start made (modules, the app, its routes and models) lives as long as the
         # process: out of the collector's reach, a full collection walks only what requests
         # made since. Full collections were the slowest searches' time (bench/RESULTS.md, the

@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult
 
-from app.passages import MARKED_WHOLE
 from app.query import AnyOf, AtomKind, Column, Node, ParsedQuery, Term, all_terms, is_token_char
 
 CONFIGURATION = "byline"
@@ -185,18 +184,20 @@ def _render(node: Node, column: Column | None, lexemes: dict[str, str]) -> str |
     return "(" + " & ".join(parts) + ")"
 
 
-def best_matches(connection: Connection, query: str, *, excluded: int, limit: int) -> list[Any]:
+def best_matches(
+    connection: Connection, query: str, *, excluded: int, limit: int, marked_whole: int
+) -> list[Any]:
     """(id, score, marked headline and body) of the articles best matching the ``tsquery``
     (lower scores are better), other than ``excluded``; the marked text is None for an article
-    too long to mark whole (app/passages.py)."""
+    with a column longer than ``marked_whole`` characters (app/passages.py)."""
     rows = run(
         connection,
         f"SELECT a.id, -{rank_sql()} AS score,"
-        f" CASE WHEN length(a.title) <= {MARKED_WHOLE} AND length(a.body) <= {MARKED_WHOLE}"
+        " CASE WHEN length(a.title) <= ? AND length(a.body) <= ?"
         f" THEN {headline_sql('title')} || ' ' || {headline_sql('body')} END AS marked"
         " FROM article AS a, CAST(? AS tsquery) AS q"
         " WHERE a.search_vector @@ q AND a.id != ? ORDER BY score, a.id DESC LIMIT ?",
-        (query, excluded, limit),
+        (marked_whole, marked_whole, query, excluded, limit),
     ).all()
     return list(rows)
 

@@ -133,7 +133,9 @@ def _related_on_postgresql(
     query = " | ".join(f"({lexemes[term]})" for term in terms if lexemes.get(term))
     if not query:
         return []
-    return postgres.best_matches(connection, query, excluded=article.id or 0, limit=limit)
+    return postgres.best_matches(
+        connection, query, excluded=article.id or 0, limit=limit, marked_whole=MARKED_WHOLE
+    )
 
 
 def _marked_windows(connection: Connection, articles: list[Article], terms: list[str]) -> list[str]:

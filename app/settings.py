@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         "keeps until the store changes (0: none).",
     )
 
+    request_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds a search or related-articles request may work; past them, or when "
+        "its client goes away, the work stops and the answer is 503 `search-timeout` with "
+        "`Retry-After`.",
+    )
+
     @property
     def read_url(self) -> str:
         """Where the API reads from."""

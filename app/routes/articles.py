@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.budget import Budget, within_budget
 from app.dependencies import ListQuery, ListQueryDep, SessionDep, list_query, reader
-from app.errors import InvalidParameter, NotFound, problem_responses
+from app.errors import InvalidParameter, NotFound, SearchTimeout, problem_responses
 from app.kept import Answer, kept_response
 from app.links import (
     ARTICLES_PATH,
@@ -132,11 +133,10 @@ def get_article_raw_route(session: SessionDep, ref: ArticleRef) -> PlainTextResp
     response_model=RelatedPage,
     name="related_articles",
     summary="Get related articles",
-    responses=problem_responses(NotFound),
+    responses=problem_responses(NotFound, SearchTimeout),
 )
-def related_articles_route(
+async def related_articles_route(
     request: Request,
-    session: SessionDep,
     ref: ArticleRef,
     limit: Annotated[
         int, Query(ge=1, le=50, description="How many related articles, 1 to 50.", examples=[10])
@@ -144,20 +144,26 @@ def related_articles_route(
 ) -> RelatedPage:
     """The articles that share the most distinctive words and names of this one, each with the
     words that tie them."""
-    article = get_article(session, ref=ref)
-    terms = distinctive_terms(session, article=article)
-    matches = related_articles(session, article=article, terms=terms, limit=limit)
-    return RelatedPage(
-        article=summary(request, article),
-        terms=terms,
-        items=[
-            RelatedHit.model_validate(
-                summary(request, match.article),
-                update={"score": match.score, "shared_terms": match.shared_terms},
-            )
-            for match in matches
-        ],
-    )
+    # A search of its own: in the thread pool, and stopped past the time budget.
+    return await within_budget(request, lambda budget: _related(request, ref, limit, budget))
+
+
+def _related(request: Request, ref: str, limit: int, budget: Budget) -> RelatedPage:
+    with budget.session(request.app.state.engine) as session:
+        article = get_article(session, ref=ref)
+        terms = distinctive_terms(session, article=article)
+        matches = related_articles(session, article=article, terms=terms, limit=limit)
+        return RelatedPage(
+            article=summary(request, article),
+            terms=terms,
+            items=[
+                RelatedHit.model_validate(
+                    summary(request, match.article),
+                    update={"score": match.score, "shared_terms": match.shared_terms},
+                )
+                for match in matches
+            ],
+        )
 
 
 @router.get(

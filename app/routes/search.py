@@ -1,11 +1,10 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
 from fastapi import APIRouter, Request, Response
-from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
+from app.budget import Budget, within_budget
 from app.dependencies import SearchQuery, SearchQueryDep, search_query
-from app.errors import InvalidParameter, problem_responses
+from app.errors import InvalidParameter, SearchTimeout, problem_responses
 from app.kept import Answer, kept_response
 from app.links import article_url, articles_url, next_page_url
 from app.models import QueryUnderstanding, SearchHit, SearchPage
@@ -36,23 +35,26 @@ FEW_HITS = 3
     response_model=SearchPage,
     name="search_articles",
     summary="Search articles",
-    responses=problem_responses(InvalidParameter),
+    responses=problem_responses(InvalidParameter, SearchTimeout),
     openapi_extra=search_query.openapi_extra,
 )
 async def search_route(request: Request, params: SearchQueryDep) -> Response:
     """Articles matching `q`, best first, each with its headline and a snippet highlighted."""
-    # Searching takes from a fraction of a millisecond to a second: not on the event loop.
-    return await kept_response(request, lambda: run_in_threadpool(_search, request, params))
+    # Searching takes from a fraction of a millisecond to a second: not on the event loop, and
+    # stopped past the time budget.
+    return await kept_response(
+        request, lambda: within_budget(request, lambda budget: _search(request, params, budget))
+    )
 
 
-def _search(request: Request, params: SearchQuery) -> Answer:
+def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
     """The body of a search response and the URL of the next page."""
     q, fuzzy = params.q, params.fuzzy
     facets, columns = params.facet_list(), params.columns()
     query = parse_query(q)
     # The session is opened here, not by a dependency: FastAPI would run a generator dependency's
     # setup and teardown in the thread pool, two more thread hops a request.
-    with Session(request.app.state.engine) as session:
+    with budget.session(request.app.state.engine) as session:
         completion = complete_prefixes(session, query)
         expansion = (
             expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})

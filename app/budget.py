@@ -1,0 +1,132 @@
+"""A request's time budget: a search or a related-articles request stops its work when the
+budget (``BYLINE_REQUEST_TIMEOUT``) is spent or its client has gone, and answers 503.
+
+The work runs in the thread pool on a session of its own (``Budget.session``). On the event
+loop, ``within_budget`` watches the client and the clock; when either runs out it stops the
+work: SQLite's progress handler interrupts the statement under way, PostgreSQL's is cancelled
+(and bounded by ``statement_timeout`` besides), and no further statement starts.
+"""
+
+import asyncio
+import math
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from app.errors import SearchTimeout
+
+T = TypeVar("T")
+# SQLite calls the progress handler every this many virtual machine steps (tens of µs).
+_PROGRESS_STEPS = 1_000
+
+
+class Budget:
+    """The time a request's work may take, and whether it has been stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.client_gone = False
+        self._stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._cancels: list[Callable[[], Any]] = []
+
+    def spent(self) -> bool:
+        """Whether the work must stop: stopped, or past the deadline."""
+        return self._stopped.is_set() or time.monotonic() >= self.deadline
+
+    def stop(self, *, client_gone: bool = False) -> None:
+        """Stop the work: what runs is cancelled, what comes next refused."""
+        # Under the lock: a connection given back to the pool (the cancels cleared) is never
+        # cancelled in another request's work.
+        with self._lock:
+            self.client_gone = self.client_gone or client_gone
+            self._stopped.set()
+            for cancel in self._cancels:
+                cancel()
+
+    def check(self) -> None:
+        """Raise ``SearchTimeout`` when the budget is spent."""
+        if self.spent():
+            raise self.error()
+
+    def error(self) -> SearchTimeout:
+        """The problem that a stopped request answers."""
+        if self.client_gone:
+            detail = "The client went away before the answer was ready; the work was stopped."
+        else:
+            detail = (
+                f"The request needed more than the server's time budget of {self.seconds:g} s"
+                " (BYLINE_REQUEST_TIMEOUT) and was stopped; narrow it, or try again later."
+            )
+        return SearchTimeout(detail, retry_after=max(1, math.ceil(self.seconds)))
+
+    @contextmanager
+    def session(self, engine: Engine) -> Iterator[Session]:
+        """A session whose statements stop when the budget is spent (``SearchTimeout``)."""
+        with Session(engine) as session:
+            connection = session.connection()
+            raw = connection.connection.dbapi_connection
+            on_sqlite = isinstance(raw, sqlite3.Connection)
+
+            def before_statement(*_: Any) -> None:
+                self.check()
+
+            event.listen(connection, "before_cursor_execute", before_statement)
+            if on_sqlite:
+                assert isinstance(raw, sqlite3.Connection)
+                raw.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
+            else:
+                remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
+                # An integer of ours, never the caller's text: SET takes no parameters.
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
+                cancel = getattr(raw, "cancel", None)
+                if cancel is not None:
+                    with self._lock:
+                        self._cancels.append(cancel)
+            try:
+                yield session
+            except (DBAPIError, sqlite3.Error) as error:
+                if self.spent():
+                    raise self.error() from error
+                raise
+            finally:
+                with self._lock:
+                    self._cancels.clear()
+                event.remove(connection, "before_cursor_execute", before_statement)
+                if on_sqlite:
+                    assert isinstance(raw, sqlite3.Connection)
+                    raw.set_progress_handler(None, 0)
+
+
+async def within_budget(request: Request, work: Callable[[Budget], T]) -> T:
+    """``work(budget)`` in the thread pool, stopped when the app's time budget is spent or the
+    client disconnects."""
+    budget = Budget(request.app.state.request_timeout)
+    watcher = asyncio.create_task(_watch(request, budget))
+    try:
+        return await run_in_threadpool(work, budget)
+    finally:
+        watcher.cancel()
+
+
+async def _watch(request: Request, budget: Budget) -> None:
+    """Stop ``budget`` at its deadline, or when the client disconnects before it."""
+    try:
+        async with asyncio.timeout(budget.seconds):
+            # A GET has read its (empty) body: what comes next is the disconnection.
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        budget.stop()
+    else:
+        budget.stop(client_gone=True)
