@@ -56,9 +56,11 @@ def headlines(
     if not flat:
         return []
     marking = INDEXED_TEXT.replace("COLUMN", "x.t")
-    rows = connection.exec_driver_sql(
-        f"SELECT ts_headline('{CONFIGURATION}', {marking}, CAST(%s AS tsquery),"
-        f" '{HEADLINE_OPTIONS}') FROM unnest(%s::text[]) WITH ORDINALITY AS x(t, n) ORDER BY x.n",
+    rows = run(
+        connection,
+        f"SELECT ts_headline('{CONFIGURATION}', {marking}, CAST(? AS tsquery),"
+        f" '{HEADLINE_OPTIONS}') FROM unnest(CAST(? AS text[])) WITH ORDINALITY AS x(t, n)"
+        " ORDER BY x.n",
         (query, flat),
     )
     marked = [restored(text, headline) for text, headline in zip(flat, rows.scalars(), strict=True)]

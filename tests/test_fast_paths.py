@@ -182,10 +182,10 @@ def test_the_same_search_asked_at_once_is_computed_once(
     computed = []
     original = search_routes._search
 
-    def slow_search(request: Any, params: Any) -> Any:
+    def slow_search(request: Any, params: Any, budget: Any) -> Any:
         computed.append(params.q)
         time.sleep(0.3)  # long enough for every request to arrive while it runs
-        return original(request, params)
+        return original(request, params, budget)
 
     monkeypatch.setattr(search_routes, "_search", slow_search)
     with ThreadPoolExecutor(max_workers=6) as pool:

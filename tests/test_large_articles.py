@@ -1,0 +1,272 @@
+"""A large article costs search a bounded amount: highlights on a window of its best paragraph,
+a bounded lede in every summary, and a time budget that stops a request (503)."""
+
+import asyncio
+import threading
+import time
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+import app.routes.search
+from app.budget import Budget
+from app.errors import SearchTimeout
+from app.models import LEDE_LIMIT, bounded_lede
+from app.names import Expansion
+from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
+from app.query import ParsedQuery
+from tests.conftest import Ingest
+from tests.factories import ArticleText, generated_article
+
+FILLER = "the council met on tuesday to discuss the harbour and the river"
+
+
+def _words(count: int, *, every: int = 0, word: str = "minister") -> str:
+    """``count`` words of filler, ``word`` every ``every`` words (never when 0)."""
+    filler = FILLER.split()
+    return " ".join(
+        word if every and i % every == every - 1 else filler[i % len(filler)] for i in range(count)
+    )
+
+
+@pytest.fixture
+def large_ids(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
+    """Ordinary articles beside two of about 1 MB: one paragraph, and many paragraphs of which
+    the tenth holds the most matches."""
+    for number in range(5):
+        generated_article(number).write(tmp_path, f"ordinary-{number}.txt")
+    ArticleText(
+        title="Minister speaks at the harbour",
+        paragraphs=["The minister spoke to the harbour authority on Monday."],
+    ).write(tmp_path, "ordinary-minister.txt")
+    # One paragraph of 150,000 words; the first match 100,000 words in.
+    single = _words(100_000) + " " + _words(50_000, every=50)
+    ArticleText(title="Minister in one endless paragraph", paragraphs=[single]).write(
+        tmp_path, "single.txt"
+    )
+    # 1,500 paragraphs of 100 words: one match each, but three in the tenth.
+    paragraphs = [_words(100, every=100) for _ in range(1_500)]
+    paragraphs[9] = _words(100, every=30)
+    ArticleText(title="Minister in many paragraphs", paragraphs=paragraphs).write(
+        tmp_path, "many.txt"
+    )
+    assert ingest(tmp_path).ok
+    with Session(ingest.engine) as session:
+        rows = session.execute(text("SELECT id, source_path FROM article")).all()
+    return {Path(path).stem: rowid for rowid, path in rows}
+
+
+def _hits(client: TestClient, **params: Any) -> dict[str, dict[str, Any]]:
+    response = client.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    return {hit["title"]: hit for hit in response.json()["items"]}
+
+
+def test_a_long_body_is_highlighted_on_a_window_of_its_best_paragraph(
+    client: TestClient, large_ids: dict[str, int]
+) -> None:
+    hits = _hits(client, q="minister", limit=50, snippet_words=20)
+    many = hits["Minister in many paragraphs"]["highlight"]
+    assert many["paragraph"] == 9  # the paragraph with most matches, found without marking all
+    assert many["snippet"].count("<mark>minister</mark>") >= 1
+    assert many["title"] == "<mark>Minister</mark> in many paragraphs"
+    single = hits["Minister in one endless paragraph"]["highlight"]
+    assert single["paragraph"] == 0
+    # Deep in the paragraph: the excerpt says that text comes before and after it.
+    assert single["snippet"].startswith("… ")
+    assert single["snippet"].endswith(" …")
+    assert "<mark>minister</mark>" in single["snippet"]
+    assert len(single["snippet"]) < 400
+    # An ordinary article is highlighted whole, as always.
+    ordinary = hits["Minister speaks at the harbour"]["highlight"]
+    assert ordinary["snippet"] == (
+        "The <mark>minister</mark> spoke to the harbour authority on Monday."
+    )
+
+
+def test_summaries_carry_a_bounded_lede_and_the_detail_every_paragraph(
+    client: TestClient, large_ids: dict[str, int]
+) -> None:
+    single = large_ids["single"]
+    searched = _hits(client, q="endless")["Minister in one endless paragraph"]
+    listed = client.get("/v1/articles", params={"limit": 100}).json()["items"]
+    detail = client.get(f"/v1/articles/{single}").json()
+    related = client.get(f"/v1/articles/{large_ids['many']}/related").json()
+    ledes = [searched["lede"], detail["lede"], *(item["lede"] for item in listed)]
+    ledes += [related["article"]["lede"], *(item["lede"] for item in related["items"])]
+    assert max(len(lede) for lede in ledes) <= LEDE_LIMIT
+    assert searched["lede"].endswith("…")
+    assert searched["lede"].startswith("the council met")
+    assert len(detail["paragraphs"][0]) > 500_000  # the article itself is whole
+
+
+def test_related_articles_of_and_to_a_long_article_name_their_shared_words(
+    client: TestClient, large_ids: dict[str, int]
+) -> None:
+    response = client.get(f"/v1/articles/{large_ids['ordinary-minister']}/related")
+    assert response.status_code == 200
+    items = {item["title"]: item for item in response.json()["items"]}
+    assert "minister" in items["Minister in many paragraphs"]["shared_terms"]
+
+
+@pytest.mark.parametrize(
+    ("lede", "expected"),
+    [
+        (None, None),
+        ("Short.", "Short."),
+        ("word " * 199 + "last", "word " * 199 + "last"),  # 999 characters: whole
+        ("word " * 300, "word " * 198 + "word…"),
+        ("x" * 5_000, "x" * 999 + "…"),  # no space to cut at
+    ],
+)
+def test_a_lede_is_cut_at_a_word_with_an_ellipsis(lede: str | None, expected: str | None) -> None:
+    assert bounded_lede(lede) == expected
+    assert len(bounded_lede(lede) or "") <= LEDE_LIMIT
+
+
+def test_a_window_is_bounded_and_falls_between_words() -> None:
+    paragraph = _words(20_000) + " " + _words(200, every=3)
+    body = "short first\n" + paragraph + "\nshort last"
+    passage = body_passage(body, needle_pattern(["minister", "minist"]))
+    assert passage.paragraph == 1
+    assert len(passage.text) <= WINDOW
+    assert passage.clipped_start
+    assert not passage.text.startswith(" ")
+    assert passage.text in paragraph
+    assert "minister" in passage.text
+    title = title_passage("Headline " * 10_000)
+    assert len(title.text) <= WINDOW
+    assert title.clipped_end
+    # Nothing found: the first paragraph, from its start.
+    assert body_passage(body, needle_pattern(["zephyr"])).paragraph == 0
+    assert body_passage(body, None).text == "short first"
+
+
+def test_a_long_headline_is_highlighted_bounded(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    title = "Minister " + _words(MARKED_WHOLE // 5)
+    ArticleText(title=title, paragraphs=["The minister said little."]).write(tmp_path, "a.txt")
+    assert ingest(tmp_path).ok
+    (hit,) = _hits(client, q="minister").values()
+    assert hit["highlight"]["title"].startswith("<mark>Minister</mark> the council")
+    assert len(hit["highlight"]["title"]) <= WINDOW + 30
+
+
+def test_a_statement_past_the_budget_is_stopped(engine: Engine) -> None:
+    budget = Budget(0.2)
+    on_sqlite = engine.dialect.name == "sqlite"
+    endless = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+        if on_sqlite
+        else "SELECT pg_sleep(30)"
+    )
+    started = time.monotonic()
+    with pytest.raises(SearchTimeout) as raised, budget.session(engine) as session:
+        session.execute(text(endless))
+    assert time.monotonic() - started < 5
+    assert raised.value.headers == {"Retry-After": "1"}
+    # The connection goes back to the pool clean: its next user is not stopped.
+    with Session(engine) as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_search_past_its_budget_answers_503_and_is_not_kept(
+    client: TestClient, seeded: object
+) -> None:
+    client.app.state.request_timeout = 1e-6  # type: ignore[attr-defined]
+    response = client.get("/v1/search", params={"q": "troops"})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    problem = response.json()
+    assert problem["type"] == "/problems/search-timeout"
+    assert "BYLINE_REQUEST_TIMEOUT" in problem["detail"]
+    assert client.get("/problems/search-timeout").status_code == 200
+    related = client.get("/v1/articles/1/related")
+    assert related.status_code == 503
+    client.app.state.request_timeout = 10  # type: ignore[attr-defined]
+    assert client.get("/v1/search", params={"q": "troops"}).json()["total"] == 1
+
+
+def _stall_until_stopped(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the search's first step wait until its budget stops it; the event says it began."""
+    began = threading.Event()
+
+    def stalled(session: Session, query: ParsedQuery) -> Expansion:
+        began.set()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # each statement checks the budget
+            session.execute(text("SELECT 1"))
+            threading.Event().wait(0.01)
+        raise AssertionError("the budget never stopped the search")
+
+    monkeypatch.setattr(app.routes.search, "complete_prefixes", stalled)
+    return began
+
+
+def test_every_client_waiting_on_a_stopped_search_gets_the_503(
+    client: TestClient, seeded: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    began = _stall_until_stopped(monkeypatch)
+    client.app.state.request_timeout = 1.0  # type: ignore[attr-defined]
+    answers: list[int] = []
+    first = threading.Thread(
+        target=lambda: answers.append(client.get("/v1/search?q=troops").status_code)
+    )
+    first.start()
+    assert began.wait(5)
+    # The second asks the same while the first computes: it waits on the same flight.
+    second = client.get("/v1/search?q=troops")
+    first.join(10)
+    assert answers == [503]
+    assert second.status_code == 503
+    assert client.app.state.responses_in_flight == {}  # type: ignore[attr-defined]
+
+
+def test_a_search_whose_client_went_away_stops(
+    client: TestClient, seeded: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    began = _stall_until_stopped(monkeypatch)
+    client.app.state.request_timeout = 60  # type: ignore[attr-defined]
+    sent: list[MutableMapping[str, Any]] = []
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop()
+        await asyncio.to_thread(began.wait, 5)  # gone once the search is under way
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/v1/search",
+        "raw_path": b"/v1/search",
+        "query_string": b"q=troops",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    started = time.monotonic()
+    assert client.portal is not None
+
+    async def request() -> None:
+        await client.app(scope, receive, send)
+
+    client.portal.call(request)
+    assert time.monotonic() - started < 10  # stopped long before its 60 s budget
+    assert sent[0]["status"] == 503
+    assert b"client went away" in sent[1]["body"]
