@@ -380,7 +380,9 @@ def _hits(
             (rowid, _restored(title, title_marked), _restored(body, body_marked))
             for rowid, title, body, title_marked, body_marked in run(
                 connection,
-                f"SELECT a.id, a.title, a.body,"
+                # The long columns are not read here: _marked_windows reads them once.
+                f"SELECT a.id, CASE WHEN length(a.title) <= {MARKED_WHOLE} THEN a.title END,"
+                f" CASE WHEN length(a.body) <= {MARKED_WHOLE} THEN a.body END,"
                 f" CASE WHEN length(a.title) <= {MARKED_WHOLE}"
                 f" THEN {postgres.headline_sql('title')} END,"
                 f" CASE WHEN length(a.body) <= {MARKED_WHOLE}"
@@ -435,8 +437,8 @@ def _hits(
     return hits
 
 
-def _restored(original: str, marked: str | None) -> str | None:
-    return None if marked is None else postgres.restored(original, marked)
+def _restored(original: str | None, marked: str | None) -> str | None:
+    return None if original is None or marked is None else postgres.restored(original, marked)
 
 
 def _clipped(passage: Passage) -> str:
