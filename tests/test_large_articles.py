@@ -176,6 +176,36 @@ def test_a_statement_past_the_budget_is_stopped(engine: Engine) -> None:
         assert session.execute(text("SELECT 1")).scalar_one() == 1
 
 
+def test_a_statement_under_way_is_stopped_when_its_client_goes(engine: Engine) -> None:
+    budget = Budget(60)
+    endless = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+        if engine.dialect.name == "sqlite"
+        else "SELECT pg_sleep(60)"
+    )
+    began, raised = threading.Event(), list[BaseException]()
+
+    def work() -> None:
+        try:
+            with budget.session(engine) as session:
+                began.set()
+                session.execute(text(endless))
+        except BaseException as error:  # handed to the test's thread
+            raised.append(error)
+
+    worker = threading.Thread(target=work)
+    started = time.monotonic()
+    worker.start()
+    assert began.wait(5)
+    threading.Event().wait(0.2)  # let the statement begin on the server
+    budget.stop(client_gone=True)  # what within_budget does when the client disconnects
+    worker.join(10)
+    assert time.monotonic() - started < 10  # stopped, not run out: its budget is 60 s
+    (error,) = raised
+    assert isinstance(error, SearchTimeout)
+    assert "client went away" in error.detail
+
+
 def test_a_search_past_its_budget_answers_503_and_is_not_kept(
     client: TestClient, seeded: object
 ) -> None:
