@@ -76,24 +76,22 @@ class Budget:
         with Session(engine) as session:
             connection = session.connection()
             raw = connection.connection.dbapi_connection
-            on_sqlite = isinstance(raw, sqlite3.Connection)
 
             def before_statement(*_: Any) -> None:
                 self.check()
 
             event.listen(connection, "before_cursor_execute", before_statement)
-            if on_sqlite:
-                assert isinstance(raw, sqlite3.Connection)
-                raw.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
-            else:
-                remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
-                # An integer of ours, never the caller's text: SET takes no parameters.
-                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
-                cancel = getattr(raw, "cancel", None)
-                if cancel is not None:
-                    with self._lock:
-                        self._cancels.append(cancel)
             try:
+                if isinstance(raw, sqlite3.Connection):
+                    raw.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
+                else:
+                    remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
+                    # An integer of ours, never the caller's text: SET takes no parameters.
+                    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
+                    cancel = getattr(raw, "cancel", None)
+                    if cancel is not None:
+                        with self._lock:
+                            self._cancels.append(cancel)
                 yield session
             except (DBAPIError, sqlite3.Error) as error:
                 if self.spent():
@@ -103,8 +101,7 @@ class Budget:
                 with self._lock:
                     self._cancels.clear()
                 event.remove(connection, "before_cursor_execute", before_statement)
-                if on_sqlite:
-                    assert isinstance(raw, sqlite3.Connection)
+                if isinstance(raw, sqlite3.Connection):
                     raw.set_progress_handler(None, 0)
 
 
