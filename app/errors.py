@@ -74,6 +74,16 @@ class InvalidParameter(ProblemError):
     )
 
 
+class UnknownHost(ProblemError):
+    status = HTTPStatus.BAD_REQUEST
+    slug = "unknown-host"
+    title = "Unknown host"
+    description = (
+        "The request's `Host` is not one this server answers for (the `allowed_hosts` setting): "
+        "its links would point elsewhere."
+    )
+
+
 class NotFound(ProblemError):
     status = HTTPStatus.NOT_FOUND
     slug = "not-found"
@@ -98,7 +108,8 @@ class ValidationFailed(ProblemError):
 
 
 PROBLEM_TYPES: dict[str, type[ProblemError]] = {
-    kind.slug: kind for kind in (InvalidParameter, NotFound, NotReady, ValidationFailed)
+    kind.slug: kind
+    for kind in (InvalidParameter, NotFound, NotReady, UnknownHost, ValidationFailed)
 }
 
 
