@@ -112,7 +112,7 @@ def test_every_link_starts_with_the_public_url_whatever_the_host(
         url = body["items"][0]["url"]
         detail = public.get("/" + url.removeprefix(base), headers={"Host": host}).json()
         assert (detail["url"], detail["raw_url"]) == (url, f"{url}/raw")
-        params = {"q": "harbour", "limit": 1}
+        params: dict[str, str | int] = {"q": "harbour", "limit": 1}
         found = public.get("/v1/search", params=params, headers={"Host": host}).json()
         assert found["next"].startswith(f"{base}v1/search?q=harbour&limit=1&cursor=")
     # The public URL's host is answered; other hosts still are not.
