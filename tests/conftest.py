@@ -24,9 +24,10 @@ from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
 from app.settings import Settings
 
-# The test client names the host `testserver`; apps the tests make answer for it, as for the
-# loopback names a live server is reached by.
-os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1,::1")
+# The test client names the host `testserver`; apps the tests make answer for it, for the
+# loopback names a live server is reached by, and for the other host that caches by base URL
+# are tried with.
+os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "testserver,news.example,localhost,127.0.0.1,::1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
