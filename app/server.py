@@ -57,16 +57,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self.refused:
             return
         if self.in_head:
-            if self.head_timer is None:
-                self._arm_head_timer()
-            end = (self.head_tail + data).find(HEAD_END)
+            seen = self.head_tail + data
+            end = seen.find(HEAD_END)
             counted = len(data) if end < 0 else end + len(HEAD_END) - len(self.head_tail)
             self.head_bytes += counted
-            self.head_line_done = self.head_line_done or b"\n" in data[:counted]
+            self.head_line_done = self.head_line_done or data.find(b"\n", 0, counted) >= 0
             if self.head_bytes > self.max_head_bytes:
                 self._refuse_large_head()
                 return
-            self.head_tail = (self.head_tail + data)[-3:]
+            self.head_tail = seen[-3:]
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
@@ -80,12 +79,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             )
         except httptools.HttpParserUpgrade:
             self._unsupported_upgrade_warning()  # Byline serves no WebSocket
+        # The clock runs from the first piece of a head that did not come whole (a head in one
+        # piece, the usual case, costs no timer).
+        if self.in_head and self.head_bytes and self.head_timer is None and not self.refused:
+            self._arm_head_timer()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self.in_head = True  # a pipelined request's head counts from here
-        if self.head_timer is None:
-            self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
         self._disarm_head_timer()
