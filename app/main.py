@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.database import create_db_engine, schema_head
-from app.errors import install_problem_handlers, problem_schemas
+from app.errors import UnknownHost, install_problem_handlers, problem_responses, problem_schemas
 from app.middleware import AllowedHosts, CachedArticles, HeadAsGet
 from app.queries import SCHEMAS as QUERY_SCHEMAS
 from app.reader import open_reader
@@ -130,8 +130,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(problem_schemas())
             schemas.update(QUERY_SCHEMAS)
+            _declare_unknown_host(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _declare_unknown_host(schema: dict[str, Any]) -> None:
+    """Declare on every operation the 400 that ``AllowedHosts`` answers for a foreign ``Host``."""
+    unknown_host = problem_responses(UnknownHost, validated=False)[400]
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            declared = operation["responses"].setdefault("400", dict(unknown_host))
+            if declared["description"] != unknown_host["description"]:
+                declared["description"] += f" Or: {unknown_host['description']}"

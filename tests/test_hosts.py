@@ -148,3 +148,12 @@ def test_a_public_url_ends_with_one_slash() -> None:
         "https://example.org/news/"
     )
     assert Settings(public_url="").public_url is None
+
+
+def test_every_operation_declares_the_unknown_host_problem(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            declared = operation["responses"]["400"]
+            assert "`Host`" in declared["description"], (method, path)
+            assert "application/problem+json" in declared["content"]
