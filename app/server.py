@@ -5,9 +5,9 @@ uvicorn's httptools protocol takes a request line and headers of any size (64 MB
 and gives a client all the time it wants to send them, so that slow clients hold connections;
 its own answers to a request it cannot parse are ``text/plain``. ``BoundedHttpToolsProtocol``
 counts the bytes of each head until its blank line (more than ``max_header_bytes``: a 414 or
-431), arms a timer when a connection opens or a request starts (no whole head within
-``header_timeout`` seconds: a 408, or for a connection that sent nothing, a close) and answers
-in the shape of app/errors.py.
+431, and nothing more is read), arms a timer when a connection opens and when a head does not
+come in one piece (no whole head within ``header_timeout`` seconds: a 408, or for a connection
+that sent nothing, a close) and answers in the shape of app/errors.py.
 """
 
 import asyncio
@@ -38,7 +38,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             settings = get_settings()
             BoundedHttpToolsProtocol.limits = (settings.max_header_bytes, settings.header_timeout)
         self.max_head_bytes, self.head_timeout = BoundedHttpToolsProtocol.limits
-        self.in_head = True  # until a request's headers are complete; again once it is answered
+        self.in_head = True  # until a request's headers are complete; again from the next one
         self.head_bytes = 0
         self.head_tail = b""  # the last bytes seen, in case the blank line is split
         self.head_line_done = False  # whether the request line has ended (else a 414)
