@@ -55,9 +55,13 @@ class Answer:
         return problem
 
 
-def exchange(base: str, chunks: Iterable[bytes], *, pause: float = 0.0) -> tuple[Answer, float]:
+def exchange(
+    base: str, chunks: Iterable[bytes], *, pause: float = 0.0, refused: bool = True
+) -> tuple[Answer, float]:
     """Send ``chunks`` (stopping when the server stops reading), read until it closes; the
-    answer and the seconds it took."""
+    answer and the seconds it took. A client ``refused`` closes its side once it has sent all,
+    so that the server need not linger (uvicorn drops the requests of a half-closed client it
+    has not answered yet: such a client is not made to wait for an answer)."""
     parts = urlsplit(base)
     started = time.monotonic()
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as connection:
@@ -66,6 +70,8 @@ def exchange(base: str, chunks: Iterable[bytes], *, pause: float = 0.0) -> tuple
                 connection.sendall(chunk)
                 if pause:
                     time.sleep(pause)
+            if refused:
+                connection.shutdown(socket.SHUT_WR)
         except OSError:
             pass  # the server answered and closed before the client was done
         received = b""
@@ -99,7 +105,7 @@ def test_a_1_mb_query_string_is_a_414(server: str) -> None:
 
 def test_a_head_just_within_the_limit_is_answered(server: str) -> None:
     filler = b"X-Fill: " + b"a" * (MAX_HEADER_BYTES - 200)
-    answer, _ = exchange(server, [request("/healthz", filler)])
+    answer, _ = exchange(server, [request("/healthz", filler)], refused=False)
     assert answer.status == 200
 
 
@@ -122,17 +128,17 @@ def test_what_the_server_layer_refuses_is_a_problem(
 
 
 def test_a_method_the_app_does_not_serve_is_its_405_problem(server: str) -> None:
-    answer, _ = exchange(server, [request("/healthz", method=b"DELETE")])
+    answer, _ = exchange(server, [request("/healthz", method=b"DELETE")], refused=False)
     assert answer.status == 405
     assert answer.headers["content-type"] == "application/problem+json"
 
 
 def test_a_slow_client_gets_a_408_once_the_header_timeout_is_over(server: str) -> None:
-    slowly = [b"GET /healthz HTTP/1.1\r\n", *[b"X-Drip: 1\r\n"] * 30]
+    slowly = [b"GET /healthz HTTP/1.1\r\n", *[b"X-Drip: 1\r\n"] * 12]  # 1.2 s of drips
     answer, seconds = exchange(server, slowly, pause=0.1)
     assert answer.status == 408
     assert "did not come within 0.5 s" in str(answer.problem()["detail"])
-    assert seconds < 3 + 30 * 0.1
+    assert seconds < 3
 
 
 def test_a_connection_that_sends_nothing_is_closed(server: str) -> None:
@@ -148,14 +154,14 @@ def test_a_head_in_pieces_within_the_timeout_and_pipelined_requests_are_answered
 ) -> None:
     keep = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     pieces = [keep[:10], keep[10:30], keep[30:] + keep + request("/healthz")]
-    answer, _ = exchange(server, pieces, pause=HEADER_TIMEOUT_S / 5)
+    answer, _ = exchange(server, pieces, pause=HEADER_TIMEOUT_S / 5, refused=False)
     assert answer.status == 200
     assert answer.body.count(b"HTTP/1.1 200 OK") == 2  # the two after the first
 
 
 def test_keep_alive_connections_serve_many_requests(server: str) -> None:
     with httpx2.Client(base_url=server) as client:
-        for _ in range(3):
+        for _ in range(2):
             assert client.get("/healthz").status_code == 200
             time.sleep(HEADER_TIMEOUT_S * 1.5)  # idle between requests is keep-alive's to end
 
