@@ -174,6 +174,8 @@ def serve_command(
             err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
     import uvicorn  # noqa: PLC0415  (not imported by the other commands: memory, start time)
 
+    from app.server import BoundedHttpToolsProtocol  # noqa: PLC0415  (as uvicorn)
+
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -181,7 +183,10 @@ def serve_command(
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level=settings.log_level,
+        http=BoundedHttpToolsProtocol,
+        ws="none",
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -28,50 +28,61 @@ def create_db_engine(
     pool_size: int = 5,
     max_overflow: int = 10,
     read_only: bool = False,
+    autocommit: bool = False,
 ) -> Engine:
     """An engine for ``database_url``; SQLite gets WAL, a busy timeout and real transactions.
 
     A ``writer`` engine takes the store's write lock when a transaction begins (SQLite's own;
     on PostgreSQL an advisory lock), so that two writers queue instead of failing or both
-    storing the same new article. PostgreSQL engines keep a pool of ``pool_size`` connections
-    (and up to ``max_overflow`` more under a burst); a ``read_only`` one runs each statement in
-    autocommit, read-only.
+    storing the same new article. A ``read_only`` engine's connections refuse every write
+    (SQLite's ``query_only``, PostgreSQL's ``default_transaction_read_only``): the API's.
+    PostgreSQL engines keep a pool of ``pool_size`` connections (and up to ``max_overflow``
+    more under a burst); an ``autocommit`` one runs each statement in a transaction of its own.
     """
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         return _postgresql_engine(
-            url, writer=writer, pool_size=pool_size, max_overflow=max_overflow, read_only=read_only
+            url,
+            writer=writer,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            read_only=read_only,
+            autocommit=autocommit,
         )
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False})
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "connect", _configure_read_only_sqlite if read_only else _configure_sqlite)
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
     event.listen(engine, "begin", lambda connection: connection.exec_driver_sql(begin))
     return engine
 
 
 def _postgresql_engine(
-    url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool
+    url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool, autocommit: bool
 ) -> Engine:
     # A reader's transaction reads one snapshot, as on SQLite: a search's count, page and
     # highlights agree even while an ingestion commits. Writers keep READ COMMITTED: their
     # statements after the write lock must see what the writer before them committed.
     options: dict[str, Any] = {} if writer else {"isolation_level": "REPEATABLE READ"}
+    if autocommit:
+        # No transaction to end when a connection goes back to the pool.
+        options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
     if read_only:
-        # Autocommit: no transaction to end when a connection goes back to the pool.
-        options = {
-            "isolation_level": "AUTOCOMMIT",
-            "pool_reset_on_return": None,
-            "connect_args": {"options": "-c default_transaction_read_only=on"},
+        # Every transaction of the session is read-only, autocommitted statements too.
+        server_options = url.query.get("options", "")
+        if not isinstance(server_options, str):
+            server_options = " ".join(server_options)
+        options["connect_args"] = {
+            "options": f"{server_options} -c default_transaction_read_only=on".strip()
         }
-    # A read-only engine's users retry a query once on a connection found dead instead (see
+    # An autocommit engine's users retry a query once on a connection found dead instead (see
     # app/reader.py): a ping before each query would double the round trips of the hot path.
     engine = create_engine(
         url,
-        pool_pre_ping=not read_only,
+        pool_pre_ping=not autocommit,
         pool_size=pool_size,
         max_overflow=max_overflow,
         **options,
@@ -88,7 +99,13 @@ def _take_write_lock(connection: Connection) -> None:
     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+def _configure_read_only_sqlite(dbapi_connection: Any, record: Any) -> None:
+    _configure_sqlite(dbapi_connection, record)
+    # After the journal mode: a query-only connection cannot set it.
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite opens transactions lazily and never around DDL or SAVEPOINT; hand that job to
     # SQLAlchemy (the "begin" listener) so that savepoints and transactional migrations work.
     dbapi_connection.isolation_level = None

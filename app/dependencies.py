@@ -1,10 +1,10 @@
 """Request-scoped dependencies, as ``Annotated`` aliases the routes declare."""
 
 from collections.abc import Iterator
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from sqlmodel import Session
 
 from app.errors import InvalidParameter
@@ -40,24 +40,35 @@ def _names(values: list[str], *, known: dict[str, T], what: str) -> list[T]:
     return list(dict.fromkeys(known[name] for name in names))
 
 
+def _one_of(names: list[str]) -> Any:
+    """A name the OpenAPI document lists the allowed values of (commas are read too)."""
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": names})]
+
+
+def _cursor(example: str) -> Any:
+    """The ``cursor`` parameter, with an example made for the query's default sort."""
+    return Field(
+        default=None,
+        max_length=500,
+        description="Opaque position from `next_cursor` of the previous page (with the same "
+        "`sort`).",
+        examples=[example],
+    )
+
+
 class PageQuery(ArticleFilters):
     """What the list and search take alike: filters, facets and a page."""
 
-    facets: list[str] = Field(
+    facets: list[_one_of([facet.value for facet in Facet])] = Field(  # type: ignore[valid-type]
         default=[],
-        description="Count results by these fields (comma-separated): "
-        + ", ".join(facet.value for facet in Facet),
-        examples=[["source,dateline,year"]],
+        description="Count results by these fields: repeat the parameter, or separate the "
+        "names with commas.",
+        examples=[["source", "dateline", "year"]],
     )
     limit: int = Field(
         default=20, ge=1, le=100, description="Items per page, 1 to 100.", examples=[20]
     )
-    cursor: str | None = Field(
-        default=None,
-        max_length=500,
-        description="Opaque position from `next_cursor` of the previous page.",
-        examples=["WyJuZXdlc3QiLFsyMDI1LDFdXQ"],
-    )
+    cursor: str | None = None
 
     def facet_list(self) -> list[Facet]:
         """The facets asked for; a 400 names the first unknown one."""
@@ -72,6 +83,7 @@ class ListQuery(PageQuery):
         description="`newest` (by year, then latest added), `oldest` or `title`.",
         examples=["newest"],
     )
+    cursor: str | None = _cursor("WyJuZXdlc3QiLFsyMDI1LDFdXQ")  # ["newest", [2025, 1]]
 
 
 list_query = QueryModel(ListQuery)
@@ -88,10 +100,10 @@ class SearchQuery(PageQuery):
     """The query string of a search."""
 
     q: str = Field(max_length=500, description=QUERY_HELP, examples=["Macron troops"])
-    search_in: list[str] = Field(
+    search_in: list[_one_of([column.value for column in Column])] = Field(  # type: ignore[valid-type]
         default=[],
         description="Look for words without a `title:` or `body:` of their own only in "
-        "these fields (comma-separated): title, body. Default: both.",
+        "these fields (repeat the parameter, or separate them with commas). Default: both.",
         examples=[["title"]],
     )
     sort: SearchSort = Field(
@@ -99,6 +111,8 @@ class SearchQuery(PageQuery):
         description="`relevance` (best first), `newest` or `oldest`.",
         examples=["relevance"],
     )
+    # ["relevance", [score, recency, id]]
+    cursor: str | None = _cursor("WyJyZWxldmFuY2UiLFstNC44NDc1NmUtMDYsMjAyNSwxXV0")
     fuzzy: bool = Field(
         default=True,
         description="Add the spelling variants of names that the corpus holds "

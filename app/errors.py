@@ -75,6 +75,16 @@ class InvalidParameter(ProblemError):
     )
 
 
+class UnknownHost(ProblemError):
+    status = HTTPStatus.BAD_REQUEST
+    slug = "unknown-host"
+    title = "Unknown host"
+    description = (
+        "The request's `Host` is not one this server answers for (the `allowed_hosts` setting): "
+        "its links would point elsewhere."
+    )
+
+
 class NotFound(ProblemError):
     status = HTTPStatus.NOT_FOUND
     slug = "not-found"
@@ -114,7 +124,7 @@ class ValidationFailed(ProblemError):
 
 PROBLEM_TYPES: dict[str, type[ProblemError]] = {
     kind.slug: kind
-    for kind in (InvalidParameter, NotFound, NotReady, SearchTimeout, ValidationFailed)
+    for kind in (InvalidParameter, NotFound, NotReady, SearchTimeout, UnknownHost, ValidationFailed)
 }
 
 

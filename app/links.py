@@ -1,9 +1,14 @@
-"""The URLs responses carry: an article's own, and the next page's (also a ``Link`` header)."""
+"""The URLs responses carry: an article's own, and the next page's (also a ``Link`` header).
+
+They start with the ``public_url`` setting when it is set; otherwise with the request's scheme
+and ``Host``, which ``AllowedHosts`` (app/middleware.py) has checked against ``allowed_hosts``.
+"""
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
+from starlette.types import Scope
 
 from app.models import Article, ArticleSummary, bounded_lede
 
@@ -12,9 +17,12 @@ _SLUG = re.compile(r"[a-z0-9-]+")
 
 
 def base_url(request: Request) -> str:
-    """``str(request.base_url)``, remembered for each scheme, server, root path and ``Host``
-    (building it costs more than the rest of a cached answer)."""
+    """The ``public_url`` setting, else ``str(request.base_url)``, remembered for each scheme,
+    server, root path and ``Host`` (building it costs more than the rest of a cached answer)."""
     scope = request.scope
+    public: str | None = getattr(scope["app"].state, "public_url", None)
+    if public is not None:
+        return public
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     root_path = scope.get("app_root_path", scope.get("root_path", ""))
     server = scope.get("server")  # a tuple from uvicorn, a list from the test client
@@ -61,4 +69,21 @@ def next_page_url(request: Request, next_cursor: str | None) -> str | None:
     """The URL of the next page (a ``Link: <...>; rel="next"`` header too, by ``JSONResponse``)."""
     if next_cursor is None:
         return None
-    return str(request.url.include_query_params(cursor=next_cursor))
+    params = request.query_params.multi_items()
+    query = [(name, value) for name, value in params if name != "cursor"]
+    query.append(("cursor", next_cursor))
+    path = quote(route_path(request.scope)[1:], safe="/")
+    return f"{base_url(request)}{path}?{urlencode(query)}"
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app's routes match: without the root path (as Starlette's routing does)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if (
+        root_path
+        and path.startswith(root_path)
+        and path[len(root_path) : len(root_path) + 1] == "/"
+    ):
+        return path[len(root_path) :]
+    return path

@@ -10,8 +10,8 @@ from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.database import create_db_engine, schema_head
-from app.errors import install_problem_handlers, problem_schemas
-from app.middleware import CachedArticles, HeadAsGet
+from app.errors import UnknownHost, install_problem_handlers, problem_responses, problem_schemas
+from app.middleware import AllowedHosts, CachedArticles, HeadAsGet
 from app.queries import SCHEMAS as QUERY_SCHEMAS
 from app.reader import open_reader
 from app.routes import articles, health, problems, search
@@ -66,8 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The API only reads: everything goes to the read URL (a replica) when there is one.
         read_url = settings.read_url
         pool_size, max_overflow = settings.pool_size, settings.max_overflow
+        # Read-only connections: no request can change the store, whatever its SQL.
         app.state.engine = create_db_engine(
-            read_url, pool_size=pool_size, max_overflow=max_overflow
+            read_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
         )
         app.state.reader = open_reader(
             read_url,
@@ -103,8 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # app/routes/docs.py serves both pages without a CDN
         redoc_url=None,
     )
+    app.state.public_url = settings.public_url  # app/links.py: the links' base
     app.add_middleware(CachedArticles)
-    app.add_middleware(HeadAsGet)  # outermost: HEAD is answered as GET, cached or not
+    app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    app.add_middleware(AllowedHosts, hosts=settings.hosts)  # outermost: nothing for others
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(articles.router)
@@ -128,8 +131,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             schemas = schema.setdefault("components", {}).setdefault("schemas", {})
             schemas.update(problem_schemas())
             schemas.update(QUERY_SCHEMAS)
+            _declare_unknown_host(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _declare_unknown_host(schema: dict[str, Any]) -> None:
+    """Declare on every operation the 400 that ``AllowedHosts`` answers for a foreign ``Host``."""
+    unknown_host = problem_responses(UnknownHost, validated=False)[400]
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            declared = operation["responses"].setdefault("400", dict(unknown_host))
+            if declared["description"] != unknown_host["description"]:
+                declared["description"] += f" Or: {unknown_host['description']}"

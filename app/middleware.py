@@ -5,8 +5,68 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.links import ARTICLES_PATH, article_body_key
+from app.errors import Problem, UnknownHost, problem_response, problem_type_uri
+from app.links import ARTICLES_PATH, article_body_key, route_path
 from app.reader import Reader
+
+
+class AllowedHosts:
+    """Answer only requests whose ``Host`` is allowed (``*``: any, ``*.example.org``: its
+    subdomains), as Django's ``ALLOWED_HOSTS``: links are made from it, so a forged one would
+    send clients elsewhere. A request without ``Host`` (HTTP/1.0) is answered: its links use
+    the server's own address."""
+
+    def __init__(self, app: ASGIApp, *, hosts: list[str]) -> None:
+        self.app = app
+        self.any = "*" in hosts
+        self.names = {host_name(host.encode()) for host in hosts if not host.startswith("*.")}
+        self.suffixes = tuple(host_name(host[1:].encode()) for host in hosts if host[:2] == "*.")
+        self.seen: dict[bytes, bool] = {}  # by Host header: the hot path decides once
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        if host is None or self._allowed(host):
+            await self.app(scope, receive, send)
+            return
+        shown = host.decode("latin-1")
+        error = UnknownHost(
+            f"This server does not answer for the host {shown!r}: "
+            "see the allowed_hosts and public_url settings."
+        )
+        problem = Problem(
+            type=problem_type_uri(UnknownHost),
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+            instance=scope["path"],
+        )
+        await problem_response(problem)(scope, receive, send)
+
+    def _allowed(self, host: bytes) -> bool:
+        allowed = self.seen.get(host)
+        if allowed is None:
+            name = host_name(host)
+            allowed = name in self.names or (
+                bool(name) and any(name.endswith(suffix) for suffix in self.suffixes)
+            )
+            if len(self.seen) >= 256:  # the Host header is the client's: bounded
+                self.seen.clear()
+            self.seen[host] = allowed
+        return allowed
+
+
+def host_name(host: bytes) -> str:
+    """The name of a ``Host`` value, without its port, in lower case (``[::1]:80`` -> ``::1``)."""
+    text = host.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else ""
+    name, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    if port and not port.isdigit():
+        return ""
+    return name.rstrip(".")
 
 
 class HeadAsGet:
@@ -68,7 +128,7 @@ class CachedArticles:
         """The ``ref`` of a GET of one article, else None."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        path = _route_path(scope)
+        path = route_path(scope)
         ref = path[len(self.PREFIX) :]
         return ref if path.startswith(self.PREFIX) and ref and "/" not in ref else None
 
@@ -89,16 +149,3 @@ def _keeping(send: Send, store: Reader, version: int, key: Hashable) -> Send:
         await send(message)
 
     return keep_and_send
-
-
-def _route_path(scope: Scope) -> str:
-    """The path the app's routes match: without the root path (as Starlette's routing does)."""
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if (
-        root_path
-        and path.startswith(root_path)
-        and path[len(root_path) : len(root_path) + 1] == "/"
-    ):
-        return path[len(root_path) :]
-    return path

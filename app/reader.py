@@ -357,7 +357,11 @@ class PostgresReader(Reader):
     ) -> None:
         super().__init__(cache_size=cache_size, body_cache_bytes=body_cache_bytes)
         self.engine = create_db_engine(
-            database_url, pool_size=pool_size, max_overflow=max_overflow, read_only=True
+            database_url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            read_only=True,
+            autocommit=True,
         )
         self._local = threading.local()  # the connection of a snapshot() under way
 
@@ -552,7 +556,8 @@ def keyset_segments(sort: ListSort, key: list[Any] | None) -> list[tuple[str, li
 
 def stored_time(value: datetime) -> str:
     """A time as SQLAlchemy stores it in SQLite: naive UTC with microseconds."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # isoformat, not strftime: "%Y" drops the leading zeros of a year before 1000.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _utc(value: datetime) -> datetime:

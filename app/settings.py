@@ -1,9 +1,11 @@
 """Byline's settings, from the environment (prefix ``BYLINE_``) or an optional ``.env`` file."""
 
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -67,6 +69,62 @@ class Settings(BaseSettings):
         "its client goes away, the work stops and the answer is 503 `search-timeout` with "
         "`Retry-After`.",
     )
+
+    public_url: str | None = Field(
+        default=None,
+        description="The address clients reach the API at, such as `https://news.example.org/api`"
+        ": every link in a response (`url`, `next`, `Link`) starts with it. Unset: links are "
+        "made from the request's `Host` (one of `allowed_hosts`) and scheme.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=["localhost", "127.0.0.1", "::1"],
+        description="Host names the API answers for, comma-separated (`*.example.org` for its "
+        "subdomains, `*` for any); a request naming another `Host` gets a 400. The host of "
+        "`public_url` is always allowed.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Addresses of the reverse proxies whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are trusted (comma-separated, CIDR ranges too; `*`: any).",
+    )
+    max_header_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Bytes a request's line and headers may take (more: a 414 or 431).",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description="Seconds a client has to send a request's line and headers once it "
+        "connects or starts a request (later: a 408 and the connection is closed).",
+    )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError(f"{value!r} has a query or a fragment: give the base URL alone")
+        return value.rstrip("/") + "/"
+
+    @property
+    def hosts(self) -> list[str]:
+        """The host names requests may name: ``allowed_hosts`` and the public URL's."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return [*self.allowed_hosts, *([public] if public else [])]
 
     @property
     def read_url(self) -> str:

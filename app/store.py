@@ -1,12 +1,13 @@
 """Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -42,6 +43,48 @@ Sort = ListSort | SearchSort
 NO_NUL = r"^[^\x00]*$"
 
 
+# A year, or a year and month: the first instant of that period, in UTC.
+_PERIOD = re.compile(r"(\d{4})(?:-(\d{2}))?")
+# Everything else must start as an ISO 8601 date does: pydantic would read "2024" or
+# "1700000000" as seconds since 1970, which nobody filtering news means.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])")
+
+
+def _iso_moment(value: object) -> object:
+    """A query's time as pydantic should parse it: a year or month made its first instant, any
+    other text kept only when it starts with an ISO 8601 date."""
+    if not isinstance(value, str):
+        return value  # a datetime from Python callers
+    text = value.strip()
+    if period := _PERIOD.fullmatch(text):
+        year, month = int(period[1]), int(period[2] or 1)
+        if year == 0 or not 1 <= month <= 12:
+            raise ValueError(f"{text!r} is not a real year or month")
+        return datetime(year, month, 1, tzinfo=UTC)
+    if not _ISO_DATE.match(text):
+        raise ValueError(
+            "should be an ISO 8601 date or time, such as 2024, 2024-05, 2024-05-01 or "
+            "2024-05-01T12:00:00Z (a number is not read as a Unix time)"
+        )
+    return text
+
+
+def _in_utc(value: datetime) -> datetime:
+    """The time in UTC (a time without zone is UTC); out of range once moved there: refused."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{value.isoformat()} is out of range once moved to UTC (years 1 to 9999)"
+        ) from None
+
+
+# A time a filter takes: ISO 8601, in UTC once read (the stored times are).
+Moment = Annotated[datetime, BeforeValidator(_iso_moment), AfterValidator(_in_utc)]
+
+
 class ArticleFilters(BaseModel):
     """Filters shared by list and search; repeat a parameter to accept any of its values."""
 
@@ -64,24 +107,20 @@ class ArticleFilters(BaseModel):
         examples=[[2025]],
     )
 
-    published_after: datetime | None = Field(
+    published_after: Moment | None = Field(
         default=None,
-        description="Only articles published at or after this time (ISO 8601; a date is its "
-        "midnight, UTC when no zone is given). Articles with no publication time are left out.",
+        description="Only articles published at or after this time: ISO 8601, a date or a "
+        "time (UTC when no zone is given); a bare year (`2024`) or month (`2024-05`) is its "
+        "first instant, as a date is its midnight. Numbers are never read as Unix times. "
+        "Articles with no publication time are left out.",
         examples=["2024-01-01"],
     )
-    published_before: datetime | None = Field(
+    published_before: Moment | None = Field(
         default=None,
-        description="Only articles published before this time (ISO 8601, as `published_after`).",
+        description="Only articles published before this time, which is left out (as "
+        "`published_after`: `published_before=2025` ends with the last instant of 2024).",
         examples=["2025-01-01T00:00:00Z"],
     )
-
-    @field_validator("published_after", "published_before", mode="after")
-    @classmethod
-    def _in_utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
     @property
     def empty(self) -> bool:

@@ -24,6 +24,11 @@ from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
 from app.settings import Settings
 
+# The test client names the host `testserver`; apps the tests make answer for it, for the
+# loopback names a live server is reached by, and for the other host that caches by base URL
+# are tried with.
+os.environ.setdefault("BYLINE_ALLOWED_HOSTS", "testserver,news.example,localhost,127.0.0.1,::1")
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_34d4e0ff137cf4a9.txt"

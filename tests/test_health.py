@@ -1,10 +1,14 @@
-"""``/healthz`` and ``/readyz``."""
+"""``/healthz``, ``/readyz`` and ``/v1/stats``."""
+
+from pathlib import Path
 
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.database import alembic_config
+from tests.conftest import Ingest
+from tests.factories import generated_article
 
 
 def test_healthz(client: TestClient) -> None:
@@ -51,3 +55,15 @@ def test_stats_on_an_empty_store(client: TestClient) -> None:
         "last_run": None,
         "search_index": "complete",
     }
+
+
+def test_stats_name_the_folders_ingested_without_where_they_are(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    folder = tmp_path / "private" / "corpus"
+    generated_article(1).write(folder, "one.txt")
+    single = generated_article(2).write(tmp_path / "other", "two.txt")
+    assert ingest(folder, single).ok
+    shown = client.get("/v1/stats").json()["last_run"]["paths"]
+    assert shown == ["corpus", "two.txt"]
+    assert str(tmp_path) not in client.get("/v1/stats").text

@@ -13,6 +13,9 @@ from openapi_spec_validator import validate
 
 from app import examples
 from app.ingest import IngestReport
+from app.pagination import Cursor
+from app.query import Column
+from app.store import Facet, ListSort, sort_key_types
 from tests.live import live_server
 
 README_BASE = "http://127.0.0.1:8000"
@@ -182,3 +185,39 @@ def test_docs_assets_are_served(client: TestClient) -> None:
         response = client.get(f"/docs-assets/{name}")
         assert response.status_code == 200
         assert len(response.content) > 10_000
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "allowed"),
+    [
+        ("/v1/articles", "facets", [facet.value for facet in Facet]),
+        ("/v1/search", "facets", [facet.value for facet in Facet]),
+        ("/v1/search", "search_in", [column.value for column in Column]),
+    ],
+)
+def test_list_parameters_name_their_allowed_values(
+    spec: dict[str, Any], path: str, name: str, allowed: list[str]
+) -> None:
+    [parameter] = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == name]
+    assert parameter["schema"]["items"]["enum"] == allowed
+    for example in parameter["schema"]["examples"]:
+        assert set(example) <= set(allowed)
+
+
+def test_cursor_examples_belong_to_the_sort_they_are_shown_with(spec: dict[str, Any]) -> None:
+    checked = 0
+    for name, operation in operations(spec):
+        parameters = {p["name"]: p for p in operation.get("parameters", [])}
+        if "cursor" not in parameters:
+            continue
+        sort_schema = parameters["sort"]["schema"]
+        sorts = {sort_schema.get("default"), *sort_schema.get("examples", [])} - {None}
+        sort_enum = spec["components"]["schemas"][sort_schema["$ref"].split("/")[-1]]["enum"]
+        for cursor in parameters["cursor"]["schema"]["examples"]:
+            for sort in sorts:
+                relevance = sort == "relevance"
+                key_types = (float, int, int) if relevance else sort_key_types(ListSort(sort))
+                Cursor.decode(cursor, sort=sort, key_types=key_types)  # raises if it is not
+                checked += 1
+        assert set(sorts) <= set(sort_enum), name
+    assert checked >= 2

@@ -1,4 +1,6 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the store can serve)."""
+"""``/healthz`` (the process answers), ``/readyz`` (the store can serve) and ``/v1/stats``."""
+
+from pathlib import PurePath
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
@@ -67,15 +69,26 @@ def readyz(request: Request) -> Readiness:
     responses=problem_responses(NotReady, validated=False),
 )
 def stats(session: SessionDep) -> Stats:
-    """How many articles the store holds, and the last ingestion run with its counts."""
+    """How many articles the store holds, and the last ingestion run with its counts (and the
+    last part of each folder or file name it was given: `byline runs` shows them whole)."""
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
         pending = index_pending(session.connection())
     except SQLAlchemyError as error:
         raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
+    last_run = None
+    if runs:
+        last_run = run_summary(runs[0])
+        last_run.paths = [public_path(path) for path in last_run.paths]
     return Stats(
         articles=articles,
-        last_run=run_summary(runs[0]) if runs else None,
+        last_run=last_run,
         search_index="pending" if pending else "complete",
     )
+
+
+def public_path(path: str) -> str:
+    """The last part of a path given to ``byline ingest``: where the store's machine keeps its
+    files (``/home/someone/...``) is not the API's to tell."""
+    return PurePath(path).name or path
