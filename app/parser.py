@@ -8,9 +8,11 @@ hard-wrapped, blocks of lines are), the first paragraph may open with a dateline
 """
 
 import codecs
+import functools
 import hashlib
 import html
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,7 +193,51 @@ def decode_text(data: bytes) -> DecodedText:
             "read as Windows-1252",
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return DecodedText(unicodedata.normalize("NFC", text), warnings)
+    if not unicodedata.is_normalized("NFC", text):
+        text, broken = _stream_safe(text)
+        if broken:
+            warnings += (
+                f"{broken} runs of more than {MAX_COMBINING_RUN} combining marks broken "
+                "with U+034F (Unicode's stream-safe format)",
+            )
+        text = unicodedata.normalize("NFC", text)
+    return DecodedText(text, warnings)
+
+
+# Normalisation sorts each run of combining marks, at a cost that grows with the square of its
+# length (10 MiB of alternating accents would take hours); Unicode's stream-safe format (UAX #15)
+# bounds a run at 30 by inserting a combining grapheme joiner, which changes no real text.
+MAX_COMBINING_RUN = 30
+_GRAPHEME_JOINER = "\u034f"
+
+
+@functools.cache
+def _long_combining_run() -> re.Pattern[str]:
+    """A run of more than ``MAX_COMBINING_RUN`` combining marks (built when first needed)."""
+    ranges: list[str] = []
+    start = None
+    for code in range(sys.maxunicode + 2):
+        combining = code <= sys.maxunicode and unicodedata.combining(chr(code)) != 0
+        if combining and start is None:
+            start = code
+        elif not combining and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]{{{MAX_COMBINING_RUN + 1},}}")
+
+
+def _stream_safe(text: str) -> tuple[str, int]:
+    """``text`` with a grapheme joiner after every ``MAX_COMBINING_RUN`` combining marks of a
+    run, and how many runs were broken."""
+
+    def broken(run: re.Match[str]) -> str:
+        marks = run.group()
+        return _GRAPHEME_JOINER.join(
+            marks[start : start + MAX_COMBINING_RUN]
+            for start in range(0, len(marks), MAX_COMBINING_RUN)
+        )
+
+    return _long_combining_run().subn(broken, text)
 
 
 def parse_article(
