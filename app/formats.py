@@ -357,8 +357,8 @@ def parse_date(value: Any) -> datetime | None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         if value < 10**9:  # not a plausible epoch time (20240305 is no date of 1970)
             return None
-        seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
-        try:
+        try:  # a number past a float's range overflows as it is divided
+            seconds = value / 1000 if value > 10**11 else value  # epoch milliseconds or seconds
             moment = datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return None

@@ -163,6 +163,19 @@ def test_a_date_outside_utc_is_a_warning(
     assert_run_finished(engine)
 
 
+@pytest.mark.parametrize("date", [10**400, 1e308, float("inf"), "9" * 5000])
+def test_a_number_no_date_can_be_is_a_warning(
+    ingest: Ingest, engine: Engine, tmp_path: Path, date: object
+) -> None:
+    record = {"title": "A dated story", "body": "Words.", "date": date}
+    (tmp_path / "date.json").write_text(json.dumps(record), encoding="utf-8")
+    report = ingest(tmp_path)
+    assert report.counts[Outcome.ADDED] == 1
+    [warned] = report.warnings
+    assert warned.warnings[0].startswith("unreadable date")
+    assert_run_finished(engine)
+
+
 def test_folders_nested_a_thousand_deep(ingest: Ingest, engine: Engine, tmp_path: Path) -> None:
     # Made and removed a level at a time: pathlib's mkdir(parents=True) and shutil.rmtree
     # (pytest's clean-up) recurse once a level, past the stack's limit.
