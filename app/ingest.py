@@ -62,8 +62,9 @@ class FileResult:
     reason: str | None = None
     warnings: tuple[str, ...] = ()
     count: int = 1  # a file skipped as unchanged stands for all the articles it gave
-    unread_folder: str | None = None  # a folder not listed, as the store knows paths: pruning
-    # must keep the articles under it
+    # A folder that could not be listed, resolved as the store knows paths: pruning keeps the
+    # articles under it, as they are not known to be gone.
+    unread_folder: str | None = None
 
 
 @dataclass(slots=True)

@@ -197,7 +197,7 @@ def decode_text(data: bytes) -> DecodedText:
         text, broken = _stream_safe(text)
         if broken:
             warnings += (
-                f"{broken} runs of more than {MAX_COMBINING_RUN} combining marks broken "
+                f"{broken} run(s) of more than {MAX_COMBINING_RUN} combining marks broken "
                 "with U+034F (Unicode's stream-safe format)",
             )
         text = unicodedata.normalize("NFC", text)
