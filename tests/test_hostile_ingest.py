@@ -285,6 +285,28 @@ def test_a_file_that_vanishes_fails_alone(
     assert_run_finished(engine)
 
 
+def test_a_folder_replaced_by_a_file_fails_alone(
+    ingest: Ingest, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moved = tmp_path / "moved"
+    good(moved, "inside.txt", number=2)
+    good(tmp_path)
+    real = os.scandir
+
+    def replacing(path: str | Path) -> Any:
+        if Path(path) == moved:  # between the listing of its parent and its own
+            (moved / "inside.txt").unlink()
+            moved.rmdir()
+            moved.write_text("now a file")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", replacing)
+    report = ingest(tmp_path)
+    assert by_path(report) == {str(moved): "cannot list folder: Not a directory"}
+    assert report.counts[Outcome.ADDED] == 1
+    assert_run_finished(engine)
+
+
 ALIAS_BOMB = (
     "---\n"
     "a: &a [x, x, x, x, x, x, x, x, x]\n"
