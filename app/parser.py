@@ -14,6 +14,8 @@ import html
 import re
 import sys
 import unicodedata
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -386,20 +388,31 @@ def _is_name(text: str) -> bool:
 
 def _paragraphs(lines: list[str]) -> list[str]:
     """Paragraphs of the body: a line each, or, for hard-wrapped blocks, a block each."""
-    blocks: list[list[str]] = [[]]
-    for line in lines:
+    # Blocks are held as the bounds of their lines (a list a block would cost 80 bytes each, and
+    # a file of one-letter paragraphs has millions).
+    bounds = array("q")
+    start = None
+    for index, line in enumerate(lines):
         if line.strip():
-            blocks[-1].append(line)
-        elif blocks[-1]:
-            blocks.append([])
-    blocks = [block for block in blocks if block]
+            start = index if start is None else start
+        elif start is not None:
+            bounds.extend((start, index))
+            start = None
+    if start is not None:
+        bounds.extend((start, len(lines)))
+
+    def blocks() -> Iterator[list[str]]:
+        return (lines[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2))
+
     # A text wrapped in one block is wrapped in all: a short block whose one break happens to
     # fall before a capital ("…the coast of" / "Miyagi prefecture.") is joined too.
-    wrapped = [_is_wrapped(block) for block in blocks]
+    wrapped = [_is_wrapped(block) for block in blocks()]
     if any(wrapped):
-        wrapped = [done or _short_lines(block) for done, block in zip(wrapped, blocks, strict=True)]
+        wrapped = [
+            done or _short_lines(block) for done, block in zip(wrapped, blocks(), strict=True)
+        ]
     paragraphs: list[str] = []
-    for block, joined in zip(blocks, wrapped, strict=True):
+    for block, joined in zip(blocks(), wrapped, strict=True):
         paragraphs += _block_paragraphs(block) if joined else map(_collapse, block)
     # A line of no words (AP's "___", "...") is a separator, not a paragraph.
     return [paragraph for paragraph in paragraphs if any(char.isalnum() for char in paragraph)]

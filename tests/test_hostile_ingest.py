@@ -600,7 +600,7 @@ def render(entry: Entry, article: ArticleText) -> str:
 NUMBERS = itertools.count(10_000)  # each article's text differs from every other example's
 
 
-@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(entries(depth=2), max_size=8))
 def test_any_hostile_folder_reports_every_entry_once_and_takes_every_good_file(
     engine: Engine, tmp_path_factory: pytest.TempPathFactory, items: list[Entry]
