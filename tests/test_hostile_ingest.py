@@ -26,7 +26,14 @@ from typer.testing import CliRunner
 from app.cli import cli, printable
 from app.database import index_pending
 from app.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
-from app.ingest import FileResult, IngestReport, Outcome, ingest_paths, shown_path
+from app.ingest import (
+    MAX_FILE_BYTES,
+    FileResult,
+    IngestReport,
+    Outcome,
+    ingest_paths,
+    shown_path,
+)
 from app.models import Article, IngestRun
 from app.parser import ArticleRejected, decode_text
 from tests.conftest import Ingest
@@ -462,7 +469,7 @@ BAD_CONTENTS = [b"", b"   \n\n", b"Title\x00binary", b"---\n\n", b"(LONDON) -- n
 
 @dataclass(frozen=True)
 class Entry:
-    """One generated entry of a folder, and what ingestion must make of it."""
+    """One generated entry of a folder: ``kind`` says what it is, the rest how it is made."""
 
     kind: str
     odd: bytes = b""
@@ -499,6 +506,8 @@ def entries(depth: int) -> st.SearchStrategy[Entry]:
                     "to-good",
                     "hidden",
                     "readme",
+                    "too-large",
+                    "fifo",
                 ]
             ),
         ),
@@ -544,6 +553,15 @@ class Built:
         elif entry.kind == "bad":
             path = named.with_name(named.name + ".txt")
             path.write_bytes(entry.bad)
+            self.expect(path, Outcome.FAILED)
+        elif entry.kind == "too-large":  # sparse: no time or disk spent on its bytes
+            path = named.with_name(named.name + ".txt")
+            path.touch()
+            os.truncate(path, MAX_FILE_BYTES + 1)
+            self.expect(path, Outcome.FAILED)
+        elif entry.kind == "fifo":  # reading it would block for ever
+            path = named.with_name(named.name + ".txt")
+            os.mkfifo(path)
             self.expect(path, Outcome.FAILED)
         elif entry.kind in ("self-loop", "dangling", "outside", "to-folder", "to-good"):
             path = named.with_name(named.name + ".txt")
