@@ -2,6 +2,7 @@
 corpus between stores (export, import)."""
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -140,7 +141,7 @@ def runs_command(
             str(summary.id),
             f"{summary.started_at:%Y-%m-%d %H:%M:%S}",
             f"{summary.finished_at:%H:%M:%S}" if summary.finished_at else "cut off",
-            escape(" ".join(summary.paths)),
+            escape(printable(" ".join(summary.paths))),
             ", ".join(f"{count} {name}" for name, count in counts.items() if count),
         )
     Console(highlight=False).print(table)
@@ -148,7 +149,7 @@ def runs_command(
         for kind in ("failures", "skipped", "duplicates", "pruned", "warnings"):
             for entry in report.get(kind, []):
                 detail = entry.get("reason") or entry.get("warning") or entry.get("slug") or ""
-                typer.echo(f"{kind:<10} {entry.get('path')}: {detail}")
+                typer.echo(printable(f"{kind:<10} {entry.get('path')}: {detail}"))
 
 
 @cli.command("serve")
@@ -263,18 +264,31 @@ def _ingest(
         engine.dispose()
 
 
+# Characters that would act on a terminal instead of showing (escape sequences, line breaks that
+# forge report lines, bidirectional overrides that reorder a line): shown escaped, as Python would.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters a terminal would act on written as ``\\xNN``/``\\uNNNN``."""
+    return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
+
+
 def _result_lines(result: FileResult) -> list[str]:
-    path = escape(result.path)
+    path = escape(printable(result.path))
+    reason = escape(printable(result.reason or ""))
     lines = []
     if result.outcome is Outcome.FAILED:
-        lines.append(f"[red]failed[/]     {path}: {escape(result.reason or '')}")
+        lines.append(f"[red]failed[/]     {path}: {reason}")
     elif result.outcome is Outcome.SKIPPED:
-        lines.append(f"[dim]skipped[/]    {path}: {escape(result.reason or '')}")
+        lines.append(f"[dim]skipped[/]    {path}: {reason}")
     elif result.outcome is Outcome.PRUNED:
         lines.append(f"[magenta]pruned[/]     {path}: article {result.slug} (its file is gone)")
     elif result.outcome is Outcome.DUPLICATE:
         lines.append(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
-    lines += [f"[yellow]warning[/]    {path}: {escape(warning)}" for warning in result.warnings]
+    lines += [
+        f"[yellow]warning[/]    {path}: {escape(printable(warning))}" for warning in result.warnings
+    ]
     return lines
 
 

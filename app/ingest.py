@@ -1,4 +1,9 @@
-"""Load article files into the store: idempotent, one savepoint a file, a report of every file."""
+"""Load article files into the store: idempotent, one savepoint a file, a report of every file.
+
+No entry of a folder stops a run: whatever the walk or a reader meets (a link loop, a folder that
+cannot be opened, a name that is not UTF-8, a file that vanishes, a reader's unexpected error) is
+that entry's ``failed`` or ``skipped`` result.
+"""
 
 import hashlib
 import importlib
@@ -10,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from slugify import slugify
 from sqlalchemy import Engine
@@ -57,6 +62,9 @@ class FileResult:
     reason: str | None = None
     warnings: tuple[str, ...] = ()
     count: int = 1  # a file skipped as unchanged stands for all the articles it gave
+    # A folder that could not be listed, resolved as the store knows paths: pruning keeps the
+    # articles under it, as they are not known to be gone.
+    unread_folder: str | None = None
 
 
 @dataclass(slots=True)
@@ -108,47 +116,105 @@ class IngestReport:
         }
 
 
+def shown_path(path: Path | str) -> str:
+    """A path as text, in reports and in the store: the bytes of a name that are not UTF-8 are
+    written ``\\xNN`` (the same each run, so re-runs find the file again)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def real_path(path: Path | str) -> str:
+    """The path with every symbolic link resolved, as far as they lead (a loop or a dangling
+    link is left where it stops, for reading it to fail with its reason)."""
+    return os.path.realpath(path)
+
+
 def discover_files(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
-    """Files to ingest, in order: each file given, and the ``.txt`` files under each folder.
+    """Files to ingest, in order: each file given, and the article files under each folder.
 
     Under a folder, hidden files and folders, README files and symbolic links that lead outside
-    the folder are skipped, each reported as a ``skipped`` result.
+    the folder or to a folder are skipped; a folder that cannot be listed fails. Each is one
+    result; nothing met under a folder stops the walk.
     """
     for path in paths:
-        if not path.is_dir():
+        try:
+            is_folder = stat.S_ISDIR(path.stat().st_mode)
+        except OSError:  # reading it says why
+            is_folder = False
+        if is_folder:
+            yield from _walk(path, root=Path(real_path(path)))
+        else:
             yield path
+
+
+def _walk(top: Path, *, root: Path) -> Iterator[Path | FileResult]:
+    """The files under ``top``, folder by folder in name order; without recursion, so that no
+    depth of nesting exhausts the stack (a path too long to open fails its folder)."""
+    folders = [top]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as error:
+            yield FileResult(
+                shown_path(folder),
+                Outcome.FAILED,
+                reason=f"cannot list folder: {error.strerror or error}",
+                unread_folder=shown_path(real_path(folder)),
+            )
             continue
-        root = path.resolve()
-        for folder, dirs, files in os.walk(path):
-            for name in sorted(dirs):
-                if name.startswith("."):
-                    dirs.remove(name)
-                    yield FileResult(
-                        str(Path(folder, name)), Outcome.SKIPPED, reason="hidden folder"
-                    )
-                elif Path(folder, name).is_symlink():
-                    yield FileResult(
-                        str(Path(folder, name)),
-                        Outcome.SKIPPED,
-                        reason="symbolic link to a folder (not followed)",
-                    )
-            dirs.sort()
-            for name in sorted(files):
-                file = Path(folder, name)
-                if file.suffix.lower() not in ARTICLE_SUFFIXES:
-                    continue
-                if reason := _skip_reason(file, root=root):
-                    yield FileResult(str(file), Outcome.SKIPPED, reason=reason)
-                else:
-                    yield file
+        inner: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                found = _entry(entry, path, root=root)
+            except Exception as error:  # one entry's surprise is its own result, never the run's
+                found = FileResult(
+                    shown_path(path),
+                    Outcome.FAILED,
+                    reason=f"cannot read: {type(error).__name__}: {error}",
+                )
+            if found == "folder":
+                inner.append(path)
+            elif found is not None:
+                yield found
+        folders.extend(reversed(inner))
 
 
-def _skip_reason(file: Path, *, root: Path) -> str | None:
-    if file.name.startswith("."):
+def _entry(
+    entry: os.DirEntry[str], path: Path, *, root: Path
+) -> Path | FileResult | Literal["folder"] | None:
+    """What a folder's entry is to ingestion: a file to read, a result, ``"folder"`` to walk
+    into, or None (not an article file)."""
+    if _is_folder(entry):
+        if entry.name.startswith("."):
+            return FileResult(shown_path(path), Outcome.SKIPPED, reason="hidden folder")
+        if entry.is_symlink():
+            linked = "symbolic link to a folder (not followed)"
+            return FileResult(shown_path(path), Outcome.SKIPPED, reason=linked)
+        return "folder"
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:
+        return None
+    if reason := _skip_reason(entry, root=root):
+        return FileResult(shown_path(path), Outcome.SKIPPED, reason=reason)
+    return path
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether the entry is a folder or a link to one (an entry that cannot be examined is
+    taken as a file, for reading it to fail with the reason)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _skip_reason(entry: os.DirEntry[str], *, root: Path) -> str | None:
+    if entry.name.startswith("."):
         return "hidden file"
-    if file.name.lower().startswith("readme"):
+    if entry.name.lower().startswith("readme"):
         return "README file"
-    if file.is_symlink() and not file.resolve().is_relative_to(root):
+    if entry.is_symlink() and not Path(real_path(entry.path)).is_relative_to(root):
         return "symbolic link leading outside the folder"
     return None
 
@@ -170,7 +236,7 @@ def ingest_paths(
     run = _start_run(engine, paths)
     deferred = _defer_index(engine)
     files = discover_files(paths)
-    folders: dict[Path, Path] = {}  # each folder resolved once
+    folders: dict[Path, str] = {}  # each folder resolved once
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait). A file
@@ -188,6 +254,8 @@ def ingest_paths(
             for item, results in zip(prepared, store_batch(session, prepared), strict=True):
                 if seen is not None and isinstance(item, LoadedFile):
                     seen.note(item, results)
+                elif seen is not None and isinstance(item, FileResult) and item.unread_folder:
+                    seen.unread_folders.append(item.unread_folder)
                 for result in results:
                     report.record(result)
                     if on_result is not None:
@@ -211,7 +279,7 @@ def ingest_paths(
 def _start_run(engine: Engine, paths: list[Path]) -> int:
     """Record that a run started (a run killed before its end keeps no ``finished_at``)."""
     with session_scope(engine) as session:
-        run = IngestRun(paths=[str(path) for path in paths])
+        run = IngestRun(paths=[shown_path(path) for path in paths])
         session.add(run)
         session.flush()
         assert run.id is not None
@@ -289,6 +357,7 @@ class _Seen:
     kept: set[str] = field(default_factory=set)
     present: set[str] = field(default_factory=set)
     read_whole: set[str] = field(default_factory=set)
+    unread_folders: list[str] = field(default_factory=list)
 
     def note(self, loaded: LoadedFile, results: list[FileResult]) -> None:
         key = loaded.key
@@ -302,6 +371,8 @@ class _Seen:
         (unchanged, or failed: its articles are not the run's to judge)."""
         if source_path in self.kept:
             return True
+        if any(source_path.startswith(f"{folder}{os.sep}") for folder in self.unread_folders):
+            return True  # under a folder the run could not list: not the run's to judge
         file = source_path if source_path in self.present else source_path.rpartition("#")[0]
         return file in self.present and file not in self.read_whole
 
@@ -309,11 +380,12 @@ class _Seen:
 def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[FileResult]:
     """Delete the articles from under ``roots`` that this run did not find, and their files."""
     pruned = []
-    for root in (path.resolve() for path in roots):
-        inside = str(root) if not root.is_dir() else f"{root}{os.sep}"
+    for root in roots:
+        resolved = shown_path(real_path(root))
+        inside = resolved if not root.is_dir() else f"{resolved}{os.sep}"
         candidates = session.exec(
             select(Article).where(
-                (col(Article.source_path) == str(root))
+                (col(Article.source_path) == resolved)
                 | col(Article.source_path).startswith(inside, autoescape=True)
             )
         )
@@ -332,15 +404,15 @@ def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[
     return pruned
 
 
-def _resolved(path: Path, folders: dict[Path, Path]) -> str:
-    """The file's resolved path: its folder's, resolved once a run, and its name (a link to a
-    file is resolved itself)."""
-    if path.is_symlink():
-        return str(path.resolve())
+def _resolved(path: Path, folders: dict[Path, str]) -> str:
+    """The file's resolved path, as the store knows it: its folder's, resolved once a run, and
+    its name (a link to a file is resolved itself)."""
+    if os.path.islink(path):
+        return shown_path(real_path(path))
     folder = folders.get(path.parent)
     if folder is None:
-        folder = folders[path.parent] = path.parent.resolve()
-    return str(folder / path.name)
+        folder = folders[path.parent] = real_path(path.parent)
+    return shown_path(os.path.join(folder, path.name))
 
 
 class KnownFile(NamedTuple):
@@ -370,19 +442,26 @@ def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFil
     ``key`` is the file's resolved path, as the store knows it.
     """
     try:
+        return _load_file(path, key=key, known=known)
+    except Exception as error:  # a reader's surprise fails its file, never the run
+        return _failed(path, key, f"cannot read: {type(error).__name__}: {error}")
+
+
+def _load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFile:
+    try:
         info = path.stat()
     except OSError as error:
         return _failed(path, key, f"cannot read: {error.strerror or error}")
     before = known.get(key)
     if before is not None and (before.size, before.mtime_ns) == (info.st_size, info.st_mtime_ns):
-        unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
+        unchanged = FileResult(shown_path(path), Outcome.UNCHANGED, count=before.articles)
         return LoadedFile(path, key, [unchanged], None, read=False)
     try:
         data = read_article_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
         if before is not None and before.sha256 == digest:  # touched, not changed
             seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, before.articles)
-            unchanged = FileResult(str(path), Outcome.UNCHANGED, count=before.articles)
+            unchanged = FileResult(shown_path(path), Outcome.UNCHANGED, count=before.articles)
             return LoadedFile(path, key, [unchanged], seen, read=False)
         records = reader_for(path.suffix)(data)
     except ArticleRejected as rejection:
@@ -391,7 +470,7 @@ def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFil
         return _failed(path, key, f"cannot read: {error.strerror or error}")
     entries: list[Loaded | FileResult] = []
     for record in records:
-        shown = str(path) if record.part is None else f"{path}#{record.part}"
+        shown = shown_path(path) if record.part is None else f"{shown_path(path)}#{record.part}"
         if record.article is None:
             entries.append(FileResult(shown, Outcome.FAILED, reason=record.rejection))
         else:
@@ -402,7 +481,8 @@ def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFil
 
 
 def _failed(path: Path, key: str, reason: str) -> LoadedFile:
-    return LoadedFile(path, key, [FileResult(str(path), Outcome.FAILED, reason=reason)], None)
+    result = FileResult(shown_path(path), Outcome.FAILED, reason=reason)
+    return LoadedFile(path, key, [result], None)
 
 
 def store_batch(session: Session, batch: list[LoadedFile | FileResult]) -> list[list[FileResult]]:
@@ -680,7 +760,9 @@ def _apply(article: Article, parsed: ParsedArticle) -> None:
 
 def slug_base(title: str) -> str:
     """The slug of a headline, before any number that tells it from another article's."""
-    base = slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
+    # The slug's 80 characters come from the headline's start; transliterating the rest of a
+    # headline megabytes long would cost seconds for nothing.
+    base = slugify(title[:MAX_TITLE], max_length=SLUG_MAX_LENGTH, word_boundary=True) or "article"
     return f"article-{base}" if base.isdigit() else base  # a slug must not read as an id
 
 

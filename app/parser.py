@@ -8,10 +8,14 @@ hard-wrapped, blocks of lines are), the first paragraph may open with a dateline
 """
 
 import codecs
+import functools
 import hashlib
 import html
 import re
+import sys
 import unicodedata
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -191,7 +195,51 @@ def decode_text(data: bytes) -> DecodedText:
             "read as Windows-1252",
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return DecodedText(unicodedata.normalize("NFC", text), warnings)
+    if not unicodedata.is_normalized("NFC", text):
+        text, broken = _stream_safe(text)
+        if broken:
+            warnings += (
+                f"{broken} run(s) of more than {MAX_COMBINING_RUN} combining marks broken "
+                "with U+034F (Unicode's stream-safe format)",
+            )
+        text = unicodedata.normalize("NFC", text)
+    return DecodedText(text, warnings)
+
+
+# Normalisation sorts each run of combining marks, at a cost that grows with the square of its
+# length (10 MiB of alternating accents would take hours); Unicode's stream-safe format (UAX #15)
+# bounds a run at 30 by inserting a combining grapheme joiner, which changes no real text.
+MAX_COMBINING_RUN = 30
+_GRAPHEME_JOINER = "\u034f"
+
+
+@functools.cache
+def _long_combining_run() -> re.Pattern[str]:
+    """A run of more than ``MAX_COMBINING_RUN`` combining marks (built when first needed)."""
+    ranges: list[str] = []
+    start = None
+    for code in range(sys.maxunicode + 2):
+        combining = code <= sys.maxunicode and unicodedata.combining(chr(code)) != 0
+        if combining and start is None:
+            start = code
+        elif not combining and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]{{{MAX_COMBINING_RUN + 1},}}")
+
+
+def _stream_safe(text: str) -> tuple[str, int]:
+    """``text`` with a grapheme joiner after every ``MAX_COMBINING_RUN`` combining marks of a
+    run, and how many runs were broken."""
+
+    def broken(run: re.Match[str]) -> str:
+        marks = run.group()
+        return _GRAPHEME_JOINER.join(
+            marks[start : start + MAX_COMBINING_RUN]
+            for start in range(0, len(marks), MAX_COMBINING_RUN)
+        )
+
+    return _long_combining_run().subn(broken, text)
 
 
 def parse_article(
@@ -340,20 +388,31 @@ def _is_name(text: str) -> bool:
 
 def _paragraphs(lines: list[str]) -> list[str]:
     """Paragraphs of the body: a line each, or, for hard-wrapped blocks, a block each."""
-    blocks: list[list[str]] = [[]]
-    for line in lines:
+    # Blocks are held as the bounds of their lines (a list a block would cost 80 bytes each, and
+    # a file of one-letter paragraphs has millions).
+    bounds = array("q")
+    start = None
+    for index, line in enumerate(lines):
         if line.strip():
-            blocks[-1].append(line)
-        elif blocks[-1]:
-            blocks.append([])
-    blocks = [block for block in blocks if block]
+            start = index if start is None else start
+        elif start is not None:
+            bounds.extend((start, index))
+            start = None
+    if start is not None:
+        bounds.extend((start, len(lines)))
+
+    def blocks() -> Iterator[list[str]]:
+        return (lines[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2))
+
     # A text wrapped in one block is wrapped in all: a short block whose one break happens to
     # fall before a capital ("…the coast of" / "Miyagi prefecture.") is joined too.
-    wrapped = [_is_wrapped(block) for block in blocks]
+    wrapped = [_is_wrapped(block) for block in blocks()]
     if any(wrapped):
-        wrapped = [done or _short_lines(block) for done, block in zip(wrapped, blocks, strict=True)]
+        wrapped = [
+            done or _short_lines(block) for done, block in zip(wrapped, blocks(), strict=True)
+        ]
     paragraphs: list[str] = []
-    for block, joined in zip(blocks, wrapped, strict=True):
+    for block, joined in zip(blocks(), wrapped, strict=True):
         paragraphs += _block_paragraphs(block) if joined else map(_collapse, block)
     # A line of no words (AP's "___", "...") is a separator, not a paragraph.
     return [paragraph for paragraph in paragraphs if any(char.isalnum() for char in paragraph)]
