@@ -68,7 +68,9 @@ class Budget:
                 f"The request needed more than the server's time budget of {self.seconds:g} s"
                 " (BYLINE_REQUEST_TIMEOUT) and was stopped; narrow it, or try again later."
             )
-        return SearchTimeout(detail, retry_after=max(1, math.ceil(self.seconds)))
+        return SearchTimeout(
+            detail, retry_after=max(1, math.ceil(self.seconds)), client_gone=self.client_gone
+        )
 
     @contextmanager
     def session(self, engine: Engine) -> Iterator[Session]:

@@ -111,8 +111,9 @@ class SearchTimeout(ProblemError):
         " try again; a narrower query costs less."
     )
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
+    def __init__(self, detail: str, *, retry_after: int, client_gone: bool = False) -> None:
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+        self.client_gone = client_gone  # stopped for its own client: no answer for another
 
 
 class ValidationFailed(ProblemError):

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from fastapi import Request, Response
 
 from app.dependencies import reader
+from app.errors import SearchTimeout
 from app.links import base_url
 from app.responses import JSONResponse
 
@@ -48,6 +49,13 @@ async def _once(
         answer = await compute()
     except asyncio.CancelledError:
         flight.cancel()  # a waiter computes it again
+        raise
+    except SearchTimeout as error:
+        if error.client_gone:  # stopped because this caller left: a waiter computes it again
+            flight.cancel()
+        else:
+            flight.set_exception(error)
+            flight.exception()
         raise
     except Exception as error:
         flight.set_exception(error)

@@ -4,7 +4,7 @@ a bounded lede in every summary, and a time budget that stops a request (503).""
 import asyncio
 import threading
 import time
-from collections.abc import MutableMapping
+from collections.abc import Hashable, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlmodel import Session
 import app.routes.search
 from app.budget import Budget
 from app.errors import SearchTimeout
+from app.kept import Answer, _once
 from app.models import LEDE_LIMIT, bounded_lede
 from app.names import Expansion
 from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
@@ -309,3 +310,31 @@ def test_a_search_whose_client_went_away_stops(
     assert time.monotonic() - started < 10  # stopped long before its 60 s budget
     assert sent[0]["status"] == 503
     assert b"client went away" in sent[1]["body"]
+
+
+def test_a_waiter_computes_the_search_again_when_the_first_client_went_away() -> None:
+    """The first client's leaving stops its computation, not the answer of another."""
+
+    async def scenario() -> None:
+        flights: dict[Hashable, asyncio.Future[Answer]] = {}
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def stopped_for_its_client() -> Answer:
+            started.set()
+            await release.wait()
+            raise SearchTimeout("The client went away.", retry_after=1, client_gone=True)
+
+        async def computed() -> Answer:
+            return b"{}", None
+
+        first = asyncio.create_task(_once(flights, "q=troops", stopped_for_its_client))
+        await started.wait()
+        second = asyncio.create_task(_once(flights, "q=troops", computed))
+        await asyncio.sleep(0)  # the second waits on the first's flight
+        release.set()
+        with pytest.raises(SearchTimeout):
+            await first
+        assert await second == (b"{}", None)
+        assert flights == {}
+
+    asyncio.run(scenario())
