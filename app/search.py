@@ -501,29 +501,17 @@ def _marked_windows(
     }
 
 
-def _positive_terms(node: Node) -> Iterable[Term]:
-    """The terms a match may hold (not those under an exclusion)."""
-    if isinstance(node, Term):
-        yield node
-    elif isinstance(node, AnyOf):
-        for option in node.options:
-            yield from _positive_terms(option)
-    else:
-        for child in node.required:
-            yield from _positive_terms(child)
-
-
 def _marking_expression(query: ParsedQuery, columns: Sequence[Column]) -> str:
     """An FTS5 expression that any of the query's terms matches: a window need not hold every
     term, and its marks are those of the terms it holds, as in the whole article."""
     only = columns[0] if len(set(columns)) == 1 else None
-    return " OR ".join(dict.fromkeys(_fts5(term, only) for term in _positive_terms(query.root)))
+    return " OR ".join(dict.fromkeys(_fts5(term, only) for term in query.terms()))
 
 
 def _needles(query: ParsedQuery, *, match: str, on_postgresql: bool) -> list[str]:
     """What the scan for a body's best paragraph looks for: the query's words and the index
     terms they stand for (stems are prefixes of most of their words' forms)."""
-    words = [word for term in _positive_terms(query.root) for word in index_tokens(term.text)]
+    words = [word for term in query.terms() for word in index_tokens(term.text)]
     if on_postgresql:
         stems = postgres.lexemes(match)
     else:
