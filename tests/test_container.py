@@ -23,6 +23,11 @@ pytestmark = pytest.mark.container
 
 READY_TIMEOUT_S = 90.0
 
+# Every image, layer, container and named volume this run makes carries this label, so that it
+# removes exactly what it made (never another run's, nor the base image) and checks it did.
+RUN_LABEL = f"byline.test-run={uuid.uuid4().hex[:12]}"
+RUN_FILTER = ("--filter", f"label={RUN_LABEL}")
+
 
 def container_engine() -> str | None:
     """The engine to use, or None when this machine has none that works."""
@@ -65,22 +70,81 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def image() -> Iterator[str]:
+    """The image, built for this module; afterwards nothing the run made may be left behind."""
     tag = f"byline-test:{uuid.uuid4().hex[:12]}"
     podman_format = ["--format", "docker"] if ENGINE and "podman" in ENGINE else []
-    engine("build", *podman_format, "-t", tag, str(ROOT), timeout=900)
-    yield tag
-    engine("rmi", "-f", tag, check=False)
+    try:
+        engine(
+            "build", *podman_format, "--force-rm", "--label", RUN_LABEL, "-t", tag, str(ROOT),
+            timeout=900,
+        )  # fmt: skip
+        yield tag
+    finally:
+        kept = remove_images_built_by_this_run(tag)
+    assert leftovers() == [], "the container tests left these behind"
+    assert kept == [], "these images the run built could not be removed"
+
+
+def remove_images_built_by_this_run(tag: str) -> list[str]:
+    """Remove the image, its build stage and every layer this run built (not the layers it found
+    in the build cache: those are not ours); return those that could not be removed, and why."""
+    # --no-prune: removing an image must not take the untagged parents it was built on.
+    engine("rmi", "--no-prune", tag, check=False)
+    refusals: dict[str, str] = {}
+    removed_one = True
+    while removed_one:  # a layer goes once the layers built on it are gone
+        removed_one = False
+        refusals = {}
+        for image_id in engine("images", "-a", "-q", "--no-trunc", *RUN_FILTER).split():
+            refusal = engine_error("rmi", "--no-prune", image_id)
+            if refusal is None:
+                removed_one = True
+            else:
+                refusals[image_id] = refusal
+    # A layer still refused for its children is needed by another build, which took it from the
+    # cache while this run was building: it stays for that build.
+    return [f"{image_id}: {why}" for image_id, why in refusals.items() if "child" not in why]
+
+
+def engine_error(*arguments: str) -> str | None:
+    """Run the engine; None when it succeeds, else what it said on standard error."""
+    assert ENGINE is not None
+    result = subprocess.run(
+        [ENGINE, *arguments], capture_output=True, text=True, timeout=120, check=False
+    )
+    return None if result.returncode == 0 else result.stderr.strip()
+
+
+MOUNTED_VOLUMES: set[str] = set()
+
+
+def remove_container(name: str) -> None:
+    """Remove a container with its anonymous volumes: the image declares ``VOLUME /data``, so
+    a container given no volume there gets one of its own, which ``rm`` alone leaves behind."""
+    mounts = engine("inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", name, check=False)
+    MOUNTED_VOLUMES.update(mounts.split())
+    engine("rm", "--force", "--volumes", name, check=False)
+
+
+def leftovers() -> list[str]:
+    """The containers and volumes this run made that still exist."""
+    volumes = set(engine("volume", "ls", "-q").split())
+    labelled = set(engine("volume", "ls", "-q", *RUN_FILTER).split())
+    return [
+        *(f"container {container}" for container in engine("ps", "-a", "-q", *RUN_FILTER).split()),
+        *(f"volume {volume}" for volume in sorted(labelled | (MOUNTED_VOLUMES & volumes))),
+    ]
 
 
 @pytest.fixture(scope="module")
 def deployment(image: str) -> Iterator[Deployment]:
     suffix = uuid.uuid4().hex[:12]
     deployed = Deployment(image=image, volume=f"byline-test-data-{suffix}", name=f"byline-{suffix}")
-    engine("volume", "create", deployed.volume)
+    engine("volume", "create", "--label", RUN_LABEL, deployed.volume)
     try:
         yield deployed
     finally:
-        engine("rm", "-f", deployed.name, check=False)
+        remove_container(deployed.name)
         engine("volume", "rm", "-f", deployed.volume, check=False)
 
 
@@ -88,7 +152,7 @@ def start(deployed: Deployment) -> None:
     """Run the image's default command on the volume and wait until it is healthy and ready."""
     port = free_port()
     engine(
-        "run", "-d", "--name", deployed.name, "--network", "bridge",
+        "run", "-d", "--name", deployed.name, "--label", RUN_LABEL, "--network", "bridge",
         "-v", f"{deployed.volume}:/data", "-p", f"127.0.0.1:{port}:8000",
         deployed.image,
     )  # fmt: skip
@@ -168,7 +232,7 @@ def test_the_image_serves_the_seed_as_non_root_and_restarts_without_duplicates(
     articles.chmod(0o755)
     (articles / "harbour.txt").chmod(0o644)
     report = engine(
-        "run", "--rm", "--network", "bridge",
+        "run", "--rm", "--label", RUN_LABEL, "--network", "bridge",
         "-v", f"{deployment.volume}:/data", "-v", f"{articles}:/articles:ro",
         deployment.image, "ingest", "--json", "/articles",
     )  # fmt: skip
@@ -206,14 +270,14 @@ def test_the_image_runs_as_compose_runs_it_on_postgresql(
     """compose.yaml's topology with the real image: a one-off migration, two API replicas, a
     one-off ingestion while they serve; both replicas answer alike."""
     network = ["--network", "host", "-e", f"BYLINE_DATABASE_URL={postgresql_store}"]
-    engine("run", "--rm", *network, image, "migrate")
+    engine("run", "--rm", "--label", RUN_LABEL, *network, image, "migrate")
     replicas = []
     try:
         for _ in range(2):
             port = free_port()
             name = f"byline-replica-{uuid.uuid4().hex[:12]}"
             engine(
-                "run", "-d", "--name", name, *network,
+                "run", "-d", "--name", name, "--label", RUN_LABEL, *network,
                 "-e", f"BYLINE_PORT={port}", "-e", "BYLINE_INGEST_ON_START=false", image,
             )  # fmt: skip
             replicas.append(
@@ -229,7 +293,7 @@ def test_the_image_runs_as_compose_runs_it_on_postgresql(
         for path in articles.iterdir():
             path.chmod(0o644)
         report = engine(
-            "run", "--rm", *network, "-v", f"{articles}:/articles:ro",
+            "run", "--rm", "--label", RUN_LABEL, *network, "-v", f"{articles}:/articles:ro",
             image, "ingest", "--json", "/articles",
         )  # fmt: skip
         assert '"added": 3' in report
@@ -240,4 +304,4 @@ def test_the_image_runs_as_compose_runs_it_on_postgresql(
             assert found["total"] == 3
     finally:
         for replica in replicas:
-            engine("rm", "-f", replica.name, check=False)
+            remove_container(replica.name)
