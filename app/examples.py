@@ -141,3 +141,39 @@ PROBLEM: dict[str, Any] = {
     "detail": "No article has the id 99999999999999999999.",
     "instance": "/v1/articles/99999999999999999999",
 }
+
+BASE = "http://127.0.0.1:8000/"  # the links' base in every example: the README's server
+
+API_INDEX: dict[str, Any] = {
+    "entry_points": [
+        {"name": "list_articles", "summary": "List articles", "href": BASE + "v1/articles"},
+        {"name": "get_article", "summary": "Get an article", "href": BASE + "v1/articles/{ref}"},
+        {
+            "name": "get_article_raw",
+            "summary": "Get an article's text as received",
+            "href": BASE + "v1/articles/{ref}/raw",
+        },
+        {
+            "name": "related_articles",
+            "summary": "Get related articles",
+            "href": BASE + "v1/articles/{ref}/related",
+        },
+        {
+            "name": "article_revisions",
+            "summary": "Get an article's revisions",
+            "href": BASE + "v1/articles/{ref}/revisions",
+        },
+        {"name": "search_articles", "summary": "Search articles", "href": BASE + "v1/search"},
+        {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
+        {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
+        {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
+        {
+            "name": "describe_problem",
+            "summary": "Describe a problem type",
+            "href": BASE + "problems/{slug}",
+        },
+    ],
+    "openapi": BASE + "openapi.json",
+    "docs": BASE + "docs",
+    "redoc": BASE + "redoc",
+}

@@ -14,7 +14,7 @@ from app.errors import UnknownHost, install_problem_handlers, problem_responses,
 from app.middleware import AllowedHosts, CachedArticles, HeadAsGet
 from app.queries import SCHEMAS as QUERY_SCHEMAS
 from app.reader import open_reader
-from app.routes import articles, health, problems, search
+from app.routes import articles, health, index, problems, search
 from app.routes.docs import install_docs
 from app.settings import Settings, get_settings
 
@@ -50,6 +50,7 @@ article's own text is escaped, so the only markup is `<mark>`.
 """
 
 TAGS = [
+    {"name": "index", "description": "Where the API starts: its entry points."},
     {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
     {"name": "search", "description": "Ranked full-text search with highlights."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # outermost: nothing for others
     install_problem_handlers(app)
     install_docs(app)
+    app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)
     app.include_router(health.router)

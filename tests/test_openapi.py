@@ -92,6 +92,7 @@ def in_readme_terms(value: Any) -> Any:
     [
         ("/v1/articles?facets=source,dateline,year", examples.ARTICLE_PAGE),
         ("/v1/articles/1", examples.ARTICLE_DETAIL),
+        ("/v1", examples.API_INDEX),
         (
             "/v1/search?q=Macron+troops&limit=1&snippet_words=20&facets=source,dateline,year",
             examples.SEARCH_PAGE,
