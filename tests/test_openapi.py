@@ -15,6 +15,7 @@ from app import examples
 from app.ingest import IngestReport
 from app.pagination import Cursor
 from app.query import Column
+from app.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
 from app.store import Facet, ListSort, sort_key_types
 from tests.live import live_server
 
@@ -186,6 +187,17 @@ def test_docs_assets_are_served(client: TestClient) -> None:
         response = client.get(f"/docs-assets/{name}")
         assert response.status_code == 200
         assert len(response.content) > 10_000
+
+
+def test_the_redoc_bundle_asks_for_its_logo_from_the_page_not_its_cdn(client: TestClient) -> None:
+    shipped = (ASSETS_DIR / REDOC_BUNDLE).read_text(encoding="utf-8")
+    assert REDOC_CDN_LOGO in shipped  # else this test checks nothing: the bundle changed
+    response = client.get(f"/docs-assets/{REDOC_BUNDLE}")
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    served = response.text
+    assert "cdn.redoc.ly" not in served
+    assert served.count(f'src:"{REDOC_LOGO}"') == 1
+    assert len(served) == len(shipped) - len(REDOC_CDN_LOGO) + len(REDOC_LOGO)
 
 
 @pytest.mark.parametrize(
