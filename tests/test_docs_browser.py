@@ -99,6 +99,11 @@ def test_swagger_ui_lists_every_operation_and_runs_a_search(page: Page, server: 
 
     search = page.locator("[id^='operations-'][id$='-search_articles']")
     search.locator(".opblock-summary").click()
+    # Each error response shows an example of its own kind, not the schema's 404.
+    for status, shown in (("400", "is blank"), ("422", "limit"), ("503", "time budget")):
+        example = search.locator(f"tr.response[data-code='{status}'] .example")
+        expect(example.first).to_contain_text(shown)
+        expect(example.first).not_to_contain_text("No article has the id")
     search.get_by_role("button", name="Try it out").click()
     search.locator("tr[data-param-name='q'] input").fill("Macron")
     search.get_by_role("button", name="Execute").click()
