@@ -333,6 +333,11 @@ def test_the_redoc_bundle_asks_for_its_logo_from_the_page_not_its_cdn(client: Te
     assert "cdn.redoc.ly" not in served
     assert served.count(f'src:"{REDOC_LOGO}"') == 1
     assert len(served) == len(shipped) - len(REDOC_CDN_LOGO) + len(REDOC_LOGO)
+    again = client.get(
+        f"/docs-assets/{REDOC_BUNDLE}", headers={"if-none-match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
             AnyOf((Term(W, "a", Column.TITLE), Term(W, "b", Column.BODY))),
         ),
         ("colour:red", Term(W, "colour:red")),
-        ("title: red", AllOf((Term(W, "title:"), Term(W, "red")))),
+        ("title: red", AllOf((Term(W, "title"), Term(W, "red")))),  # with a warning
         (
             "a (b -c)",
             AllOf((Term(W, "a"), Term(W, "b")), (Term(W, "c"),)),
