@@ -189,8 +189,13 @@ async def _handle_http_exception(request: Request, error: Exception) -> JSONResp
         return await _handle_problem_error(
             request, NotFound(f"No route matches {request.method} {request.url.path}.")
         )
-    if status == HTTPStatus.METHOD_NOT_ALLOWED and detail is None:
-        detail = f"{request.method} is not allowed on {request.url.path}."
+    headers = dict(error.headers) if error.headers else {}
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        detail = detail or f"{request.method} is not allowed on {request.url.path}."
+        headers = {
+            name: _with_head(value) if name.lower() == "allow" else value
+            for name, value in headers.items()
+        }
     return problem_response(
         Problem(
             title=status.phrase,
@@ -198,8 +203,17 @@ async def _handle_http_exception(request: Request, error: Exception) -> JSONResp
             detail=detail or status.description,
             instance=request.url.path,
         ),
-        headers=dict(error.headers) if error.headers else None,
+        headers=headers or None,
     )
+
+
+def _with_head(allow: str) -> str:
+    """An ``Allow`` value with HEAD beside GET: app.middleware.HeadAsGet answers it for every GET
+    route, which the router does not know."""
+    methods = [method.strip() for method in allow.split(",") if method.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 async def _handle_validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -222,6 +236,10 @@ async def _handle_validation_error(request: Request, error: Exception) -> JSONRe
 
 def _field_error(item: Any) -> FieldError:
     location, *path = [str(part) for part in item.get("loc", ())] or ["request"]
+    if location in ("query", "header", "path", "cookie"):
+        # A parameter is named by its name alone: a repeated one's position (`year.0`) is
+        # pydantic's, not a name the client sent.
+        path = path[:1]
     return FieldError(location=location, name=".".join(path) or location, detail=item["msg"])
 
 

@@ -1,8 +1,10 @@
-"""Examples for the OpenAPI document, taken from the seed article as the API returns it.
+"""Examples for the OpenAPI document, taken from the seed article as the API returns it, every
+field as the API sends it (nulls too), and the errors each operation answers.
 
 ``tests/test_openapi.py`` checks them against a live server, so they cannot drift.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 ARTICLE_SUMMARY: dict[str, Any] = {
@@ -141,3 +143,174 @@ PROBLEM: dict[str, Any] = {
     "detail": "No article has the id 99999999999999999999.",
     "instance": "/v1/articles/99999999999999999999",
 }
+
+BASE = "http://127.0.0.1:8000/"  # the links' base in every example: the README's server
+
+API_INDEX: dict[str, Any] = {
+    "entry_points": [
+        {"name": "list_articles", "summary": "List articles", "href": BASE + "v1/articles"},
+        {"name": "get_article", "summary": "Get an article", "href": BASE + "v1/articles/{ref}"},
+        {
+            "name": "get_article_raw",
+            "summary": "Get an article's text as received",
+            "href": BASE + "v1/articles/{ref}/raw",
+        },
+        {
+            "name": "related_articles",
+            "summary": "Get related articles",
+            "href": BASE + "v1/articles/{ref}/related",
+        },
+        {
+            "name": "article_revisions",
+            "summary": "Get an article's revisions",
+            "href": BASE + "v1/articles/{ref}/revisions",
+        },
+        {"name": "search_articles", "summary": "Search articles", "href": BASE + "v1/search"},
+        {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
+        {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
+        {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
+        {
+            "name": "describe_problem",
+            "summary": "Describe a problem type",
+            "href": BASE + "problems/{slug}",
+        },
+    ],
+    "openapi": BASE + "openapi.json",
+    "docs": BASE + "docs",
+    "redoc": BASE + "redoc",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemExample:
+    """An error an operation answers, and the GET that gets it (``tests/test_openapi.py`` sends
+    it): the document shows it as the problem+json body, made with the problem type's own
+    ``type``, ``title`` and ``status``."""
+
+    kind: str  # the problem type's slug
+    summary: str
+    request: str  # path and query string
+    detail: str
+    errors: tuple[dict[str, str], ...] = ()
+    host: str | None = None  # the Host header, when not the server's own
+
+
+MISSING_ID = "99999999999999999999"
+LONG_REF = "x" * 201  # one more character than a reference may have
+LONG_SLUG = "x" * 101
+OTHER_HOST = "elsewhere.example"
+
+
+def _not_found(path: str) -> ProblemExample:
+    return ProblemExample(
+        "not-found", "No such article", path, f"No article has the id {MISSING_ID}."
+    )
+
+
+def _invalid(location: str, name: str, request: str, detail: str) -> ProblemExample:
+    return ProblemExample(
+        "validation-error",
+        f"An invalid `{name}`",
+        request,
+        f"Invalid request: {name}: {detail}",
+        ({"location": location, "name": name, "detail": detail},),
+    )
+
+
+def _too_low_limit(path: str) -> ProblemExample:
+    return _invalid("query", "limit", path, "Input should be greater than or equal to 1")
+
+
+def _too_long_ref(path: str) -> ProblemExample:
+    return _invalid("path", "ref", path, "String should have at most 200 characters")
+
+
+def _search_stopped(request: str) -> ProblemExample:
+    return ProblemExample(
+        "search-timeout",
+        "Past the time budget",
+        request,
+        "The request needed more than the server's time budget of 10 s (BYLINE_REQUEST_TIMEOUT)"
+        " and was stopped; narrow it, or try again later.",
+    )
+
+
+# By operation id. Every operation also shows the 400 of a Host this server does not answer for
+# (app/openapi.py adds it: ``unknown_host``).
+PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
+    "list_articles": (
+        ProblemExample(
+            "invalid-parameter",
+            "An unknown facet",
+            "/v1/articles?facets=colour",
+            "Unknown facet 'colour': use source, dateline, year.",
+        ),
+        _too_low_limit("/v1/articles?limit=0"),
+    ),
+    "get_article": (
+        _not_found(f"/v1/articles/{MISSING_ID}"),
+        _too_long_ref(f"/v1/articles/{LONG_REF}"),
+    ),
+    "get_article_raw": (
+        _not_found(f"/v1/articles/{MISSING_ID}/raw"),
+        _too_long_ref(f"/v1/articles/{LONG_REF}/raw"),
+    ),
+    "related_articles": (
+        _not_found(f"/v1/articles/{MISSING_ID}/related"),
+        _search_stopped("/v1/articles/1/related"),
+        _too_low_limit("/v1/articles/1/related?limit=0"),
+    ),
+    "article_revisions": (
+        _not_found(f"/v1/articles/{MISSING_ID}/revisions"),
+        _too_long_ref(f"/v1/articles/{LONG_REF}/revisions"),
+    ),
+    "search_articles": (
+        ProblemExample(
+            "invalid-parameter",
+            "A blank query",
+            "/v1/search?q=+",
+            "The query `q` is blank: give at least one word to search for.",
+        ),
+        _search_stopped("/v1/search?q=Macron"),
+        _too_low_limit("/v1/search?q=Macron&limit=0"),
+    ),
+    "readyz": (
+        ProblemExample(
+            "not-ready",
+            "The store cannot be reached",
+            "/readyz",
+            "The store is unreachable: OperationalError.",
+        ),
+    ),
+    "stats": (
+        ProblemExample(
+            "not-ready",
+            "The store cannot be reached",
+            "/v1/stats",
+            "The store cannot answer: OperationalError.",
+        ),
+    ),
+    "describe_problem": (
+        ProblemExample(
+            "not-found",
+            "No such problem type",
+            "/problems/no-such-type",
+            "No problem type is called 'no-such-type'.",
+        ),
+        _invalid(
+            "path", "slug", f"/problems/{LONG_SLUG}", "String should have at most 100 characters"
+        ),
+    ),
+}
+
+
+def unknown_host(path: str) -> ProblemExample:
+    """The 400 that a request to ``path`` naming another host gets."""
+    return ProblemExample(
+        "unknown-host",
+        "Another host",
+        path,
+        f"This server does not answer for the host '{OTHER_HOST}': "
+        "see the allowed_hosts and public_url settings.",
+        host=OTHER_HOST,
+    )

@@ -6,15 +6,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from app import __version__
 from app.database import create_db_engine, schema_head
-from app.errors import UnknownHost, install_problem_handlers, problem_responses, problem_schemas
+from app.errors import install_problem_handlers
 from app.middleware import AllowedHosts, CachedArticles, HeadAsGet
-from app.queries import SCHEMAS as QUERY_SCHEMAS
+from app.openapi import openapi_document
 from app.reader import open_reader
-from app.routes import articles, health, problems, search
+from app.routes import articles, health, index, problems, search
 from app.routes.docs import install_docs
 from app.settings import Settings, get_settings
 
@@ -50,6 +49,7 @@ article's own text is escaped, so the only markup is `<mark>`.
 """
 
 TAGS = [
+    {"name": "index", "description": "Where the API starts: its entry points."},
     {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
     {"name": "search", "description": "Ranked full-text search with highlights."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -110,40 +110,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # outermost: nothing for others
     install_problem_handlers(app)
     install_docs(app)
+    app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)
     app.include_router(health.router)
     app.include_router(problems.router)
 
     def openapi() -> dict[str, Any]:
-        # Error responses refer to the Problem schema by $ref, with the problem+json media type
-        # only; FastAPI would otherwise add an application/json twin of each.
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                summary=app.summary,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-                license_info=app.license_info,
-            )
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas.update(problem_schemas())
-            schemas.update(QUERY_SCHEMAS)
-            _declare_unknown_host(schema)
-            app.openapi_schema = schema
+            app.openapi_schema = openapi_document(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-
-
-def _declare_unknown_host(schema: dict[str, Any]) -> None:
-    """Declare on every operation the 400 that ``AllowedHosts`` answers for a foreign ``Host``."""
-    unknown_host = problem_responses(UnknownHost, validated=False)[400]
-    for operations in schema["paths"].values():
-        for operation in operations.values():
-            declared = operation["responses"].setdefault("400", dict(unknown_host))
-            if declared["description"] != unknown_host["description"]:
-                declared["description"] += f" Or: {unknown_host['description']}"

@@ -114,12 +114,11 @@ def parse_query(q: str) -> ParsedQuery:
     # NFKC folds compatibility forms (fullwidth letters, ligatures) into the text that is indexed.
     q = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in q)
     q = unicodedata.normalize("NFKC", q)
-    parser = _Parser(_tokens(q))
+    tokens = _tokens(q)
+    parser = _Parser(tokens)
     root = parser.parse()
     if root is None:
-        raise InvalidParameter(
-            "The query `q` has no letters or digits to search for: give at least one word."
-        )
+        raise InvalidParameter(_nothing_to_search(tokens))
     if isinstance(root, AllOf) and not root.required:
         raise InvalidParameter(
             "The query `q` only excludes words: give at least one word to search for."
@@ -139,9 +138,23 @@ def all_terms(node: Node) -> Iterator[Term]:
         yield from all_terms(child)
 
 
+def _nothing_to_search(tokens: list["Token"]) -> str:
+    """Why a query that parsed to nothing searches nothing: only operators, or no words."""
+    operators = [text if kind == "OR" else f"{text}:" for kind, text in tokens if kind in _NAMED]
+    if operators:
+        named = ", ".join(f"`{operator}`" for operator in dict.fromkeys(operators))
+        return (
+            f"The query `q` holds only operators ({named}) and an operator alone searches "
+            "nothing: give at least one word."
+        )
+    return "The query `q` has no letters or digits to search for: give at least one word."
+
+
 # Tokens are (kind, text): "(", ")", "OR", "-", "field" (text: the column), "phrase", "word".
 Token = tuple[str, str]
 _FIELD_PREFIX = re.compile(r"(title|body):(?=\S)", re.IGNORECASE)
+_BARE_FIELD = re.compile(r"(title|body):", re.IGNORECASE)  # nothing after it: searched as a word
+_NAMED = ("OR", "field")  # the operators that are written as words
 
 
 def _tokens(q: str) -> list[Token]:
@@ -279,6 +292,12 @@ class _Parser:
 
     def _term(self, kind: str, raw: str) -> Term | None:
         text = " ".join(raw.split())
+        if kind == "word" and _BARE_FIELD.fullmatch(text):
+            field_name, text = text.lower(), text[:-1]
+            self.warnings.append(
+                f"`{field_name}` names a field but no term follows it: it was searched as the word "
+                f"`{text}`; write the term right after the colon (`{field_name}Macron`)."
+            )
         atom = AtomKind.PHRASE if kind == "phrase" else AtomKind.WORD
         if atom is AtomKind.WORD:
             if text.endswith("*"):

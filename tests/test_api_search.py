@@ -209,6 +209,26 @@ def test_nothing_to_search_is_400(client: TestClient, seeded: IngestReport, q: s
     assert response.json()["type"] == "/problems/invalid-parameter"
 
 
+def test_an_operator_alone_is_400_saying_it_searches_nothing(
+    client: TestClient, seeded: IngestReport
+) -> None:
+    response = client.get("/v1/search", params={"q": "OR"})
+    assert response.status_code == 400
+    assert "an operator alone searches nothing" in response.json()["detail"]
+    assert "no letters or digits" not in response.json()["detail"]
+
+
+def test_a_field_without_a_term_is_searched_with_a_warning(
+    client: TestClient, seeded: IngestReport
+) -> None:
+    body = search(client, "title:")
+    assert body["query"]["words"] == ["title"]
+    assert body["query"]["warnings"] == [
+        "`title:` names a field but no term follows it: it was searched as the word `title`; "
+        "write the term right after the colon (`title:Macron`)."
+    ]
+
+
 def test_missing_q_is_422(client: TestClient) -> None:
     response = client.get("/v1/search")
     assert response.status_code == 422

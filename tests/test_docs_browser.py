@@ -1,7 +1,8 @@
 """The interactive docs in a real browser: every asset from the server, "Try it out" works.
 
 Playwright drives Debian's Chromium (``BYLINE_CHROMIUM``, default ``/usr/bin/chromium``), headless;
-any request that leaves loopback fails the test. Without Chromium these tests skip and say so.
+any request that leaves loopback, or that the page's Content-Security-Policy had to block, and any
+error in the console fail the test. Without Chromium these tests skip and say so.
 """
 
 import os
@@ -56,12 +57,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh page on which any request leaving loopback is stopped and fails the test.
-
-    A request the page's Content-Security-Policy blocks never leaves the browser, so it is fine.
+    """A fresh page on which any request leaving loopback is stopped and fails the test, and so
+    does any console error: a request the page's Content-Security-Policy blocks never leaves the
+    browser, but it is a broken page (a missing image, an error in the console) all the same.
     """
     context = browser.new_context()
     outside: list[str] = []
+    console_errors: list[str] = []
 
     def beyond_loopback(url: str) -> bool:
         return url.startswith(("http:", "https:")) and urlsplit(url).hostname not in LOOPBACK
@@ -72,6 +74,11 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
 
     context.route(beyond_loopback, stop)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: console_errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
@@ -79,6 +86,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert outside == [], f"the page reached beyond loopback: {outside}"
+    assert console_errors == [], f"the page logged errors: {console_errors}"
 
 
 def test_swagger_ui_lists_every_operation_and_runs_a_search(page: Page, server: str) -> None:
@@ -91,6 +99,11 @@ def test_swagger_ui_lists_every_operation_and_runs_a_search(page: Page, server: 
 
     search = page.locator("[id^='operations-'][id$='-search_articles']")
     search.locator(".opblock-summary").click()
+    # Each error response shows an example of its own kind, not the schema's 404.
+    for status, shown in (("400", "is blank"), ("422", "limit"), ("503", "time budget")):
+        example = search.locator(f"tr.response[data-code='{status}'] .example")
+        expect(example.first).to_contain_text(shown)
+        expect(example.first).not_to_contain_text("No article has the id")
     search.get_by_role("button", name="Try it out").click()
     search.locator("tr[data-param-name='q'] input").fill("Macron")
     search.get_by_role("button", name="Execute").click()

@@ -1,5 +1,6 @@
 """The OpenAPI document: valid, described, with examples from the seed; a client lives on it."""
 
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,11 +13,17 @@ from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
 from app import examples
+from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 from app.ingest import IngestReport
+from app.main import create_app
+from app.openapi import problem_body
 from app.pagination import Cursor
 from app.query import Column
+from app.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
+from app.settings import Settings
 from app.store import Facet, ListSort, sort_key_types
-from tests.live import live_server
+from tests.conftest import SEEDS
+from tests.live import free_port, live_server
 
 README_BASE = "http://127.0.0.1:8000"
 
@@ -92,6 +99,7 @@ def in_readme_terms(value: Any) -> Any:
     [
         ("/v1/articles?facets=source,dateline,year", examples.ARTICLE_PAGE),
         ("/v1/articles/1", examples.ARTICLE_DETAIL),
+        ("/v1", examples.API_INDEX),
         (
             "/v1/search?q=Macron+troops&limit=1&snippet_words=20&facets=source,dateline,year",
             examples.SEARCH_PAGE,
@@ -108,6 +116,135 @@ def test_examples_are_what_the_api_returns_for_the_seed(
                 assert hit["score"] > 0
                 hit["score"] = documented["score"]
     assert body == example
+
+
+@pytest.mark.parametrize(
+    ("schema_name", "example"),
+    [
+        ("ArticleSummary", examples.ARTICLE_SUMMARY),
+        ("ArticleDetail", examples.ARTICLE_DETAIL),
+        ("ArticlePage", examples.ARTICLE_PAGE),
+        ("SearchPage", examples.SEARCH_PAGE),
+        ("SearchHit", examples.SEARCH_HIT),
+        ("RelatedPage", examples.RELATED_PAGE),
+        ("RunSummary", examples.RUN_SUMMARY),
+        ("Stats", examples.STATS),
+        ("Revision", examples.REVISION),
+        ("RevisionList", examples.REVISION_LIST),
+        ("ApiIndex", examples.API_INDEX),
+    ],
+)
+def test_the_document_shows_examples_with_every_field_the_api_sends(
+    spec: dict[str, Any], schema_name: str, example: dict[str, Any]
+) -> None:
+    """Nulls included (FastAPI drops them): `next`, `next_cursor`, `did_you_mean` show."""
+    [shown] = spec["components"]["schemas"][schema_name]["examples"]
+    assert shown == example
+    assert list(shown) == list(example)  # in the order the API sends them
+
+
+def test_page_examples_show_their_null_fields(spec: dict[str, Any]) -> None:
+    schemas = spec["components"]["schemas"]
+    search_page = schemas["SearchPage"]["examples"][0]
+    assert search_page["next"] is search_page["next_cursor"] is search_page["did_you_mean"] is None
+    assert schemas["ArticlePage"]["examples"][0]["next"] is None
+    assert schemas["ArticleSummary"]["examples"][0]["published_at"] is None
+
+
+def problem_examples(spec: dict[str, Any]) -> Iterator[tuple[str, int, str, dict[str, Any]]]:
+    """``(operation, status, problem type, example)`` for every problem example shown."""
+    for name, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get(PROBLEM_MEDIA_TYPE)
+            if content is not None:
+                for kind, example in content.get("examples", {}).items():
+                    yield name, int(status), kind, example
+
+
+def test_each_problem_response_shows_an_example_of_each_kind_it_answers(
+    spec: dict[str, Any],
+) -> None:
+    for name, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            content = response.get("content", {}).get(PROBLEM_MEDIA_TYPE)
+            if content is None:
+                continue
+            answered = {
+                kind.slug
+                for kind in PROBLEM_TYPES.values()
+                if int(kind.status) == int(status) and kind.description in response["description"]
+            }
+            assert answered, f"{name} {status}"
+            assert set(content.get("examples", {})) == answered, f"{name} {status}"
+        assert (
+            "unknown-host"
+            in operation["responses"]["400"]["content"][PROBLEM_MEDIA_TYPE]["examples"]
+        ), name
+    for name, status, kind, example in problem_examples(spec):
+        assert example["value"]["status"] == status, f"{name} {kind}"
+        assert example["value"]["type"] == f"/problems/{kind}", f"{name} {kind}"
+
+
+def test_every_problem_example_of_the_table_is_shown(spec: dict[str, Any]) -> None:
+    shown = {
+        (name.split(" ", 1)[1], example["value"]["instance"], example["value"]["detail"])
+        for name, _, _, example in problem_examples(spec)
+    }
+    paths = {
+        operation["operationId"]: path
+        for path, ops in spec["paths"].items()
+        for operation in ops.values()
+    }
+    for operation_id, table in examples.PROBLEM_EXAMPLES.items():
+        for example in table:
+            body = problem_body(example)
+            assert (paths[operation_id], body["instance"], body["detail"]) in shown, example
+
+
+REQUEST = re.compile(r"The answer to `GET (?P<target>\S+)`(?: with `Host: (?P<host>[^`]+)`)?\.")
+
+
+def replay(client: TestClient, example: dict[str, Any]) -> dict[str, Any]:
+    """The API's answer to the request the example says it shows."""
+    request = REQUEST.fullmatch(example["description"])
+    assert request is not None, example["description"]
+    headers = {"host": request["host"]} if request["host"] else {}
+    response = client.get(request["target"], headers=headers)
+    assert response.status_code == example["value"]["status"], response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_problem_examples_are_what_the_api_answers(
+    client: TestClient, seeded: IngestReport, spec: dict[str, Any]
+) -> None:
+    checked = 0
+    for name, _, kind, example in problem_examples(spec):
+        if kind == "not-ready":
+            continue  # a store that cannot answer: the test below
+        if kind == "search-timeout":
+            # The example shows the default budget; spending it takes a budget too small to meet.
+            timeout = 1e-9
+            client.app.state.request_timeout = timeout  # type: ignore[attr-defined]
+            body = replay(client, example)
+            client.app.state.request_timeout = 10.0  # type: ignore[attr-defined]
+            body["detail"] = body["detail"].replace(f"budget of {timeout:g} s", "budget of 10 s")
+        else:
+            body = replay(client, example)
+        assert body == example["value"], f"{name} {kind}"
+        checked += 1
+    assert checked >= 25
+
+
+def test_not_ready_examples_are_what_the_api_answers(spec: dict[str, Any]) -> None:
+    unreachable = f"postgresql+psycopg://127.0.0.1:{free_port()}/byline"
+    settings = Settings(database_url=unreachable, seeds_dir=SEEDS, ingest_on_start=False)
+    shown = [item for item in problem_examples(spec) if item[2] == "not-ready"]
+    assert {name for name, *_ in shown} == {"GET /readyz", "GET /v1/stats"}
+    with TestClient(create_app(settings)) as client:
+        for name, _, _, example in shown:
+            assert replay(client, example) == example["value"], name
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +322,22 @@ def test_docs_assets_are_served(client: TestClient) -> None:
         response = client.get(f"/docs-assets/{name}")
         assert response.status_code == 200
         assert len(response.content) > 10_000
+
+
+def test_the_redoc_bundle_asks_for_its_logo_from_the_page_not_its_cdn(client: TestClient) -> None:
+    shipped = (ASSETS_DIR / REDOC_BUNDLE).read_text(encoding="utf-8")
+    assert REDOC_CDN_LOGO in shipped  # else this test checks nothing: the bundle changed
+    response = client.get(f"/docs-assets/{REDOC_BUNDLE}")
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    served = response.text
+    assert "cdn.redoc.ly" not in served
+    assert served.count(f'src:"{REDOC_LOGO}"') == 1
+    assert len(served) == len(shipped) - len(REDOC_CDN_LOGO) + len(REDOC_LOGO)
+    again = client.get(
+        f"/docs-assets/{REDOC_BUNDLE}", headers={"if-none-match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
             AnyOf((Term(W, "a", Column.TITLE), Term(W, "b", Column.BODY))),
         ),
         ("colour:red", Term(W, "colour:red")),
-        ("title: red", AllOf((Term(W, "title:"), Term(W, "red")))),
+        ("title: red", AllOf((Term(W, "title"), Term(W, "red")))),  # with a warning
         (
             "a (b -c)",
             AllOf((Term(W, "a"), Term(W, "b")), (Term(W, "c"),)),
@@ -116,6 +116,50 @@ def test_fts5_rendering(q: str, columns: tuple[Column, ...], expression: str) ->
 def test_nothing_to_search_is_rejected(q: str) -> None:
     with pytest.raises(InvalidParameter):
         parse_query(q)
+
+
+@pytest.mark.parametrize(
+    ("q", "operators"),
+    [
+        ("OR", "(`OR`)"),
+        ("OR OR", "(`OR`)"),
+        ("- OR", "(`OR`)"),
+        ('title:() OR ""', "(`title:`, `OR`)"),
+    ],
+)
+def test_operators_alone_are_said_to_search_nothing(q: str, operators: str) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        parse_query(q)
+    assert raised.value.detail == (
+        f"The query `q` holds only operators {operators} and an operator alone searches nothing: "
+        "give at least one word."
+    )
+
+
+@pytest.mark.parametrize("q", ["--", '""', "*"])
+def test_no_letters_or_digits_is_said_so(q: str) -> None:
+    with pytest.raises(InvalidParameter, match="has no letters or digits"):
+        parse_query(q)
+
+
+@pytest.mark.parametrize(
+    ("q", "words", "field_name"),
+    [("title:", ["title"], "title:"), ("Body: Macron", ["Body", "Macron"], "body:")],
+)
+def test_a_field_without_a_term_is_searched_as_a_word_with_a_warning(
+    q: str, words: list[str], field_name: str
+) -> None:
+    parsed = parse_query(q)
+    assert [term.text for term in parsed.terms()] == words
+    assert all(term.column is None for term in parsed.terms())
+    assert parsed.warnings == [
+        f"`{field_name}` names a field but no term follows it: it was searched as the word "
+        f"`{words[0]}`; write the term right after the colon (`{field_name}Macron`)."
+    ]
+
+
+def test_a_field_with_its_term_warns_nothing() -> None:
+    assert parse_query('title:Macron body:"red lines"').warnings == []
 
 
 def test_too_many_terms_is_rejected() -> None:

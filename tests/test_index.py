@@ -1,0 +1,66 @@
+"""``/`` sends people to the docs; ``/v1`` lists every documented operation with absolute links."""
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from app.ingest import IngestReport
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import SEEDS
+
+
+def test_the_root_redirects_to_the_docs(client: TestClient) -> None:
+    for method in ("GET", "HEAD"):
+        response = client.request(method, "/", follow_redirects=False)
+        assert response.status_code == 307
+        assert response.headers["location"] == "/docs"
+    assert client.get("/").url.path == "/docs"
+
+
+def test_the_root_redirect_keeps_the_root_path(settings: Settings) -> None:
+    with TestClient(create_app(settings), root_path="/news") as client:
+        response = client.get("/", follow_redirects=False)
+    assert response.headers["location"] == "/news/docs"
+
+
+def test_v1_lists_every_documented_operation(client: TestClient) -> None:
+    response = client.get("/v1")
+    assert response.status_code == 200
+    index = response.json()
+    spec = client.get("/openapi.json").json()
+    documented = [
+        (operation["operationId"], operation["summary"], f"http://testserver{path}")
+        for path, operations in spec["paths"].items()
+        for operation in operations.values()
+        if path != "/v1"
+    ]
+    listed = [(entry["name"], entry["summary"], entry["href"]) for entry in index["entry_points"]]
+    assert listed == documented
+    assert {"list_articles", "search_articles", "get_article"} <= {name for name, *_ in listed}
+    assert spec["paths"]["/v1"]["get"]["operationId"] == "api_index"
+
+
+def test_v1_links_are_absolute_and_answer(client: TestClient, seeded: IngestReport) -> None:
+    index = client.get("/v1").json()
+    for entry in index["entry_points"]:
+        href = entry["href"].replace("{ref}", "1").replace("{slug}", "not-found")
+        if entry["name"] == "search_articles":
+            href += "?q=Macron"
+        assert client.get(href).status_code == 200, href
+    for name in ("openapi", "docs", "redoc"):
+        assert index[name].startswith("http://testserver/")
+        assert client.get(index[name]).status_code == 200
+
+
+def test_v1_links_start_with_the_public_url(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=database_url,
+        seeds_dir=SEEDS,
+        ingest_on_start=False,
+        public_url="https://news.example/byline/",
+    )
+    with TestClient(create_app(settings)) as client:
+        index = client.get("/v1", headers={"host": "news.example"}).json()
+    assert index["openapi"] == "https://news.example/byline/openapi.json"
+    assert index["entry_points"][0]["href"].startswith("https://news.example/byline/v1/")
