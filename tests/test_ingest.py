@@ -1,5 +1,6 @@
 """Ingestion: idempotent, updates in place, refuses duplicates, reports every bad file."""
 
+import json
 import os
 from pathlib import Path
 
@@ -316,6 +317,35 @@ def test_folders_are_walked_recursively_for_txt_in_order(tmp_path: Path) -> None
         if isinstance(item, Path)
     ]
     assert found == ["c.txt", "a/1.TXT", "b/2.txt"]
+
+
+def test_every_file_of_a_folder_is_read_or_skipped_with_its_reason(
+    engine: Engine, tmp_path: Path
+) -> None:
+    for number, name in enumerate(["story.txt", "notes.md", "UPPER.TXT"]):
+        generated_article(number).write(tmp_path, name)
+    for name in ["export.json", "feed.jsonl"]:
+        (tmp_path / name).write_text(json.dumps({"title": name, "body": "Words."}))
+    for name in ["prices.csv", "photo.JPG", "Makefile", ".DS_Store", "story.txt.gz"]:
+        (tmp_path / name).write_bytes(b"x")
+    results: list[FileResult] = []
+    report = ingest_paths(engine, [tmp_path], on_result=results.append)
+    assert {Path(result.path).name: result.reason for result in report.skipped} == {
+        "prices.csv": "unsupported suffix .csv",
+        "photo.JPG": "unsupported suffix .JPG",
+        "Makefile": "no suffix (article files end in .json, .jsonl, .markdown, .md, .ndjson, .txt)",
+        ".DS_Store": "hidden file",
+        "story.txt.gz": "unsupported suffix .gz",
+    }
+    assert sorted(Path(result.path.split("#")[0]).name for result in results) == sorted(
+        path.name for path in tmp_path.iterdir()
+    ), "every file reported once"
+
+
+def test_a_file_given_by_name_is_read_whatever_its_suffix(ingest: Ingest, tmp_path: Path) -> None:
+    path = ArticleText().write(tmp_path, "wire.dat")
+    report = ingest(path)
+    assert report.counts[Outcome.ADDED] == 1
 
 
 def test_many_files_across_batches(engine: Engine, tmp_path: Path) -> None:
