@@ -1,6 +1,7 @@
 """The ``byline`` command: help for every command, ingest's report and exit codes."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.settings import get_settings
 from tests.conftest import SEEDS
 from tests.factories import ArticleText
 
@@ -33,6 +35,61 @@ def test_every_command_has_help(runner: CliRunner, command: str) -> None:
     documented = get_command(cli).commands[command].help  # type: ignore[attr-defined]
     assert documented
     assert documented.split()[0] in result.output
+
+
+def shown(output: str) -> str:
+    """Help as one line of words: box drawing and line wrapping taken out."""
+    return " ".join(re.sub("[\u2500-\u257f]", " ", output).split())
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_shows_every_parameters_help_whole(runner: CliRunner, command: str | None) -> None:
+    group = get_command(cli)
+    documented = group.commands[command] if command else group  # type: ignore[attr-defined]
+    result = runner.invoke(cli, [*([command] if command else []), "--help"])
+    assert result.exit_code == 0
+    output = shown(result.output)
+    for parameter in documented.params:
+        help_text = getattr(parameter, "help", None)
+        if help_text:  # as Rich shows it: a bracket escaped in the markup is shown
+            assert " ".join(help_text.replace("\\[", "[").split()) in output
+    assert not re.search(r" [.,;:](?:\s|$)|\( | \)", output), "no stray spaces"
+
+
+def test_serve_help_shows_the_defaults_of_its_settings(runner: CliRunner) -> None:
+    output = shown(runner.invoke(cli, ["serve", "--help"]).output)
+    assert "Address to bind. [default: 127.0.0.1, or BYLINE_HOST]" in output
+    assert "Port to listen on. [default: 8000, or BYLINE_PORT]" in output
+    assert "Server processes. [default: 1, or BYLINE_WORKERS]" in output
+
+
+@pytest.mark.parametrize("url", ["mysql://reader:secret@db.example/news", "not-a-url", ""])
+@pytest.mark.parametrize("command", [command for command in COMMANDS if command != "import"])
+def test_a_bad_database_url_is_one_line_naming_the_setting(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, command: str
+) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_URL", url)
+    result = runner.invoke(cli, [command])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith("error: BYLINE_DATABASE_URL: ")
+    assert "sqlite:///" in line
+    assert "postgresql+psycopg://" in line
+    assert "secret" not in line
+
+
+def test_import_with_a_bad_database_url_is_one_line_too(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_URL", "mysql://db.example/news")
+    result = runner.invoke(cli, ["import", "-"], input="")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: BYLINE_DATABASE_URL: 'mysql://db.example/news' is no")
+
+
+def test_an_empty_read_url_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_READ_URL", "")
+    assert get_settings().read_url == get_settings().database_url
 
 
 def test_migrate(runner: CliRunner) -> None:
