@@ -282,7 +282,9 @@ def _ingest(
                     for line in _result_lines(result):
                         progress.print(line)
 
-            return ingest_paths(engine, paths, on_result=on_result, prune=prune)
+            return ingest_paths(
+                engine, paths, on_result=on_result, on_phase=progress.phase, prune=prune
+            )
     finally:
         engine.dispose()
 

@@ -35,6 +35,9 @@ _SUFFIXES_SHOWN = ", ".join(sorted(ARTICLE_SUFFIXES))
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 200
+# What a run does after its last file, as progress shows it.
+INDEX_PHASE = "building the search index"
+TERMS_PHASE = "refreshing the search vocabulary and ranked lists"
 # The dialects' INSERT ... ON CONFLICT DO UPDATE, by module: PostgreSQL's is imported only when used
 # (ingestion's memory on SQLite).
 UPSERTS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql"}
@@ -230,11 +233,13 @@ def ingest_paths(
     paths: Iterable[Path],
     *,
     on_result: Callable[[FileResult], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
     prune: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; a bad file is reported and never stops the others.
 
     With ``prune``, articles from under ``paths`` whose file (or record) is gone are deleted.
+    ``on_phase`` hears of the work after the last file (``INDEX_PHASE``, ``TERMS_PHASE``).
     """
     report = IngestReport()
     paths = list(paths)
@@ -273,9 +278,13 @@ def ingest_paths(
                 if on_result is not None:
                     on_result(result)
     if deferred:
+        if on_phase is not None:
+            on_phase(INDEX_PHASE)
         _build_index(engine)
     changed = report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned
     if deferred or changed or impacts_behind(engine):
+        if on_phase is not None:
+            on_phase(TERMS_PHASE)
         with engine.begin() as connection:
             refresh_search_terms(connection)
     _finish_run(engine, run, report)

@@ -9,6 +9,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.ingest import INDEX_PHASE, TERMS_PHASE
 from app.settings import get_settings
 from tests.conftest import SEEDS
 from tests.factories import ArticleText
@@ -173,6 +174,34 @@ def test_progress_on_a_terminal_is_a_bar_with_a_total(tmp_path: Path) -> None:
     with ingest_progress(console, [tmp_path]) as progress:
         assert progress.total == 4
         assert progress.bar is not None
+
+
+def test_progress_shows_the_work_after_the_last_file(tmp_path: Path) -> None:
+    from io import StringIO  # noqa: PLC0415
+
+    from rich.console import Console  # noqa: PLC0415
+
+    from app.progress import ingest_progress  # noqa: PLC0415
+
+    ArticleText().write(tmp_path, "story.txt")
+    output = StringIO()
+    console = Console(file=output, force_terminal=True, width=160)
+    with ingest_progress(console, [tmp_path]) as progress:
+        assert progress.bar is not None
+        progress.phase(INDEX_PHASE)
+        progress.bar.refresh()
+        assert INDEX_PHASE in output.getvalue()
+
+
+def test_progress_in_a_long_run_s_log_names_the_work_after_the_last_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.progress.PLAIN_EVERY_S", 0.0)
+    ArticleText().write(tmp_path / "in", "story.txt")
+    result = runner.invoke(cli, ["ingest", str(tmp_path / "in")])
+    assert "ingesting: 1 files, " in result.output
+    assert f"(1 added); {INDEX_PHASE}" in result.output
+    assert f"(1 added); {TERMS_PHASE}" in result.output
 
 
 def test_ingest_prune(runner: CliRunner, tmp_path: Path) -> None:

@@ -10,7 +10,15 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from app.database import create_db_engine
-from app.ingest import MAX_FILE_BYTES, FileResult, Outcome, discover_files, ingest_paths
+from app.ingest import (
+    INDEX_PHASE,
+    MAX_FILE_BYTES,
+    TERMS_PHASE,
+    FileResult,
+    Outcome,
+    discover_files,
+    ingest_paths,
+)
 from app.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
@@ -427,6 +435,17 @@ def _pending(engine: Engine) -> int:
 
 
 @pytest.mark.sqlite_only
+def test_the_work_after_the_last_file_is_announced(engine: Engine, tmp_path: Path) -> None:
+    generated_article(1).write(tmp_path, "one.txt")
+    phases: list[str] = []
+    ingest_paths(engine, [tmp_path], on_phase=phases.append)
+    deferred = [INDEX_PHASE] if engine.dialect.name == "sqlite" else []
+    assert phases == [*deferred, TERMS_PHASE]
+    phases.clear()
+    ingest_paths(engine, [tmp_path], on_phase=phases.append)
+    assert phases == [], "an unchanged run has no such work"
+
+
 def test_a_first_load_builds_the_index_once_at_its_end(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
