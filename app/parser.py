@@ -258,10 +258,10 @@ def _utf16_by_nul_bytes(data: bytes) -> tuple[str, str]:
     """Text with no byte-order mark whose NUL bytes are those of UTF-16, and its encoding.
 
     In UTF-16 every character of Latin-1 (the spaces, digits, newlines and punctuation of most
-    languages' text) has a NUL high byte, while a low byte is NUL only for the rare U+xx00; so
-    the NULs of UTF-16LE fall at odd offsets, at least one code unit in ``UTF16_MIN_NUL_SHARE``,
-    and those of UTF-16BE at even ones, and the text has spaces or lines. Any other file with a
-    NUL byte is binary, and so is one whose UTF-16 reading is no text.
+    languages' text) has a NUL high byte, while a low byte is NUL only for the rare U+xx00: the
+    NULs of UTF-16LE fall at odd offsets (UTF-16BE: even ones), in a share of the code units of
+    ``UTF16_MIN_NUL_SHARE`` at least, and few on the other side; and its reading has more than
+    one word. Any other file with a NUL byte is binary, and so is one whose reading is no text.
     """
     binary = ArticleRejected("binary file (contains NUL bytes)")
     units = len(data) // 2
@@ -287,7 +287,7 @@ UTF16_MIN_NUL_SHARE = 0.1
 
 
 # Share of a text's characters that may be unprintable (controls other than whitespace,
-# unassigned or private-use code points, U+FFFD): real text of any language has next to none,
+# unassigned or private-use code points): real text of any language has next to none,
 # and old wire copy a few control codes a story, while bytes that are no text read as
 # Windows-1252 give one in eight. A file of fewer unprintable characters than
 # ``MIN_UNPRINTABLE`` is never refused for them: a stray control or two in a line is no sign.
@@ -313,9 +313,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 def _is_unprintable(char: str) -> bool:
     """Whether no text shows ``char``: a control other than whitespace, an unassigned or
-    private-use code point, a lone surrogate, or U+FFFD."""
-    if char == "\ufffd":
-        return True
+    private-use code point, or a lone surrogate."""
     return unicodedata.category(char) in ("Cc", "Cn", "Co", "Cs") and not char.isspace()
 
 

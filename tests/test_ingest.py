@@ -434,7 +434,6 @@ def _pending(engine: Engine) -> int:
         return int(connection.execute(text("SELECT count(*) FROM fts_pending")).scalar_one())
 
 
-@pytest.mark.sqlite_only
 def test_the_work_after_the_last_file_is_announced(engine: Engine, tmp_path: Path) -> None:
     generated_article(1).write(tmp_path, "one.txt")
     phases: list[str] = []
@@ -446,6 +445,7 @@ def test_the_work_after_the_last_file_is_announced(engine: Engine, tmp_path: Pat
     assert phases == [], "an unchanged run has no such work"
 
 
+@pytest.mark.sqlite_only
 def test_a_first_load_builds_the_index_once_at_its_end(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
