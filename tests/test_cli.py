@@ -9,9 +9,10 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.formats import READERS
 from app.ingest import INDEX_PHASE, TERMS_PHASE
 from app.settings import get_settings
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 from tests.factories import ArticleText
 
 COMMANDS = sorted(get_command(cli).commands)  # type: ignore[attr-defined]
@@ -55,6 +56,18 @@ def test_help_shows_every_parameters_help_whole(runner: CliRunner, command: str 
         if help_text:  # as Rich shows it: a bracket escaped in the markup is shown
             assert " ".join(help_text.replace("\\[", "[").split()) in output
     assert not re.search(r" [.,;:](?:\s|$)|\( | \)", output), "no stray spaces"
+
+
+def test_ingest_help_and_the_readme_name_every_format_a_folder_gives(runner: CliRunner) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    loading = readme.split("## Loading your own articles", 1)[1].split("\n## ", 1)[0]
+    help_text = shown(runner.invoke(cli, ["ingest", "--help"]).output)
+    for suffix in READERS:
+        assert f"`{suffix}`" in loading, suffix
+    for suffix in (".txt", ".md", ".json", ".jsonl"):  # the help names each format once
+        assert re.search(rf"{re.escape(suffix)}\b(?!\w)", help_text), suffix
+    assert "unsupported suffix" in loading
+    assert "reported as skipped" in help_text
 
 
 def test_serve_help_shows_the_defaults_of_its_settings(runner: CliRunner) -> None:
