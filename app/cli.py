@@ -42,7 +42,7 @@ def read_settings() -> Settings:
         return get_settings()
     except ValidationError as error:
         for problem in error.errors():
-            name = f"BYLINE_{'_'.join(str(part) for part in problem['loc']).upper()}"
+            name = f"BYLINE_{str(problem['loc'][0]).upper()}"  # the variable, not an item
             reason = problem["msg"].removeprefix("Value error, ")
             err.print(f"[red]error:[/] {escape(printable(f'{name}: {reason}'))}")
         raise typer.Exit(2) from None
