@@ -1,5 +1,6 @@
 """Byline's settings, from the environment (prefix ``BYLINE_``) or an optional ``.env`` file."""
 
+import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -125,10 +126,16 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError:
-            raise ValueError(f"{value!r} is not a URL; {STORE_URL_FORMS}") from None
+            shown = re.sub(r"(?<=://)[^/]*@", "***@", value)  # credentials stay out of logs
+            raise ValueError(f"{shown!r} is not a URL; {STORE_URL_FORMS}") from None
         if url.drivername not in STORE_DRIVERS:
             shown = url.render_as_string(hide_password=True)
-            raise ValueError(f"{shown!r} is no SQLite or PostgreSQL URL; {STORE_URL_FORMS}")
+            kind = (
+                f"names the driver {url.get_driver_name()!r}, which Byline does not install"
+                if url.get_backend_name() in ("sqlite", "postgresql")
+                else "is no SQLite or PostgreSQL URL"
+            )
+            raise ValueError(f"{shown!r} {kind}; {STORE_URL_FORMS}")
         return value
 
     @field_validator("public_url")

@@ -77,7 +77,16 @@ def test_serve_help_shows_the_defaults_of_its_settings(runner: CliRunner) -> Non
     assert "Server processes. [default: 1, or BYLINE_WORKERS]" in output
 
 
-@pytest.mark.parametrize("url", ["mysql://reader:secret@db.example/news", "not-a-url", ""])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://reader:secret@db.example/news",
+        "postgresql+psycopg2://reader:secret@db.example/news",
+        "postgres ql://reader:secret@db.example/news",
+        "not-a-url",
+        "",
+    ],
+)
 @pytest.mark.parametrize("command", [command for command in COMMANDS if command != "import"])
 def test_a_bad_database_url_is_one_line_naming_the_setting(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, command: str
