@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -23,7 +24,7 @@ from app.errors import NotFound
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
 from app.models import run_summary
 from app.progress import ingest_progress
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from app.store import get_run, list_runs
 
 cli = typer.Typer(
@@ -33,6 +34,18 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def read_settings() -> Settings:
+    """The settings; a setting that is not valid is one line naming it, and exit status 2."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = f"BYLINE_{str(problem['loc'][0]).upper()}"  # the variable, not an item
+            reason = problem["msg"].removeprefix("Value error, ")
+            err.print(f"[red]error:[/] {escape(printable(f'{name}: {reason}'))}")
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -54,7 +67,7 @@ def store_errors() -> Iterator[None]:
 @contextmanager
 def migrated_store(*, writer: bool = False) -> Iterator[tuple[str, Engine]]:
     """The store's URL and an engine on it, migrated first; store errors made one clear line."""
-    database_url = get_settings().database_url
+    database_url = read_settings().database_url
     with store_errors():
         migrate(database_url)
         engine = create_db_engine(database_url, writer=writer)
@@ -67,7 +80,7 @@ def migrated_store(*, writer: bool = False) -> Iterator[tuple[str, Engine]]:
 @cli.command("migrate")
 def migrate_command() -> None:
     """Create or upgrade the store's schema to the newest migration."""
-    settings = get_settings()
+    settings = read_settings()
     with store_errors():
         migrate(settings.database_url)
     err.print(f"migrated {escape(_shown_url(settings.database_url))} to the newest schema")
@@ -79,8 +92,9 @@ def ingest_command(
         list[Path] | None,
         typer.Argument(
             exists=True,
-            help="Article files, or folders searched recursively for .txt files "
-            "[default: the seeds folder, BYLINE_SEEDS_DIR].",
+            help="Article files (read whatever their suffix), or folders searched recursively "
+            "for .txt, .md, .json and .jsonl files (any other file is reported as skipped). "
+            + escape("[default: the seeds folder, BYLINE_SEEDS_DIR]"),
             show_default=False,
         ),
     ] = None,
@@ -93,7 +107,7 @@ def ingest_command(
     ] = False,
 ) -> None:
     """Load article files into the store; exit 1 when any file could not be taken."""
-    settings = get_settings()
+    settings = read_settings()
     with store_errors():
         migrate(settings.database_url)
         report = _ingest(
@@ -152,20 +166,29 @@ def runs_command(
                 typer.echo(printable(f"{kind:<10} {entry.get('path')}: {detail}"))
 
 
+def _with_default(help_text: str, setting: str) -> str:
+    """An option's help with the setting it overrides: its default and its variable (escaped,
+    as help is Rich markup, where a bracket opens a tag)."""
+    default = Settings.model_fields[setting].default
+    return f"{help_text} " + escape(f"[default: {default}, or BYLINE_{setting.upper()}]")
+
+
 @cli.command("serve")
 def serve_command(
     host: Annotated[
-        str | None, typer.Option(help="Address to bind [default: BYLINE_HOST].")
+        str | None, typer.Option(help=_with_default("Address to bind.", "host"))
     ] = None,
     port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="Port [default: BYLINE_PORT].")
+        int | None,
+        typer.Option(min=1, max=65535, help=_with_default("Port to listen on.", "port")),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=64, help="Processes [default: BYLINE_WORKERS].")
+        int | None,
+        typer.Option(min=1, max=64, help=_with_default("Server processes.", "workers")),
     ] = None,
 ) -> None:
     """Migrate, ingest the seeds folder (unless BYLINE_INGEST_ON_START=false) and serve the API."""
-    settings = get_settings()
+    settings = read_settings()
     with store_errors():
         migrate(settings.database_url)
         if settings.ingest_on_start and settings.seeds_dir.is_dir():
@@ -199,7 +222,7 @@ def export_command(
             "--output",
             "-o",
             dir_okay=False,
-            help="Write to this file [default: standard output].",
+            help="Write to this file. " + escape("[default: standard output]"),
             show_default=False,
         ),
     ] = None,
@@ -259,7 +282,9 @@ def _ingest(
                     for line in _result_lines(result):
                         progress.print(line)
 
-            return ingest_paths(engine, paths, on_result=on_result, prune=prune)
+            return ingest_paths(
+                engine, paths, on_result=on_result, on_phase=progress.phase, prune=prune
+            )
     finally:
         engine.dispose()
 

@@ -53,6 +53,8 @@ _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 # Inline patterns never scan past the next delimiter of their kind, so a line full of openers
 # that never close costs time in proportion to its length, not to its square.
 _HEADING = re.compile(r"\s{0,3}#{1,6}(?:\s+|$)")
+_SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
+_WORDS = re.compile(r"\w+")
 _IMAGE = re.compile(r"!\[(?P<alt>[^\[\]]*)\]\([^()]*\)")
 _LINK = re.compile(r"\[(?P<text>[^\[\]]+)\]\([^()]*\)")
 _TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]$")
@@ -80,9 +82,12 @@ def read_markdown(data: bytes) -> list[Record]:
     lines = [_plain(line) for line in body.split("\n")]
     title = _text(meta.get("title")) or _text(str(meta["title"]) if meta.get("title") else None)
     if title is not None:
-        first = next((line for line in lines if line.strip()), None)
-        if first is not None and first.strip() == title:
-            lines.remove(first)
+        first = next((index for index, line in enumerate(lines) if line.strip()), None)
+        if first is not None and _same_words(lines[first], title):
+            # The heading repeats the title (in its own case, often): the body starts after it
+            # (and after its underline, a setext heading's), where the dateline is.
+            underlined = first + 1 < len(lines) and _SETEXT_UNDERLINE.match(lines[first + 1])
+            del lines[first : first + (2 if underlined else 1)]
         lines.insert(0, title)
     parsed = parse_article(
         "\n".join(lines), warnings=decoded.warnings, title_given=title is not None
@@ -96,6 +101,15 @@ def read_markdown(data: bytes) -> list[Record]:
         tags=meta.get("tags"),
     )
     return [Record(None, parsed)]
+
+
+def _same_words(line: str, title: str) -> bool:
+    """Whether a line says the title: the same words, in any case and punctuation (a title
+    of no words, only the same text)."""
+    title_words = [word.casefold() for word in _WORDS.findall(title)]
+    if not title_words:
+        return line.strip() == title
+    return [word.casefold() for word in _WORDS.findall(line)] == title_words
 
 
 def _front_matter(text: str) -> tuple[str, int] | None:

@@ -31,9 +31,13 @@ from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 from app.parser import ArticleRejected, ParsedArticle
 
 ARTICLE_SUFFIXES = frozenset(READERS)
+_SUFFIXES_SHOWN = ", ".join(sorted(ARTICLE_SUFFIXES))
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 200
+# What a run does after its last file, as progress shows it.
+INDEX_PHASE = "building the search index"
+TERMS_PHASE = "refreshing the search vocabulary and ranked lists"
 # The dialects' INSERT ... ON CONFLICT DO UPDATE, by module: PostgreSQL's is imported only when used
 # (ingestion's memory on SQLite).
 UPSERTS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql"}
@@ -131,9 +135,10 @@ def real_path(path: Path | str) -> str:
 def discover_files(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
     """Files to ingest, in order: each file given, and the article files under each folder.
 
-    Under a folder, hidden files and folders, README files and symbolic links that lead outside
-    the folder or to a folder are skipped; a folder that cannot be listed fails. Each is one
-    result; nothing met under a folder stops the walk.
+    Under a folder, files of an article format's suffix (``READERS``) are read; hidden files and
+    folders, README files, files of no suffix or another one, and symbolic links that lead
+    outside the folder or to a folder are skipped; a folder that cannot be listed fails. Each
+    is one result; nothing met under a folder stops the walk.
     """
     for path in paths:
         try:
@@ -176,16 +181,16 @@ def _walk(top: Path, *, root: Path) -> Iterator[Path | FileResult]:
                 )
             if found == "folder":
                 inner.append(path)
-            elif found is not None:
+            else:
                 yield found
         folders.extend(reversed(inner))
 
 
 def _entry(
     entry: os.DirEntry[str], path: Path, *, root: Path
-) -> Path | FileResult | Literal["folder"] | None:
-    """What a folder's entry is to ingestion: a file to read, a result, ``"folder"`` to walk
-    into, or None (not an article file)."""
+) -> Path | FileResult | Literal["folder"]:
+    """What a folder's entry is to ingestion: a file to read, a result, or ``"folder"`` to walk
+    into."""
     if _is_folder(entry):
         if entry.name.startswith("."):
             return FileResult(shown_path(path), Outcome.SKIPPED, reason="hidden folder")
@@ -193,9 +198,7 @@ def _entry(
             linked = "symbolic link to a folder (not followed)"
             return FileResult(shown_path(path), Outcome.SKIPPED, reason=linked)
         return "folder"
-    if path.suffix.lower() not in ARTICLE_SUFFIXES:
-        return None
-    if reason := _skip_reason(entry, root=root):
+    if reason := _skip_reason(entry, path, root=root):
         return FileResult(shown_path(path), Outcome.SKIPPED, reason=reason)
     return path
 
@@ -209,11 +212,17 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _skip_reason(entry: os.DirEntry[str], *, root: Path) -> str | None:
+def _skip_reason(entry: os.DirEntry[str], path: Path, *, root: Path) -> str | None:
+    """Why a file under a folder is not read, or None: it is hidden (``.DS_Store`` too), a
+    README, of no suffix or another suffix than an article format's, or a link leading out."""
     if entry.name.startswith("."):
         return "hidden file"
     if entry.name.lower().startswith("readme"):
         return "README file"
+    if not path.suffix:
+        return "no suffix (article files end in " + _SUFFIXES_SHOWN + ")"
+    if path.suffix.lower() not in ARTICLE_SUFFIXES:
+        return f"unsupported suffix {shown_path(path.suffix)}"
     if entry.is_symlink() and not Path(real_path(entry.path)).is_relative_to(root):
         return "symbolic link leading outside the folder"
     return None
@@ -224,11 +233,13 @@ def ingest_paths(
     paths: Iterable[Path],
     *,
     on_result: Callable[[FileResult], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
     prune: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; a bad file is reported and never stops the others.
 
     With ``prune``, articles from under ``paths`` whose file (or record) is gone are deleted.
+    ``on_phase`` hears of the work after the last file (``INDEX_PHASE``, ``TERMS_PHASE``).
     """
     report = IngestReport()
     paths = list(paths)
@@ -267,9 +278,13 @@ def ingest_paths(
                 if on_result is not None:
                     on_result(result)
     if deferred:
+        if on_phase is not None:
+            on_phase(INDEX_PHASE)
         _build_index(engine)
     changed = report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned
     if deferred or changed or impacts_behind(engine):
+        if on_phase is not None:
+            on_phase(TERMS_PHASE)
         with engine.begin() as connection:
             refresh_search_terms(connection)
     _finish_run(engine, run, report)

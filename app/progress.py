@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.spinner import Spinner
 from rich.text import Text
 
 from app.ingest import FileResult, discover_files
@@ -32,6 +33,21 @@ class RateColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
         return Text(f"{speed:,.0f} files/s" if speed else "… files/s", style="progress.data.speed")
+
+
+class PhaseColumn(ProgressColumn):
+    """The work after the last file, with a spinner that turns while it lasts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spinner = Spinner("dots", style="progress.spinner")
+
+    def render(self, task: Task) -> RenderableType:
+        phase = task.fields.get("phase")
+        if not phase:
+            return Text("")
+        self.spinner.update(text=phase)
+        return self.spinner.render(task.get_time())
 
 
 class IngestProgress:
@@ -62,6 +78,16 @@ class IngestProgress:
         counts = ", ".join(f"{count} {name}" for name, count in sorted(self.counts.items()))
         return f"ingesting: {self.done}{of} files, {self.done / elapsed:.0f}/s ({counts})"
 
+    def phase(self, name: str) -> None:
+        """Show that the files are done and the run is at work on ``name``: beside the bar
+        with a spinner, so that a full bar does not look stuck (in a log, a line, once the run
+        is long enough to have lines)."""
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, phase=name)
+        elif time.monotonic() - self.started >= PLAIN_EVERY_S:
+            self.console.print(f"{self.line()}; {name}")
+            self.last_line = time.monotonic()
+
     def print(self, text: str) -> None:
         (self.bar.console if self.bar is not None else self.console).print(text)
 
@@ -81,9 +107,10 @@ def ingest_progress(console: Console, paths: Iterable[Path]) -> Iterator[IngestP
         RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        PhaseColumn(),
         console=console,
         transient=True,
     ) as bar:
         progress.bar = bar
-        progress.task = bar.add_task("ingest", total=total)
+        progress.task = bar.add_task("ingest", total=total, phase=None)
         yield progress

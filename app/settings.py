@@ -1,11 +1,21 @@
 """Byline's settings, from the environment (prefix ``BYLINE_``) or an optional ``.env`` file."""
 
+import re
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+# The stores Byline runs on, by SQLAlchemy driver name (``postgresql`` alone is psycopg's).
+STORE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+STORE_URL_FORMS = (
+    "give sqlite:///relative/path.db, sqlite:////absolute/path.db or "
+    "postgresql+psycopg://user:password@host:5432/database"
+)
 
 
 class Settings(BaseSettings):
@@ -106,6 +116,26 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("database_url", "database_read_url")
+    @classmethod
+    def _store_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or (not value and info.field_name == "database_read_url"):
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            shown = re.sub(r"(?<=://)[^/]*@", "***@", value)  # credentials stay out of logs
+            raise ValueError(f"{shown!r} is not a URL; {STORE_URL_FORMS}") from None
+        if url.drivername not in STORE_DRIVERS:
+            shown = url.render_as_string(hide_password=True)
+            kind = (
+                f"names the driver {url.get_driver_name()!r}, which Byline does not install"
+                if url.get_backend_name() in ("sqlite", "postgresql")
+                else "is no SQLite or PostgreSQL URL"
+            )
+            raise ValueError(f"{shown!r} {kind}; {STORE_URL_FORMS}")
         return value
 
     @field_validator("public_url")

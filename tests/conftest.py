@@ -103,11 +103,15 @@ def postgresql() -> Iterator[PostgreSQL]:
 
 @pytest.fixture
 def database_url(
-    request: pytest.FixtureRequest, backend: str, tmp_path: Path, migrated_template: Path
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: Path,
 ) -> Iterator[str]:
-    """A migrated, empty store of its own for the test, on ``backend``."""
+    """A migrated, empty store of its own for the test, on ``backend`` (a SQLite store's files
+    lie outside ``tmp_path``, which tests ingest: they are no article files)."""
     if backend == "sqlite":
-        path = tmp_path / "byline.db"
+        path = tmp_path_factory.mktemp("store") / "byline.db"
         shutil.copyfile(migrated_template, path)
         yield f"sqlite:///{path}"
         return

@@ -1,6 +1,7 @@
 """The ``byline`` command: help for every command, ingest's report and exit codes."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,10 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from app.cli import cli
-from tests.conftest import SEEDS
+from app.formats import READERS
+from app.ingest import INDEX_PHASE, TERMS_PHASE
+from app.settings import get_settings
+from tests.conftest import ROOT, SEEDS
 from tests.factories import ArticleText
 
 COMMANDS = sorted(get_command(cli).commands)  # type: ignore[attr-defined]
@@ -33,6 +37,82 @@ def test_every_command_has_help(runner: CliRunner, command: str) -> None:
     documented = get_command(cli).commands[command].help  # type: ignore[attr-defined]
     assert documented
     assert documented.split()[0] in result.output
+
+
+def shown(output: str) -> str:
+    """Help as one line of words: box drawing and line wrapping taken out."""
+    return " ".join(re.sub("[\u2500-\u257f]", " ", output).split())
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_shows_every_parameters_help_whole(runner: CliRunner, command: str | None) -> None:
+    group = get_command(cli)
+    documented = group.commands[command] if command else group  # type: ignore[attr-defined]
+    result = runner.invoke(cli, [*([command] if command else []), "--help"])
+    assert result.exit_code == 0
+    output = shown(result.output)
+    for parameter in documented.params:
+        help_text = getattr(parameter, "help", None)
+        if help_text:  # as Rich shows it: a bracket escaped in the markup is shown
+            assert " ".join(help_text.replace("\\[", "[").split()) in output
+    assert not re.search(r" [.,;:](?:\s|$)|\( | \)", output), "no stray spaces"
+
+
+def test_ingest_help_and_the_readme_name_every_format_a_folder_gives(runner: CliRunner) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    loading = readme.split("## Loading your own articles", 1)[1].split("\n## ", 1)[0]
+    help_text = shown(runner.invoke(cli, ["ingest", "--help"]).output)
+    for suffix in READERS:
+        assert f"`{suffix}`" in loading, suffix
+    for suffix in (".txt", ".md", ".json", ".jsonl"):  # the help names each format once
+        assert re.search(rf"{re.escape(suffix)}\b(?!\w)", help_text), suffix
+    assert "unsupported suffix" in loading
+    assert "reported as skipped" in help_text
+
+
+def test_serve_help_shows_the_defaults_of_its_settings(runner: CliRunner) -> None:
+    output = shown(runner.invoke(cli, ["serve", "--help"]).output)
+    assert "Address to bind. [default: 127.0.0.1, or BYLINE_HOST]" in output
+    assert "Port to listen on. [default: 8000, or BYLINE_PORT]" in output
+    assert "Server processes. [default: 1, or BYLINE_WORKERS]" in output
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://reader:secret@db.example/news",
+        "postgresql+psycopg2://reader:secret@db.example/news",
+        "postgres ql://reader:secret@db.example/news",
+        "not-a-url",
+        "",
+    ],
+)
+@pytest.mark.parametrize("command", [command for command in COMMANDS if command != "import"])
+def test_a_bad_database_url_is_one_line_naming_the_setting(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, command: str
+) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_URL", url)
+    result = runner.invoke(cli, [command])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith("error: BYLINE_DATABASE_URL: ")
+    assert "sqlite:///" in line
+    assert "postgresql+psycopg://" in line
+    assert "secret" not in line
+
+
+def test_import_with_a_bad_database_url_is_one_line_too(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_URL", "mysql://db.example/news")
+    result = runner.invoke(cli, ["import", "-"], input="")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: BYLINE_DATABASE_URL: 'mysql://db.example/news' is no")
+
+
+def test_an_empty_read_url_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYLINE_DATABASE_READ_URL", "")
+    assert get_settings().read_url == get_settings().database_url
 
 
 def test_migrate(runner: CliRunner) -> None:
@@ -116,6 +196,34 @@ def test_progress_on_a_terminal_is_a_bar_with_a_total(tmp_path: Path) -> None:
     with ingest_progress(console, [tmp_path]) as progress:
         assert progress.total == 4
         assert progress.bar is not None
+
+
+def test_progress_shows_the_work_after_the_last_file(tmp_path: Path) -> None:
+    from io import StringIO  # noqa: PLC0415
+
+    from rich.console import Console  # noqa: PLC0415
+
+    from app.progress import ingest_progress  # noqa: PLC0415
+
+    ArticleText().write(tmp_path, "story.txt")
+    output = StringIO()
+    console = Console(file=output, force_terminal=True, width=160)
+    with ingest_progress(console, [tmp_path]) as progress:
+        assert progress.bar is not None
+        progress.phase(INDEX_PHASE)
+        progress.bar.refresh()
+        assert INDEX_PHASE in output.getvalue()
+
+
+def test_progress_in_a_long_run_s_log_names_the_work_after_the_last_file(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.progress.PLAIN_EVERY_S", 0.0)
+    ArticleText().write(tmp_path / "in", "story.txt")
+    result = runner.invoke(cli, ["ingest", str(tmp_path / "in")])
+    assert "ingesting: 1 files, " in result.output
+    assert f"(1 added); {INDEX_PHASE}" in result.output
+    assert f"(1 added); {TERMS_PHASE}" in result.output
 
 
 def test_ingest_prune(runner: CliRunner, tmp_path: Path) -> None:

@@ -53,6 +53,36 @@ def test_markdown_without_front_matter_takes_its_heading() -> None:
     assert (record.article.title, record.article.paragraphs) == ("Title here", ["First paragraph."])
 
 
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "# Harbour reopens after storm",
+        "# Harbour Reopens After Storm",
+        "## *Harbour* reopens after storm #",
+        "Harbour Reopens After Storm\n===========================",
+        "HARBOUR REOPENS AFTER STORM.",
+    ],
+)
+def test_a_heading_that_repeats_the_front_matter_title_is_skipped(heading: str) -> None:
+    text = (
+        "---\ntitle: Harbour reopens after storm\n---\n\n"
+        f"{heading}\n\n(DOVER) -- The harbour reopened on Tuesday.\n\nFerries resumed at noon.\n"
+    )
+    [record] = read_markdown(text.encode())
+    article = record.article
+    assert article is not None
+    assert article.title == "Harbour reopens after storm"
+    assert article.dateline == "DOVER"
+    assert article.paragraphs == ["The harbour reopened on Tuesday.", "Ferries resumed at noon."]
+
+
+def test_a_heading_that_says_something_else_is_kept() -> None:
+    text = "---\ntitle: Harbour reopens\n---\n# Ferries resume at noon\n\nThe harbour is open.\n"
+    [record] = read_markdown(text.encode())
+    assert record.article is not None
+    assert record.article.paragraphs == ["Ferries resume at noon", "The harbour is open."]
+
+
 def test_bad_front_matter_is_refused() -> None:
     with pytest.raises(ValueError, match="front matter"):
         read_markdown(b"---\ntitle: [unclosed\n---\nBody\n")

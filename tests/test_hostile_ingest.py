@@ -508,6 +508,8 @@ def entries(depth: int) -> st.SearchStrategy[Entry]:
                     "readme",
                     "too-large",
                     "fifo",
+                    "other-suffix",
+                    "no-suffix",
                 ]
             ),
         ),
@@ -594,6 +596,10 @@ class Built:
             name = f".{prefix}.txt" if entry.kind == "hidden" else f"README{prefix}.txt"
             (folder / name).write_text(generated_article(next(self.numbers)).render())
             self.expect(folder / name, Outcome.SKIPPED)
+        elif entry.kind in ("other-suffix", "no-suffix"):  # an article's text, but not its name
+            path = named.with_name(named.name + (".csv" if entry.kind == "other-suffix" else ""))
+            path.write_text(generated_article(next(self.numbers)).render())
+            self.expect(path, Outcome.SKIPPED)
         elif entry.kind == "hidden-folder":  # nothing under it is reported, or taken
             hidden = folder / f".{prefix}"
             expected, good_files = dict(self.expected), self.good

@@ -1,5 +1,6 @@
 """Ingestion: idempotent, updates in place, refuses duplicates, reports every bad file."""
 
+import json
 import os
 from pathlib import Path
 
@@ -9,7 +10,15 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from app.database import create_db_engine
-from app.ingest import MAX_FILE_BYTES, FileResult, Outcome, discover_files, ingest_paths
+from app.ingest import (
+    INDEX_PHASE,
+    MAX_FILE_BYTES,
+    TERMS_PHASE,
+    FileResult,
+    Outcome,
+    discover_files,
+    ingest_paths,
+)
 from app.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
@@ -318,6 +327,35 @@ def test_folders_are_walked_recursively_for_txt_in_order(tmp_path: Path) -> None
     assert found == ["c.txt", "a/1.TXT", "b/2.txt"]
 
 
+def test_every_file_of_a_folder_is_read_or_skipped_with_its_reason(
+    engine: Engine, tmp_path: Path
+) -> None:
+    for number, name in enumerate(["story.txt", "notes.md", "UPPER.TXT"]):
+        generated_article(number).write(tmp_path, name)
+    for name in ["export.json", "feed.jsonl"]:
+        (tmp_path / name).write_text(json.dumps({"title": name, "body": "Words."}))
+    for name in ["prices.csv", "photo.JPG", "Makefile", ".DS_Store", "story.txt.gz"]:
+        (tmp_path / name).write_bytes(b"x")
+    results: list[FileResult] = []
+    report = ingest_paths(engine, [tmp_path], on_result=results.append)
+    assert {Path(result.path).name: result.reason for result in report.skipped} == {
+        "prices.csv": "unsupported suffix .csv",
+        "photo.JPG": "unsupported suffix .JPG",
+        "Makefile": "no suffix (article files end in .json, .jsonl, .markdown, .md, .ndjson, .txt)",
+        ".DS_Store": "hidden file",
+        "story.txt.gz": "unsupported suffix .gz",
+    }
+    assert sorted(Path(result.path.split("#")[0]).name for result in results) == sorted(
+        path.name for path in tmp_path.iterdir()
+    ), "every file reported once"
+
+
+def test_a_file_given_by_name_is_read_whatever_its_suffix(ingest: Ingest, tmp_path: Path) -> None:
+    path = ArticleText().write(tmp_path, "wire.dat")
+    report = ingest(path)
+    assert report.counts[Outcome.ADDED] == 1
+
+
 def test_many_files_across_batches(engine: Engine, tmp_path: Path) -> None:
     for number in range(1200):
         generated_article(number).write(tmp_path, f"{number:05}.txt")
@@ -394,6 +432,17 @@ def _indexed(engine: Engine) -> int:
 def _pending(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM fts_pending")).scalar_one())
+
+
+def test_the_work_after_the_last_file_is_announced(engine: Engine, tmp_path: Path) -> None:
+    generated_article(1).write(tmp_path, "one.txt")
+    phases: list[str] = []
+    ingest_paths(engine, [tmp_path], on_phase=phases.append)
+    deferred = [INDEX_PHASE] if engine.dialect.name == "sqlite" else []
+    assert phases == [*deferred, TERMS_PHASE]
+    phases.clear()
+    ingest_paths(engine, [tmp_path], on_phase=phases.append)
+    assert phases == [], "an unchanged run has no such work"
 
 
 @pytest.mark.sqlite_only

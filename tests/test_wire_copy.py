@@ -212,13 +212,14 @@ def test_folder_hygiene(ingest: Ingest, tmp_path: Path) -> None:
         ".hidden.txt": "hidden file",
         "README.txt": "README file",
         "readme.md.txt": "README file",
+        "image.jpg": "unsupported suffix .jpg",
         "link.txt": "symbolic link leading outside the folder",
         "folder-link": "symbolic link to a folder (not followed)",
     }
     # inside.txt leads to a/UPPER.TXT: one file, one article, met twice.
     assert report.counts[Outcome.ADDED] == 1
     assert report.counts[Outcome.UNCHANGED] == 1
-    assert report.counts[Outcome.SKIPPED] == 6
+    assert report.counts[Outcome.SKIPPED] == 7
     found = [item for item in discover_files([corpus]) if isinstance(item, Path)]
     assert "image.jpg" not in {path.name for path in found}
 
