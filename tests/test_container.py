@@ -21,7 +21,7 @@ from tests.live import ROOT, free_port
 
 pytestmark = pytest.mark.container
 
-READY_TIMEOUT_S = 90.0
+READY_TIMEOUT_S = 150.0  # the image's start on a loaded 2-core machine
 
 # Every image, layer, container and named volume this run makes carries this label, so that it
 # removes exactly what it made (never another run's, nor the base image) and checks it did.
@@ -163,11 +163,16 @@ def start(deployed: Deployment) -> None:
 def wait_healthy(deployed: Deployment) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
-        if healthcheck_passes(deployed) and ready(deployed):
+        health = healthcheck_failure(deployed)
+        readiness = None if health else readiness_failure(deployed)
+        if health is None and readiness is None:
             return
         if time.monotonic() > deadline:
             logs = container_logs(deployed)
-            raise AssertionError(f"the container did not become healthy and ready:\n{logs}")
+            raise AssertionError(
+                "the container did not become healthy and ready "
+                f"(last health check: {health or 'passed'}; last /readyz: {readiness}):\n{logs}"
+            )
         time.sleep(0.5)
 
 
@@ -183,22 +188,28 @@ def container_logs(deployed: Deployment) -> str:
     ).stdout
 
 
-def healthcheck_passes(deployed: Deployment) -> bool:
-    """The image's own HEALTHCHECK verdict."""
+def healthcheck_failure(deployed: Deployment) -> str | None:
+    """Why the image's own HEALTHCHECK does not pass yet, or None when it passes."""
     assert ENGINE is not None
     if "podman" in ENGINE:
         # Podman schedules health checks with systemd timers, absent here: run it on demand.
         probe = [ENGINE, "healthcheck", "run", deployed.name]
-        return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+        try:
+            result = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+        except subprocess.TimeoutExpired:
+            return "podman healthcheck run took more than 30 s"
+        return None if result.returncode == 0 else (result.stdout + result.stderr).strip()
     status = engine("inspect", "--format", "{{.State.Health.Status}}", deployed.name, check=False)
-    return status == "healthy"
+    return None if status == "healthy" else status
 
 
-def ready(deployed: Deployment) -> bool:
+def readiness_failure(deployed: Deployment) -> str | None:
+    """Why ``/readyz`` does not answer 200 from the host yet, or None when it does."""
     try:
-        return httpx2.get(f"{deployed.base}/readyz", timeout=2).status_code == 200
-    except httpx2.TransportError:
-        return False
+        status = httpx2.get(f"{deployed.base}/readyz", timeout=5).status_code
+    except httpx2.TransportError as error:
+        return f"{type(error).__name__}: {error}"
+    return None if status == 200 else f"status {status}"
 
 
 def test_the_image_serves_the_seed_as_non_root_and_restarts_without_duplicates(
