@@ -187,7 +187,7 @@ def test_random_bytes_are_refused_as_no_text(seed: int, size: int) -> None:
         (b"\xfe\xff\xd8\x00\x00A", "not valid UTF-16BE though it opens with its byte-order mark"),
         (b"\xff\xfeA\x00\x00\x00B\x00", "binary file (contains NUL characters after a UTF-16LE"),
         ("Title\n\n\x01\x02\x03\x04 body".encode("utf-16"), "not text: "),
-        (("Title\n\n" + "\ue000" * 20 + " body").encode("utf-32"), "not text: "),
+        (("Title\n\n" + "\x1b[31m" * 20 + " body").encode("utf-32"), "not text: "),
         (b"Title\x00binary", "binary file (contains NUL bytes)"),
         (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "binary file (contains NUL bytes)"),
         ("一二三四五六七八九十".encode("utf-16-le"), "binary file (contains NUL bytes)"),
@@ -197,6 +197,25 @@ def test_what_is_no_text_says_why(data: bytes, reason: str) -> None:
     with pytest.raises(ArticleRejected) as refusal:
         decode_text(data)
     assert str(refusal.value).startswith(reason)
+
+
+# Nag Mundari (Unicode 15) and Kawi (Unicode 15): unassigned in Python 3.11's Unicode database.
+NEWER_SCRIPTS = [
+    "\U0001e4d0\U0001e4d1\U0001e4d2 \U0001e4d3\U0001e4d4",
+    "\U00011f04\U00011f05 \U00011f06",
+]
+
+
+@pytest.mark.parametrize("words", NEWER_SCRIPTS)
+def test_text_in_a_script_newer_than_pythons_unicode_database_is_taken(words: str) -> None:
+    text = f"{words}\n\n" + " ".join([words] * 40) + "\n"
+    assert decode_text(text.encode()).text == text
+
+
+def test_a_legacy_encoding_read_as_windows_1252_is_taken_as_before() -> None:
+    shift_jis = "東京の株式市場は火曜日に上昇した。\n\n日経平均株価は三日続伸した。\n" * 5
+    decoded = decode_text(shift_jis.encode("shift_jis"))
+    assert "Windows-1252" in " ".join(decoded.warnings)
 
 
 def test_a_stray_control_character_is_no_reason_to_refuse() -> None:
