@@ -397,7 +397,9 @@ def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[
     pruned = []
     for root in roots:
         resolved = shown_path(real_path(root))
-        inside = resolved if not root.is_dir() else f"{resolved}{os.sep}"
+        # Under a folder: its files; of a file: its records (``file#3``), never another file
+        # whose name it begins (``one.txt`` is no prefix of ``one.txtdir/b.txt``).
+        inside = f"{resolved}{os.sep}" if root.is_dir() else f"{resolved}#"
         candidates = session.exec(
             select(Article).where(
                 (col(Article.source_path) == resolved)

@@ -398,6 +398,18 @@ def test_a_file_that_failed_is_read_again(ingest: Ingest, tmp_path: Path) -> Non
     assert ingest(tmp_path).counts[Outcome.FAILED] == 1
 
 
+def test_pruning_a_file_leaves_the_files_whose_names_it_begins(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    one = ArticleText(title="Story one").write(tmp_path, "one.txt")
+    ArticleText(title="Story beside").write(tmp_path / "one.txtdir", "b.txt")
+    (tmp_path / "one.txt.jsonl").write_text('{"title": "A record", "body": "x."}\n')
+    ingest(tmp_path)
+    report = ingest_paths(engine, [one], prune=True)
+    assert report.pruned == []
+    assert len(stored(engine)) == 3
+
+
 def test_prune_removes_articles_whose_files_are_gone(
     ingest: Ingest, engine: Engine, tmp_path: Path
 ) -> None:
