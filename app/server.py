@@ -94,9 +94,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.head_line_done = False
         super().on_headers_complete()
 
-    def on_response_complete(self) -> None:
-        self.in_head = True  # the next request's head, whenever it starts
-        super().on_response_complete()
+    def on_message_complete(self) -> None:
+        # The request is read whole, body included: what comes next is the next request's head.
+        # (Not when its response is complete: an app may answer before it reads the body, and
+        # the body's bytes are no head.)
+        self.in_head = True
+        super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
         self.send_problem(HTTPStatus.BAD_REQUEST, msg)
@@ -115,6 +118,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close",
         ]
         self._disarm_head_timer()
+        if self.cycle is not None and not self.cycle.response_complete:
+            # A response under way (a request before this one, pipelined) is cut short: it
+            # could not be written after this answer ends the connection.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
         self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
         # A lingering close, as nginx's: a client still sending would get a reset instead of
         # the answer if the connection closed now, so what it sends is read and dropped until
@@ -147,6 +155,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _head_timed_out(self) -> None:
         self.head_timer = None
         if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The next head waits on a response under way (pipelined): its time starts after.
+            self._arm_head_timer()
             return
         if self.head_bytes:
             self.send_problem(

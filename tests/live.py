@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx2
 
@@ -23,15 +24,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, **env: str) -> Iterator[str]:
-    """Run ``byline serve`` from the repository root; yield its base URL; stop it."""
+def live_server(database_url: str, log: Path | None = None, /, **env: str) -> Iterator[str]:
+    """Run ``byline serve`` from the repository root; yield its base URL; stop it. With
+    ``log``, what the server prints goes to that file (else to a pipe read when it fails)."""
     port = free_port()
     environment = {**os.environ, "BYLINE_DATABASE_URL": database_url, **env}
+    output: IO[str] | int = log.open("w") if log is not None else subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port)],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -40,8 +43,10 @@ def live_server(database_url: str, **env: str) -> Iterator[str]:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"byline serve exited with {process.returncode}:\n{output}")
+                printed = (
+                    process.stdout.read() if process.stdout else log.read_text() if log else ""
+                )
+                raise RuntimeError(f"byline serve exited with {process.returncode}:\n{printed}")
             try:
                 if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -60,3 +65,5 @@ def live_server(database_url: str, **env: str) -> Iterator[str]:
             process.wait()
         if process.stdout:
             process.stdout.close()
+        if not isinstance(output, int):
+            output.close()

@@ -3,6 +3,7 @@ request heads bounded in bytes and time, its own errors as problem+json, hosts a
 headers, and the store's points through the real server on both stores."""
 
 import json
+import re
 import socket
 import time
 from collections.abc import Iterable, Iterator
@@ -26,11 +27,17 @@ LIMITS = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the live server's output goes."""
+    return tmp_path_factory.mktemp("server-log") / "serve.log"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, server_log: Path) -> Iterator[str]:
     """A live server on an empty SQLite store, with small head limits."""
     url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'byline.db'}"
     migrate(url)
-    with live_server(url, **LIMITS) as base:
+    with live_server(url, server_log, **LIMITS) as base:
         yield base
 
 
@@ -157,6 +164,30 @@ def test_a_head_in_pieces_within_the_timeout_and_pipelined_requests_are_answered
     answer, _ = exchange(server, pieces, pause=HEADER_TIMEOUT_S / 5, refused=False)
     assert answer.status == 200
     assert answer.body.count(b"HTTP/1.1 200 OK") == 2  # the two after the first
+
+
+def test_a_body_the_app_did_not_read_is_no_head(server: str) -> None:
+    """An app may answer before it reads a request's body: the body that follows, larger than
+    a head may be and sent after a pause, is read as a body, not counted as the next head."""
+    body = b"a" * (MAX_HEADER_BYTES * 2)
+    early = b"GET /nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(body)
+    pieces = [early, body[: len(body) // 2], body[len(body) // 2 :], request("/healthz")]
+    answer, _ = exchange(server, pieces, pause=HEADER_TIMEOUT_S / 2, refused=False)
+    assert answer.status == 404
+    statuses = [int(status) for status in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer.body)]
+    assert statuses == [200]  # the next request's answer, and no 408, 414 or 431 between
+
+
+def test_a_bad_request_pipelined_after_a_good_one_is_answered_without_an_error(
+    server: str, server_log: Path
+) -> None:
+    good = b"GET /v1/articles?limit=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    bad = b"GET /healthz HTTP/1.1\r\nHo st: x\r\n\r\n"
+    answer, _ = exchange(server, [good + bad])
+    assert answer.status == 400
+    assert "not valid HTTP/1.1" in str(answer.problem()["detail"])
+    time.sleep(0.2)  # the app's task of the good request has run
+    assert "Exception in ASGI application" not in server_log.read_text()
 
 
 def test_keep_alive_connections_serve_many_requests(server: str) -> None:
