@@ -8,6 +8,8 @@ work: SQLite's progress handler interrupts the statement under way, PostgreSQL's
 """
 
 import asyncio
+import functools
+import logging
 import math
 import sqlite3
 import threading
@@ -27,6 +29,9 @@ from app.errors import SearchTimeout
 T = TypeVar("T")
 # SQLite calls the progress handler every this many virtual machine steps (tens of µs).
 _PROGRESS_STEPS = 1_000
+_CANCEL_SECONDS = 5.0
+_QUERY_CANCELED = "57014"  # PostgreSQL: canceled by statement_timeout or a cancel request
+_log = logging.getLogger(__name__)
 
 
 class Budget:
@@ -52,7 +57,10 @@ class Budget:
             self.client_gone = self.client_gone or client_gone
             self._stopped.set()
             for cancel in self._cancels:
-                cancel()
+                try:
+                    cancel()
+                except Exception:  # a server out of reach: statement_timeout stops the statement
+                    _log.warning("could not cancel a statement past its budget", exc_info=True)
 
     def check(self) -> None:
         """Raise ``SearchTimeout`` when the budget is spent."""
@@ -90,13 +98,16 @@ class Budget:
                     remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
                     # An integer of ours, never the caller's text: SET takes no parameters.
                     connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
-                    cancel = getattr(raw, "cancel", None)
-                    if cancel is not None:
+                    # A cancel opens a connection of its own to the server: bounded in time.
+                    cancel_safe = getattr(raw, "cancel_safe", None)
+                    if cancel_safe is not None:
+                        cancel = functools.partial(cancel_safe, timeout=_CANCEL_SECONDS)
                         with self._lock:
                             self._cancels.append(cancel)
                 yield session
             except (DBAPIError, sqlite3.Error) as error:
-                if self.spent():
+                # PostgreSQL's statement_timeout may fire a moment before the clock says spent.
+                if self.spent() or _sqlstate(error) == _QUERY_CANCELED:
                     raise self.error() from error
                 raise
             finally:
@@ -119,13 +130,19 @@ async def within_budget(request: Request, work: Callable[[Budget], T]) -> T:
 
 
 async def _watch(request: Request, budget: Budget) -> None:
-    """Stop ``budget`` at its deadline, or when the client disconnects before it."""
+    """Stop ``budget`` at its deadline, or when the client disconnects before it (off the
+    event loop: cancelling a PostgreSQL statement is a round trip to the server)."""
     try:
         async with asyncio.timeout(budget.seconds):
             # A GET has read its (empty) body: what comes next is the disconnection.
             while (await request.receive())["type"] != "http.disconnect":
                 pass
     except TimeoutError:
-        budget.stop()
+        await asyncio.to_thread(budget.stop)
     else:
-        budget.stop(client_gone=True)
+        await asyncio.to_thread(budget.stop, client_gone=True)
+
+
+def _sqlstate(error: Exception) -> str | None:
+    """The SQLSTATE of a database error (PostgreSQL's), if it has one."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None)

@@ -183,6 +183,18 @@ def test_a_statement_past_the_budget_is_stopped(engine: Engine) -> None:
         assert session.execute(text("SELECT 1")).scalar_one() == 1
 
 
+def test_a_statement_the_server_cancels_before_the_clock_says_spent_is_the_503(
+    engine: Engine,
+) -> None:
+    """PostgreSQL's statement_timeout may fire a moment before the budget's own clock."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("PostgreSQL's statement_timeout")
+    budget = Budget(60)
+    with pytest.raises(SearchTimeout), budget.session(engine) as session:
+        session.execute(text("SET LOCAL statement_timeout = 50"))
+        session.execute(text("SELECT pg_sleep(5)"))
+
+
 def test_a_statement_under_way_is_stopped_when_its_client_goes(engine: Engine) -> None:
     budget = Budget(60)
     endless = (
