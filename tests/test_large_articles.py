@@ -190,9 +190,14 @@ def test_a_statement_the_server_cancels_before_the_clock_says_spent_is_the_503(
     if engine.dialect.name == "sqlite":
         pytest.skip("PostgreSQL's statement_timeout")
     budget = Budget(60)
-    with pytest.raises(SearchTimeout), budget.session(engine) as session:
-        session.execute(text("SET LOCAL statement_timeout = 50"))
-        session.execute(text("SELECT pg_sleep(5)"))
+
+    def sleep_past_the_servers_timeout() -> None:
+        with budget.session(engine) as session:
+            session.execute(text("SET LOCAL statement_timeout = 50"))
+            session.execute(text("SELECT pg_sleep(5)"))
+
+    with pytest.raises(SearchTimeout):
+        sleep_past_the_servers_timeout()
 
 
 def test_a_statement_under_way_is_stopped_when_its_client_goes(engine: Engine) -> None:
