@@ -107,7 +107,23 @@ _CREDITS = re.compile(
 )
 _BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"^\(?(?:REUTERS?|Reuters?)\)?\.?$")
+# Reuters' sign-off, in any case, with the dots or stray marks old copy leaves after it.
+_SIGN_OFF = re.compile(r"^\(?reuters?\)?[\s.…]*$", re.IGNORECASE)
+# A sign-off after the last sentence on its line: "… said on Tuesday. REUTER".
+_SIGN_OFF_AFTER_SENTENCE = re.compile(r"(?<=[.!?\"”’')])\s+(?i:reuters?)[\s.…]*$")
+# An agency's end-of-story marks: AP's "-30-", "###" and "(END)", Reuters' "ENDS", "-0-".
+_END_MARK = re.compile(
+    r"^(?:[(\[-]\s*)?ends?(?:\s*[)\]-])?$|^-\s*(?:30|0)\s*-$|^#(?:\s*#){2,}$",
+    re.IGNORECASE,
+)
+# A take's continuation mark, anywhere in the body: "MORE", "(MORE)", "-more-", "More...".
+_MORE_MARK = re.compile(r"^(?:[(\[-]\s*)?more(?:\s*[)\]-])?(?:\.{2,}|…)?$", re.IGNORECASE)
+# A transmission trailer naming the agency, desk, date and time: "AP-NY-03-12-87 1423EST",
+# "UPI 03-12-87 02:23 PES".
+_WIRE_TRAILER = re.compile(
+    r"^(?P<agency>AP|UPI)[- ](?:[A-Z]{2,4}-)?\d\d-\d\d-\d\d(?:\d\d)?"
+    r"\s+\d\d:?\d\d\s*(?:[AP]M\s*)?[A-Z]{3}$"
+)
 _BULLET = re.compile(r"^(?:[-*•·–]|\d{1,2}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ":", ")")
 _WRAP_WIDTH = 90
@@ -409,21 +425,25 @@ def parse_article(
     ) is not None:
         body = body[:highlights]  # CNN/Daily Mail story files: the summary follows the story
 
-    copyright_line, source, year, signed_off = None, None, None, False
-    while body:  # only the closing lines count: a notice, a sign-off, in either order
+    copyright_line, source, year, signed_by = None, None, None, None
+    while body:  # only the closing lines count: a notice, a sign-off, end marks, in any order
         last = _collapse(body[-1])
-        if not last:
+        if not last or _END_MARK.match(last) or _MORE_MARK.match(last):
             body.pop()
         elif copyright_line is None and (rights := _parse_copyright(last)) is not None:
             copyright_line, (source, year) = last, rights
             body.pop()
-        elif not signed_off and _SIGN_OFF.match(last):
-            signed_off = True
+        elif signed_by is None and (signer := _signed_by(last)) is not None:
+            signed_by = signer
             body.pop()
         elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
             body.pop()
+        elif signed_by is None and (after := _SIGN_OFF_AFTER_SENTENCE.search(last)):
+            signed_by = "Reuters"
+            body[-1] = last[: after.start()]
         else:
             break
+    body = _without_more_marks(body)
 
     paragraphs = _paragraphs(body)
     dateline, dateline_date, agency = None, None, None
@@ -432,7 +452,7 @@ def parse_article(
         dateline, dateline_date, agency, end = found
         rest = paragraphs[first][end:].strip()
         paragraphs[first : first + 1] = [rest] if rest else []
-    source = source or agency or byline_agency or ("Reuters" if signed_off else None)
+    source = source or agency or byline_agency or signed_by
 
     return ParsedArticle(
         title=title,
@@ -512,6 +532,21 @@ def _is_name(text: str) -> bool:
         )
         and words[0][0].isupper()
     )
+
+
+def _signed_by(line: str) -> str | None:
+    """The agency a closing sign-off or transmission trailer names, or None if it is neither."""
+    if _SIGN_OFF.match(line):
+        return "Reuters"
+    if trailer := _WIRE_TRAILER.match(line):
+        code = trailer["agency"]
+        return AGENCY_NAMES.get(code.lower(), code)
+    return None
+
+
+def _without_more_marks(lines: list[str]) -> list[str]:
+    """The body with each take's ``MORE`` line made a blank line: a paragraph ends there."""
+    return ["" if _MORE_MARK.match(line.strip()) else line for line in lines]
 
 
 def _paragraphs(lines: list[str]) -> list[str]:

@@ -60,6 +60,43 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "- Retour prévu : jeudi",
         ],
     },
+    "reuters-sign-off-same-line.txt": {
+        "dateline": "WELLINGTON",
+        "source": "Reuters",
+        "paragraphs": [
+            "New Zealand's trade deficit narrowed in January to 112 mln dlrs from 240 mln in "
+            "December, the statistics department said.",
+            "Exports rose to 1.02 billion dlrs from 963 mln, while imports fell to 1.13 billion "
+            "from 1.20 billion.",
+            "The department said the figures were not seasonally adjusted.",
+        ],
+    },
+    "reuters-lower-sign-off.txt": {
+        "dateline": "ZURICH",
+        "source": "Reuters",
+        "paragraphs": [
+            "Gold closed lower at 405.50/406.00 dlrs an ounce.",
+            "Dealers said trading was thin ahead of U.S. data.",
+        ],
+    },
+    "ap-more-trailer.txt": {
+        "dateline": "WASHINGTON",
+        "authors": ("John Doe",),
+        "source": "AP",
+        "paragraphs": [
+            "The Senate on Thursday passed a bill to shore up the farm credit system.",
+            "The vote was 75-21.",
+            "The House is expected to take up the measure next week.",
+        ],
+    },
+    "afp-end-mark.txt": {
+        "dateline": "GENEVA",
+        "source": "AFP",
+        "paragraphs": [
+            "Arms control talks resumed on Monday after a two-week break.",
+            "Delegates gave no details of the agenda.",
+        ],
+    },
 }
 
 
@@ -118,6 +155,79 @@ def test_a_reuter_sign_off_is_not_a_paragraph(closing: str) -> None:
     article = parse_article(f"Headline\nText.\n{closing}")
     assert article.paragraphs == ["Text."]
     assert article.source == "Reuters"
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "reuter",
+        "REUTER...",
+        "Reuters.",
+        "REUTER\r",
+        "REUTER\x1a",
+        "REUTER\r\x03",
+        "REUTER &#3;",
+        "(REUTERS)",
+        "REUTER\n-30-",
+        "REUTER\nMORE",
+    ],
+)
+def test_a_sign_off_in_any_case_with_stray_marks_is_not_a_paragraph(closing: str) -> None:
+    article = parse_article(f"Headline\nText.\n{closing}")
+    assert article.paragraphs == ["Text."]
+    assert article.source == "Reuters"
+
+
+@pytest.mark.parametrize(
+    "last", ["Prices fell. REUTER", "Prices fell. reuter...", "Prices fell.  REUTERS"]
+)
+def test_a_sign_off_after_the_last_sentence_is_cut_from_it(last: str) -> None:
+    article = parse_article(f"Headline\nText.\n{last}")
+    assert (article.paragraphs, article.source) == (["Text.", "Prices fell."], "Reuters")
+
+
+@pytest.mark.parametrize(
+    "last", ["Shares of Reuter rose", "The deal was reported by Reuters", "Reuters said it."]
+)
+def test_a_sentence_naming_the_agency_is_text(last: str) -> None:
+    article = parse_article(f"Headline\nText.\n{last}")
+    assert article.paragraphs == ["Text.", last]
+    assert article.source is None
+
+
+@pytest.mark.parametrize(
+    ("closing", "source"),
+    [
+        ("(MORE)", None),
+        ("MORE", None),
+        ("-more-", None),
+        ("More...", None),
+        ("-30-", None),
+        ("- 30 -", None),
+        ("###", None),
+        ("# # #", None),
+        ("ENDS", None),
+        ("(END)", None),
+        ("-0-", None),
+        ("AP-NY-03-12-87 1423EST", "The Associated Press"),
+        ("-30-\nAP-WA-11-02-88 0915EST", "The Associated Press"),
+        ("UPI 03-12-87 02:23 PES", "UPI"),
+    ],
+)
+def test_end_marks_and_trailers_are_not_paragraphs(closing: str, source: str | None) -> None:
+    article = parse_article(f"Headline\nText.\n\n{closing}\n")
+    assert (article.paragraphs, article.source) == (["Text."], source)
+    assert closing in article.raw_text
+
+
+def test_a_more_mark_between_takes_ends_a_paragraph() -> None:
+    article = parse_article("Headline\nFirst take.\n(MORE)\nSecond take.\n")
+    assert article.paragraphs == ["First take.", "Second take."]
+
+
+@pytest.mark.parametrize("line", ["More.", "End.", "More rain is due.", "The END of an era.", "30"])
+def test_words_like_the_marks_are_text(line: str) -> None:
+    assert parse_article(f"Headline\nText.\n{line}").paragraphs == ["Text.", line]
 
 
 def test_only_the_closing_lines_count() -> None:
