@@ -127,6 +127,9 @@ _WIRE_TRAILER = re.compile(
 _BULLET = re.compile(r"^(?:[-*•·–]|\d{1,2}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ":", ")")
 _WRAP_WIDTH = 90
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')]*$")  # not "said," or "as follows:"
+_MIN_WRAP_WIDTH = 40  # narrower lines of no full sentence are lists and tables, not wrapped text
+_COLUMN_GAP = re.compile(r"[^\s.!?:]\s{2,}\S")
 _COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
 _RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
@@ -608,17 +611,56 @@ def _is_wrapped(block: list[str]) -> bool:
         for line, following in zip(inner, block[1:], strict=True)
         if not line.endswith(_SENTENCE_END) and following.strip()[:1].islower()
     )
-    return continued * 3 >= len(inner)
+    return continued * 3 >= len(inner) or _cut_at_a_width(inner, block[1:])
+
+
+def _cut_at_a_width(inner: list[str], following: list[str]) -> bool:
+    """Whether most lines stop mid-sentence near one width, the words going on on the next line.
+
+    This finds wrapped copy whose next lines do not start in lower case (copy in capitals, as
+    much of the 1980s wire was, or breaks that fall before names and figures). A line of columns
+    (two spaces or more inside it, as in a market table) is no wrapped sentence, and lines left
+    short with no sentence ended count against.
+    """
+    width = max(len(line) for line in inner)
+    if len(inner) < 2 or width < _MIN_WRAP_WIDTH:
+        return False
+    cut = unfinished = 0
+    for line, next_line in zip(inner, following, strict=True):
+        if line.endswith(_SENTENCE_END):
+            continue
+        if _next_word_fits(line, next_line, width):
+            unfinished += 1  # a line left short mid-sentence: its writer broke it, not a width
+        elif not _COLUMN_GAP.search(line) and next_line.strip()[:1].isalnum():
+            cut += 1
+    return cut * 2 >= len(inner) and cut > 2 * unfinished
+
+
+def _next_word_fits(line: str, next_line: str, width: int) -> bool:
+    """Whether the next line's first word would have fitted on ``line`` within ``width``: if
+    so, the line was not cut at the width but ended where its writer ended it."""
+    first_word = next_line.split(maxsplit=1)[0] if next_line.strip() else ""
+    return len(line.strip()) + 1 + len(first_word) <= width
 
 
 def _block_paragraphs(block: list[str]) -> list[str]:
-    """Join a wrapped block's lines; an indented or bulleted line starts a new paragraph."""
+    """Join a wrapped block's lines; an indented or bulleted line starts a new paragraph, and
+    where no line is indented, so does a line whose first word would have fitted on the line
+    before, when that one ends a sentence (it was cut by its writer, not at the width)."""
+    indented = any(line[:1].isspace() for line in block[1:])
+    width = max(len(line.strip()) for line in block)
     paragraphs: list[list[str]] = []
-    for line in block:
-        starts_new = line[:1].isspace() or _BULLET.match(line.strip()) is not None
-        if not paragraphs or starts_new:
+    for index, line in enumerate(block):
+        text = line.strip()
+        ended = (
+            index > 0
+            and not indented
+            and _ENDS_SENTENCE.search(paragraphs[-1][-1]) is not None
+            and _next_word_fits(paragraphs[-1][-1], text, width)
+        )
+        if not paragraphs or ended or line[:1].isspace() or _BULLET.match(text) is not None:
             paragraphs.append([])
-        paragraphs[-1].append(line.strip())
+        paragraphs[-1].append(text)
     return [_collapse(" ".join(paragraph)) for paragraph in paragraphs]
 
 

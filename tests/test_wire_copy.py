@@ -97,6 +97,28 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "Delegates gave no details of the agenda.",
         ],
     },
+    "upi-capitals-one-block.txt": {
+        "dateline": "CHICAGO",
+        "paragraphs": [
+            "SOYBEAN FUTURES CLOSED HIGHER ON THE CHICAGO BOARD OF TRADE TUESDAY, LED BY STRONG "
+            "EXPORT DEMAND FROM JAPAN AND TAIWAN, TRADERS SAID.",
+            "MAY SOYBEANS ROSE 4-1/2 CENTS TO 5.02 DLRS A BUSHEL, WHILE JULY GAINED 3-3/4 CENTS.",
+            "CORN AND WHEAT FUTURES ENDED MIXED IN LIGHT TRADE AS DEALERS AWAITED THE AGRICULTURE "
+            "DEPARTMENT'S PLANTING INTENTIONS REPORT, DUE OUT MARCH 31.",
+        ],
+    },
+    "reuters-one-block.txt": {
+        "dateline": "TORONTO",
+        "source": "Reuters",
+        "paragraphs": [
+            "Canadian Pacific Ltd said on Thursday it would sell its 52 pct stake in Cominco Ltd "
+            "to Teck Corp, Metallgesellschaft AG and Mitsubishi Corp for 475 mln Canadian dlrs.",
+            "Canadian Pacific Chairman William Stinson said the sale, expected to close by April "
+            "30, would cut the company's debt and let it focus on transport, energy and forest "
+            "products.",
+            "Cominco, based in Vancouver, British Columbia, is Canada's biggest zinc producer.",
+        ],
+    },
 }
 
 
@@ -256,6 +278,38 @@ def test_bylines(line: str, authors: tuple[str, ...]) -> None:
 def test_short_lines_that_end_sentences_stay_paragraphs() -> None:
     article = parse_article("Headline\nFirst short paragraph.\nSecond short paragraph.\nThird.")
     assert article.paragraphs == ["First short paragraph.", "Second short paragraph.", "Third."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A market table: columns, figures at the ends of lines.
+        "RSS NO. 1   APRIL    145.50   146.00\nRSS NO. 1   MAY      146.20   146.80\n"
+        "RSS NO. 3   APRIL    141.00   141.50\nRSS NO. 3   MAY      141.90   142.40",
+        # Results, a line each, narrower than wrapped copy.
+        "Liverpool 2 Chelsea 1\nArsenal 0 Tottenham Hotspur 0\nEverton 3 Leeds 2\n"
+        "Fulham 1 Wolves 1",
+        # Paragraphs that end without a full stop, each shorter than the next word needs.
+        "Results of the vote in the House of Commons on Tuesday evening\nAyes 310\n"
+        "Noes 290, with the Speaker and his deputies not voting\nAbstentions 12",
+    ],
+)
+def test_lines_that_are_not_cut_at_a_width_are_not_joined(body: str) -> None:
+    article = parse_article(f"Headline\n{body}\n")
+    assert article.paragraphs == [" ".join(line.split()) for line in body.split("\n")]
+
+
+def test_a_wrapped_block_breaks_where_a_sentence_ends_short_of_the_width() -> None:
+    article = parse_article(
+        "Headline\nOFFICIALS SAID THE BRIDGE WOULD REOPEN ON MONDAY AFTER\n"
+        "REPAIRS TO ITS NORTHERN SPAN.\nTRAFFIC WAS DIVERTED THROUGH THE CITY CENTRE, POLICE\n"
+        'SAID. "IT WILL BE SLOW," ONE OFFICER SAID, "BUT SAFE."\n'
+    )
+    assert article.paragraphs == [
+        "OFFICIALS SAID THE BRIDGE WOULD REOPEN ON MONDAY AFTER REPAIRS TO ITS NORTHERN SPAN.",
+        'TRAFFIC WAS DIVERTED THROUGH THE CITY CENTRE, POLICE SAID. "IT WILL BE SLOW," ONE '
+        'OFFICER SAID, "BUT SAFE."',
+    ]
 
 
 def test_very_long_lines_are_kept_whole() -> None:
