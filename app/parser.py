@@ -107,6 +107,19 @@ _CREDITS = re.compile(
 )
 _BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
+# A line saying the story is not there: "Story unavailable", "This story is not available",
+# "Text not available at this time", "[no text]", "Blank story". What it says is missing is the
+# story itself: "The text of the accord was not immediately available" is news.
+_STORY = r"(?:story|text|article|item|copy|content|body)"
+_PLACEHOLDER = re.compile(
+    rf"""^[\W_]*(?:
+        (?:(?:the|this)\s+)?(?:(?:full|complete|story|article)\s+)?{_STORY}
+        \s+(?:is\s+|was\s+|has\s+been\s+)?(?:not\s+|no\s+longer\s+|un)available
+        (?:\s+(?:at|for|in|on)\s+this\s+\w+)?
+        |(?:no|blank|empty|missing|null)\s+(?:(?:story|article)\s+)?{_STORY}
+    )[\W_]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # Reuters' sign-off, in any case, with the dots or stray marks old copy leaves after it.
 _SIGN_OFF = re.compile(r"^\(?reuters?\)?[\s.…]*$", re.IGNORECASE)
 # A sign-off after the last sentence on its line: "… said on Tuesday. REUTER".
@@ -428,34 +441,17 @@ def parse_article(
     ) is not None:
         body = body[:highlights]  # CNN/Daily Mail story files: the summary follows the story
 
-    copyright_line, source, year, signed_by = None, None, None, None
-    while body:  # only the closing lines count: a notice, a sign-off, end marks, in any order
-        last = _collapse(body[-1])
-        if not last or _END_MARK.match(last) or _MORE_MARK.match(last):
-            body.pop()
-        elif copyright_line is None and (rights := _parse_copyright(last)) is not None:
-            copyright_line, (source, year) = last, rights
-            body.pop()
-        elif signed_by is None and (signer := _signed_by(last)) is not None:
-            signed_by = signer
-            body.pop()
-        elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
-            body.pop()
-        elif signed_by is None and (after := _SIGN_OFF_AFTER_SENTENCE.search(last)):
-            signed_by = "Reuters"
-            body[-1] = last[: after.start()]
-        else:
-            break
-    body = _without_more_marks(body)
-
-    paragraphs = _paragraphs(body)
+    closing = _closing_lines(body)
+    copyright_line, source, year = closing.copyright, closing.source, closing.year
+    paragraphs = _paragraphs(_without_more_marks(body))
     dateline, dateline_date, agency = None, None, None
     first = 1 if paragraphs and _EDITORS_NOTE.match(paragraphs[0]) else 0
     if len(paragraphs) > first and (found := _dateline(paragraphs[first])) is not None:
         dateline, dateline_date, agency, end = found
         rest = paragraphs[first][end:].strip()
         paragraphs[first : first + 1] = [rest] if rest else []
-    source = source or agency or byline_agency or signed_by
+    source = source or agency or byline_agency or closing.signed_by
+    _check_not_placeholder(title, paragraphs)
 
     return ParsedArticle(
         title=title,
@@ -535,6 +531,48 @@ def _is_name(text: str) -> bool:
         )
         and words[0][0].isupper()
     )
+
+
+@dataclass(slots=True)
+class ClosingLines:
+    """What a story's closing lines said: a rights notice, its holder and year, a signer."""
+
+    copyright: str | None = None
+    source: str | None = None
+    year: int | None = None
+    signed_by: str | None = None
+
+
+def _closing_lines(body: list[str]) -> ClosingLines:
+    """Take the closing lines off ``body`` (a notice, a sign-off, credits and end marks, in any
+    order) and say what they held."""
+    closing = ClosingLines()
+    while body:
+        last = _collapse(body[-1])
+        if not last or _END_MARK.match(last) or _MORE_MARK.match(last):
+            body.pop()
+        elif closing.copyright is None and (rights := _parse_copyright(last)) is not None:
+            closing.copyright, (closing.source, closing.year) = last, rights
+            body.pop()
+        elif closing.signed_by is None and (signer := _signed_by(last)) is not None:
+            closing.signed_by = signer
+            body.pop()
+        elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
+            body.pop()
+        elif closing.signed_by is None and (after := _SIGN_OFF_AFTER_SENTENCE.search(last)):
+            closing.signed_by = "Reuters"
+            body[-1] = last[: after.start()]
+        else:
+            break
+    return closing
+
+
+def _check_not_placeholder(title: str, paragraphs: list[str]) -> None:
+    """Refuse a file whose only words say its story is not there ("Text not available")."""
+    if all(_PLACEHOLDER.match(paragraph) for paragraph in paragraphs):
+        said = next((line for line in (title, *paragraphs) if _PLACEHOLDER.match(line)), None)
+        if said is not None:
+            raise ArticleRejected(f"placeholder, no story: it says only {said[:60]!r}")
 
 
 def _signed_by(line: str) -> str | None:

@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.ingest import Outcome, discover_files
-from app.parser import parse_article, parse_file_bytes
+from app.parser import ArticleRejected, parse_article, parse_file_bytes
 from tests.conftest import Ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
+PLACEHOLDERS = Path(__file__).parent / "fixtures" / "placeholders"
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-wrapped.txt": {
@@ -250,6 +251,52 @@ def test_a_more_mark_between_takes_ends_a_paragraph() -> None:
 @pytest.mark.parametrize("line", ["More.", "End.", "More rain is due.", "The END of an era.", "30"])
 def test_words_like_the_marks_are_text(line: str) -> None:
     assert parse_article(f"Headline\nText.\n{line}").paragraphs == ["Text.", line]
+
+
+def test_every_wire_fixture_is_ingested_and_every_placeholder_refused(
+    ingest: Ingest, tmp_path: Path
+) -> None:
+    report = ingest(FIXTURES, PLACEHOLDERS)
+    refused = {Path(failure.path).name: failure.reason or "" for failure in report.failures}
+    assert report.counts[Outcome.ADDED] == len(list(FIXTURES.iterdir()))
+    assert sorted(refused) == sorted(path.name for path in PLACEHOLDERS.iterdir())
+    assert all(reason.startswith("placeholder, no story:") for reason in refused.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Story unavailable", "Story unavailable"),
+        ("STORY UNAVAILABLE\n", "STORY UNAVAILABLE"),
+        ("Headline\nText not available", "Text not available"),
+        ("Headline\nThis story is not available.", "This story is not available."),
+        ("Headline\nThe full text is no longer available", "The full text is no longer available"),
+        ("Headline\nText not available at this time.", "Text not available at this time."),
+        ("Headline\n[no text]", "[no text]"),
+        ("Headline\n(No story text)", "(No story text)"),
+        ("Blank story", "Blank story"),
+        ("Headline\nLONDON (Reuters) - Story unavailable\nREUTER", "Story unavailable"),
+        ("Headline\nStory unavailable\n\nStory unavailable", "Story unavailable"),
+    ],
+)
+def test_a_placeholder_is_refused_saying_so(text: str, said: str) -> None:
+    with pytest.raises(ArticleRejected) as refusal:
+        parse_article(text)
+    assert str(refusal.value) == f"placeholder, no story: it says only {said!r}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fed raises rates",  # a headline alone is a brief
+        "Accord signed\nThe text of the accord was not immediately available.",
+        "Tickets unavailable\nTickets for the final sold out in an hour.",
+        "Story unavailable\nThe story behind the headline, in full.",
+        "Headline\nNo text messages were sent, police said.",
+    ],
+)
+def test_a_brief_that_mentions_availability_is_kept(text: str) -> None:
+    assert parse_article(text).title
 
 
 def test_only_the_closing_lines_count() -> None:
