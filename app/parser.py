@@ -106,10 +106,42 @@ _CREDITS = re.compile(
 )
 _BYLINE = re.compile(r"^by\s+(?P<names>\S.{0,100})$", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*", re.IGNORECASE)
-_SIGN_OFF = re.compile(r"^\(?(?:REUTERS?|Reuters?)\)?\.?$")
+# A line saying the story is not there: "Story unavailable", "This story is not available",
+# "Text not available at this time", "[no text]", "Blank story". What it says is missing is the
+# story itself: "The text of the accord was not immediately available" is news.
+_STORY = r"(?:story|text|article|item|copy|content|body)"
+_PLACEHOLDER = re.compile(
+    rf"""^[\W_]*(?:
+        (?:(?:the|this)\s+)?(?:(?:full|complete|story|article)\s+)?{_STORY}
+        \s+(?:is\s+|was\s+|has\s+been\s+)?(?:not\s+|no\s+longer\s+|un)available
+        (?:\s+(?:at|for|in|on)\s+this\s+\w+)?
+        |(?:no|blank|empty|missing|null)\s+(?:(?:story|article)\s+)?{_STORY}
+    )[\W_]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Reuters' sign-off, in any case, with the dots or stray marks old copy leaves after it.
+_SIGN_OFF = re.compile(r"^\(?reuters?\)?[\s.…]*$", re.IGNORECASE)
+# A sign-off after the last sentence on its line: "… said on Tuesday. REUTER".
+_SIGN_OFF_AFTER_SENTENCE = re.compile(r"(?<=[.!?\"”’')])\s+(?i:reuters?)[\s.…]*$")
+# An agency's end-of-story marks: AP's "-30-", "###" and "(END)", Reuters' "ENDS", "-0-".
+_END_MARK = re.compile(
+    r"^(?:[(\[-]\s*)?ends?(?:\s*[)\]-])?$|^-\s*(?:30|0)\s*-$|^#(?:\s*#){2,}$",
+    re.IGNORECASE,
+)
+# A take's continuation mark, anywhere in the body: "MORE", "(MORE)", "-more-", "More...".
+_MORE_MARK = re.compile(r"^(?:[(\[-]\s*)?more(?:\s*[)\]-])?(?:\.{2,}|…)?$", re.IGNORECASE)
+# A transmission trailer naming the agency, desk, date and time: "AP-NY-03-12-87 1423EST",
+# "UPI 03-12-87 02:23 PES".
+_WIRE_TRAILER = re.compile(
+    r"^(?P<agency>AP|UPI)[- ](?:[A-Z]{2,4}-)?\d\d-\d\d-\d\d(?:\d\d)?"
+    r"\s+\d\d:?\d\d\s*(?:[AP]M\s*)?[A-Z]{3}$"
+)
 _BULLET = re.compile(r"^(?:[-*•·–]|\d{1,2}[.)])\s+")
 _SENTENCE_END = (".", "!", "?", '"', "”", "'", "’", ":", ")")
 _WRAP_WIDTH = 90
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')]*$")  # not "said," or "as follows:"
+_MIN_WRAP_WIDTH = 40  # narrower lines of no full sentence are lists and tables, not wrapped text
+_COLUMN_GAP = re.compile(r"[^\s.!?:]\s{2,}\S")
 _COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
 _RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
@@ -384,30 +416,17 @@ def parse_article(
     ) is not None:
         body = body[:highlights]  # CNN/Daily Mail story files: the summary follows the story
 
-    copyright_line, source, year, signed_off = None, None, None, False
-    while body:  # only the closing lines count: a notice, a sign-off, in either order
-        last = _collapse(body[-1])
-        if not last:
-            body.pop()
-        elif copyright_line is None and (rights := _parse_copyright(last)) is not None:
-            copyright_line, (source, year) = last, rights
-            body.pop()
-        elif not signed_off and _SIGN_OFF.match(last):
-            signed_off = True
-            body.pop()
-        elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
-            body.pop()
-        else:
-            break
-
-    paragraphs = _paragraphs(body)
+    closing = _closing_lines(body)
+    copyright_line, source, year = closing.copyright, closing.source, closing.year
+    paragraphs = _paragraphs(_without_more_marks(body))
     dateline, dateline_date, agency = None, None, None
     first = 1 if paragraphs and _EDITORS_NOTE.match(paragraphs[0]) else 0
     if len(paragraphs) > first and (found := _dateline(paragraphs[first])) is not None:
         dateline, dateline_date, agency, end = found
         rest = paragraphs[first][end:].strip()
         paragraphs[first : first + 1] = [rest] if rest else []
-    source = source or agency or byline_agency or ("Reuters" if signed_off else None)
+    source = source or agency or byline_agency or closing.signed_by
+    _check_not_placeholder(title, paragraphs)
 
     return ParsedArticle(
         title=title,
@@ -489,6 +508,63 @@ def _is_name(text: str) -> bool:
     )
 
 
+@dataclass(slots=True)
+class ClosingLines:
+    """What a story's closing lines said: a rights notice, its holder and year, a signer."""
+
+    copyright: str | None = None
+    source: str | None = None
+    year: int | None = None
+    signed_by: str | None = None
+
+
+def _closing_lines(body: list[str]) -> ClosingLines:
+    """Take the closing lines off ``body`` (a notice, a sign-off, credits and end marks, in any
+    order) and say what they held."""
+    closing = ClosingLines()
+    while body:
+        last = _collapse(body[-1])
+        if not last or _END_MARK.match(last) or _MORE_MARK.match(last):
+            body.pop()
+        elif closing.copyright is None and (rights := _parse_copyright(last)) is not None:
+            closing.copyright, (closing.source, closing.year) = last, rights
+            body.pop()
+        elif closing.signed_by is None and (signer := _signed_by(last)) is not None:
+            closing.signed_by = signer
+            body.pop()
+        elif _CREDITS.match(last):  # (Reporting by …; Editing by …), Our Standards: …
+            body.pop()
+        elif closing.signed_by is None and (after := _SIGN_OFF_AFTER_SENTENCE.search(last)):
+            closing.signed_by = "Reuters"
+            body[-1] = last[: after.start()]
+        else:
+            break
+    return closing
+
+
+def _check_not_placeholder(title: str, paragraphs: list[str]) -> None:
+    """Refuse a file whose only words say its story is not there ("Text not available")."""
+    if all(_PLACEHOLDER.match(paragraph) for paragraph in paragraphs):
+        said = next((line for line in (title, *paragraphs) if _PLACEHOLDER.match(line)), None)
+        if said is not None:
+            raise ArticleRejected(f"placeholder, no story: it says only {said[:60]!r}")
+
+
+def _signed_by(line: str) -> str | None:
+    """The agency a closing sign-off or transmission trailer names, or None if it is neither."""
+    if _SIGN_OFF.match(line):
+        return "Reuters"
+    if trailer := _WIRE_TRAILER.match(line):
+        code = trailer["agency"]
+        return AGENCY_NAMES.get(code.lower(), code)
+    return None
+
+
+def _without_more_marks(lines: list[str]) -> list[str]:
+    """The body with each take's ``MORE`` line made a blank line: a paragraph ends there."""
+    return ["" if _MORE_MARK.match(line.strip()) else line for line in lines]
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
     """Paragraphs of the body: a line each, or, for hard-wrapped blocks, a block each."""
     # Blocks are held as the bounds of their lines (a list a block would cost 80 bytes each, and
@@ -548,17 +624,56 @@ def _is_wrapped(block: list[str]) -> bool:
         for line, following in zip(inner, block[1:], strict=True)
         if not line.endswith(_SENTENCE_END) and following.strip()[:1].islower()
     )
-    return continued * 3 >= len(inner)
+    return continued * 3 >= len(inner) or _cut_at_a_width(inner, block[1:])
+
+
+def _cut_at_a_width(inner: list[str], following: list[str]) -> bool:
+    """Whether most lines stop mid-sentence near one width, the words going on on the next line.
+
+    This finds wrapped copy whose next lines do not start in lower case (copy in capitals, as
+    much of the 1980s wire was, or breaks that fall before names and figures). A line of columns
+    (two spaces or more inside it, as in a market table) is no wrapped sentence, and lines left
+    short with no sentence ended count against.
+    """
+    width = max(len(line) for line in inner)
+    if len(inner) < 2 or width < _MIN_WRAP_WIDTH:
+        return False
+    cut = unfinished = 0
+    for line, next_line in zip(inner, following, strict=True):
+        if line.endswith(_SENTENCE_END):
+            continue
+        if _next_word_fits(line, next_line, width):
+            unfinished += 1  # a line left short mid-sentence: its writer broke it, not a width
+        elif not _COLUMN_GAP.search(line) and next_line.strip()[:1].isalnum():
+            cut += 1
+    return cut * 2 >= len(inner) and cut > 2 * unfinished
+
+
+def _next_word_fits(line: str, next_line: str, width: int) -> bool:
+    """Whether the next line's first word would have fitted on ``line`` within ``width``: if
+    so, the line was not cut at the width but ended where its writer ended it."""
+    first_word = next_line.split(maxsplit=1)[0] if next_line.strip() else ""
+    return len(line.strip()) + 1 + len(first_word) <= width
 
 
 def _block_paragraphs(block: list[str]) -> list[str]:
-    """Join a wrapped block's lines; an indented or bulleted line starts a new paragraph."""
+    """Join a wrapped block's lines; an indented or bulleted line starts a new paragraph, and
+    where no line is indented, so does a line whose first word would have fitted on the line
+    before, when that one ends a sentence (it was cut by its writer, not at the width)."""
+    indented = any(line[:1].isspace() for line in block[1:])
+    width = max(len(line.strip()) for line in block)
     paragraphs: list[list[str]] = []
-    for line in block:
-        starts_new = line[:1].isspace() or _BULLET.match(line.strip()) is not None
-        if not paragraphs or starts_new:
+    for index, line in enumerate(block):
+        text = line.strip()
+        ended = (
+            index > 0
+            and not indented
+            and _ENDS_SENTENCE.search(paragraphs[-1][-1]) is not None
+            and _next_word_fits(paragraphs[-1][-1], text, width)
+        )
+        if not paragraphs or ended or line[:1].isspace() or _BULLET.match(text) is not None:
             paragraphs.append([])
-        paragraphs[-1].append(line.strip())
+        paragraphs[-1].append(text)
     return [_collapse(" ".join(paragraph)) for paragraph in paragraphs]
 
 

@@ -7,10 +7,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.ingest import Outcome, discover_files
-from app.parser import parse_article, parse_file_bytes
+from app.parser import ArticleRejected, parse_article, parse_file_bytes
 from tests.conftest import Ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
+PLACEHOLDERS = Path(__file__).parent / "fixtures" / "placeholders"
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-wrapped.txt": {
@@ -58,6 +59,65 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "Les cheminots ont cessé le travail mardi.",
             "- Trains supprimés : 60 %",
             "- Retour prévu : jeudi",
+        ],
+    },
+    "reuters-sign-off-same-line.txt": {
+        "dateline": "WELLINGTON",
+        "source": "Reuters",
+        "paragraphs": [
+            "New Zealand's trade deficit narrowed in January to 112 mln dlrs from 240 mln in "
+            "December, the statistics department said.",
+            "Exports rose to 1.02 billion dlrs from 963 mln, while imports fell to 1.13 billion "
+            "from 1.20 billion.",
+            "The department said the figures were not seasonally adjusted.",
+        ],
+    },
+    "reuters-lower-sign-off.txt": {
+        "dateline": "ZURICH",
+        "source": "Reuters",
+        "paragraphs": [
+            "Gold closed lower at 405.50/406.00 dlrs an ounce.",
+            "Dealers said trading was thin ahead of U.S. data.",
+        ],
+    },
+    "ap-more-trailer.txt": {
+        "dateline": "WASHINGTON",
+        "authors": ("John Doe",),
+        "source": "AP",
+        "paragraphs": [
+            "The Senate on Thursday passed a bill to shore up the farm credit system.",
+            "The vote was 75-21.",
+            "The House is expected to take up the measure next week.",
+        ],
+    },
+    "afp-end-mark.txt": {
+        "dateline": "GENEVA",
+        "source": "AFP",
+        "paragraphs": [
+            "Arms control talks resumed on Monday after a two-week break.",
+            "Delegates gave no details of the agenda.",
+        ],
+    },
+    "upi-capitals-one-block.txt": {
+        "dateline": "CHICAGO",
+        "paragraphs": [
+            "SOYBEAN FUTURES CLOSED HIGHER ON THE CHICAGO BOARD OF TRADE TUESDAY, LED BY STRONG "
+            "EXPORT DEMAND FROM JAPAN AND TAIWAN, TRADERS SAID.",
+            "MAY SOYBEANS ROSE 4-1/2 CENTS TO 5.02 DLRS A BUSHEL, WHILE JULY GAINED 3-3/4 CENTS.",
+            "CORN AND WHEAT FUTURES ENDED MIXED IN LIGHT TRADE AS DEALERS AWAITED THE AGRICULTURE "
+            "DEPARTMENT'S PLANTING INTENTIONS REPORT, DUE OUT MARCH 31.",
+        ],
+    },
+    "reuters-one-block.txt": {
+        "dateline": "TORONTO",
+        "source": "Reuters",
+        "paragraphs": [
+            "Canadian Pacific Ltd said on Thursday it would sell its 52 pct stake in Cominco Ltd "
+            "to Teck Corp, Metallgesellschaft AG and Mitsubishi Corp for 475 mln Canadian dlrs.",
+            "Canadian Pacific Chairman William Stinson said the sale, expected to close by April "
+            "30, would cut the company's debt and let it focus on transport, energy and forest "
+            "products.",
+            "Cominco, based in Vancouver, British Columbia, is Canada's biggest zinc producer.",
         ],
     },
 }
@@ -120,6 +180,125 @@ def test_a_reuter_sign_off_is_not_a_paragraph(closing: str) -> None:
     assert article.source == "Reuters"
 
 
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "reuter",
+        "REUTER...",
+        "Reuters.",
+        "REUTER\r",
+        "REUTER\x1a",
+        "REUTER\r\x03",
+        "REUTER &#3;",
+        "(REUTERS)",
+        "REUTER\n-30-",
+        "REUTER\nMORE",
+    ],
+)
+def test_a_sign_off_in_any_case_with_stray_marks_is_not_a_paragraph(closing: str) -> None:
+    article = parse_article(f"Headline\nText.\n{closing}")
+    assert article.paragraphs == ["Text."]
+    assert article.source == "Reuters"
+
+
+@pytest.mark.parametrize(
+    "last", ["Prices fell. REUTER", "Prices fell. reuter...", "Prices fell.  REUTERS"]
+)
+def test_a_sign_off_after_the_last_sentence_is_cut_from_it(last: str) -> None:
+    article = parse_article(f"Headline\nText.\n{last}")
+    assert (article.paragraphs, article.source) == (["Text.", "Prices fell."], "Reuters")
+
+
+@pytest.mark.parametrize(
+    "last", ["Shares of Reuter rose", "The deal was reported by Reuters", "Reuters said it."]
+)
+def test_a_sentence_naming_the_agency_is_text(last: str) -> None:
+    article = parse_article(f"Headline\nText.\n{last}")
+    assert article.paragraphs == ["Text.", last]
+    assert article.source is None
+
+
+@pytest.mark.parametrize(
+    ("closing", "source"),
+    [
+        ("(MORE)", None),
+        ("MORE", None),
+        ("-more-", None),
+        ("More...", None),
+        ("-30-", None),
+        ("- 30 -", None),
+        ("###", None),
+        ("# # #", None),
+        ("ENDS", None),
+        ("(END)", None),
+        ("-0-", None),
+        ("AP-NY-03-12-87 1423EST", "The Associated Press"),
+        ("-30-\nAP-WA-11-02-88 0915EST", "The Associated Press"),
+        ("UPI 03-12-87 02:23 PES", "UPI"),
+    ],
+)
+def test_end_marks_and_trailers_are_not_paragraphs(closing: str, source: str | None) -> None:
+    article = parse_article(f"Headline\nText.\n\n{closing}\n")
+    assert (article.paragraphs, article.source) == (["Text."], source)
+    assert closing in article.raw_text
+
+
+def test_a_more_mark_between_takes_ends_a_paragraph() -> None:
+    article = parse_article("Headline\nFirst take.\n(MORE)\nSecond take.\n")
+    assert article.paragraphs == ["First take.", "Second take."]
+
+
+@pytest.mark.parametrize("line", ["More.", "End.", "More rain is due.", "The END of an era.", "30"])
+def test_words_like_the_marks_are_text(line: str) -> None:
+    assert parse_article(f"Headline\nText.\n{line}").paragraphs == ["Text.", line]
+
+
+def test_every_wire_fixture_is_ingested_and_every_placeholder_refused(
+    ingest: Ingest, tmp_path: Path
+) -> None:
+    report = ingest(FIXTURES, PLACEHOLDERS)
+    refused = {Path(failure.path).name: failure.reason or "" for failure in report.failures}
+    assert report.counts[Outcome.ADDED] == len(list(FIXTURES.iterdir()))
+    assert sorted(refused) == sorted(path.name for path in PLACEHOLDERS.iterdir())
+    assert all(reason.startswith("placeholder, no story:") for reason in refused.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Story unavailable", "Story unavailable"),
+        ("STORY UNAVAILABLE\n", "STORY UNAVAILABLE"),
+        ("Headline\nText not available", "Text not available"),
+        ("Headline\nThis story is not available.", "This story is not available."),
+        ("Headline\nThe full text is no longer available", "The full text is no longer available"),
+        ("Headline\nText not available at this time.", "Text not available at this time."),
+        ("Headline\n[no text]", "[no text]"),
+        ("Headline\n(No story text)", "(No story text)"),
+        ("Blank story", "Blank story"),
+        ("Headline\nLONDON (Reuters) - Story unavailable\nREUTER", "Story unavailable"),
+        ("Headline\nStory unavailable\n\nStory unavailable", "Story unavailable"),
+    ],
+)
+def test_a_placeholder_is_refused_saying_so(text: str, said: str) -> None:
+    with pytest.raises(ArticleRejected) as refusal:
+        parse_article(text)
+    assert str(refusal.value) == f"placeholder, no story: it says only {said!r}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fed raises rates",  # a headline alone is a brief
+        "Accord signed\nThe text of the accord was not immediately available.",
+        "Tickets unavailable\nTickets for the final sold out in an hour.",
+        "Story unavailable\nThe story behind the headline, in full.",
+        "Headline\nNo text messages were sent, police said.",
+    ],
+)
+def test_a_brief_that_mentions_availability_is_kept(text: str) -> None:
+    assert parse_article(text).title
+
+
 def test_only_the_closing_lines_count() -> None:
     article = parse_article("Headline\nREUTER\nCopyright 2024 Reuters is cited.\nMore text.")
     assert article.copyright is None
@@ -146,6 +325,38 @@ def test_bylines(line: str, authors: tuple[str, ...]) -> None:
 def test_short_lines_that_end_sentences_stay_paragraphs() -> None:
     article = parse_article("Headline\nFirst short paragraph.\nSecond short paragraph.\nThird.")
     assert article.paragraphs == ["First short paragraph.", "Second short paragraph.", "Third."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A market table: columns, figures at the ends of lines.
+        "RSS NO. 1   APRIL    145.50   146.00\nRSS NO. 1   MAY      146.20   146.80\n"
+        "RSS NO. 3   APRIL    141.00   141.50\nRSS NO. 3   MAY      141.90   142.40",
+        # Results, a line each, narrower than wrapped copy.
+        "Liverpool 2 Chelsea 1\nArsenal 0 Tottenham Hotspur 0\nEverton 3 Leeds 2\n"
+        "Fulham 1 Wolves 1",
+        # Paragraphs that end without a full stop, each shorter than the next word needs.
+        "Results of the vote in the House of Commons on Tuesday evening\nAyes 310\n"
+        "Noes 290, with the Speaker and his deputies not voting\nAbstentions 12",
+    ],
+)
+def test_lines_that_are_not_cut_at_a_width_are_not_joined(body: str) -> None:
+    article = parse_article(f"Headline\n{body}\n")
+    assert article.paragraphs == [" ".join(line.split()) for line in body.split("\n")]
+
+
+def test_a_wrapped_block_breaks_where_a_sentence_ends_short_of_the_width() -> None:
+    article = parse_article(
+        "Headline\nOFFICIALS SAID THE BRIDGE WOULD REOPEN ON MONDAY AFTER\n"
+        "REPAIRS TO ITS NORTHERN SPAN.\nTRAFFIC WAS DIVERTED THROUGH THE CITY CENTRE, POLICE\n"
+        'SAID. "IT WILL BE SLOW," ONE OFFICER SAID, "BUT SAFE."\n'
+    )
+    assert article.paragraphs == [
+        "OFFICIALS SAID THE BRIDGE WOULD REOPEN ON MONDAY AFTER REPAIRS TO ITS NORTHERN SPAN.",
+        'TRAFFIC WAS DIVERTED THROUGH THE CITY CENTRE, POLICE SAID. "IT WILL BE SLOW," ONE '
+        'OFFICER SAID, "BUT SAFE."',
+    ]
 
 
 def test_very_long_lines_are_kept_whole() -> None:
