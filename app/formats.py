@@ -55,8 +55,10 @@ _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _HEADING = re.compile(r"\s{0,3}#{1,6}(?:\s+|$)")
 _SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*$")
 _WORDS = re.compile(r"\w+")
-_IMAGE = re.compile(r"!\[(?P<alt>[^\[\]]*)\]\([^()]*\)")
-_LINK = re.compile(r"\[(?P<text>[^\[\]]+)\]\([^()]*\)")
+# A link's target may hold one level of parentheses (``wiki/Mercury_(planet)``), still linear.
+_TARGET = r"\((?:[^()]|\([^()]*\))*\)"
+_IMAGE = re.compile(r"!\[(?P<alt>[^\[\]]*)\]" + _TARGET)
+_LINK = re.compile(r"\[(?P<text>[^\[\]]+)\]" + _TARGET)
 _TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[\+\d+ chars\]$")
 _TRUNCATION_TAIL = 100  # NewsAPI's mark and the spaces before it fit in this many characters
 _EMPHASIS = re.compile(

@@ -1,5 +1,6 @@
 """ASGI middleware of the app."""
 
+import re
 from collections.abc import Hashable
 
 from starlette.requests import Request
@@ -19,8 +20,10 @@ class AllowedHosts:
     def __init__(self, app: ASGIApp, *, hosts: list[str]) -> None:
         self.app = app
         self.any = "*" in hosts
-        self.names = {host_name(host.encode()) for host in hosts if not host.startswith("*.")}
-        self.suffixes = tuple(host_name(host[1:].encode()) for host in hosts if host[:2] == "*.")
+        # As the settings write them: names, addresses, IPv6 ones with or without brackets.
+        listed = [host.strip().lower().removeprefix("[").removesuffix("]") for host in hosts]
+        self.names = {host.rstrip(".") for host in listed if host and not host.startswith("*.")}
+        self.suffixes = tuple(host[1:].rstrip(".") for host in listed if host.startswith("*."))
         self.seen: dict[bytes, bool] = {}  # by Host header: the hot path decides once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,15 +61,19 @@ class AllowedHosts:
         return allowed
 
 
+# A Host value (RFC 9110 §7.2): a name or an IPv4 address, or an IPv6 one in brackets, and an
+# optional port; anything else (``[::1]@evil.example``, ``evil.example/.example.org``) names no
+# host of ours.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9_.-]*))(?::[0-9]{1,5})?")
+
+
 def host_name(host: bytes) -> str:
-    """The name of a ``Host`` value, without its port, in lower case (``[::1]:80`` -> ``::1``)."""
-    text = host.decode("latin-1").strip().lower()
-    if text.startswith("["):
-        return text[1 : text.find("]")] if "]" in text else ""
-    name, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
-    if port and not port.isdigit():
+    """The name of a ``Host`` value, without its port, in lower case (``[::1]:80`` -> ``::1``);
+    empty when the value is no host."""
+    found = _HOST.fullmatch(host.decode("latin-1").strip().lower())
+    if found is None:
         return ""
-    return name.rstrip(".")
+    return found["ipv6"] or found["name"].rstrip(".")
 
 
 class HeadAsGet:

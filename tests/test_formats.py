@@ -296,3 +296,13 @@ def test_times_are_in_utc_whatever_the_store_s_time_zone(
     assert detail["ingested_at"].endswith("Z")
     revisions = client.get("/v1/stats").json()["last_run"]
     assert revisions["started_at"].endswith("Z")
+
+
+def test_a_link_whose_target_holds_parentheses_becomes_its_words() -> None:
+    text = (
+        "# Probes\n\n"
+        "See [Mercury](https://example.org/wiki/Mercury_(planet)) and ![a map](map_(1).png).\n"
+    )
+    (record,) = read_markdown(text.encode())
+    assert record.article is not None
+    assert list(record.article.paragraphs) == ["See Mercury and a map."]

@@ -38,7 +38,16 @@ def public(settings: Settings) -> Iterator[TestClient]:
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost:x", ""]
+    "host",
+    [
+        "evil.example",
+        "evil.example:8000",
+        "127.0.0.1.evil.example",
+        "localhost:x",
+        "",
+        "[::1]@evil.example",
+        "localhost@evil.example",
+    ],
 )
 def test_an_unknown_host_is_a_400_problem(strict: TestClient, host: str) -> None:
     for url in ("/v1/articles", f"/v1/articles/{SEED_SLUG}", "/v1/search?q=troops", "/healthz"):
@@ -71,6 +80,8 @@ def test_loopback_names_are_answered_by_default(
         (["*.example.org"], "evilexample.org", False),
         (["news.example.org"], "news.example.org", True),
         (["news.example.org"], "news.example.org:bad", False),
+        (["*.example.org"], "evil.example/.example.org", False),
+        (["*.example.org"], "evil.example#.example.org", False),
     ],
 )
 def test_allowed_hosts_names_and_wildcards(
