@@ -1,13 +1,16 @@
 """Conventions of real wire copy: datelines, agencies, sign-offs, bylines, layouts, hygiene."""
 
+import string
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.ingest import Outcome, discover_files
-from app.parser import parse_article, parse_file_bytes
+from app.parser import ArticleRejected, _is_agency, parse_article, parse_file_bytes
 from tests.conftest import Ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
@@ -58,6 +61,59 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "Les cheminots ont cessé le travail mardi.",
             "- Trains supprimés : 60 %",
             "- Retour prévu : jeudi",
+        ],
+    },
+    "reuters-mixed-case-place.txt": {
+        "title": "CANADIAN DOLLAR FIRMER IN QUIET TRADE",
+        "dateline": "TORONTO",
+        "dateline_date": "March 19",
+        "source": "Reuters",
+        "paragraphs": [
+            "The Canadian dollar closed higher against its U.S. counterpart in quiet trading, "
+            "dealers said.",
+            "It ended at 1.3210 U.S. dlrs, up from 1.3245 on Wednesday.",
+        ],
+    },
+    "reuters-capital-month.txt": {
+        "dateline": "NEW YORK",
+        "dateline_date": "MARCH 12",
+        "paragraph_count": 2,
+    },
+    "reuters-odd-case-month.txt": {
+        "dateline": "SALVADOR",
+        "dateline_date": "FEb 26",
+        "paragraphs": ["Talks on coffee export quotas will resume next month, a delegate said."],
+    },
+    "reuters-glued-dash.txt": {
+        "dateline": "CHICAGO",
+        "dateline_date": "March 2",
+        "paragraphs": [
+            "The Agriculture Department issued grain certificates worth 120 mln dlrs, "
+            "a spokesman said."
+        ],
+    },
+    "ap-state-abbreviation.txt": {
+        "dateline": "ALEXANDRIA, VA.",
+        "dateline_date": "Feb 26",
+        "paragraph_count": 2,
+    },
+    "reuters-two-places.txt": {
+        "dateline": "WEST PALM BEACH, FLA./WASHINGTON",
+        "source": "Reuters",
+        "last_paragraph": "A department spokesman declined to comment.",
+    },
+    "reuters-empty-date.txt": {
+        "dateline": "LONDON",
+        "dateline_date": None,
+        "source": "Reuters",
+        "paragraph_count": 2,
+    },
+    "upi-place-and-hyphen.txt": {
+        "title": "Senate passes farm bill",
+        "dateline": "WASHINGTON",
+        "paragraphs": [
+            "Lawmakers passed a farm bill on Tuesday after weeks of debate.",
+            "The bill now goes to the House.",
         ],
     },
 }
@@ -243,7 +299,52 @@ def test_more_datelines(first: str, dateline: str | None, date: str | None, sour
 
 
 @pytest.mark.parametrize(
-    "first", ["NATO - the alliance said.", "UN - A report said.", "US RETAIL SALES - Sales rose."]
+    ("first", "dateline", "date", "source"),
+    [
+        ("Toronto, March 19 - Oil rose.", "TORONTO", "March 19", None),
+        ("São Paulo, 3 March - Oil rose.", "SÃO PAULO", "3 March", None),
+        ("NEW YORK, MARCH 12 - Oil rose.", "NEW YORK", "MARCH 12", None),
+        ("SALVADOR, FEb 26 - Oil rose.", "SALVADOR", "FEb 26", None),
+        ("CHICAGO, March 2- Oil rose.", "CHICAGO", "March 2", None),
+        ("CHICAGO, Sept. 2, 1987 -- Oil rose.", "CHICAGO", "Sept. 2, 1987", None),
+        ("ALEXANDRIA, Va., Feb 26 - Oil rose.", "ALEXANDRIA, VA.", "Feb 26", None),
+        ("ALEXANDRIA, Va. (AP) _ Oil rose.", "ALEXANDRIA, VA.", None, "AP"),
+        (
+            "WEST PALM BEACH, Fla./WASHINGTON (Reuters) - Oil rose.",
+            "WEST PALM BEACH, FLA./WASHINGTON",
+            None,
+            "Reuters",
+        ),
+        ("LONDON, (Reuters) - Oil rose.", "LONDON", None, "Reuters"),
+        ("LONDON, March 3 (Reuters/AP) - Oil rose.", "LONDON", "March 3", "Reuters/AP"),
+        ("MOSCOW (Itar-Tass) - Oil rose.", "MOSCOW", None, "Itar-Tass"),
+        ("WASHINGTON - Oil rose.", "WASHINGTON", None, None),
+        ("NEW YORK - Oil rose.", "NEW YORK", None, None),
+        ('WASHINGTON - "Oil rose."', "WASHINGTON", None, None),
+    ],
+)
+def test_datelines_of_older_and_odder_copy(
+    first: str, dateline: str, date: str | None, source: str | None
+) -> None:
+    article = parse_article(f"Headline\n{first}")
+    assert (article.dateline, article.dateline_date, article.source) == (dateline, date, source)
+    assert article.paragraphs == ['"Oil rose."' if '"' in first else "Oil rose."]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "NATO - the alliance said.",
+        "UN - A report said.",
+        "US RETAIL SALES - Sales rose.",
+        "OIL PRICES - Oil rose on Monday.",
+        "On Tuesday, March 3 - the day of the vote - Oil rose.",
+        "MARCH - Sales rose.",
+        "TOKYO RUBBER (YEN PER KILO) - APRIL 07",
+        "LONDON COCOA OPEN POSITION (REVISED) - APRIL 7",
+        "ACME CORP (NOTE) - Sales rose.",
+        "Paris - Oil rose.",
+    ],
 )
 def test_capitals_and_a_hyphen_are_not_a_dateline(first: str) -> None:
     article = parse_article(f"Headline\n{first}")
@@ -344,3 +445,54 @@ def test_a_bylines_second_line_is_not_the_lede() -> None:
         "MIAMI",
         ["A storm hit."],
     )
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "TOKYO RUBBER (YEN PER KILO) - APRIL 07",
+        "LONDON COCOA OPEN POSITION (REVISED) - APRIL 7",
+        "LONDON GOLD, APRIL 7 - 340.50 DLRS",
+        "WASHINGTON - Lawmakers pass farm bill",
+    ],
+)
+def test_table_titles_and_slugged_headlines_are_headlines(title: str) -> None:
+    assert parse_article(f"{title}\nBody.").title == title
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "LONDON (Reuters) - Oil rose on Monday.",
+        "Toronto, March 19 - The dollar rose.",
+        "LONDON, (Reuters) - Oil rose.",
+        "(LONDON) --",
+    ],
+)
+def test_a_first_line_that_is_the_story_is_no_headline(first: str) -> None:
+    with pytest.raises(ArticleRejected, match="opens with a dateline"):
+        parse_article(f"{first}\nMore.")
+
+
+_CAPITALISED_WORD = st.text(alphabet=string.ascii_uppercase, min_size=2, max_size=9)
+_PARENTHESISED = st.lists(
+    st.text(alphabet=string.ascii_letters + string.digits + ".,%/-'", min_size=1, max_size=10),
+    min_size=1,
+    max_size=4,
+).map(" ".join)
+
+
+@given(
+    prefix=st.lists(_CAPITALISED_WORD, min_size=1, max_size=4).map(" ".join),
+    date=st.sampled_from(["", ", March 3", ", MARCH 3", ", 3 March"]),
+    words=_PARENTHESISED.filter(lambda words: not _is_agency(words)),
+    dash=st.sampled_from([" - ", " -- ", " — ", "- ", " _ ", " -"]),
+    rest=st.sampled_from(["APRIL 07", "Sales rose.", "the alliance said.", "", "PARIS - Text."]),
+)
+def test_words_in_parentheses_other_than_an_agency_make_no_dateline(
+    prefix: str, date: str, words: str, dash: str, rest: str
+) -> None:
+    line = f"{prefix}{date} ({words}){dash}{rest}"
+    assert parse_article(f"{line}\nBody.").title == " ".join(line.split())
+    lede = parse_article(f"Headline\n{line}")
+    assert (lede.dateline, lede.dateline_date, lede.source) == (None, None, None)
