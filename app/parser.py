@@ -461,6 +461,7 @@ def parse_article(
         raise ArticleRejected("empty file")
     title, body = _collapse(lines[0]), lines[1:]
     if not title_given:
+        title, body = _wrapped_headline(title, body)
         _check_headline(title)
 
     authors: tuple[str, ...] = ()
@@ -522,6 +523,90 @@ def parse_article(
 
 def _collapse(line: str) -> str:
     return " ".join(line.split())
+
+
+# Words a headline line stops on only when it goes on below (articles, prepositions, conjunctions).
+_OPEN_ENDING_WORDS = frozenset(
+    "a an the of in on at to for from by with into onto over under after before as and or but "  # noqa: SIM905
+    "nor than that its his her their our vs".split()
+)
+_HEADLINE_MAX_LINES = 3
+# A headline is wrapped because it is long: a line of one or two words is a whole headline.
+_WRAPPED_HEADLINE_MIN_WORDS = 3
+
+
+def _wrapped_headline(headline: str, body: list[str]) -> tuple[str, list[str]]:
+    """The headline with the lines it was wrapped onto (a brief item's), and the body below."""
+    lines = 1
+    while (
+        lines < _HEADLINE_MAX_LINES
+        and body
+        and _continues_headline(headline, body[0], body[1] if len(body) > 1 else "")
+    ):
+        headline, body = f"{headline} {_collapse(body[0])}", body[1:]
+        lines += 1
+    return headline, body
+
+
+def _continues_headline(headline: str, line: str, after: str) -> bool:
+    """Whether ``line``, right under a headline line, is the rest of the headline.
+
+    The headline line must be long (three words or more) and stop mid-phrase: on a comma, a
+    dash or a word such as ``of`` or ``the``, or with ``line`` going on in lower case; or be in
+    the same capitals (or title case) as ``line``, which then ends the block. A byline, a
+    dateline, an indented or bulleted line, a notice or a sentence of the story (ending in a
+    full stop, not in capitals) is never part of a headline.
+    """
+    text = _collapse(line)
+    if (
+        not text
+        or len(headline.split()) < _WRAPPED_HEADLINE_MIN_WORDS
+        or line[:1].isspace()
+        or len(text) > _WRAP_WIDTH
+        or headline.endswith(_SENTENCE_END)
+        or (text.endswith((".", "!", "?")) and _headline_style(text, least=1) != "capitals")
+        or not any(char.isalnum() for char in text)
+        or any(_authors(text))
+        or _agency(text)
+        or _dateline(text) is not None
+        or _BULLET.match(text)
+        or _EDITORS_NOTE.match(text)
+        or _SIGN_OFF.match(text)
+        or _CREDITS.match(text)
+        or _parse_copyright(text) is not None
+    ):
+        return False
+    last_word = headline.rsplit(" ", 1)[-1].lower()
+    if headline.endswith((",", "-", "—", "–")) or last_word in _OPEN_ENDING_WORDS:
+        return True
+    if text[0].islower():
+        return True
+    style = _headline_style(headline, least=2)
+    return (
+        style is not None
+        and style == _headline_style(text, least=1)
+        and (
+            not after.strip()
+            or after[:1].isspace()
+            or _headline_style(_collapse(after), least=1) != style
+        )
+    )
+
+
+def _headline_style(line: str, *, least: int) -> str | None:
+    """``"capitals"``, or ``"title"`` (every word of four letters or more capitalised, and at
+    least ``least`` of them), or None."""
+    letters = [char for char in line if char.isalpha()]
+    if len(letters) < 2:
+        return None
+    if all(char.isupper() for char in letters):
+        return "capitals"
+    long_words = [word for word in line.split() if sum(char.isalpha() for char in word) >= 4]
+    if len(long_words) >= least and all(
+        word[0].isupper() for word in long_words if word[0].isalpha()
+    ):
+        return "title"
+    return None
 
 
 def _check_headline(title: str) -> None:

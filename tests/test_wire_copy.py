@@ -116,6 +116,29 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "The bill now goes to the House.",
         ],
     },
+    "reuters-brief-wrapped-headline.txt": {
+        "title": "U.S. HOUSING STARTS FELL 2.3 PCT IN FEBRUARY, COMMERCE DEPARTMENT SAID",
+        "dateline": "WASHINGTON",
+        "dateline_date": "March 17",
+        "paragraph_count": 1,
+    },
+    "reuters-brief-dividend.txt": {
+        "title": "ACME CORP <ACME> SETS QUARTERLY DIVIDEND",
+        "dateline": "NEW YORK",
+        "paragraphs": ["Qtly div 10 cts vs 10 cts prior", "Pay April 15", "Record March 31"],
+    },
+    "reuters-brief-false-dateline.txt": {
+        "title": "JAPAN CRUDE IMPORTS FALL IN MARCH, APRIL - MITI",
+        "dateline": "TOKYO",
+        "dateline_date": "April 7",
+        "paragraph_count": 1,
+    },
+    "ap-wrapped-headline.txt": {
+        "title": "Coast Guard Rescues Six Off Cape Cod",
+        "dateline": "BOSTON",
+        "source": "AP",
+        "paragraph_count": 2,
+    },
 }
 
 
@@ -496,3 +519,45 @@ def test_words_in_parentheses_other_than_an_agency_make_no_dateline(
     assert parse_article(f"{line}\nBody.").title == " ".join(line.split())
     lede = parse_article(f"Headline\n{line}")
     assert (lede.dateline, lede.dateline_date, lede.source) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "OIL PRICES RISE ON\nSUPPLY FEARS\nLONDON (Reuters) - Oil rose.",
+            "OIL PRICES RISE ON SUPPLY FEARS",
+        ),
+        (
+            "Storm forces closure of\nCoastal Highway\nMIAMI (AP) _ A storm hit.",
+            "Storm forces closure of Coastal Highway",
+        ),
+        (
+            "Storm forces closure\nof the coastal highway\nMIAMI (AP) _ A storm hit.",
+            "Storm forces closure of the coastal highway",
+        ),
+        ("Rates rise again,\nBanks Say\n\nText.", "Rates rise again, Banks Say"),
+    ],
+)
+def test_a_headline_wrapped_over_lines_is_one_headline(text: str, title: str) -> None:
+    article = parse_article(text)
+    assert article.title == title
+    assert article.paragraphs[-1] in ("Oil rose.", "A storm hit.", "Text.")
+    assert len(article.paragraphs) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OIL PRICES RISE ON\nLONDON (Reuters) - Oil rose.",
+        "Storm hits the\nBy Jane Doe\nText.",
+        "SENATE VOTES FARM BILL\nTHE SENATE VOTED TODAY TO PASS\nA FARM BILL AFTER A DEBATE.",
+        "Council approves new budget\nThe city council voted on Tuesday.",
+        "Coast Guard Rescues Six\nOfficials Said It Was Cold.",
+        "Headline\nBody",
+        "Rates rise on\n    Banks raised rates on Monday.",
+        "Rates rise on\n- Banks raised rates.",
+    ],
+)
+def test_a_line_under_a_headline_that_is_no_part_of_it_stays_in_the_body(text: str) -> None:
+    assert parse_article(text).title == text.split("\n", maxsplit=1)[0]
