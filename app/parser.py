@@ -223,6 +223,7 @@ class ParsedArticle:
     published_at: datetime | None = None
     web_url: str | None = None
     tags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def lede(self) -> str | None:
@@ -460,8 +461,10 @@ def parse_article(
     if not lines:
         raise ArticleRejected("empty file")
     title, body = _collapse(lines[0]), lines[1:]
+    labels: tuple[str, ...] = ()
     if not title_given:
         title, body = _wrapped_headline(title, body)
+        title, labels = _headline_labels(title)
         _check_headline(title)
 
     authors: tuple[str, ...] = ()
@@ -518,11 +521,71 @@ def parse_article(
         warnings=warnings,
         authors=authors,
         dateline_date=dateline_date,
+        labels=labels,
     )
 
 
 def _collapse(line: str) -> str:
     return " ".join(line.split())
+
+
+# A wire service's markers of a story's state, and the label each is kept as: "(CORRECTED)",
+# "(UPDATE 2)", "REFILE-", "UPDATE 1-", "RPT-". Metadata, not part of the headline.
+_MARKER_LABELS = {
+    "corrected": "corrected",
+    "correction": "corrected",
+    "corrects": "corrected",
+    "refile": "refile",
+    "refiled": "refile",
+    "repeat": "repeat",
+    "repeated": "repeat",
+    "rpt": "repeat",
+    "update": "update",
+    "updated": "update",
+    "urgent": "urgent",
+    "flash": "flash",
+    "bulletin": "bulletin",
+    "advisory": "advisory",
+    "embargoed": "embargoed",
+    "withdrawn": "withdrawn",
+    "kill": "kill",
+}
+_MARKER = rf"(?P<marker>{'|'.join(_MARKER_LABELS)})(?:\s+(?P<number>\d{{1,2}}))?"
+# In parentheses, in any case: before the headline with a dash ("(CORRECTED) - ACME CORP YEAR
+# NET") or anywhere in it ("ACME CORP (REPEAT) SETS DIVIDEND").
+_BRACKETED_MARKER = re.compile(rf"\(\s*{_MARKER}\s*\)", re.IGNORECASE)
+_LEADING_BRACKETED_MARKER = re.compile(
+    rf"^\(\s*{_MARKER}\s*\)(?:\s*(?:--|—|–|-)\s+|\s*)", re.IGNORECASE
+)
+# Before the headline in capitals and a hyphen, as Reuters writes them: "REFILE-UPDATE 2-ACME".
+_PREFIXED_MARKER = re.compile(rf"^(?i:{_MARKER})(?<=[A-Z0-9])\s*-\s*(?=\S)")
+
+
+def _leading_marker(headline: str) -> re.Match[str] | None:
+    """A marker opening the headline: ``(CORRECTED) -`` in any case, ``UPDATE 1-`` in capitals."""
+    if (prefix := _PREFIXED_MARKER.match(headline)) and headline[: prefix.end()].isupper():
+        return prefix
+    return _LEADING_BRACKETED_MARKER.match(headline)
+
+
+def _headline_labels(headline: str) -> tuple[str, tuple[str, ...]]:
+    """The headline without its correction, refile or update markers, and their labels
+    (``corrected``, ``update 2``), in the order written."""
+    labels: list[str] = []
+
+    def label(match: re.Match[str]) -> str:
+        name = _MARKER_LABELS[match["marker"].lower()]
+        labels.append(f"{name} {int(match['number'])}" if match["number"] else name)
+        return " "
+
+    rest = headline
+    while (prefix := _leading_marker(rest)) is not None:
+        label(prefix)
+        rest = rest[prefix.end() :]
+    rest = _collapse(_BRACKETED_MARKER.sub(label, rest))
+    if not any(char.isalnum() for char in rest):
+        return headline, ()  # a headline that is only a marker stays as written
+    return rest, tuple(dict.fromkeys(labels))
 
 
 # Words a headline line stops on only when it goes on below (articles, prepositions, conjunctions).

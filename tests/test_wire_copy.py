@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.ingest import Outcome, discover_files
-from app.parser import ArticleRejected, _is_agency, parse_article, parse_file_bytes
+from app.parser import (
+    ArticleRejected,
+    _headline_labels,
+    _is_agency,
+    parse_article,
+    parse_file_bytes,
+)
 from tests.conftest import Ingest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wire"
@@ -138,6 +144,25 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "dateline": "BOSTON",
         "source": "AP",
         "paragraph_count": 2,
+    },
+    "reuters-corrected.txt": {
+        "title": "ACME CORP <ACME> YEAR NET",
+        "labels": ("corrected",),
+        "dateline": "NEW YORK",
+        "paragraph_count": 4,
+    },
+    "reuters-refile-update.txt": {
+        "title": "Oil rises on supply fears in the Gulf",
+        "labels": ("refile", "update 2"),
+        "authors": ("Jane Doe",),
+        "dateline": "LONDON",
+        "dateline_date": "March 3",
+    },
+    "reuters-table-title.txt": {
+        "title": "TOKYO RUBBER (YEN PER KILO) - APRIL 07",
+        "labels": (),
+        "dateline": "TOKYO",
+        "dateline_date": "April 7",
     },
 }
 
@@ -508,7 +533,9 @@ _PARENTHESISED = st.lists(
 @given(
     prefix=st.lists(_CAPITALISED_WORD, min_size=1, max_size=4).map(" ".join),
     date=st.sampled_from(["", ", March 3", ", MARCH 3", ", 3 March"]),
-    words=_PARENTHESISED.filter(lambda words: not _is_agency(words)),
+    words=_PARENTHESISED.filter(
+        lambda words: not _is_agency(words) and not _headline_labels(f"A ({words})")[1]
+    ),
     dash=st.sampled_from([" - ", " -- ", " — ", "- ", " _ ", " -"]),
     rest=st.sampled_from(["APRIL 07", "Sales rose.", "the alliance said.", "", "PARIS - Text."]),
 )
@@ -561,3 +588,51 @@ def test_a_headline_wrapped_over_lines_is_one_headline(text: str, title: str) ->
 )
 def test_a_line_under_a_headline_that_is_no_part_of_it_stays_in_the_body(text: str) -> None:
     assert parse_article(text).title == text.split("\n", maxsplit=1)[0]
+
+
+@pytest.mark.parametrize(
+    ("first", "title", "labels"),
+    [
+        ("(CORRECTED) - ACME CORP <ACME> YEAR NET", "ACME CORP <ACME> YEAR NET", ("corrected",)),
+        ("(CORRECTION) - ACME CORP YEAR NET", "ACME CORP YEAR NET", ("corrected",)),
+        ("(REPEAT) ACME CORP SETS DIVIDEND", "ACME CORP SETS DIVIDEND", ("repeat",)),
+        ("(UPDATE 2) - Oil rises", "Oil rises", ("update 2",)),
+        ("(REFILE) Oil rises", "Oil rises", ("refile",)),
+        ("ACME CORP (CORRECTED) - YEAR NET", "ACME CORP - YEAR NET", ("corrected",)),
+        ("Oil rises (corrected)", "Oil rises", ("corrected",)),
+        ("REFILE-Oil rises", "Oil rises", ("refile",)),
+        ("CORRECTED-Acme profit rises", "Acme profit rises", ("corrected",)),
+        ("UPDATE 1-Oil rises", "Oil rises", ("update 1",)),
+        ("REFILE-UPDATE 2-Oil rises", "Oil rises", ("refile", "update 2")),
+        ("RPT-Oil rises", "Oil rises", ("repeat",)),
+        ("Update-minded voters", "Update-minded voters", ()),
+        ("Refile the form, says taxman", "Refile the form, says taxman", ()),
+        ("(REFILE)", "(REFILE)", ()),
+        ("SOCCER - Liverpool beat Chelsea", "SOCCER - Liverpool beat Chelsea", ()),
+    ],
+)
+def test_correction_and_refile_markers_are_labels_not_headline(
+    first: str, title: str, labels: tuple[str, ...]
+) -> None:
+    article = parse_article(f"{first}\nBody.")
+    assert (article.title, article.labels) == (title, labels)
+
+
+def test_labels_are_shown_filtered_and_kept(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    for name in ("reuters-corrected.txt", "reuters-refile-update.txt", "reuters-date.txt"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    assert ingest(tmp_path).ok
+    listed = client.get("/v1/articles", params={"label": "Corrected"}).json()
+    assert [item["title"] for item in listed["items"]] == ["ACME CORP <ACME> YEAR NET"]
+    detail = client.get(listed["items"][0]["url"]).json()
+    assert detail["labels"] == ["corrected"]
+    both = client.get("/v1/articles", params=[("label", "corrected"), ("label", "update 2")])
+    assert both.json()["total"] == 2
+    assert client.get("/v1/articles", params={"label": "repeat"}).json()["total"] == 0
+    found = client.get("/v1/search", params={"q": "oil", "label": "refile"}).json()
+    assert [hit["title"] for hit in found["items"]] == ["Oil rises on supply fears in the Gulf"]
+    assert client.get("/v1/search", params={"q": "stocks", "label": "refile"}).json()["total"] == 0
+    plain = client.get("/v1/search", params={"q": "stocks"}).json()["items"][0]
+    assert client.get(plain["url"]).json()["labels"] == []
