@@ -357,6 +357,9 @@ def test_more_datelines(first: str, dateline: str | None, date: str | None, sour
         ("CHICAGO, Sept. 2, 1987 -- Oil rose.", "CHICAGO", "Sept. 2, 1987", None),
         ("ALEXANDRIA, Va., Feb 26 - Oil rose.", "ALEXANDRIA, VA.", "Feb 26", None),
         ("ALEXANDRIA, Va. (AP) _ Oil rose.", "ALEXANDRIA, VA.", None, "AP"),
+        ("Alexandria, Va., Feb 26 - Oil rose.", "ALEXANDRIA, VA.", "Feb 26", None),
+        ("ALEXANDRIA, Va. - Oil rose.", "ALEXANDRIA, VA.", None, None),
+        ("ST. LOUIS, Mo., FEB. 26 - Oil rose.", "ST. LOUIS, MO.", "FEB. 26", None),
         (
             "WEST PALM BEACH, Fla./WASHINGTON (Reuters) - Oil rose.",
             "WEST PALM BEACH, FLA./WASHINGTON",
