@@ -43,6 +43,7 @@ ARTICLE_DETAIL: dict[str, Any] = {
     "dateline_date": None,
     "web_url": None,
     "tags": [],
+    "labels": [],
     "content_hash": "cbb63923b136674c5461e6cf718783ce548809fa78300c8bcf66e8e270a24b91",
     "raw_url": "http://127.0.0.1:8000/v1/articles/ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says/raw",
     "ingested_at": "2026-11-24T19:32:20.315542Z",

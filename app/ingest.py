@@ -748,6 +748,7 @@ def _fields(parsed: ParsedArticle) -> dict[str, Any]:
         "published_at": parsed.published_at,
         "web_url": parsed.web_url,
         "tags": list(parsed.tags),
+        "labels": list(parsed.labels),
         "raw_text": parsed.raw_text,
         "content_hash": parsed.content_hash,
     }

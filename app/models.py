@@ -100,6 +100,7 @@ class Article(ArticleBase, table=True):
     dateline_date: str | None = Field(default=None, max_length=40)
     web_url: str | None = Field(default=None, sa_type=Text)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     raw_text: str = Field(sa_type=Text)
     content_hash: str = Field(max_length=64, unique=True)
     source_path: str = Field(sa_type=Text, unique=True)
@@ -199,6 +200,10 @@ class ArticleDetail(ArticleSummary):
     dateline_date: str | None = Field(description="A date the dateline gives, as written.")
     web_url: str | None = Field(description="The article's own address, from an export's `url`.")
     tags: list[str] = Field(description="From front matter or an export's tags.")
+    labels: list[str] = Field(
+        description="A wire service's markers of the story's state, taken out of its headline: "
+        "`corrected`, `refile`, `repeat`, `update 2`."
+    )
     content_hash: str = Field(description="sha256 of the text as received.")
     raw_url: str = Field(description="The text as received, as text/plain.")
     ingested_at: datetime

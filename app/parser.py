@@ -35,51 +35,123 @@ codecs.register_error(_CP1252_FALLBACK, _undefined_cp1252_byte)
 _DASH = r"(?:\s*(?:--|—|–)\s*|\s+-\s+)"  # --, an em or en dash, or a spaced hyphen
 _STRONG_DASH = r"(?:\s*(?:--|—|–)\s*)"  # what a bare place (no date, no agency) needs
 _AGENCY_DASH = r"(?:\s*(?:--|—|–)\s*|\s*-\s+|\s+_\s+)"  # after (Agency): also "-" and AP's "_"
+_DATE_DASH = r"(?:\s*(?:--|—|–)\s*|\s*-\s+)"  # after a date, a hyphen may touch it: "March 2- "
 _DATELINE = re.compile(rf"^\(\s*(?P<place>[^()\n]{{1,80}}?)\s*\){_DASH}")  # (LONDON) --
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+# Month names in any case (old copy has "MARCH 12" and "FEb 26"): the date is the evidence.
+_MONTH_NAMES = (
+    r"Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
-_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"
+_MONTH = rf"(?i:{_MONTH_NAMES})\.?"
+_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}\b(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _CAPS_PLACE = rf"[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}"
 _ANY_PLACE = rf"[{_UPPER}][\w.'’-]*(?:[ /][{_UPPER}][\w.'’-]*){{0,4}}"
-_REGION = rf"(?:,\s*(?!{_DATE})[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?"  # , England
+# ", England", ", Va.", ", D.C.": a region or an AP state abbreviation after the place.
+_REGION = rf"(?:,\s*(?!{_DATE})[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?"
+# Several places of one story: WEST PALM BEACH, Fla./WASHINGTON.
+_ANY_PLACES = rf"{_ANY_PLACE}{_REGION}(?:\s*/\s*{_ANY_PLACE}{_REGION})*"
+_CAPS_PLACES = rf"{_CAPS_PLACE}{_REGION}(?:\s*/\s*{_CAPS_PLACE}{_REGION})*"
 # With an agency: LONDON (Reuters) -, Paris (AFP) -, NEW YORK, March 3 (Reuters) -,
-# MIAMI (AP) _, Feb 26 (Reuters) - (a date and no place).
+# MIAMI (AP) _, Feb 26 (Reuters) - (a date and no place), LONDON, (Reuters) - (a date left out).
 _AGENCY_DATELINE = re.compile(
-    rf"""^(?:(?P<place>{_ANY_PLACE}{_REGION})(?:,\s*(?P<date>{_DATE}))?|(?P<bare_date>{_DATE}))
+    rf"""^(?:(?P<place>{_ANY_PLACES})(?:,\s*(?P<date>{_DATE}))?,?|(?P<bare_date>{_DATE}))
         \s*\((?P<agency>[^()\n]{{1,40}})\){_AGENCY_DASH}""",
     re.VERBOSE,
 )
-# Without: SALVADOR, Feb 26 -, and PARIS — (a place alone takes a real dash and a capital next).
-_DATED_DATELINE = re.compile(rf"^(?P<place>{_CAPS_PLACE}{_REGION}),\s*(?P<date>{_DATE}){_DASH}")
+# Without an agency, a place (in any case) and a date: SALVADOR, Feb 26 -, Toronto, March 19 -.
+_DATED_DATELINE = re.compile(rf"^(?P<place>{_ANY_PLACES}),\s*(?P<date>{_DATE}){_DATE_DASH}")
+# A place in capitals alone: PARIS — (a real dash and a capital next) ...
 _PLACE_DATELINE = re.compile(
-    rf"^(?P<place>{_CAPS_PLACE}{_REGION}){_STRONG_DASH}(?=[\"“‘'(\w])(?=\W*[A-Z0-9])"
+    rf"^(?P<place>{_CAPS_PLACES}){_STRONG_DASH}(?=[\"“‘'(\w])(?=\W*[A-Z0-9])"
+)
+# ... or WASHINGTON - (a spaced hyphen, a capital next; more is asked of the place, see
+# ``_hyphen_place``).
+_HYPHEN_DATELINE = re.compile(rf"^(?P<place>{_CAPS_PLACES})\s+-\s+(?=[\"“‘'(]?[A-Z])")
+# Words that open a capitalised phrase that is no place ("On Tuesday, March 3 -"), and names of
+# days and months, which no place is.
+_NOT_PLACE_WORDS = re.compile(
+    rf"^(?i:on|in|at|by|from|since|until|through|last|next|early|late|during|before|after)\b"
+    rf"|\b(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|{_MONTH_NAMES})\b"
 )
 _AGENCY_ALONE = re.compile(r"^\((?P<agency>[^()\n]{1,20})\)\s*(?:(?:--|—|–|-)\s*)?(?=\S)")
 _EDITORS_NOTE = re.compile(r"^EDITOR[’']?S[’']? NOTE\b", re.IGNORECASE)
-# Agencies that a parenthesis at the start of a story names instead of a place.
+# Agencies, the only names a parenthesis in a dateline may hold ("LONDON (Reuters) -"); any other
+# words in parentheses (a marker, a unit, a note: "TOKYO RUBBER (YEN PER KILO) -") make none.
 AGENCIES = frozenset(
     [
         "reuters",
+        "reuter",
         "ap",
+        "the associated press",
+        "associated press",
+        "ap-dow jones",
+        "dow jones",
         "afp",
+        "agence france-presse",
         "upi",
+        "united press international",
         "bloomberg",
         "dpa",
         "xinhua",
+        "new china news agency",
         "efe",
         "ansa",
         "tass",
+        "itar-tass",
+        "ria",
+        "ria novosti",
+        "interfax",
         "pti",
+        "ians",
+        "uni",
         "cnn",
         "kyodo",
+        "jiji",
         "yonhap",
         "anadolu",
-        "interfax",
+        "aa",
+        "pa",
+        "cp",
+        "aap",
+        "sapa",
+        "apa",
+        "mena",
+        "irna",
+        "petra",
+        "wafa",
+        "bernama",
+        "antara",
+        "pna",
+        "cna",
+        "pap",
+        "ctk",
+        "mti",
+        "bta",
+        "hina",
+        "tanjug",
+        "lusa",
+        "belga",
+        "anp",
+        "ntb",
+        "tt",
+        "ritzau",
+        "stt",
+        "notimex",
+        "ips",
+        "nan",
+        "kna",
     ]
 )
+
+
+def _is_agency(name: str) -> bool:
+    """Whether ``name`` (what a dateline's parenthesis holds) names news agencies only:
+    ``Reuters``, ``AP``, ``Reuters/AP``."""
+    names = [part.strip(" .").lower() for part in name.split("/")]
+    return all(part in AGENCIES for part in names)
+
+
 # Who a byline may name besides people: moved to the source, never kept as an author.
 AGENCY_NAMES = {
     "the associated press": "The Associated Press",
@@ -182,6 +254,7 @@ class ParsedArticle:
     published_at: datetime | None = None
     web_url: str | None = None
     tags: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
 
     @property
     def lede(self) -> str | None:
@@ -395,7 +468,10 @@ def parse_article(
     if not lines:
         raise ArticleRejected("empty file")
     title, body = _collapse(lines[0]), lines[1:]
+    labels: tuple[str, ...] = ()
     if not title_given:
+        title, body = _wrapped_headline(title, body)
+        title, labels = _headline_labels(title)
         _check_headline(title)
 
     authors: tuple[str, ...] = ()
@@ -439,6 +515,7 @@ def parse_article(
         warnings=warnings,
         authors=authors,
         dateline_date=dateline_date,
+        labels=labels,
     )
 
 
@@ -446,12 +523,162 @@ def _collapse(line: str) -> str:
     return " ".join(line.split())
 
 
+# A wire service's markers of a story's state, and the label each is kept as: "(CORRECTED)",
+# "(UPDATE 2)", "REFILE-", "UPDATE 1-", "RPT-". Metadata, not part of the headline.
+_MARKER_LABELS = {
+    "corrected": "corrected",
+    "correction": "corrected",
+    "corrects": "corrected",
+    "refile": "refile",
+    "refiled": "refile",
+    "repeat": "repeat",
+    "repeated": "repeat",
+    "rpt": "repeat",
+    "update": "update",
+    "updated": "update",
+    "urgent": "urgent",
+    "flash": "flash",
+    "bulletin": "bulletin",
+    "advisory": "advisory",
+    "embargoed": "embargoed",
+    "withdrawn": "withdrawn",
+    "kill": "kill",
+}
+_MARKER = rf"(?P<marker>{'|'.join(_MARKER_LABELS)})(?:\s+(?P<number>\d{{1,2}}))?"
+# In parentheses, in any case: before the headline with a dash ("(CORRECTED) - ACME CORP YEAR
+# NET") or anywhere in it ("ACME CORP (REPEAT) SETS DIVIDEND").
+_BRACKETED_MARKER = re.compile(rf"\(\s*{_MARKER}\s*\)", re.IGNORECASE)
+_LEADING_BRACKETED_MARKER = re.compile(
+    rf"^\(\s*{_MARKER}\s*\)(?:\s*(?:--|—|–|-)\s+|\s*)", re.IGNORECASE
+)
+# Before the headline in capitals and a hyphen, as Reuters writes them: "REFILE-UPDATE 2-ACME".
+_PREFIXED_MARKER = re.compile(rf"^(?i:{_MARKER})(?<=[A-Z0-9])\s*-\s*(?=\S)")
+
+
+def _leading_marker(headline: str) -> re.Match[str] | None:
+    """A marker opening the headline: ``(CORRECTED) -`` in any case, ``UPDATE 1-`` in capitals."""
+    if (prefix := _PREFIXED_MARKER.match(headline)) and headline[: prefix.end()].isupper():
+        return prefix
+    return _LEADING_BRACKETED_MARKER.match(headline)
+
+
+def _headline_labels(headline: str) -> tuple[str, tuple[str, ...]]:
+    """The headline without its correction, refile or update markers, and their labels
+    (``corrected``, ``update 2``), in the order written."""
+    labels: list[str] = []
+
+    def label(match: re.Match[str]) -> str:
+        name = _MARKER_LABELS[match["marker"].lower()]
+        labels.append(f"{name} {int(match['number'])}" if match["number"] else name)
+        return " "
+
+    rest = headline
+    while (prefix := _leading_marker(rest)) is not None:
+        label(prefix)
+        rest = rest[prefix.end() :]
+    rest = _collapse(_BRACKETED_MARKER.sub(label, rest))
+    if not any(char.isalnum() for char in rest):
+        return headline, ()  # a headline that is only a marker stays as written
+    return rest, tuple(dict.fromkeys(labels))
+
+
+# Words a headline line stops on only when it goes on below (articles, prepositions, conjunctions).
+_OPEN_ENDING_WORDS = frozenset(
+    "a an the of in on at to for from by with into onto over under after before as and or but "  # noqa: SIM905
+    "nor than that its his her their our vs".split()
+)
+_HEADLINE_MAX_LINES = 3
+# A headline is wrapped because it is long: a line of one or two words is a whole headline.
+_WRAPPED_HEADLINE_MIN_WORDS = 3
+
+
+def _wrapped_headline(headline: str, body: list[str]) -> tuple[str, list[str]]:
+    """The headline with the lines it was wrapped onto (a brief item's), and the body below."""
+    lines = 1
+    while (
+        lines < _HEADLINE_MAX_LINES
+        and body
+        and _continues_headline(headline, body[0], body[1] if len(body) > 1 else "")
+    ):
+        headline, body = f"{headline} {_collapse(body[0])}", body[1:]
+        lines += 1
+    return headline, body
+
+
+def _continues_headline(headline: str, line: str, after: str) -> bool:
+    """Whether ``line``, right under a headline line, is the rest of the headline.
+
+    The headline line must be long (three words or more) and stop mid-phrase: on a comma, a
+    dash or a word such as ``of`` or ``the``, or with ``line`` going on in lower case; or be in
+    the same capitals (or title case) as ``line``, which then ends the block. A byline, a
+    dateline, an indented or bulleted line, a notice or a sentence of the story (ending in a
+    full stop, not in capitals) is never part of a headline.
+    """
+    text = _collapse(line)
+    if (
+        not text
+        or len(headline.split()) < _WRAPPED_HEADLINE_MIN_WORDS
+        or line[:1].isspace()
+        or len(text) > _WRAP_WIDTH
+        or headline.endswith(_SENTENCE_END)
+        or (text.endswith((".", "!", "?")) and _headline_style(text, least=1) != "capitals")
+        or not any(char.isalnum() for char in text)
+        or any(_authors(text))
+        or _agency(text)
+        or _dateline(text) is not None
+        or _BULLET.match(text)
+        or _EDITORS_NOTE.match(text)
+        or _SIGN_OFF.match(text)
+        or _CREDITS.match(text)
+        or _parse_copyright(text) is not None
+    ):
+        return False
+    last_word = headline.rsplit(" ", 1)[-1].lower()
+    if headline.endswith((",", "-", "—", "–")) or last_word in _OPEN_ENDING_WORDS:
+        return True
+    if text[0].islower():
+        return True
+    style = _headline_style(headline, least=2)
+    return (
+        style is not None
+        and style == _headline_style(text, least=1)
+        and (
+            not after.strip()
+            or after[:1].isspace()
+            or _headline_style(_collapse(after), least=1) != style
+        )
+    )
+
+
+def _headline_style(line: str, *, least: int) -> str | None:
+    """``"capitals"``, or ``"title"`` (every word of four letters or more capitalised, and at
+    least ``least`` of them), or None."""
+    letters = [char for char in line if char.isalpha()]
+    if len(letters) < 2:
+        return None
+    if all(char.isupper() for char in letters):
+        return "capitals"
+    long_words = [word for word in line.split() if sum(char.isalpha() for char in word) >= 4]
+    if len(long_words) >= least and all(
+        word[0].isupper() for word in long_words if word[0].isalpha()
+    ):
+        return "title"
+    return None
+
+
 def _check_headline(title: str) -> None:
     if not any(char.isalnum() for char in title):
         raise ArticleRejected(f"no headline: the first line has no words ({title[:40]!r})")
-    # A headline may read "SOCCER - Liverpool beat Chelsea"; a line that opens with a dateline
-    # naming an agency or a date ("LONDON (Reuters) - ...") is the story, not its headline.
-    if _DATELINE.match(title) or _AGENCY_DATELINE.match(title) or _DATED_DATELINE.match(title):
+    # A headline may read "SOCCER - Liverpool beat Chelsea" or "PARIS — Strike"; a line that
+    # opens with a dateline naming an agency or a date ("LONDON (Reuters) - ...") and goes on
+    # as a story is the story, not its headline. A table's title in capitals ("LONDON GOLD,
+    # APRIL 7 - 340.50 DLRS") is a headline.
+    found = _dateline(title)
+    if (
+        found is not None
+        and (found[1] or found[2] or _DATELINE.match(title))
+        and not (title[found[3] :].strip() and title[found[3] :].upper() == title[found[3] :])
+    ):
         raise ArticleRejected(f"no headline: the first line opens with a dateline ({title[:40]!r})")
     if _parse_copyright(title) is not None:
         raise ArticleRejected(f"no headline: the first line is a copyright notice ({title[:40]!r})")
@@ -679,27 +906,53 @@ def _block_paragraphs(block: list[str]) -> list[str]:
 
 def _dateline(paragraph: str) -> tuple[str | None, str | None, str | None, int] | None:
     """``(place, date, agency, end)`` of a dateline opening the paragraph, or None."""
-    if (match := _AGENCY_ALONE.match(paragraph)) and match["agency"].lower() in AGENCIES:
+    if (match := _AGENCY_ALONE.match(paragraph)) and _is_agency(match["agency"]):
         return None, None, match["agency"], match.end()  # (Reuters) - …, (CNN)A quake …
     if match := _DATELINE.match(paragraph):
         place = match["place"]
         if any(char.isalpha() for char in place):
             return place.upper(), None, None, match.end()
         return None
-    if (match := _AGENCY_DATELINE.match(paragraph)) and (
-        match["agency"].lower() in AGENCIES or (match["place"] or "").isupper()
-    ):
+    if (match := _AGENCY_DATELINE.match(paragraph)) and _is_agency(match["agency"]):
         place = (match["place"] or "").strip(" ,") or None
         date = match["date"] or match["bare_date"]
         return (place.upper() if place else None), date, match["agency"], match.end()
-    for pattern in (_DATED_DATELINE, _PLACE_DATELINE):
-        if match := pattern.match(paragraph):
-            place = match["place"].strip(" ,")
-            if sum(char.isalpha() for char in place) < 2:
-                return None
-            date = match.groupdict().get("date")
-            return place.upper(), date, None, match.end()
+    found = _unsourced_dateline(paragraph)
+    if found is None:
+        return None
+    place = found["place"].strip(" ,")
+    if sum(char.isalpha() for char in place) < 2:
+        return None
+    return place.upper(), found.groupdict().get("date"), None, found.end()
+
+
+def _unsourced_dateline(paragraph: str) -> re.Match[str] | None:
+    """A dateline naming no agency: a place and a date, or a place in capitals and a dash."""
+    if (match := _DATED_DATELINE.match(paragraph)) and not _NOT_PLACE_WORDS.search(match["place"]):
+        return match
+    if match := _PLACE_DATELINE.match(paragraph):
+        return match
+    match = _HYPHEN_DATELINE.match(paragraph)
+    if match and _hyphen_place(match["place"], paragraph[match.end() :]):
+        return match
     return None
+
+
+def _hyphen_place(place: str, rest: str) -> bool:
+    """Whether capitals before a single spaced hyphen, with no date or agency, are a place.
+
+    A hyphen also follows a slug or a name (``US RETAIL SALES - Sales rose``, ``UN - A report
+    said``): the place must open with a word of three letters or more, hold no day or month,
+    and the story must not go on with one of its words, as a slug's story does.
+    """
+    words = re.findall(r"[^\W\d_]+", place)
+    following = re.match(r"\W*(\w+)", rest)
+    return (
+        bool(words)
+        and len(words[0]) >= 3
+        and not _NOT_PLACE_WORDS.search(place)
+        and not (following and following[1].lower() in {word.lower() for word in words})
+    )
 
 
 def parse_file_bytes(data: bytes) -> ParsedArticle:

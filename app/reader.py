@@ -62,6 +62,7 @@ DETAIL_COLUMNS = (
     "dateline_date",
     "web_url",
     "tags",
+    "labels",
     "content_hash",
     "ingested_at",
     "updated_at",
@@ -511,6 +512,15 @@ def filter_sql(
             marks = ", ".join("lower(?)" for _ in values)
             conditions.append(f"lower({prefix}{column}) IN ({marks})")
             parameters += values
+    if filters.label:
+        marks = ", ".join("lower(?)" for _ in filters.label)
+        elements = (
+            f"json_each({prefix}labels)"
+            if dialect == "sqlite"
+            else f"json_array_elements_text({prefix}labels) AS element(value)"
+        )
+        conditions.append(f"EXISTS (SELECT 1 FROM {elements} WHERE lower(value) IN ({marks}))")
+        parameters += filters.label
     if filters.year:
         conditions.append(f"{prefix}year IN ({', '.join('?' for _ in filters.year)})")
         parameters += filters.year
@@ -577,7 +587,7 @@ def read_time(value: str | datetime | None) -> datetime | None:
 def decoded(row: Row) -> Row:
     """A row with its JSON lists and times as Python values, its lede bounded, and the body as
     paragraphs."""
-    for name in ("authors", "tags"):
+    for name in ("authors", "tags", "labels"):
         value = row.get(name)
         if isinstance(value, str | bytes):
             row[name] = [] if value == "[]" else orjson.loads(value)

@@ -100,6 +100,13 @@ class ArticleFilters(BaseModel):
         description="Where the story was filed, matched whole and in any case.",
         examples=[["LONDON"]],
     )
+    label: list[Annotated[str, StringConstraints(max_length=40, pattern=NO_NUL)]] = Field(
+        default=[],
+        max_length=MAX_FILTER_VALUES,
+        description="A wire service's marker of the story's state (`corrected`, `refile`, "
+        "`repeat`, `update 2`), matched whole and in any case.",
+        examples=[["corrected"]],
+    )
     year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(
         default=[],
         max_length=MAX_FILTER_VALUES,
@@ -128,6 +135,7 @@ class ArticleFilters(BaseModel):
         return not (
             self.source
             or self.dateline
+            or self.label
             or self.year
             or self.published_after is not None
             or self.published_before is not None

@@ -143,3 +143,20 @@ def test_a_bad_export_imports_nothing_and_names_the_line(
     assert reason.lower() in message.lower()
     assert "nothing was imported" in message
     assert articles(other_url) == 0
+
+
+def test_labels_cross_over(
+    database_url: str, other_url: str, ingest: Ingest, tmp_path: Path
+) -> None:
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    wire = Path(__file__).parent / "fixtures" / "wire" / "reuters-refile-update.txt"
+    (folder / wire.name).write_bytes(wire.read_bytes())
+    assert ingest(folder).ok
+    dump = tmp_path / "wire.jsonl"
+    dump.write_bytes(run(database_url, "export")[2])
+    assert run(other_url, "import", str(dump))[0] == 0
+    settings = Settings(database_url=other_url, ingest_on_start=False)
+    with TestClient(create_app(settings)) as client:
+        [item] = client.get("/v1/articles", params={"label": "update 2"}).json()["items"]
+        assert client.get(item["url"]).json()["labels"] == ["refile", "update 2"]
