@@ -486,8 +486,9 @@ def _load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFi
     except OSError as error:
         return _failed(path, key, f"cannot read: {error.strerror or error}")
     entries: list[Loaded | FileResult] = []
+    file_shown = shown_path(path)  # once a file: an export has many records
     for record in records:
-        shown = shown_path(path) if record.part is None else f"{shown_path(path)}#{record.part}"
+        shown = file_shown if record.part is None else f"{file_shown}#{record.part}"
         if record.article is None:
             entries.append(FileResult(shown, Outcome.FAILED, reason=record.rejection))
         else:

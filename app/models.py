@@ -15,6 +15,12 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def in_utc(value: datetime) -> datetime:
+    """``value`` in UTC, a time without a zone taken as UTC (``OverflowError`` when UTC cannot
+    hold it: ``9999-12-31T23:59:59-00:01``)."""
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 # A response's ``lede`` holds at most this many characters: a summary stays small whatever the
 # article's size (a list of 100 summaries is at most about 100 KB of ledes).
 LEDE_LIMIT = 1_000
@@ -50,7 +56,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         # PostgreSQL answers in its session's time zone: say it in UTC, as SQLite does.
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return in_utc(value)
 
 
 class ArticleBase(SQLModel):

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
 from app.errors import NotReady
-from app.models import LEDE_LIMIT, ArticleSummary, bounded_lede
+from app.models import LEDE_LIMIT, ArticleSummary, bounded_lede, in_utc
 from app.pagination import Cursor
 from app.postgres import format_placeholders
 from app.store import (
@@ -581,7 +581,7 @@ def read_time(value: str | datetime | None) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     # PostgreSQL gives times in its session's zone; the API says them in UTC, as SQLite does.
-    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return in_utc(value)
 
 
 def decoded(row: Row) -> Row:

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import Article, ArticleRevision, IngestRun
+from app.models import Article, ArticleRevision, IngestRun, in_utc
 
 MAX_ID = 2**63 - 1
 MAX_FILTER_VALUES = 50
@@ -71,10 +71,8 @@ def _iso_moment(value: object) -> object:
 
 def _in_utc(value: datetime) -> datetime:
     """The time in UTC (a time without zone is UTC); out of range once moved there: refused."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
     try:
-        return value.astimezone(UTC)
+        return in_utc(value)
     except OverflowError:
         raise ValueError(
             f"{value.isoformat()} is out of range once moved to UTC (years 1 to 9999)"

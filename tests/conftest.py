@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,6 +23,7 @@ from sqlalchemy.engine import make_url
 from app.database import create_db_engine, migrate
 from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
+from app.parser import ParsedArticle
 from app.settings import Settings
 
 # The test client names the host `testserver`; apps the tests make answer for it, for the
@@ -34,6 +36,19 @@ SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_34d4e0ff137cf4a9.txt"
 SEED_TITLE = "Ukraine, France discussing allied troop deployment to country, Zelenskyy says"
 SEED_SLUG = "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says"
+WIRE_FIXTURES = ROOT / "tests" / "fixtures" / "wire"
+
+
+def assert_parsed_as(article: ParsedArticle, expected: dict[str, Any]) -> None:
+    """Check a parsed article's fields; ``paragraph_count`` and ``last_paragraph`` stand for
+    the number and the last of its paragraphs."""
+    for name, value in expected.items():
+        if name == "paragraph_count":
+            assert len(article.paragraphs) == value
+        elif name == "last_paragraph":
+            assert article.paragraphs[-1] == value
+        else:
+            assert getattr(article, name) == value, name
 
 
 @pytest.fixture(scope="session")
