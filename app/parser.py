@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.places import is_place
+
 # Windows-1252 leaves five bytes undefined; real files still carry them, so they decode to the
 # C1 control of the same number (as Latin-1 would) instead of failing the whole file.
 _CP1252_FALLBACK = "byline-cp1252-fallback"
@@ -44,7 +46,22 @@ _MONTH_NAMES = (
 )
 _MONTH = rf"(?i:{_MONTH_NAMES})\.?"
 _DATE = rf"(?:{_MONTH}\s+\d{{1,2}}\b(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"
-_UPPER = "A-ZÀ-ÖØ-Þ"
+
+
+def _capitals_class() -> str:
+    """The capital letters of the Latin, Greek and Cyrillic scripts, as ranges for a character
+    class: datelines are written in them (``ŁÓDŹ``, and Moscow or Athens in their own letters)."""
+    ranges: list[list[int]] = []
+    for code in range(0x41, 0x530):
+        if chr(code).isupper():
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+_UPPER = _capitals_class()
 _CAPS_PLACE = rf"[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}"
 _ANY_PLACE = rf"[{_UPPER}][\w.'’-]*(?:[ /][{_UPPER}][\w.'’-]*){{0,4}}"
 # ", England", ", Va.", ", D.C.": a region or an AP state abbreviation after the place.
@@ -933,26 +950,24 @@ def _unsourced_dateline(paragraph: str) -> re.Match[str] | None:
     if match := _PLACE_DATELINE.match(paragraph):
         return match
     match = _HYPHEN_DATELINE.match(paragraph)
-    if match and _hyphen_place(match["place"], paragraph[match.end() :]):
+    if match and _hyphen_place(match["place"]):
         return match
     return None
 
 
-def _hyphen_place(place: str, rest: str) -> bool:
+def _hyphen_place(place: str) -> bool:
     """Whether capitals before a single spaced hyphen, with no date or agency, are a place.
 
-    A hyphen also follows a slug or a name (``US RETAIL SALES - Sales rose``, ``UN - A report
-    said``): the place must open with a word of three letters or more, hold no day or month,
-    and the story must not go on with one of its words, as a slug's story does.
+    A hyphen also follows a slug, a label or a name (``STOCKS - Wall Street fell``,
+    ``EXCLUSIVE - …``, ``US RETAIL SALES - Sales rose``, ``NATO - the alliance said``): the
+    place must open with a word of three letters or more (``UN`` is a town too) and be one the
+    gazetteer knows (app/places.py; each of several, ``WASHINGTON/LONDON``, a state or country
+    after a comma aside).
     """
     words = re.findall(r"[^\W\d_]+", place)
-    following = re.match(r"\W*(\w+)", rest)
-    return (
-        bool(words)
-        and len(words[0]) >= 3
-        and not _NOT_PLACE_WORDS.search(place)
-        and not (following and following[1].lower() in {word.lower() for word in words})
-    )
+    if not words or len(words[0]) < 3 or _NOT_PLACE_WORDS.search(place):
+        return False
+    return all(is_place(part.split(",")[0]) for part in place.split("/"))
 
 
 def parse_file_bytes(data: bytes) -> ParsedArticle:

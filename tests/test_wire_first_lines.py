@@ -109,6 +109,17 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "dateline": "LONDON",
         "dateline_date": "March 3",
     },
+    "reuters-slug-lede.txt": {
+        "title": "Wall Street ends lower as rate worries return",
+        "dateline": None,
+        "paragraph_count": 2,
+    },
+    "reuters-cyrillic-place.txt": {
+        "title": "Нефть дорожает на опасениях перебоев поставок",
+        "dateline": "МОСКВА",
+        "source": "Reuters",
+        "paragraph_count": 2,
+    },
     "reuters-table-title.txt": {
         "title": "TOKYO RUBBER (YEN PER KILO) - APRIL 07",
         "labels": (),
@@ -149,6 +160,13 @@ def test_wire_fixture(name: str) -> None:
         ("WASHINGTON - Oil rose.", "WASHINGTON", None, None),
         ("NEW YORK - Oil rose.", "NEW YORK", None, None),
         ('WASHINGTON - "Oil rose."', "WASHINGTON", None, None),
+        ("KIEV - Oil rose.", "KIEV", None, None),
+        ("BOMBAY - Oil rose.", "BOMBAY", None, None),
+        ("ZÜRICH - Oil rose.", "ZÜRICH", None, None),
+        ("WASHINGTON/LONDON - Oil rose.", "WASHINGTON/LONDON", None, None),
+        ("МОСКВА (Reuters) - Oil rose.", "МОСКВА", None, "Reuters"),
+        ("ΑΘΗΝΑ (AFP) - Oil rose.", "ΑΘΗΝΑ", None, "AFP"),
+        ("ŁÓDŹ, March 3 (PAP) - Oil rose.", "ŁÓDŹ", "March 3", "PAP"),
     ],
 )
 def test_datelines_of_older_and_odder_copy(
@@ -172,6 +190,13 @@ def test_datelines_of_older_and_odder_copy(
         "LONDON COCOA OPEN POSITION (REVISED) - APRIL 7",
         "ACME CORP (NOTE) - Sales rose.",
         "Paris - Oil rose.",
+        "STOCKS - Wall Street fell on Monday.",
+        "EXCLUSIVE - Oil rose.",
+        "ANALYSIS - Oil rose.",
+        "FACTBOX - Oil rose.",
+        "MARKETS - Oil rose.",
+        "WRAPUP 2 - Oil rose.",
+        "WASHINGTON/STOCKS - Oil rose.",
     ],
 )
 def test_capitals_a_hyphen_and_words_in_parentheses_are_not_a_dateline(first: str) -> None:
