@@ -71,7 +71,12 @@ HIGHLIGHT: dict[str, Any] = {
     "paragraph": 5,
 }
 
-SEARCH_HIT: dict[str, Any] = {**ARTICLE_SUMMARY, "score": 4.84756e-06, "highlight": HIGHLIGHT}
+SEARCH_HIT: dict[str, Any] = {
+    **ARTICLE_SUMMARY,
+    "score": 4.84756e-06,
+    "highlight": HIGHLIGHT,
+    "matched_variants": [],
+}
 
 QUERY_UNDERSTANDING: dict[str, Any] = {
     "q": "Macron troops",

@@ -253,7 +253,10 @@ class Highlight(SQLModel):
     model_config = {"json_schema_extra": {"examples": [examples.HIGHLIGHT]}}
 
     title: str = Field(description="The headline with its matches marked.")
-    snippet: str = Field(description="An excerpt of the best-matching paragraph.")
+    snippet: str = Field(
+        description="An excerpt of the best-matching paragraph; the lede when only the headline "
+        "matched."
+    )
     paragraph: int | None = Field(
         description="Index in `paragraphs` of the paragraph the snippet is from."
     )
@@ -264,8 +267,16 @@ class SearchHit(ArticleSummary):
 
     model_config = {"json_schema_extra": {"examples": [examples.SEARCH_HIT]}}
 
-    score: float = Field(description="BM25 relevance; higher is better. Comparable within a query.")
+    score: float = Field(
+        description="BM25 relevance; higher is better. Comparable within a query. Hits holding "
+        "the query's words as typed score 0 or more; hits matching only through a name variant "
+        "come after them, with scores below 0."
+    )
     highlight: Highlight
+    matched_variants: list[str] = Field(
+        description="The name variants added to the query (`query.expanded`, not prefix "
+        "completions) that this article holds; empty when it holds none."
+    )
 
 
 class QueryUnderstanding(SQLModel):

@@ -59,6 +59,7 @@ class SearchMatch:
     title_html: str
     snippet_html: str
     snippet_paragraph: int | None
+    matched_variants: list[str]
 
 
 def fts5_expression(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> str:
@@ -96,8 +97,13 @@ def search_articles(
     snippet_words: int = 30,
     facets: Sequence[Facet] = (),
     columns: Sequence[Column] = (),
+    typed: ParsedQuery | None = None,
 ) -> Page[SearchMatch]:
     """A page of the articles matching ``query``, best first unless another sort is asked for.
+
+    ``typed`` is the query before name variants were added to it (``query`` with them). By
+    relevance, the articles matching ``typed`` come first, then those matching only through a
+    variant (``_tiered``), each tier in BM25 order; each hit lists the variants it holds.
 
     Plain SQL on the session's connection (one snapshot): built with SQLAlchemy's expression
     language these statements cost more to put together than SQLite takes to run them.
@@ -106,19 +112,14 @@ def search_articles(
     on_postgresql = connection.dialect.name == "postgresql"
     dialect = "postgresql" if on_postgresql else "sqlite"
     condition, parameters = filter_sql(filters, prefix="a.", dialect=dialect)
+    rendered = _rendered(connection, query, typed, columns)
+    match = rendered.match
+    if match is None:  # nothing in the query is indexed: nothing matches
+        empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
+        return Page(items=[], total=0, next_cursor=None, facets=empty)
     if on_postgresql:
-        # The query and, to boost it, the phrase of its plain words, rendered in one round trip.
-        words = _plain_words(query)
-        phrase_query = (
-            [ParsedQuery(Term(AtomKind.PHRASE, " ".join(words)))] if len(words) > 1 else []
-        )
-        match, *phrase = postgres.tsqueries(connection, [query, *phrase_query], columns=columns)
-        if match is None:  # nothing in the query is indexed: nothing matches
-            empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
-            return Page(items=[], total=0, next_cursor=None, facets=empty)
         source, matching = "article AS a", "a.search_vector @@ CAST(? AS tsquery)"
     else:
-        match = fts5_expression(query, columns=columns)
         source, matching = _JOINED, "article_fts MATCH ?"
     where = f"{matching} AND {condition}"
     arguments = [match, *parameters]
@@ -148,9 +149,13 @@ def search_articles(
     counts = _facet_counts(connection, facets, source, where, arguments)
 
     if on_postgresql:
-        score, score_arguments = _rank_sql(match, phrase[0] if phrase else None)
+        score, score_arguments = _rank_sql(match, rendered.phrase)
     else:
         score, score_arguments = _score_sql(query, columns=columns)
+    if rendered.variants:
+        score, score_arguments = _tiered(
+            score, score_arguments, rendered.typed, on_postgresql=on_postgresql
+        )
     matches = (
         f"SELECT a.id AS id, a.year AS year, coalesce(a.year, 0) AS recency, {score} AS score"
         f" FROM {source} WHERE {where}"
@@ -187,8 +192,64 @@ def search_articles(
         columns=columns,
         rows=rows,
         snippet_words=snippet_words,
+        variants=rendered.variants,
     )
     return Page(items=hits, total=total_count, next_cursor=next_cursor, facets=counts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """A search's query in the store's match language: ``match`` the query (None: it can match
+    nothing), ``phrase`` its plain words as a phrase (PostgreSQL's boost), ``typed`` the query
+    as typed (None: it matches nothing), and each name variant with its own expression (empty:
+    no variant was added, and the hits are ranked in one tier)."""
+
+    match: str | None
+    phrase: str | None
+    typed: str | None
+    variants: list[tuple[str, str]]
+
+
+def _rendered(
+    connection: Connection,
+    query: ParsedQuery,
+    typed: ParsedQuery | None,
+    columns: Sequence[Column],
+) -> _Rendered:
+    """The query, the query as typed and each variant, in the store's match language (on
+    PostgreSQL in one round trip)."""
+    typed_terms = set(typed.terms()) if typed is not None else set()
+    # A variant that is also a word of the query as typed is no variant: it ranks as typed.
+    variants = list(dict.fromkeys(t for t in query.terms() if typed and t not in typed_terms))
+    typed_query = [typed] if typed is not None and variants else []
+    variant_queries = [ParsedQuery(variant) for variant in variants]
+    if connection.dialect.name == "postgresql":
+        words = _plain_words(query)
+        phrase_query = (
+            [ParsedQuery(Term(AtomKind.PHRASE, " ".join(words)))] if len(words) > 1 else []
+        )
+        match, *others = postgres.tsqueries(
+            connection, [query, *phrase_query, *typed_query, *variant_queries], columns=columns
+        )
+        phrase = others[0] if phrase_query else None
+        expressions = others[len(phrase_query) :]
+    else:
+        match, phrase = fts5_expression(query, columns=columns), None
+        expressions = [
+            fts5_expression(q, columns=columns) for q in [*typed_query, *variant_queries]
+        ]
+    typed_match = expressions[0] if typed_query else None
+    variant_matches = expressions[len(typed_query) :]
+    return _Rendered(
+        match=match,
+        phrase=phrase,
+        typed=typed_match,
+        variants=[
+            (variant.text, expression)
+            for variant, expression in zip(variants, variant_matches, strict=True)
+            if expression is not None
+        ],
+    )
 
 
 def _keyset(sort: SearchSort, cursor: str | None) -> tuple[str, str, list[Any], list[Any] | None]:
@@ -321,6 +382,31 @@ def _score_sql(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tuple[s
     return f"{bm25} * {boost}", [phrase, near]
 
 
+def _tiered(
+    score: str, arguments: list[Any], typed_match: str | None, *, on_postgresql: bool
+) -> tuple[str, list[Any]]:
+    """The score (lower is better) in two tiers: unchanged (at most 0) for an article matching
+    the query as typed (``typed_match``), and ``1 / (1 - score)`` (above 0, in the same order)
+    for one matching only through a name variant, so that every typed match comes first and a
+    single score still orders the hits and keys the cursors.
+
+    BM25 weighs a rare word heavily: a variant few articles hold, in a headline, would outrank
+    the word the reader typed, held once in a long body.
+    """
+    if typed_match is None:  # the query as typed can match nothing (no indexed word)
+        condition, condition_arguments = "1 = 0", []
+    elif on_postgresql:
+        condition, condition_arguments = "a.search_vector @@ CAST(? AS tsquery)", [typed_match]
+    else:
+        # Not correlated (as in _score_sql): the typed matches are listed once a statement.
+        condition = "article_fts.rowid IN (SELECT rowid FROM article_fts WHERE article_fts MATCH ?)"
+        condition_arguments = [typed_match]
+    return (
+        f"(CASE WHEN {condition} THEN {score} ELSE 1.0 / (1.0 - ({score})) END)",
+        [*condition_arguments, *arguments, *arguments],
+    )
+
+
 def _rank_sql(match: str, phrase: str | None) -> tuple[str, list[Any]]:
     """The ranking score on PostgreSQL (lower is better, as on SQLite), and its parameters.
 
@@ -363,10 +449,14 @@ def _hits(
     columns: Sequence[Column],
     rows: Sequence[Any],
     snippet_words: int,
+    variants: Sequence[tuple[str, str]] = (),
 ) -> list[SearchMatch]:
+    """The page's ``rows`` as hits: summary, marked headline and snippet, and which of the
+    ``variants`` ((word, its match expression)) each holds."""
     if not rows:
         return []
     ids = [row.id for row in rows]
+    holding = _variants_held(connection, variants, ids)
     marks = ", ".join("?" for _ in ids)
     summaries = run(
         connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
@@ -425,6 +515,9 @@ def _hits(
             )
         else:
             paragraph, snippet = best_snippet(body or "", words=snippet_words)
+        if _OPEN not in snippet:
+            # The query matched the headline only: the lede says what the story is.
+            paragraph, snippet = _lede_snippet(articles[row.id], words=snippet_words)
         hits.append(
             SearchMatch(
                 article=articles[row.id],
@@ -432,9 +525,53 @@ def _hits(
                 title_html=marked_html(title or ""),
                 snippet_html=marked_html(snippet),
                 snippet_paragraph=paragraph,
+                matched_variants=holding.get(row.id, []),
             )
         )
     return hits
+
+
+def _variants_held(
+    connection: Connection, variants: Sequence[tuple[str, str]], ids: list[int]
+) -> dict[int, list[str]]:
+    """For each of ``ids`` that holds any, the ``variants`` it holds, in their order, in one
+    statement for the page."""
+    if not variants or not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    if connection.dialect.name == "postgresql":
+        rows = run(
+            connection,
+            "SELECT a.id, v.n FROM article AS a,"
+            " unnest(CAST(? AS text[])) WITH ORDINALITY AS v(q, n)"
+            f" WHERE a.id IN ({marks}) AND a.search_vector @@ CAST(v.q AS tsquery)",
+            ([expression for _, expression in variants], *ids),
+        ).all()
+        found = [(rowid, number - 1) for rowid, number in rows]
+    else:
+        selects = " UNION ALL ".join(
+            f"SELECT rowid, {number} FROM article_fts WHERE article_fts MATCH ?"
+            f" AND rowid IN ({marks})"
+            for number in range(len(variants))
+        )
+        arguments = [argument for _, expression in variants for argument in (expression, *ids)]
+        found = [(rowid, number) for rowid, number in run(connection, selects, arguments)]
+    held: dict[int, set[int]] = {}
+    for rowid, number in found:
+        held.setdefault(rowid, set()).add(number)
+    return {
+        rowid: list(dict.fromkeys(variants[n][0] for n in sorted(numbers)))
+        for rowid, numbers in held.items()
+    }
+
+
+def _lede_snippet(article: dict[str, Any], *, words: int) -> tuple[int | None, str]:
+    """The snippet of a hit whose body the query did not match: about ``words`` words of the
+    article's lede (its first paragraph with text), and that paragraph's index."""
+    lede = article.get("lede")
+    if not lede:
+        return None, ""
+    return 0, _excerpt(lede, words=words)
 
 
 def _restored(original: str | None, marked: str | None) -> str | None:

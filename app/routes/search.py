@@ -69,6 +69,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
             snippet_words=params.snippet_words,
             facets=facets,
             columns=columns,
+            typed=completion.query,
         )
         did_you_mean = (
             suggest(session, query, expanded=expansion.expanded) if page.total < FEW_HITS else None
@@ -79,6 +80,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
         row = match.article
         row["url"] = article_url(request, row["slug"], base=base)
         row["score"] = match.score
+        row["matched_variants"] = match.matched_variants
         row["highlight"] = {
             "title": match.title_html,
             "snippet": match.snippet_html,
