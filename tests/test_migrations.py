@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from app.database import (
     MIGRATIONS_DIR,
@@ -98,6 +98,12 @@ def test_a_pending_index_is_built_before_0010_is_undone(tmp_path: Path) -> None:
         engine.dispose()
 
 
+def stored_keys(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT term, key FROM search_term")).all()
+    return {str(term): str(key) for term, key in rows}
+
+
 def test_0014_gives_the_terms_of_an_older_store_their_keys_of_today(empty_url: str) -> None:
     command.upgrade(alembic_config(empty_url), "0013")
     # "sh9nk": the key both spellings had under the earlier rules, which Yuschenko ("shnk") missed.
@@ -109,12 +115,8 @@ def test_0014_gives_the_terms_of_an_older_store_their_keys_of_today(empty_url: s
                 [{"t": "yushchenko", "k": "sh9nk"}, {"t": "juschtschenko", "k": "sh9nk"}],
             )
         migrate(empty_url)
-        with engine.connect() as connection:
-            keys = dict(connection.execute(text("SELECT term, key FROM search_term")).all())
-        assert keys == {"yushchenko": name_key("Yuschenko"), "juschtschenko": "shnk"}
+        assert stored_keys(engine) == {"yushchenko": name_key("Yuschenko"), "juschtschenko": "shnk"}
         command.downgrade(alembic_config(empty_url), "0013")
-        with engine.connect() as connection:
-            keys = dict(connection.execute(text("SELECT term, key FROM search_term")).all())
-        assert keys == {"yushchenko": "sh9nk", "juschtschenko": "sh9nk"}
+        assert stored_keys(engine) == {"yushchenko": "sh9nk", "juschtschenko": "sh9nk"}
     finally:
         engine.dispose()
