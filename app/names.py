@@ -235,7 +235,7 @@ def _completions(session: Session, prefix: str) -> list[str]:
     ).all()
     words: list[str] = []
     for term, documents in rows:
-        forms = _surface_forms(session, term, documents, names_only=False)
+        forms = _surface_forms(session, term, documents)
         if forms and folded(forms[0]) not in {folded(word) for word in words}:
             words.append(forms[0])
     return words
@@ -253,7 +253,23 @@ def name_variants(session: Session, word: str) -> list[str]:
     for index, part in enumerate(parts):
         for variant in _variants_of(session, part) if _PARTS.fullmatch(part) is None else []:
             variants.append("".join([*parts[:index], variant, *parts[index + 1 :]]))
+    # The Arabic article is written al- or el-: the other is added where the corpus writes it.
+    articles = [index for index, part in enumerate(parts) if folded(part) in {"al", "el"}]
+    for spelling in [word, *variants]:
+        pieces = _PARTS.split(spelling)
+        for index in articles:
+            pieces_swapped = [
+                *pieces[:index],
+                pieces[index].translate(_AL_EL),
+                *pieces[index + 1 :],
+            ]
+            swapped = "".join(pieces_swapped)
+            if swapped not in variants and documents_holding(session, swapped, cap=1):
+                variants.append(swapped)
     return variants
+
+
+_AL_EL = str.maketrans("aeAE", "eaEA")
 
 
 def _variants_of(session: Session, word: str) -> list[str]:
@@ -287,9 +303,10 @@ def _variants_of(session: Session, word: str) -> list[str]:
     for term, documents, same_sound in near:
         if not same_sound and held * FAR_MORE > documents:
             continue  # a word of its own next to this one (Tokyo and Togo), not its misspelling
-        if not _usage(session, term, documents).is_name:
+        usage = _usage(session, term, documents)
+        if not usage.is_name:
             continue
-        for form in _surface_forms(session, term, documents):
+        for form in _by_frequency(list(usage.names)):
             # One spelling a word: the search folds case (WALKER is Walker).
             if folded(form) not in {wanted, *map(folded, variants)}:
                 variants.append(form)
@@ -314,7 +331,8 @@ def documents_holding(session: Session, word: str, *, cap: int) -> int:
     """How many articles hold the word (stemmed as the articles were), counted up to ``cap``."""
     connection = session.connection()
     if _on_postgresql(connection):
-        return postgres.document_frequency(connection, word, cap=cap)
+        # Cut into words as the articles were indexed (al-Qaida is al and qaida).
+        return postgres.document_frequency(connection, " ".join(index_tokens(word)), cap=cap)
     quoted = '"' + word.replace('"', '""') + '"'
     return int(
         session.execute(
@@ -405,7 +423,7 @@ def _closest(session: Session, word: str, *, more_than: int) -> str | None:
     )[:SUGGESTION_CANDIDATES]
     scored = []
     for documents, term in candidates:
-        for form in _surface_forms(session, term, -1, names_only=False):
+        for form in _surface_forms(session, term, -1):
             distance = OSA.distance(wanted, folded(form), score_cutoff=limit)
             if 0 < distance <= limit:
                 scored.append((distance, -documents, form))
@@ -418,8 +436,13 @@ def _closest(session: Session, word: str, *, more_than: int) -> str | None:
 class Usage:
     """How the corpus writes a term inside sentences of body text, at the places read."""
 
-    capitalised: int
-    lower: int
+    names: tuple[str, ...]  # the capitalised spellings, as written
+    lower: int  # how many places write it in lower case
+
+    @property
+    def capitalised(self) -> int:
+        """How many places write it capitalised."""
+        return len(self.names)
 
     @property
     def known(self) -> bool:
@@ -456,16 +479,17 @@ def _usage(session: Session, term: str, documents: int) -> Usage:
     cache_key = (str(session.get_bind().engine.url), term, documents)
     if (found := _usage_cache.get(cache_key)) is not None:
         return found
-    capitalised = lower = 0
+    names: list[str] = []
+    lower = 0
     for body, spans in _body_places(session, term):
-        for start, _ in spans:
+        for start, end in spans:
             if not _tells_case(body, start):
                 continue
             if body[start].isupper():
-                capitalised += 1
+                names.append(body[start:end])
             else:
                 lower += 1
-    usage = Usage(capitalised, lower)
+    usage = Usage(tuple(names), lower)
     if len(_usage_cache) >= _CACHE_SIZE:
         _usage_cache.clear()
     _usage_cache[cache_key] = usage
@@ -577,30 +601,25 @@ def _headline_like(line: str) -> bool:
     return len(long_words) >= 3 and all(word[0].isupper() for word in long_words)
 
 
-_surface_cache: dict[tuple[str, str, int, bool], list[str]] = {}
+_surface_cache: dict[tuple[str, str, int], list[str]] = {}
 
 
-def _surface_forms(
-    session: Session, term: str, documents: int, *, names_only: bool = True
-) -> list[str]:
-    """How the corpus writes an index term, from a few articles that hold it.
-
-    With ``names_only``, only when most of those spellings are capitalised (a name).
-    """
-    cache_key = (str(session.get_bind().engine.url), term, documents, names_only)
+def _surface_forms(session: Session, term: str, documents: int) -> list[str]:
+    """How the corpus writes an index term, from a few articles that hold it: the most frequent
+    spelling first (remembered for the term's number of articles, ``documents``)."""
+    cache_key = (str(session.get_bind().engine.url), term, documents)
     if cache_key in _surface_cache:
         return _surface_cache[cache_key]
-    spellings = _spellings(session, term)
-    capitalised = [form for form in spellings if form[:1].isupper()]
-    if names_only and len(capitalised) * 2 < len(spellings):
-        forms: list[str] = []
-    else:
-        chosen = capitalised if names_only else spellings
-        forms = sorted(set(chosen), key=chosen.count, reverse=True)
+    forms = _by_frequency(_spellings(session, term))
     if len(_surface_cache) >= _CACHE_SIZE:
         _surface_cache.clear()
     _surface_cache[cache_key] = forms
     return forms
+
+
+def _by_frequency(spellings: list[str]) -> list[str]:
+    """The distinct spellings, the most frequent first, ties in the order met."""
+    return sorted(dict.fromkeys(spellings), key=spellings.count, reverse=True)
 
 
 def _spellings(session: Session, term: str) -> list[str]:

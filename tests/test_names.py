@@ -175,6 +175,8 @@ def names_corpus(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
             f"Voters backed {spelling} again.",
         )
     stories["yanukovych"] = ("Kiev rival", "Voters backed Yanukovych instead.")
+    stories["al-qaida"] = ("Claim", "Officials blamed al-Qaida for the attack.")
+    stories["el-qaida"] = ("Revendication", "Les autorités accusent el-Qaida de l'attentat.")
     write(tmp_path, stories)
     assert ingest(tmp_path).ok
     with Session(ingest.engine) as session:
@@ -278,3 +280,9 @@ def test_no_suggestion_for_a_frequent_word(client: TestClient, spelling_corpus: 
     body = search(client, "government")
     assert body["did_you_mean"] is None
     assert body["did_you_mean_url"] is None
+
+
+def test_the_arabic_article_is_al_or_el(client: TestClient, names_corpus: dict[str, int]) -> None:
+    assert search(client, "al-Qaida")["query"]["expanded"] == {"al-Qaida": ["el-Qaida"]}
+    assert found_stories(client, names_corpus, "al-Qaida") == {"al-qaida", "el-qaida"}
+    assert found_stories(client, names_corpus, "El-Qaida") == {"al-qaida", "el-qaida"}
