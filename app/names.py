@@ -84,8 +84,9 @@ def index_tokens(text: str) -> list[str]:
     return [text[start:end] for start, end in token_spans(text)]
 
 
-def token_spans(text: str) -> list[tuple[int, int]]:
-    """Where each of the text's tokens (``index_tokens``) starts and ends."""
+def token_spans(text: str, *, count: int | None = None) -> list[tuple[int, int]]:
+    """Where each of the text's tokens (``index_tokens``) starts and ends: the first ``count``
+    tokens' only, when given (reading a long body to its end costs milliseconds)."""
     spans: list[tuple[int, int]] = []
     start = None
     for position, char in enumerate(text):
@@ -95,6 +96,8 @@ def token_spans(text: str) -> list[tuple[int, int]]:
         elif start is not None:
             spans.append((start, position))
             start = None
+            if len(spans) == count:
+                return spans
     if start is not None:
         spans.append((start, len(text)))
     return spans
@@ -285,19 +288,18 @@ def _variants_of(session: Session, word: str) -> list[str]:
     ).all()
     from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)
 
+    own_term = _index_term(session, word)
     # Edits are counted between the sounds, so that spellings of one sound cost nothing.
     near = [
         (term, documents, sounds(term) == heard)
         for term, documents in rows
-        if OSA.distance(heard, sounds(term) or term) <= max_distance(wanted)
+        if term != own_term and OSA.distance(heard, sounds(term) or term) <= max_distance(wanted)
     ]
-    near = [row for row in near if not _same_word(session, row[0], word)]
     if not near:
         return []
-    own_term = _index_term(session, word)
     own = _usage(session, own_term, _documents_of(session, own_term))
-    if own.common_word or (own.known and not own.is_name):
-        return []
+    if own.known and not own.is_name:
+        return []  # a common word (or one the corpus writes either way): not varied
     held = documents_holding(session, word, cap=max(documents for _, documents, _ in near) + 1)
     variants: list[str] = []
     for term, documents, same_sound in near:
@@ -311,11 +313,6 @@ def _variants_of(session: Session, word: str) -> list[str]:
             if folded(form) not in {wanted, *map(folded, variants)}:
                 variants.append(form)
     return sorted(variants, key=str.lower)
-
-
-def _same_word(session: Session, term: str, word: str) -> bool:
-    """Whether the index term is the word's own (its stem)."""
-    return term == _index_term(session, word)
 
 
 def _index_term(session: Session, word: str) -> str:
@@ -551,7 +548,7 @@ def _body_places(session: Session, term: str) -> list[tuple[str, list[tuple[int,
     for doc, wanted in offsets.items():
         if (written := texts.get(doc)) is None:
             continue
-        spans = token_spans(written)
+        spans = token_spans(written, count=max(wanted) + 1)
         result.append((written, [spans[offset] for offset in wanted if offset < len(spans)]))
     return result
 
