@@ -116,7 +116,7 @@ class SearchQuery(PageQuery):
     fuzzy: bool = Field(
         default=True,
         description="Add the spelling variants of names that the corpus holds "
-        "(`Zelensky` also finds `Zelenskyy`), and suggest a correction when little is found.",
+        "(`Zelensky` also finds `Zelenskyy`); `did_you_mean` is offered either way.",
         examples=[True],
     )
     snippet_words: int = Field(

@@ -100,6 +100,7 @@ SEARCH_PAGE: dict[str, Any] = {
     "next": None,
     "facets": FACETS,
     "did_you_mean": None,
+    "did_you_mean_url": None,
 }
 
 RELATED_HIT: dict[str, Any] = {

@@ -1,4 +1,5 @@
-"""The URLs responses carry: an article's own, and the next page's (also a ``Link`` header).
+"""The URLs responses carry: an article's own, the next page's (also a ``Link`` header), and the
+suggested search's.
 
 They start with the ``public_url`` setting when it is set; otherwise with the request's scheme
 and ``Host``, which ``AllowedHosts`` (app/middleware.py) has checked against ``allowed_hosts``.
@@ -72,6 +73,17 @@ def next_page_url(request: Request, next_cursor: str | None) -> str | None:
     params = request.query_params.multi_items()
     query = [(name, value) for name, value in params if name != "cursor"]
     query.append(("cursor", next_cursor))
+    path = quote(route_path(request.scope)[1:], safe="/")
+    return f"{base_url(request)}{path}?{urlencode(query)}"
+
+
+def search_url(request: Request, q: str | None) -> str | None:
+    """The URL of this search with ``q`` for its query, from its first page (None for no ``q``)."""
+    if q is None:
+        return None
+    params = request.query_params.multi_items()
+    query = [(name, value) for name, value in params if name not in {"cursor", "q"}]
+    query.insert(0, ("q", q))
     path = quote(route_path(request.scope)[1:], safe="/")
     return f"{base_url(request)}{path}?{urlencode(query)}"
 

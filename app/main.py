@@ -40,8 +40,9 @@ pass `next_cursor` back as `cursor`. Page 5,000 costs what page 1 costs.
 (`Mélenchon` = `Melenchon`) and stems English words (`troop`
 finds `troops`). Spellings of a name find each other (`Zelensky`, `Zelenskyy`, `Zelenskiy`;
 `Gaddafi`, `Qaddafi`): `query.expanded` shows the variants added, `fuzzy=false` turns them off,
-and a search that finds little offers `did_you_mean`. Anything else is plain text, never an
-operator. Hits are ranked by BM25 with a
+and a word the corpus holds rarely gets a fix in `did_you_mean` (its search in
+`did_you_mean_url`) when a word an edit or two away is far more frequent. Anything else is plain
+text, never an operator. Hits are ranked by BM25 with a
 word in the headline weighing five times a word in the body. Highlights are HTML in which the
 article's own text is escaped, so the only markup is `<mark>`.
 

@@ -315,8 +315,14 @@ class SearchPage(SQLModel):
     facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)
     did_you_mean: str | None = Field(
         default=None,
-        description="When little is found: the query with the words the corpus lacks replaced "
-        "by the closest words it has.",
+        description="The query's words with each that the corpus holds rarely (or not at all) "
+        "replaced by a word one or two edits away that it holds far more often; null when no "
+        "word is replaced.",
+    )
+    did_you_mean_url: str | None = Field(
+        default=None,
+        description="The search for `did_you_mean`, with this request's other parameters "
+        "(from the first page).",
     )
 
 

@@ -233,6 +233,43 @@ def document_frequency(connection: Connection, word: str, *, cap: int) -> int:
     )
 
 
+def index_term(connection: Connection, word: str) -> str | None:
+    """The one lexeme the configuration makes of ``word``, or None when it makes none or several."""
+    found = (
+        connection.exec_driver_sql(
+            f"SELECT lexeme FROM unnest(to_tsvector('{CONFIGURATION}', %s))", (word,)
+        )
+        .scalars()
+        .all()
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def bodies_holding(
+    connection: Connection, term: str, *, samples: int, characters: int
+) -> list[str]:
+    """The bodies (their first ``characters``) of the first articles whose body holds the index
+    ``term`` (weight B is the body's)."""
+    return list(
+        connection.exec_driver_sql(
+            "SELECT left(body, %s) FROM article"
+            " WHERE search_vector @@ %s::tsquery ORDER BY id LIMIT %s",
+            (characters, lexeme(term) + ":B", samples),
+        ).scalars()
+    )
+
+
+def stemming_to(connection: Connection, words: list[str], term: str) -> set[str]:
+    """Those of ``words`` that the configuration turns into the index ``term``."""
+    return set(
+        connection.exec_driver_sql(
+            "SELECT w FROM unnest(%s::text[]) AS w"
+            f" WHERE to_tsvector('{CONFIGURATION}', w) @@ %s::tsquery",
+            (words, lexeme(term)),
+        ).scalars()
+    )
+
+
 def written_forms(
     connection: Connection,
     term: str,
@@ -258,12 +295,7 @@ def written_forms(
     distinct = list(dict.fromkeys(word for words in candidates for word in words))
     if not distinct:
         return []
-    stemming = connection.exec_driver_sql(
-        "SELECT w FROM unnest(%s::text[]) AS w"
-        f" WHERE to_tsvector('{CONFIGURATION}', w) @@ %s::tsquery",
-        (distinct, lexeme(term)),
-    )
-    matching = set(stemming.scalars().all())
+    matching = stemming_to(connection, distinct, term)
     return [
         next(w for w in words if w in matching) for words in candidates if matching & set(words)
     ]

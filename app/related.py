@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app import postgres
 from app.impacts import BODY_WEIGHT, TITLE_WEIGHT
 from app.models import Article
-from app.names import folded
+from app.names import documents_holding, folded
 from app.passages import MARKED_WHOLE, body_passage, fts5_marked, needle_pattern, title_passage
 
 DISTINCTIVE_TERMS = 10
@@ -160,16 +160,4 @@ def _marked_windows(connection: Connection, articles: list[Article], terms: list
 
 def _document_frequency(session: Session, word: str) -> int:
     """How many articles hold the word, counted up to ``DF_CAP + 1``."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return postgres.document_frequency(connection, word, cap=DF_CAP + 1)
-    quoted = '"' + word.replace('"', '""') + '"'
-    return int(
-        session.execute(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE article_fts MATCH :q "
-                "LIMIT :cap)"
-            ),
-            {"q": quoted, "cap": DF_CAP + 1},
-        ).scalar_one()
-    )
+    return documents_holding(session, word, cap=DF_CAP + 1)

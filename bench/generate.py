@@ -192,7 +192,9 @@ def article(rng: random.Random, draw: Callable[[], str], number: int) -> str:
     name = None
     if rng.random() < 0.33:
         name = rng.choice(rng.choice(NAME_VARIANTS))
-        sentences.insert(rng.randrange(len(sentences)), f"{name} was quoted by officials.")
+        # Inside the sentence, as wire copy mostly writes a name: a sentence's first word's
+        # capital does not tell a name (app/names.py).
+        sentences.insert(rng.randrange(len(sentences)), f"Officials quoted {name} at length.")
     per_paragraph = max(1, len(sentences) // rng.randint(8, 16))
     paragraphs = [
         " ".join(sentences[start : start + per_paragraph])

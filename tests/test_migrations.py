@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect, text
 
 from app.database import (
     MIGRATIONS_DIR,
@@ -16,6 +16,7 @@ from app.database import (
     has_search_index,
     migrate,
 )
+from app.names import name_key
 from tests.conftest import PostgreSQL
 
 
@@ -93,5 +94,29 @@ def test_a_pending_index_is_built_before_0010_is_undone(tmp_path: Path) -> None:
             assert connection.exec_driver_sql(found).scalar_one() == 1
             check = "INSERT INTO article_fts(article_fts, rank) VALUES ('integrity-check', 1)"
             connection.exec_driver_sql(check)
+    finally:
+        engine.dispose()
+
+
+def stored_keys(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT term, key FROM search_term")).all()
+    return {str(term): str(key) for term, key in rows}
+
+
+def test_0014_gives_the_terms_of_an_older_store_their_keys_of_today(empty_url: str) -> None:
+    command.upgrade(alembic_config(empty_url), "0013")
+    # "sh9nk": the key both spellings had under the earlier rules, which Yuschenko ("shnk") missed.
+    engine = create_db_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO search_term (term, key, documents) VALUES (:t, :k, 1)"),
+                [{"t": "yushchenko", "k": "sh9nk"}, {"t": "juschtschenko", "k": "sh9nk"}],
+            )
+        migrate(empty_url)
+        assert stored_keys(engine) == {"yushchenko": name_key("Yuschenko"), "juschtschenko": "shnk"}
+        command.downgrade(alembic_config(empty_url), "0013")
+        assert stored_keys(engine) == {"yushchenko": "sh9nk", "juschtschenko": "sh9nk"}
     finally:
         engine.dispose()

@@ -6,7 +6,7 @@ from app.budget import Budget, within_budget
 from app.dependencies import SearchQuery, SearchQueryDep, search_query
 from app.errors import InvalidParameter, SearchTimeout, problem_responses
 from app.kept import Answer, kept_response
-from app.links import article_url, articles_url, next_page_url
+from app.links import article_url, articles_url, next_page_url, search_url
 from app.models import QueryUnderstanding, SearchHit, SearchPage
 from app.names import Expansion, complete_prefixes, expand_names, suggest
 from app.query import (
@@ -25,9 +25,6 @@ from app.responses import facet_content, json_body, shaped
 from app.search import search_articles
 
 router = APIRouter(prefix="/v1", tags=["search"])
-
-# Below this many hits, the response suggests a corrected query (`did_you_mean`).
-FEW_HITS = 3
 
 
 @router.get(
@@ -71,9 +68,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
             columns=columns,
             typed=completion.query,
         )
-        did_you_mean = (
-            suggest(session, query, expanded=expansion.expanded) if page.total < FEW_HITS else None
-        )
+        did_you_mean = suggest(session, query, expanded=expansion.expanded)
     hits = []
     base = articles_url(request)
     for match in page.items:
@@ -98,6 +93,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
         "next": next_url,
         "facets": facet_content(page.facets),
         "did_you_mean": did_you_mean,
+        "did_you_mean_url": search_url(request, did_you_mean),
     }
     return json_body(shaped(content, SearchPage)), next_url
 
