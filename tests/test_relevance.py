@@ -3,6 +3,7 @@ judged corpus of `bench/relevance_corpus.py` with its 40 queries (`bench/relevan
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +18,7 @@ from app import search
 from app.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText
-from tests.live import ROOT
+from tests.live import ROOT, live_server
 
 FILLER_WORDS = [
     "council",
@@ -294,3 +295,32 @@ def test_a_line_that_is_no_judgment_is_named(tmp_path: Path, line: str) -> None:
     path.write_text(f"# a comment\n\n{json.dumps({'query': 'fine'})}\n{line}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"judgments\.jsonl:4: "):
         relevance.read_judgments(path)
+
+
+@pytest.mark.sqlite_only  # the script speaks HTTP: the store behind the server is not its concern
+def test_the_script_prints_precision_and_misses_of_a_live_server(
+    database_url: str, seeded: object, tmp_path: Path
+) -> None:
+    seed = "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says"
+    judgments = tmp_path / "judgments.jsonl"
+    judgments.write_text(
+        f'{{"query": "Macron", "first": ["{seed}"]}}\n'
+        f'{{"query": "troops", "params": {{"source": "ABC Audio"}}, "not_top": ["{seed}"]}}\n',
+        encoding="utf-8",
+    )
+    with live_server(database_url, BYLINE_INGEST_ON_START="false") as base:
+        run = subprocess.run(
+            [sys.executable, "bench/relevance.py", "--url", base, "--judgments", str(judgments)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "queries: 2, passing: 1",
+        "P@1: 1.000",
+        "P@5: 1.000",
+        f"MISS troops source=ABC Audio: {seed} at #1, not wanted in the top 5",
+    ]
