@@ -1,6 +1,12 @@
-"""A relevance test set: generated articles whose right order is known in advance."""
+"""A relevance test set: generated articles whose right order is known in advance, and the
+judged corpus of `bench/relevance_corpus.py` with its 40 queries (`bench/relevance.jsonl`)."""
 
+import importlib.util
+import json
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -12,6 +18,7 @@ from app import search
 from app.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText
+from tests.live import ROOT, live_server
 
 FILLER_WORDS = [
     "council",
@@ -184,3 +191,136 @@ def test_ranking_by_the_index_alone_is_exact_across_ties(
     assert paged(client, "harbour", limit=limit) == expected
     # ... and the hits really do tie: the years and ids are what orders them
     assert len({item["score"] for item in ranked_items(client, "harbour")}) == 1
+
+
+def bench_module(name: str) -> ModuleType:
+    """A script of bench/ (no package), loaded by its path."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+relevance = bench_module("relevance")
+relevance_corpus = bench_module("relevance_corpus")
+JUDGMENTS = ROOT / "bench" / "relevance.jsonl"
+
+
+@pytest.fixture
+def judged_corpus(ingest: Ingest, tmp_path: Path) -> set[str]:
+    """The judged corpus in the store; the slugs it was given."""
+    written = relevance_corpus.write_corpus(tmp_path / "corpus")
+    report = ingest(tmp_path / "corpus")
+    assert report.ok
+    with Session(ingest.engine) as session:
+        slugs = set(session.exec(select(Article.slug)))
+    assert len(slugs) == written
+    return slugs
+
+
+def test_the_judged_queries_find_what_a_reader_wants_first(
+    client: TestClient, judged_corpus: set[str]
+) -> None:
+    judgments = relevance.read_judgments(JUDGMENTS)
+    assert len(judgments) == 40
+    named = {slug for j in judgments for slug in (*j.first, *j.top5, *j.not_top)}
+    assert named <= judged_corpus, f"judged articles not in the corpus: {named - judged_corpus}"
+
+    def search(params: dict[str, Any]) -> dict[str, Any]:
+        response = client.get("/v1/search", params=params)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    outcomes = relevance.evaluate(judgments, search)
+    assert not [outcome for outcome in outcomes if outcome.misses], relevance.report(outcomes)
+
+
+def test_the_corpus_is_the_same_on_every_run(tmp_path: Path) -> None:
+    relevance_corpus.write_corpus(tmp_path / "a")
+    relevance_corpus.write_corpus(tmp_path / "b")
+    first = {path.name: path.read_bytes() for path in (tmp_path / "a").iterdir()}
+    assert first == {path.name: path.read_bytes() for path in (tmp_path / "b").iterdir()}
+    assert len(first) >= 300
+
+
+def body_of(*slugs: str, did_you_mean: str | None = None) -> dict[str, Any]:
+    return {"items": [{"slug": slug} for slug in slugs], "did_you_mean": did_you_mean}
+
+
+def test_precision_counts_the_first_hit_and_the_relevant_share_of_five() -> None:
+    judgment = relevance.Judgment(query="q", first=("a",), top5=("a", "b"), not_top=("x",), k=2)
+    right = relevance.judge(judgment, body_of("a", "c", "b", "x"))
+    assert (right.at_1, right.at_5, right.misses) == (1.0, 1.0, [])
+    wrong = relevance.judge(judgment, body_of("x", "a", "c", "d", "e", "b"))
+    assert (wrong.at_1, wrong.at_5) == (0.0, 0.5)
+    assert wrong.misses == [
+        "#1 is x",
+        "b not in the top 5",
+        "x at #1, not wanted in the top 2",
+    ]
+    empty = relevance.judge(judgment, body_of())
+    assert (empty.at_1, empty.at_5) == (0.0, 0.0)
+    outcomes = [right, wrong, empty]
+    assert relevance.report(outcomes).splitlines()[:3] == [
+        "queries: 3, passing: 1",
+        "P@1: 0.333",
+        "P@5: 0.500",
+    ]
+
+
+def test_a_suggestion_is_judged_when_one_is_expected() -> None:
+    judgment = relevance.Judgment(query="goverment", did_you_mean="government")
+    assert relevance.judge(judgment, body_of(did_you_mean="government")).misses == []
+    missed = relevance.judge(judgment, body_of("governess"))
+    assert missed.misses == ["did_you_mean is None, not 'government'"]
+    assert (missed.at_1, missed.at_5) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "not json",
+        '{"first": ["a"]}',
+        '{"query": "q", "first": "a", "rank": 1}',
+        '{"query": "q", "k": 0}',
+        "[1, 2]",
+    ],
+)
+def test_a_line_that_is_no_judgment_is_named(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "judgments.jsonl"
+    path.write_text(f"# a comment\n\n{json.dumps({'query': 'fine'})}\n{line}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"judgments\.jsonl:4: "):
+        relevance.read_judgments(path)
+
+
+@pytest.mark.sqlite_only  # the script speaks HTTP: the store behind the server is not its concern
+def test_the_script_prints_precision_and_misses_of_a_live_server(
+    database_url: str, seeded: object, tmp_path: Path
+) -> None:
+    seed = "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says"
+    judgments = tmp_path / "judgments.jsonl"
+    judgments.write_text(
+        f'{{"query": "Macron", "first": ["{seed}"]}}\n'
+        f'{{"query": "troops", "params": {{"source": "ABC Audio"}}, "not_top": ["{seed}"]}}\n',
+        encoding="utf-8",
+    )
+    with live_server(database_url, BYLINE_INGEST_ON_START="false") as base:
+        run = subprocess.run(
+            [sys.executable, "bench/relevance.py", "--url", base, "--judgments", str(judgments)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert run.returncode == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "queries: 2, passing: 1",
+        "P@1: 1.000",
+        "P@5: 1.000",
+        f"MISS troops source=ABC Audio: {seed} at #1, not wanted in the top 5",
+    ]
