@@ -127,7 +127,12 @@ RUN_SUMMARY: dict[str, Any] = {
     },
 }
 
-STATS: dict[str, Any] = {"articles": 1, "last_run": RUN_SUMMARY, "search_index": "complete"}
+STATS: dict[str, Any] = {
+    "articles": 1,
+    "last_run": RUN_SUMMARY,
+    "search_index": "complete",
+    "last_change": 1,
+}
 
 REVISION: dict[str, Any] = {
     "revision": 1,

@@ -1,9 +1,10 @@
 """The article model family: the stored table and the shapes the API returns."""
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Text, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
@@ -169,6 +170,35 @@ class IngestRun(SQLModel, table=True):
     )
     paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ChangeKind(StrEnum):
+    """What a change did to its article."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    REMOVED = "removed"
+
+
+class ArticleChange(SQLModel, table=True):
+    """One change to the articles, numbered in the order of the commits (migration 0014).
+
+    Triggers on the article table write these rows in the transaction of the write itself; no
+    code of the app inserts one. ``article_id`` has no foreign key: a removal keeps the id of
+    the article it removed.
+    """
+
+    __tablename__ = "article_change"
+    __table_args__ = {"sqlite_autoincrement": True}  # a number is never given twice
+
+    number: int | None = Field(
+        default=None,
+        primary_key=True,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),  # SQLite's rowid is an INTEGER
+    )
+    article_id: int
+    kind: str = Field(max_length=7)  # a ChangeKind
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class SearchTerm(SQLModel, table=True):
@@ -360,7 +390,7 @@ class RunSummary(SQLModel):
 
 
 class Stats(SQLModel):
-    """How much the store holds, and the last ingestion."""
+    """How much the store holds, the last ingestion and the last change to the articles."""
 
     model_config = {"json_schema_extra": {"examples": [examples.STATS]}}
 
@@ -370,6 +400,11 @@ class Stats(SQLModel):
         description="`pending` while a first load into an empty SQLite store runs: its articles"
         " are listed as their batches commit but found by search once the run has built the"
         " index at its end (or, if it was cut off, once the next `byline ingest` has)."
+    )
+    last_change: int = Field(
+        description="The number of the latest change to the articles, 0 before the first: every"
+        " article added, updated or removed takes the next number, and numbers are committed in"
+        " their order, so a change numbered below one seen here never appears later."
     )
 
 

@@ -1,4 +1,5 @@
-"""Read queries over stored articles: filters, sorts and keyset pages. Routes hold no SQL."""
+"""Read queries over stored articles: filters, sorts, keyset pages and the numbered changes.
+Routes hold no SQL."""
 
 import difflib
 import re
@@ -8,11 +9,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
-from sqlalchemy import func
+from sqlalchemy import Connection, func
 from sqlmodel import Session, col, select
 
 from app.errors import NotFound
-from app.models import Article, ArticleRevision, IngestRun, in_utc
+from app.models import Article, ArticleChange, ArticleRevision, ChangeKind, IngestRun, in_utc
 
 MAX_ID = 2**63 - 1
 MAX_FILTER_VALUES = 50
@@ -273,3 +274,38 @@ def article_versions(session: Session, *, article: Article) -> list[Version]:
         )
         previous = snapshot
     return versions
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One numbered change to the articles: what happened to which article, and when."""
+
+    number: int
+    article_id: int
+    kind: ChangeKind
+    at: datetime
+
+
+def changes_after(connection: Connection, number: int, *, limit: int) -> list[Change]:
+    """The changes numbered above ``number``, oldest first, at most ``limit`` of them.
+
+    Numbers are committed in their order (migration 0014), so a reader that has applied every
+    change up to N and asks for those after N never misses one committed later.
+    """
+    table = ArticleChange.__table__.c  # type: ignore[attr-defined]
+    rows = connection.execute(
+        select(table.number, table.article_id, table.kind, table.at)
+        .where(table.number > number)
+        .order_by(table.number)
+        .limit(limit)
+    )
+    return [
+        Change(number=row.number, article_id=row.article_id, kind=ChangeKind(row.kind), at=row.at)
+        for row in rows
+    ]
+
+
+def last_change(connection: Connection) -> int:
+    """The number of the latest committed change to the articles; 0 before the first."""
+    table = ArticleChange.__table__.c  # type: ignore[attr-defined]
+    return int(connection.execute(select(func.coalesce(func.max(table.number), 0))).scalar_one())

@@ -5,7 +5,9 @@ from sqlalchemy import Engine, text
 
 def assert_whole(engine: Engine, *, index_pending: bool = False) -> None:
     """Raise unless the store passes its integrity checks and every article is whole: with its
-    text, its hash and its entry in the full-text index.
+    text, its hash and its entry in the full-text index; and unless the numbered changes agree
+    with the articles (each stored article's last change adds or updates it, each other id's
+    removes it: no change was committed without its write, nor a write without its change).
 
     With ``index_pending`` (after a run killed during a first load into an empty SQLite store),
     the index may instead be marked as still to build, which the next run does (migration 0010).
@@ -30,3 +32,10 @@ def assert_whole(engine: Engine, *, index_pending: bool = False) -> None:
             )
         ).scalar_one()
         assert partial == 0
+        changes = connection.execute(
+            text("SELECT article_id, kind FROM article_change ORDER BY number")
+        )
+        last_kinds = {int(row[0]): str(row[1]) for row in changes}
+        present = {id_ for id_, kind in last_kinds.items() if kind != "removed"}
+        stored = set(connection.execute(text("SELECT id FROM article")).scalars())
+        assert present == stored

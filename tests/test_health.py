@@ -54,6 +54,7 @@ def test_stats_on_an_empty_store(client: TestClient) -> None:
         "articles": 0,
         "last_run": None,
         "search_index": "complete",
+        "last_change": 0,
     }
 
 

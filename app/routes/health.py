@@ -10,7 +10,7 @@ from app.database import has_search_index, index_pending, ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
 from app.models import Stats, run_summary
-from app.store import count_articles, list_runs
+from app.store import count_articles, last_change, list_runs
 
 router = APIRouter(tags=["health"])
 
@@ -69,12 +69,14 @@ def readyz(request: Request) -> Readiness:
     responses=problem_responses(NotReady, validated=False),
 )
 def stats(session: SessionDep) -> Stats:
-    """How many articles the store holds, and the last ingestion run with its counts (and the
-    last part of each folder or file name it was given: `byline runs` shows them whole)."""
+    """How many articles the store holds, the last ingestion run with its counts (and the last
+    part of each folder or file name it was given: `byline runs` shows them whole), and the
+    number of the latest change to the articles."""
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
         pending = index_pending(session.connection())
+        change = last_change(session.connection())
     except SQLAlchemyError as error:
         raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
     last_run = None
@@ -85,6 +87,7 @@ def stats(session: SessionDep) -> Stats:
         articles=articles,
         last_run=last_run,
         search_index="pending" if pending else "complete",
+        last_change=change,
     )
 
 
