@@ -21,7 +21,8 @@ def _long_body(word: str, sentences: int) -> list[str]:
 @pytest.fixture
 def corpus(ingest: Ingest, tmp_path: Path) -> dict[str, str]:
     """Three articles holding the typed word ``Zelensky`` once, deep in a long body; two
-    holding only the rare variant ``Zelenskyy``, in the headline (BM25 would put them first)."""
+    holding only the rare variant ``Zelenskyy``, in the headline (BM25 would put them first) and
+    inside a sentence of the body (where the corpus shows it is a name)."""
     titles = {}
     for number in range(3):
         title = f"Trade meeting report {number}"
@@ -31,9 +32,9 @@ def corpus(ingest: Ingest, tmp_path: Path) -> dict[str, str]:
         titles[title] = "typed"
     for number in range(2):
         title = f"Zelenskyy speaks {number}"
-        ArticleText(title=title, paragraphs=[f"Zelenskyy spoke briefly on day {number}."]).write(
-            tmp_path, f"variant-{number}.txt"
-        )
+        ArticleText(
+            title=title, paragraphs=[f"President Zelenskyy spoke briefly on day {number}."]
+        ).write(tmp_path, f"variant-{number}.txt")
         titles[title] = "variant"
     # Enough articles with other words that neither spelling is common.
     for number in range(10):
