@@ -26,7 +26,16 @@ from sqlmodel import Session, col, select
 
 from app import postgres
 from app.models import Article
-from app.query import AnyOf, AtomKind, Node, ParsedQuery, Term, is_token_char, map_terms
+from app.query import (
+    AnyOf,
+    AtomKind,
+    Node,
+    ParsedQuery,
+    Term,
+    interpreted,
+    is_token_char,
+    map_terms,
+)
 
 MIN_NAME_LENGTH = 4
 VOCABULARY_CHUNK = 5000
@@ -76,6 +85,10 @@ EVIDENCE_PLACES = 40
 NAME_SHARE = 0.8
 # How many corpus words near a misspelling are read for how they are written, at most.
 SUGGESTION_CANDIDATES = 8
+# The query words a suggestion looks at, and the vocabulary rows it compares each with (the
+# most frequent first: a correction is far more frequent than the word it corrects).
+SUGGESTED_WORDS = 4
+SUGGESTION_ROWS = 5000
 _PARTS = re.compile(r"([^\w]+)")
 
 
@@ -343,18 +356,26 @@ def documents_holding(session: Session, word: str, *, cap: int) -> int:
 
 
 def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = ()) -> str | None:
-    """The query's words, each that the corpus holds rarely replaced by a word one or two edits
-    away that it holds far more often (None when no word is replaced).
+    """The query written back with each word the corpus holds rarely replaced by a word one or
+    two edits away that it holds far more often (None when no word is replaced); its operators,
+    fields, phrases and exclusions are kept.
 
-    Words that gained name variants (``expanded``) already found what the corpus holds.
+    Words that gained name variants (``expanded``) already found what the corpus holds. At most
+    ``SUGGESTED_WORDS`` words are looked at, so a long query costs no more than a short one.
     """
-    words = [term.text for term in query.terms() if term.kind is AtomKind.WORD]
+    words: list[str] = []
+
+    def collect(term: Term) -> Node:
+        if term.kind is AtomKind.WORD and term.text not in words:
+            words.append(term.text)
+        return term
+
+    map_terms(query.root, collect)
     skip = set(expanded)
+    candidates = [w for w in words if w not in skip and len(folded(w)) >= MIN_NAME_LENGTH]
     replacements: dict[str, str] = {}
     rare: int | None = None
-    for word in words:
-        if word in skip or len(folded(word)) < MIN_NAME_LENGTH:
-            continue
+    for word in candidates[:SUGGESTED_WORDS]:
         if rare is None:
             rare = _rare_articles(session)
         held = documents_holding(session, word, cap=rare + 1)
@@ -365,7 +386,13 @@ def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = (
             replacements[word] = best
     if not replacements:
         return None
-    return " ".join(replacements.get(word, word) for word in words)
+
+    def replace(term: Term) -> Node:
+        if term.kind is AtomKind.WORD and term.text in replacements:
+            return Term(AtomKind.WORD, replacements[term.text], term.column)
+        return term
+
+    return interpreted(map_terms(query.root, replace))
 
 
 def _rare_articles(session: Session) -> int:
@@ -381,6 +408,7 @@ def _on_postgresql(connection: Connection) -> bool:
 _CANDIDATES_SQL = (
     "SELECT term, documents FROM search_term"
     " WHERE ((term >= :low AND term < :high) OR key = :key) AND documents > :more_than"
+    " AND length(term) <= :longest ORDER BY documents DESC LIMIT :rows"
 )
 
 
@@ -402,6 +430,8 @@ def _closest(session: Session, word: str, *, more_than: int) -> str | None:
             "key": name_key(word) or "",
             "word": wanted,
             "more_than": more_than,
+            "longest": len(wanted) + max_distance(wanted),
+            "rows": SUGGESTION_ROWS,
         },
     ).all()
     from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)

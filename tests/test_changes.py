@@ -1,6 +1,8 @@
 """Numbered changes to the articles (migration 0015): what each write records, on both stores."""
 
 import io
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -218,6 +220,42 @@ def test_postgresql_numbers_commit_in_their_order(postgresql: PostgreSQL) -> Non
             third.commit()
         # The writer that waited took no number: the next one follows the first's.
         assert [change.number for change in changes(engine)] == [1, 2]
+    finally:
+        engine.dispose()
+        postgresql.drop(name)
+
+
+def test_postgresql_writers_of_different_articles_wait_for_each_other(
+    postgresql: PostgreSQL,
+) -> None:
+    """A transaction holding an article row, and another that then writes a second article,
+    never wait for each other in a circle: the change table is locked before any row."""
+    name = f"byline_changes_{uuid.uuid4().hex[:12]}"
+    url = postgresql.create(name, template=postgresql.template)
+    engine = create_db_engine(url)
+    errors: list[BaseException] = []
+    try:
+        with Session(engine) as session:
+            session.add_all([new_article("one"), new_article("two")])
+            session.commit()
+        with engine.connect() as first, engine.connect() as second:
+            first.exec_driver_sql("UPDATE article SET title = 'x' WHERE slug = 'one'")
+
+            def write_two() -> None:
+                try:
+                    second.exec_driver_sql("UPDATE article SET title = 'y' WHERE slug = 'two'")
+                    second.commit()
+                except BaseException as error:  # a deadlock, reported below
+                    errors.append(error)
+
+            waiting = threading.Thread(target=write_two)
+            waiting.start()
+            time.sleep(0.3)  # the second now waits; had it locked row two, this would deadlock
+            first.exec_driver_sql("UPDATE article SET title = 'z' WHERE slug = 'two'")
+            first.commit()
+            waiting.join(timeout=10)
+        assert errors == []
+        assert [change.kind for change in changes(engine)][-3:] == ["updated"] * 3
     finally:
         engine.dispose()
         postgresql.drop(name)

@@ -286,3 +286,19 @@ def test_the_arabic_article_is_al_or_el(client: TestClient, names_corpus: dict[s
     assert search(client, "al-Qaida")["query"]["expanded"] == {"al-Qaida": ["el-Qaida"]}
     assert found_stories(client, names_corpus, "al-Qaida") == {"al-qaida", "el-qaida"}
     assert found_stories(client, names_corpus, "El-Qaida") == {"al-qaida", "el-qaida"}
+
+
+def test_did_you_mean_keeps_the_query_s_operators_and_fields(
+    client: TestClient, spelling_corpus: None
+) -> None:
+    assert search(client, "goverment OR governess")["did_you_mean"] == "(government OR governess)"
+    assert search(client, "title:goverment")["did_you_mean"] == "title:government"
+    assert search(client, 'goverment -"office 3"')["did_you_mean"] == 'government -"office 3"'
+
+
+def test_did_you_mean_looks_at_a_bounded_number_of_words(
+    client: TestClient, spelling_corpus: None
+) -> None:
+    words = ["zqxwv", "zqxwy", "zqxwu", "zqxwt", "goverment"]  # rare, with no word near them
+    assert search(client, " OR ".join(words))["did_you_mean"] is None
+    assert search(client, "goverment OR zqxwv")["did_you_mean"] == "(government OR zqxwv)"

@@ -9,10 +9,10 @@ starting from 0 sees the whole corpus.
 Why a reader never later finds a committed change below one it has seen: on SQLite one writer
 at a time holds the write lock from its first write to its commit, and ``AUTOINCREMENT`` hands
 out numbers above every number ever given. On PostgreSQL a sequence hands out numbers when they
-are asked for, not at commit, so the trigger first locks the change table against every other
-writer until its transaction ends (readers are not held up): two transactions that change
-articles then commit in the order of their numbers, whether or not they took Byline's advisory
-write lock.
+are asked for, not at commit, so a trigger before each statement that writes articles first
+locks the change table against every other writer until its transaction ends (readers are
+not held up): two transactions that change articles then commit in the order of their numbers,
+whether or not they took Byline's advisory write lock.
 
 Revision ID: 0015
 Revises: 0014
@@ -37,12 +37,21 @@ SQLITE_TRIGGERS = (
     ("article_change_after_update", "AFTER UPDATE ON article", "new", "updated"),
     ("article_change_after_delete", "AFTER DELETE ON article", "old", "removed"),
 )
+# Before each statement that writes articles, so that it is taken before any article row is
+# locked (taken after a row lock, two writers of different rows could each wait for the other):
+# held until the transaction ends (taken again at once by the same transaction), so numbers are
+# committed in their order. Readers (ACCESS SHARE) are not held up.
+POSTGRESQL_LOCK_FUNCTION = """
+CREATE FUNCTION byline_article_change_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE article_change IN EXCLUSIVE MODE;
+    RETURN NULL;
+END
+$$
+"""
 POSTGRESQL_FUNCTION = """
 CREATE FUNCTION byline_article_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- Held until the transaction ends (taken again at once by the same transaction): numbers
-    -- are then committed in their order. Readers (ACCESS SHARE) are not held up.
-    LOCK TABLE article_change IN EXCLUSIVE MODE;
     IF TG_OP = 'DELETE' THEN
         INSERT INTO article_change (article_id, kind, at)
         VALUES (OLD.id, 'removed', clock_timestamp());
@@ -73,7 +82,12 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     if dialect == "postgresql":
+        op.execute(POSTGRESQL_LOCK_FUNCTION)
         op.execute(POSTGRESQL_FUNCTION)
+        op.execute(
+            "CREATE TRIGGER article_change_lock BEFORE INSERT OR UPDATE OR DELETE ON article"
+            " FOR EACH STATEMENT EXECUTE FUNCTION byline_article_change_lock()"
+        )
         # Creating the trigger locks the article table against writers until this migration
         # commits, so no article is written between the triggers and the backfill below.
         op.execute(
@@ -96,6 +110,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS article_change ON article")
         op.execute("DROP FUNCTION IF EXISTS byline_article_changed()")
+        op.execute("DROP TRIGGER IF EXISTS article_change_lock ON article")
+        op.execute("DROP FUNCTION IF EXISTS byline_article_change_lock()")
     else:
         for name, *_ in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
