@@ -137,6 +137,18 @@ def database_url(
 
 
 @pytest.fixture
+def empty_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A store with nothing in it, not even the schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    server: PostgreSQL = request.getfixturevalue("postgresql")
+    name = f"byline_empty_{uuid.uuid4().hex[:12]}"
+    yield server.create(name)
+    server.drop(name)
+
+
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     engine = create_db_engine(database_url, writer=True)
     yield engine

@@ -4,7 +4,6 @@ import io
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,18 +57,6 @@ def corpus(tmp_path: Path) -> Path:
     for number in range(5):
         generated_article(number).write(folder, f"{number}.txt")
     return folder
-
-
-@pytest.fixture
-def empty_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
-    """A store with nothing in it, not even the schema."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    server: PostgreSQL = request.getfixturevalue("postgresql")
-    name = f"byline_changes_{uuid.uuid4().hex[:12]}"
-    yield server.create(name)
-    server.drop(name)
 
 
 def test_an_empty_store_is_at_change_0(engine: Engine) -> None:

@@ -1,8 +1,6 @@
 """The Alembic history: upgrades from empty, downgrades to base, matches the models, on both
 stores."""
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +15,6 @@ from app.database import (
     migrate,
 )
 from app.names import name_key
-from tests.conftest import PostgreSQL
-
-
-@pytest.fixture
-def empty_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
-    """A store with nothing in it, not even the schema."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    server: PostgreSQL = request.getfixturevalue("postgresql")
-    name = f"byline_empty_{uuid.uuid4().hex[:12]}"
-    yield server.create(name)
-    server.drop(name)
 
 
 def tables(url: str) -> set[str]:
