@@ -5,7 +5,7 @@
 
 A two-word query (``a b``) is ranked by FTS5's BM25 over every article holding both words,
 times 1.5 for the exact phrase and 1.25 for the words within ten of each other
-(``app/search.py``). The parts, each the best of three runs on a read-only connection:
+(``app/search/fts.py``). The parts, each the best of three runs on a read-only connection:
 
 - the matches counted, and their ids read (the walk over both words' lists of articles);
 - BM25 computed for every match, the best 38 kept (a page of 20, its next-page row, a margin);

@@ -1,0 +1,122 @@
+"""What the search index holds: its fields, the analyzers that turn text into terms, and the
+document an article becomes.
+
+One definition of "a word" for search: ``TEXT`` (folded, stemmed) ranks and matches, ``WORDS``
+(folded, not stemmed) answers ``prefix*`` and exact words, ``KEYWORD`` matches a filter's whole
+value in any case. The query side analyses with the same analyzers (``analyze``), so a query
+term and an indexed term always meet.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+# Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt.
+SCHEMA_VERSION = 1
+
+TEXT = "byline_text"
+WORDS = "byline_words"
+KEYWORD = "byline_keyword"
+# A longer run of letters is no word anyone searches for (a hostile file's megabyte of "a"),
+# and the engine caps a term's length: such tokens are left out of the index and of queries.
+LONGEST_WORD = 100
+
+# The id of the one document that is no article: it holds the number of the last change the
+# index applied, committed with the articles it covers (article ids start at 1).
+PROGRESS_ID = 0
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    """The analyzers by name, built fresh (an index registers its own)."""
+
+    def words() -> tantivy.TextAnalyzerBuilder:
+        return (
+            tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(LONGEST_WORD))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.ascii_fold())
+        )
+
+    return {
+        TEXT: words().filter(tantivy.Filter.stemmer("english")).build(),
+        WORDS: words().build(),
+        KEYWORD: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+        .filter(tantivy.Filter.lowercase())
+        .build(),
+    }
+
+
+ANALYZERS = _analyzers()
+
+
+def analyze(analyzer: str, text: str) -> list[str]:
+    """The terms ``analyzer`` makes of ``text``, as the index holds them."""
+    return ANALYZERS[analyzer].analyze(text)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    # The text, ranked: positions for phrases and proximity.
+    builder.add_text_field("title", tokenizer_name=TEXT)
+    builder.add_text_field("body", tokenizer_name=TEXT)
+    # The same text unstemmed: prefixes and words exactly as typed.
+    builder.add_text_field("title_words", tokenizer_name=WORDS, index_option="freq")
+    builder.add_text_field("body_words", tokenizer_name=WORDS, index_option="freq")
+    # Filters match whole values in any case; facets count the values as written.
+    for name in ("source", "dateline", "label"):
+        builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
+    for name in ("source_value", "dateline_value"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    builder.add_integer_field("year", indexed=True, fast=True)
+    builder.add_date_field("published_at", indexed=True, fast=True)
+    # The change the index has applied up to: on the progress document only.
+    builder.add_integer_field("applied_change", stored=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def open_index(folder: Path) -> tantivy.Index:
+    """The index in ``folder``, created there when the folder holds none, with the analyzers
+    registered."""
+    folder.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+    for name, analyzer in _analyzers().items():
+        index.register_tokenizer(name, analyzer)
+    return index
+
+
+def article_document(article: Mapping[str, Any]) -> tantivy.Document:
+    """The index's document for an article (a mapping of the article table's columns)."""
+    document = tantivy.Document()
+    document.add_integer("id", article["id"])
+    title, body = article["title"] or "", article["body"] or ""
+    document.add_text("title", title)
+    document.add_text("title_words", title)
+    document.add_text("body", body)
+    document.add_text("body_words", body)
+    for name in ("source", "dateline"):
+        if (value := article[name]) is not None:
+            document.add_text(name, value)
+            document.add_text(f"{name}_value", value)
+    for label in article["labels"] or ():
+        document.add_text("label", label)
+    if article["year"] is not None:
+        document.add_integer("year", article["year"])
+    published: datetime | None = article["published_at"]
+    if published is not None:
+        document.add_date("published_at", published)
+    return document
+
+
+def progress_document(applied_change: int) -> tantivy.Document:
+    """The document recording the last change the index applied."""
+    document = tantivy.Document()
+    document.add_integer("id", PROGRESS_ID)
+    document.add_integer("applied_change", applied_change)
+    return document
