@@ -15,6 +15,7 @@ from app.openapi import openapi_document
 from app.reader import open_reader
 from app.routes import articles, health, index, problems, search
 from app.routes.docs import install_docs
+from app.search.index import SearchIndex
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_overflow=max_overflow,
         )
         app.state.schema_head = schema_head(read_url)
+        app.state.search_index = SearchIndex(settings.index_folder)
         app.state.responses_in_flight = {}  # app/kept.py: one computation a response
         app.state.request_timeout = settings.request_timeout  # app/budget.py
         # What the start made (modules, the app, its routes and models) lives as long as the

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="PostgreSQL: connections a server process may open beyond `pool_size` "
         "under a burst.",
     )
+    index_path: Path | None = Field(
+        default=None,
+        description="Folder of the search index, which follows the store and can be deleted "
+        "at any time (the next start rebuilds it). Default: beside a SQLite store's file, its "
+        "name with `.index` in place of its suffix; `data/byline.index` for PostgreSQL.",
+    )
     seeds_dir: Path = Field(
         default=Path("seeds"), description="Folder that `serve` ingests at start."
     )
@@ -155,6 +161,16 @@ class Settings(BaseSettings):
         """The host names requests may name: ``allowed_hosts`` and the public URL's."""
         public = urlsplit(self.public_url).hostname if self.public_url else None
         return [*self.allowed_hosts, *([public] if public else [])]
+
+    @property
+    def index_folder(self) -> Path:
+        """Where the search index lives: ``index_path``, or beside a SQLite store's file."""
+        if self.index_path is not None:
+            return self.index_path
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).with_suffix(".index")
+        return Path("data/byline.index")
 
     @property
     def read_url(self) -> str:

@@ -157,7 +157,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, seeds_dir=SEEDS, ingest_on_start=False)
+    return Settings(
+        database_url=database_url,
+        index_path=tmp_path / "index",
+        seeds_dir=SEEDS,
+        ingest_on_start=False,
+    )
 
 
 @pytest.fixture
