@@ -11,12 +11,13 @@ milliseconds; ``bench/run.py`` puts the same figures beside Byline's over HTTP.
 """
 
 import argparse
+import json
 import shutil
 import statistics
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import tantivy
@@ -121,9 +122,14 @@ def main() -> None:
     parser.add_argument("database", type=Path, help="a Byline SQLite store")
     parser.add_argument("queries", nargs="*", default=QUERIES)
     parser.add_argument("--runs", type=int, default=RUNS)
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_intermixed_args()
     folder = args.database.with_name(args.database.stem + ".engine-bench")
     index, built = build(args.database, folder)
+    if args.json:
+        found = timed(index, args.queries, args.runs)
+        print(json.dumps({"built": asdict(built), "timed": [asdict(each) for each in found]}))
+        return
     print(
         f"built the index of {built.documents:,} articles in {built.seconds:.1f} s,"
         f" {built.megabytes:.0f} MB ({built.megabytes * 2**20 / max(built.documents, 1):,.0f}"
