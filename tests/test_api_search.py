@@ -19,6 +19,8 @@ from app.settings import Settings
 from tests.conftest import BACKENDS, SEED_SLUG, SEED_TITLE, SEEDS, Ingest, PostgreSQL
 from tests.factories import ArticleText, generated_article
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def news(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
