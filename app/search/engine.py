@@ -249,21 +249,10 @@ def _in_order(
         else tantivy.Query.boolean_query([(render.Should, tier) for tier in tiers])
     )
     if key is not None:
-        lower, upper = (None, key[0]) if newest else (key[0], None)
-        matching = render.filtered(
-            matching,
-            [
-                tantivy.Query.range_query(
-                    SCHEMA,
-                    field,
-                    tantivy.FieldType.Integer,
-                    lower,
-                    upper,
-                    include_lower=False,
-                    include_upper=False,
-                )
-            ],
-        )
+        # Keys are integers: strictly before or after the cursor's is one more or less.
+        lower, upper = (None, key[0] - 1) if newest else (key[0] + 1, None)
+        beyond = tantivy.Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, lower, upper)
+        matching = render.filtered(matching, [beyond])
     found = searcher.search(
         matching,
         limit + 1,
