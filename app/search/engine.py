@@ -168,6 +168,8 @@ def _by_relevance(
     """The next ``limit`` hits by relevance after the cursor's ``key``, and the key of the
     page's last when more follow."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
+    if key is not None and first_tier < len(tiers):
+        after = _anchored(searcher, tiers[first_tier], key[1], key[2], key[3])
     hits: list[_Hit] = []
     in_tier_before: dict[int, int] = {}
     for tier in range(first_tier, len(tiers)):
@@ -189,6 +191,21 @@ def _by_relevance(
     last = hits[-1]
     position = in_tier_before[last.tier] + sum(1 for hit in hits if hit.tier == last.tier)
     return hits, [last.tier, last.score, last.recency, last.id, position]
+
+
+def _anchored(
+    searcher: tantivy.Searcher, tier: tantivy.Query, score: float, recency: int, id: int
+) -> tuple[float, int, int]:
+    """Where the next page starts: after the last hit served, scored now.
+
+    Articles added since the first page are left out, but they change the corpus's statistics
+    and with them every score (a word found in more articles weighs less): the last hit's
+    score of now places the others as they score now. A hit the index no longer has keeps the
+    score it had.
+    """
+    only = tantivy.Query.term_query(SCHEMA, "id", id)
+    found = searcher.search(render.filtered(tier, [only]), 1, count=False).hits
+    return (float(found[0][0]) if found else score, recency, id)
 
 
 def _ranked(

@@ -84,16 +84,17 @@ def filter_conditions(filters: ArticleFilters) -> list[tantivy.Query]:
             conditions.append(tantivy.Query.term_set_query(SCHEMA, field, terms))
     if filters.year:
         conditions.append(tantivy.Query.term_set_query(SCHEMA, "year", filters.year))
-    if filters.published_after is not None or filters.published_before is not None:
+    after, before = filters.published_after, filters.published_before
+    if after is not None or before is not None:
         conditions.append(
             tantivy.Query.range_query(
                 SCHEMA,
                 "published_at",
                 tantivy.FieldType.Date,
-                filters.published_after,
-                filters.published_before,
-                include_lower=True,
-                include_upper=False,
+                after,
+                before,
+                include_lower=True,  # an open side is inclusive for the engine
+                include_upper=before is None,
             )
         )
     return conditions
