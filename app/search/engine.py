@@ -63,16 +63,13 @@ ORDER_KEY = (int, int)
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
-    """A hit in relevance order: its tier (0: matched as typed), score, year (0: none), id."""
+    """A hit: its tier (0: matched as typed), score, year (0: none) and id; within a tier,
+    the larger (score, year, id) comes first."""
 
     tier: int
     score: float
     recency: int
     id: int
-
-    def after(self) -> tuple[float, int, int]:
-        """What orders it within its tier: larger comes first."""
-        return (self.score, self.recency, self.id)
 
 
 def search_index(
@@ -223,30 +220,32 @@ def _ranked(
     The engine orders by score alone: it fetches the best few beyond the page, which are
     ordered here; the answer is exact when the last hit kept scores above the last fetched (no
     hit left behind can tie into the page) or when every match was fetched; else it fetches
-    twice as many.
+    four times as many.
     """
     fetched = skip + wanted + TIE_MARGIN
     while True:
         found = searcher.search(query, fetched, count=False).hits
         addresses = [address for _, address in found]
-        ids = searcher.fast_field_values("id", addresses)
-        recency = searcher.fast_field_values("recency", addresses)
-        hits = sorted(
+        keys = sorted(
             (
-                _Hit(tier, float(score), int(year or 0), int(id or 0))
-                for (score, _), year, id in zip(found, recency, ids, strict=True)
+                (float(score), int(year or 0), int(id or 0))
+                for (score, _), year, id in zip(
+                    found,
+                    searcher.fast_field_values("recency", addresses),
+                    searcher.fast_field_values("id", addresses),
+                    strict=True,
+                )
             ),
-            key=_Hit.after,
             reverse=True,
         )
         if after is not None:
-            hits = [hit for hit in hits if hit.after() < after]
-        page = hits[:wanted]
-        if len(found) < fetched:
-            return page
-        if len(page) == wanted and page[-1].score > found[-1][0]:
-            return page
-        fetched *= 2
+            keys = [key for key in keys if key < after]
+        page = keys[:wanted]
+        if len(found) < fetched or (len(page) == wanted and page[-1][0] > found[-1][0]):
+            return [_Hit(tier, *key) for key in page]
+        # The page ends in a tie that goes on past what was fetched: the engine's scores are
+        # quantised (a field's length is kept in one byte), so a common word's ties run long.
+        fetched *= 4
 
 
 def _in_order(

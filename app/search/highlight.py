@@ -5,11 +5,21 @@ A stand-in with the interface of the highlighter written beside it: it marks eac
 prefixes, and each run of words whose terms are one of its phrases.
 """
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from app.names import token_spans
 from app.query import AtomKind, Column, ParsedQuery
 from app.search.schema import TEXT, WORDS, analyze
+
+# A run of letters and digits: a word as the analyzers' tokenizer cuts text.
+_WORD = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=65_536)
+def _term(analyzer: str, word: str) -> str:
+    """The term ``analyzer`` makes of one word ("" when none); words repeat, so kept."""
+    return next(iter(analyze(analyzer, word)), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +54,8 @@ def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
     """``text`` with every match wrapped in ``start``/``stop`` (phrases as one span)."""
     if not (marking.stems or marking.prefixes or marking.phrases):
         return text
-    spans = token_spans(text)
-    stems = [next(iter(analyze(TEXT, text[a:b])), "") for a, b in spans]
+    spans = [match.span() for match in _WORD.finditer(text)]
+    stems = [_term(TEXT, text[a:b]) for a, b in spans]
     chosen: list[tuple[int, int]] = []
     position = 0
     while position < len(spans):
@@ -78,7 +88,7 @@ def _match_length(
         return 1
     if marking.prefixes:
         begin, end = spans[position]
-        word = next(iter(analyze(WORDS, text[begin:end])), "")
+        word = _term(WORDS, text[begin:end])
         if word and word.startswith(marking.prefixes):
             return 1
     return 0
