@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from app.database import create_db_engine, migrate
 from app.ingest import ingest_paths
 from app.main import create_app
+from app.pagination import Cursor
 from app.query import Column, parse_query
 from app.search import render
 from app.search.schema import article_document, open_index
@@ -268,3 +269,26 @@ def test_no_text_makes_the_engine_fail(
         params={"q": q, "source": source, "sort": sort, "facets": "dateline", "search_in": "title"},
     )
     assert response.status_code in (200, 400, 422), response.text
+
+
+WHOLE = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sort=st.sampled_from(["relevance", "newest", "oldest"]),
+    key=st.one_of(
+        st.lists(st.one_of(st.none(), WHOLE, st.floats(allow_nan=False, allow_infinity=False))),
+        # Shaped as the engine's own: a relevance key, and a key of the year orders.
+        st.tuples(WHOLE, st.floats(allow_nan=False, allow_infinity=False), *[WHOLE] * 4).map(list),
+        st.tuples(WHOLE, WHOLE).map(list),
+    ),
+)
+def test_no_cursor_makes_the_engine_fail(
+    engine_client: TestClient, sort: str, key: list[Any]
+) -> None:
+    cursor = Cursor(sort, key).encode()
+    response = engine_client.get(
+        "/v1/search", params={"q": "harbour OR Zelensky", "sort": sort, "cursor": cursor}
+    )
+    assert response.status_code in (200, 400), response.text

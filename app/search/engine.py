@@ -25,6 +25,7 @@ from typing import Any
 import tantivy
 from sqlmodel import Session
 
+from app.errors import InvalidParameter
 from app.pagination import Cursor
 from app.passages import MARKED_WHOLE, body_passage, needle_pattern, title_passage
 from app.postgres import run
@@ -33,7 +34,7 @@ from app.reader import SUMMARY_SQL, decoded
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of
 from app.search.index import SearchIndex
-from app.search.schema import SCHEMA, TEXT, analyze, sort_key
+from app.search.schema import NO_YEAR_OLDEST, SCHEMA, TEXT, analyze, sort_key
 from app.search.snippets import (
     CLOSE,
     OPEN,
@@ -59,6 +60,9 @@ FACET_FIELDS = {Facet.SOURCE: "source_value", Facet.DATELINE: "dateline_value", 
 RELEVANCE_KEY = (int, float, int, int, int, int)
 # The newest and oldest cursors: sort key, change.
 ORDER_KEY = (int, int)
+NOT_OURS = "The `cursor` is not one this API made."
+# More hits than a relevance cursor can have served: a cursor saying otherwise is forged.
+MAX_SERVED = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +97,7 @@ def search_index(
     variant, each tier in BM25 order; each hit lists the variants it holds.
     """
     searcher = index.searcher()
-    key_types = RELEVANCE_KEY if sort == SearchSort.RELEVANCE else ORDER_KEY
-    key = Cursor.decode(cursor, sort=sort, key_types=key_types).key if cursor else None
+    key = _cursor_key(cursor, sort) if cursor else None
     scored = render.ranked(query, columns=columns)
     if scored is None:  # nothing in the query is indexed: nothing matches
         empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
@@ -106,10 +109,11 @@ def search_index(
     ]
     variants = _variants(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
-    total = sum(_count(searcher, tier) for tier in tiers)
+    sizes = [_count(searcher, tier) for tier in tiers]
+    total = sum(sizes)
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
     if sort == SearchSort.RELEVANCE:
-        hits, next_key = _by_relevance(searcher, tiers, key, limit)
+        hits, next_key = _by_relevance(searcher, tiers, sizes, key, limit)
     else:
         hits, next_key = _in_order(searcher, tiers, sort, key, limit)
     next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
@@ -123,6 +127,26 @@ def search_index(
         snippet_words=snippet_words,
     )
     return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
+
+
+def _cursor_key(cursor: str, sort: SearchSort) -> list[Any]:
+    """The sort key and change a cursor holds; ``InvalidParameter`` when this engine made no
+    such cursor."""
+    if sort == SearchSort.RELEVANCE:
+        key = Cursor.decode(cursor, sort=sort, key_types=RELEVANCE_KEY).key
+        whole = (key[0], *key[2:])  # tier, recency, id, served, change
+    else:
+        key = Cursor.decode(cursor, sort=sort, key_types=ORDER_KEY).key
+        whole = tuple(key)
+    # Every number this engine puts in a cursor is a count, a year, an id or a key of them:
+    # none is negative, none is missing, and a count never reaches a billion hits.
+    if any(value is None or value < 0 for value in whole) or key[1] is None:
+        raise InvalidParameter(NOT_OURS)
+    if sort == SearchSort.RELEVANCE and (key[0] > 1 or key[4] > MAX_SERVED):
+        raise InvalidParameter(NOT_OURS)
+    if sort != SearchSort.RELEVANCE and key[0] > sort_key(NO_YEAR_OLDEST, 0, newest=False):
+        raise InvalidParameter(NOT_OURS)
+    return key
 
 
 def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
@@ -160,17 +184,23 @@ def _tiers(
 
 
 def _by_relevance(
-    searcher: tantivy.Searcher, tiers: list[tantivy.Query], key: list[Any] | None, limit: int
+    searcher: tantivy.Searcher,
+    tiers: list[tantivy.Query],
+    sizes: list[int],
+    key: list[Any] | None,
+    limit: int,
 ) -> tuple[list[_Hit], list[Any] | None]:
     """The next ``limit`` hits by relevance after the cursor's ``key``, and the key of the
-    page's last when more follow."""
+    page's last when more follow (``sizes``: how many hits each tier has)."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
+    if first_tier >= len(tiers):
+        raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
     if key is not None and first_tier < len(tiers):
         after = _anchored(searcher, tiers[first_tier], key[1], key[2], key[3])
     hits: list[_Hit] = []
     in_tier_before: dict[int, int] = {}
     for tier in range(first_tier, len(tiers)):
-        skip = served if tier == first_tier else 0
+        skip = min(served, sizes[tier]) if tier == first_tier else 0
         in_tier_before[tier] = skip
         hits += _ranked(
             searcher,
@@ -179,6 +209,7 @@ def _by_relevance(
             after=after if tier == first_tier else None,
             skip=skip,
             wanted=limit + 1 - len(hits),
+            size=sizes[tier],
         )
         if len(hits) > limit:
             break
@@ -213,16 +244,20 @@ def _ranked(
     after: tuple[float, int, int] | None,
     skip: int,
     wanted: int,
+    size: int,
 ) -> list[_Hit]:
     """The first ``wanted`` hits of ``query`` after ``after`` in relevance order (score, then
-    the most recent year, then the highest id), ``skip`` being about how many come before it.
+    the most recent year, then the highest id), ``skip`` being about how many come before it
+    and ``size`` how many match.
 
     The engine orders by score alone: it fetches the best few beyond the page, which are
     ordered here; the answer is exact when the last hit kept scores above the last fetched (no
     hit left behind can tie into the page) or when every match was fetched; else it fetches
     four times as many.
     """
-    fetched = skip + wanted + TIE_MARGIN
+    if size == 0:
+        return []
+    fetched = min(skip + wanted + TIE_MARGIN, size)
     while True:
         found = searcher.search(query, fetched, count=False).hits
         addresses = [address for _, address in found]
@@ -241,11 +276,12 @@ def _ranked(
         if after is not None:
             keys = [key for key in keys if key < after]
         page = keys[:wanted]
-        if len(found) < fetched or (len(page) == wanted and page[-1][0] > found[-1][0]):
+        every = len(found) < fetched or fetched == size
+        if every or (len(page) == wanted and page[-1][0] > found[-1][0]):
             return [_Hit(tier, *key) for key in page]
         # The page ends in a tie that goes on past what was fetched: the engine's scores are
         # quantised (a field's length is kept in one byte), so a common word's ties run long.
-        fetched *= 4
+        fetched = min(fetched * 4, size)
 
 
 def _in_order(
