@@ -7,14 +7,14 @@ hits are read and marked.
 
 Paging. A cursor carries the sort key of the last hit served and the number of the last store
 change the index had applied when the first page was served (``change``); every later page
-leaves out the articles indexed by a later change. An article added, or changed, while a
-reader pages is thus in none of the pages after the one it was first seen on (a changed
-article keeps the place of its first page, or none), and no page repeats or skips a hit:
-``newest`` and ``oldest`` order by a key of year and id, exact. By relevance the key is the
-score, the year and the id; the engine recomputes scores on the index as it is, so articles
-added meanwhile move the corpus's statistics (the words' rarity, the mean length) and with
-them the scores of the hits not yet served: the cursor orders them by the statistics at the
-time of each page.
+leaves out the articles indexed by a later change: one added, or changed, while a reader
+pages is on none of the pages after the first (a changed one not yet served is left out).
+``newest`` and ``oldest`` order by a key of year and
+id: no page repeats or skips a hit. By relevance the key is the score, the year and the id; the
+engine scores with the corpus's statistics of now, which added articles move, so the next page
+starts after the last hit served as it scores now (``_anchored``): a shift that moves every
+score alike neither repeats nor skips a hit, one that reorders hits of nearly equal scores
+across a page's end can.
 """
 
 import re
