@@ -117,18 +117,44 @@ def timed(index: SearchIndex, queries: Sequence[str], runs: int = RUNS) -> list[
     return found
 
 
+def reference_top(index: SearchIndex, text: str, k: int = 20) -> list[int]:
+    """The ids of the best ``k`` articles for ``text`` in the documented order (score, then the
+    most recent year, then the highest id), from every match: what a page of search must be."""
+    searcher = index.searcher()
+    query = engine_query(index.index.schema, text)
+    matches = getattr(searcher.search(query, 1, count=True), "count", 0) or 0
+    hits = searcher.search(query, max(matches, 1)).hits
+    addresses = [address for _, address in hits]
+    ids = searcher.fast_field_values("id", addresses)
+    years = searcher.fast_field_values("year", addresses)
+    ranked = sorted(
+        zip((score for score, _ in hits), years, ids, strict=True),
+        key=lambda hit: (-hit[0], -(hit[1] or 0), -(hit[2] or 0)),
+    )
+    return [int(id or 0) for _, _, id in ranked[:k]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database", type=Path, help="a Byline SQLite store")
     parser.add_argument("queries", nargs="*", default=QUERIES)
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--reference", metavar="WORD", help="also give the documented top 20 for WORD (JSON)"
+    )
     args = parser.parse_intermixed_args()
     folder = args.database.with_name(args.database.stem + ".engine-bench")
     index, built = build(args.database, folder)
     if args.json:
         found = timed(index, args.queries, args.runs)
-        print(json.dumps({"built": asdict(built), "timed": [asdict(each) for each in found]}))
+        figures: dict[str, object] = {
+            "built": asdict(built),
+            "timed": [asdict(each) for each in found],
+        }
+        if args.reference:
+            figures["top20"] = reference_top(index, args.reference)
+        print(json.dumps(figures))
         return
     print(
         f"built the index of {built.documents:,} articles in {built.seconds:.1f} s,"
