@@ -132,6 +132,7 @@ STATS: dict[str, Any] = {
     "last_run": RUN_SUMMARY,
     "search_index": "complete",
     "last_change": 1,
+    "index": {"applied_change": 1, "lag": 0, "documents": 1, "size_bytes": 48_213},
 }
 
 REVISION: dict[str, Any] = {

@@ -51,6 +51,15 @@ def assert_parsed_as(article: ParsedArticle, expected: dict[str, Any]) -> None:
             assert getattr(article, name) == value, name
 
 
+@pytest.fixture(autouse=True)
+def index_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own search index folder, for the apps it makes and the commands and
+    servers it runs (which would otherwise share a PostgreSQL store's default folder)."""
+    folder = tmp_path / "index"
+    monkeypatch.setenv("BYLINE_INDEX_PATH", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once per run; each test gets a copy of it."""
@@ -156,10 +165,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, index_folder: Path) -> Settings:
     return Settings(
         database_url=database_url,
-        index_path=tmp_path / "index",
+        index_path=index_folder,
         seeds_dir=SEEDS,
         ingest_on_start=False,
     )
