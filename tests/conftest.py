@@ -52,10 +52,11 @@ def assert_parsed_as(article: ParsedArticle, expected: dict[str, Any]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def index_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def index_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The test's own search index folder, for the apps it makes and the commands and
-    servers it runs (which would otherwise share a PostgreSQL store's default folder)."""
-    folder = tmp_path / "index"
+    servers it runs (which would otherwise share a PostgreSQL store's default folder); outside
+    ``tmp_path``, which tests ingest."""
+    folder = tmp_path_factory.mktemp("index") / "index"
     monkeypatch.setenv("BYLINE_INDEX_PATH", str(folder))
     return folder
 
