@@ -348,9 +348,11 @@ def _ingest(
     """Ingest with progress on standard error, the search index following each committed
     batch; unless ``quiet``, a line per noteworthy file. The report, and the index's state."""
     engine = create_db_engine(settings.database_url, writer=True)
+    # The index reads the store without its write lock: other writers need not wait for it.
+    reader = create_db_engine(settings.database_url)
     try:
         index = SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
-        upkeep = IndexUpkeep(index, engine, quiet=quiet)
+        upkeep = IndexUpkeep(index, reader, quiet=quiet)
         with ingest_progress(err, paths) as progress:
 
             def on_result(result: FileResult) -> None:
@@ -373,6 +375,7 @@ def _ingest(
             )
         return report, upkeep.summary()
     finally:
+        reader.dispose()
         engine.dispose()
 
 

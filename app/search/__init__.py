@@ -1,8 +1,9 @@
 """Search: everything the API asks of full text, behind one package.
 
-``schema`` says what the engine's index holds and how text becomes terms; ``fts`` is the
-search the store answers itself (SQLite's FTS5, PostgreSQL's ``tsvector``), which the engine
-replaces.
+``schema`` says what the engine's index holds and how text becomes terms; ``index`` keeps the
+index following the store's changes (catch-ups, rebuilds) and ``follower`` does it from a
+server's thread; ``fts`` is the search the store answers itself (SQLite's FTS5, PostgreSQL's
+``tsvector``), which the engine replaces.
 """
 
 from app.search.fts import fts5_expression, search_articles
