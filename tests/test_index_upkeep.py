@@ -336,3 +336,14 @@ def test_reindex_rebuilds_from_the_store(
     assert "reindexed: 6 articles, change 6 applied" in result.output
     assert_follows(open_search_index(index_folder), engine)
     assert store_ids(engine) == index_ids(open_search_index(index_folder))
+
+
+def test_reindex_waits_for_the_writer_then_says_why_it_gave_up(
+    corpus: Path, database_url: str, index_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.cli.REINDEX_WAIT_S", 0.3)
+    runner = CliRunner(env={"BYLINE_DATABASE_URL": database_url})
+    with holding_the_writer(index_folder):
+        result = runner.invoke(cli, ["reindex"])
+    assert result.exit_code == 1
+    assert "another process kept the search index's writer" in result.output
