@@ -308,13 +308,16 @@ def _counted(rows: dict[str, int]) -> str:
 class IndexUpkeep:
     """Ingestion's share of the search index's upkeep: after each batch the store committed,
     the index catches up, unless another process (a server) holds its writer, which then
-    applies the changes itself: said once, in one line."""
+    applies the changes itself: said once, in one line. An index that cannot be written
+    (a full disk) is said once too, and never stops the run: the store has the articles, and
+    the next catch-up applies them."""
 
     def __init__(self, index: SearchIndex, engine: Engine, *, quiet: bool) -> None:
         self.index = index
         self.engine = engine
         self.quiet = quiet
         self.left_to_another = False
+        self.error: str | None = None
 
     def __call__(self) -> None:
         try:
@@ -326,6 +329,10 @@ class IndexUpkeep:
                     "changes are left to it"
                 )
             self.left_to_another = True
+        except (OSError, ValueError) as error:  # the engine's own errors are ValueErrors
+            if self.error is None:
+                err.print(f"[red]search index:[/] cannot catch up: {escape(str(error))}")
+            self.error = str(error)
 
     def summary(self) -> dict[str, Any]:
         """The index's state now, for the run's report."""
@@ -339,6 +346,7 @@ class IndexUpkeep:
             "lag": lag,
             "documents": state.documents,
             "left_to_another_process": self.left_to_another,
+            "error": self.error,
         }
 
 
@@ -411,15 +419,14 @@ def _print_summary(report: IngestReport, index: dict[str, Any]) -> None:
     counts = ", ".join(f"{report.counts[outcome]} {outcome.value}" for outcome in Outcome)
     colour = "green" if report.ok else "red"
     err.print(f"[{colour}]ingested:[/] {counts}")
-    state = index
     left = (
         " (left to the process writing it)"
-        if state["left_to_another_process"] and state["lag"]
+        if index["left_to_another_process"] and index["lag"]
         else ""
     )
     err.print(
-        f"[green]search index:[/] change {state['applied_change']} of {state['last_change']} "
-        f"applied, {state['documents']} articles{left}"
+        f"[green]search index:[/] change {index['applied_change']} of {index['last_change']} "
+        f"applied, {index['documents']} articles{left}"
     )
 
 

@@ -22,7 +22,7 @@ from app.database import create_db_engine
 from app.ingest import ingest_paths
 from app.main import create_app
 from app.search.follower import IndexFollower
-from app.search.index import IndexBusy, Progress
+from app.search.index import IndexBusy, Progress, SearchIndex
 from app.search.schema import PROGRESS_ID, SCHEMA_VERSION, open_index
 from app.settings import Settings
 from tests.conftest import Ingest
@@ -347,3 +347,21 @@ def test_reindex_waits_for_the_writer_then_says_why_it_gave_up(
         result = runner.invoke(cli, ["reindex"])
     assert result.exit_code == 1
     assert "another process kept the search index's writer" in result.output
+
+
+def test_an_index_that_cannot_be_written_never_stops_an_ingestion(
+    corpus: Path, database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*_: object, **__: object) -> None:
+        raise ValueError("An IO error occurred: No space left on device")
+
+    monkeypatch.setattr(SearchIndex, "catch_up", failing)
+    runner = CliRunner(env={"BYLINE_DATABASE_URL": database_url})
+    result = runner.invoke(cli, ["ingest", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("search index: cannot catch up: An IO error occurred") == 1
+    assert "6 added" in result.output
+    assert len(store_ids(engine)) == 6
+    report = json.loads(runner.invoke(cli, ["ingest", "--json", str(corpus)]).stdout)
+    assert report["index"]["error"] == "An IO error occurred: No space left on device"
+    assert report["index"]["lag"] == 6
