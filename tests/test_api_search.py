@@ -446,7 +446,9 @@ def seeded_client(
     engine = create_db_engine(url, writer=True)
     ingest_paths(engine, [SEEDS])
     engine.dispose()
-    with TestClient(create_app(Settings(database_url=url, ingest_on_start=False))) as client:
+    index = tmp_path_factory.mktemp("index")
+    settings = Settings(database_url=url, index_path=index, ingest_on_start=False)
+    with TestClient(create_app(settings)) as client:
         yield client
     if server is not None:
         server.drop(name)
