@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app import impacts, search
+from app import impacts
 from app.database import create_db_engine
 from app.ingest import ingest_paths
 from app.query import AtomKind, ParsedQuery, Term
+from app.search import fts as search
 from app.store import ArticleFilters
 from tests.factories import ArticleText
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import search
 from app.models import Article
+from app.search import fts as search
 from tests.conftest import Ingest
 from tests.factories import ArticleText
 from tests.live import ROOT, live_server
