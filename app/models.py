@@ -392,6 +392,8 @@ class RunSummary(SQLModel):
 class IndexStats(SQLModel):
     """The search index of the server process that answered: how far it follows the store."""
 
+    model_config = {"json_schema_extra": {"examples": [examples.INDEX_STATS]}}
+
     applied_change: int = Field(
         description="The number of the last change to the articles the index has applied (0: "
         "none yet). The index follows the store about a second behind, at most."
