@@ -1,11 +1,12 @@
-"""The ``byline`` command: migrate the store, ingest article files, serve the API, and move a
-corpus between stores (export, import)."""
+"""The ``byline`` command: migrate the store, ingest article files, rebuild the search index,
+serve the API, and move a corpus between stores (export, import)."""
 
 import json
 import re
 import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,9 +24,10 @@ from app.database import create_db_engine, migrate
 from app.errors import NotFound
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
 from app.models import run_summary
-from app.progress import ingest_progress
+from app.progress import ingest_progress, rebuild_progress
+from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings, get_settings
-from app.store import get_run, list_runs
+from app.store import count_changes_after, get_run, last_change, list_runs
 
 cli = typer.Typer(
     help="Byline: a searchable JSON API over a folder of news articles.",
@@ -110,14 +112,49 @@ def ingest_command(
     settings = read_settings()
     with store_errors():
         migrate(settings.database_url)
-        report = _ingest(
-            settings.database_url, paths or [settings.seeds_dir], quiet=as_json, prune=prune
-        )
+        report, index = _ingest(settings, paths or [settings.seeds_dir], quiet=as_json, prune=prune)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        data = report.as_dict() | {"index": index}
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        _print_summary(report)
+        _print_summary(report, index)
     raise typer.Exit(0 if report.ok else 1)
+
+
+# How long `byline reindex` waits for another writer (a catch-up) to let the index go.
+REINDEX_WAIT_S = 30.0
+
+
+@cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the store, with a progress bar. Searches keep the old
+    index until the new one is committed whole; a rebuild cut off leaves the old one."""
+    settings = read_settings()
+    with migrated_store() as (_, engine):
+        index = SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
+        deadline = time.monotonic() + REINDEX_WAIT_S
+        with rebuild_progress(err) as on_progress:
+            while True:
+                try:
+                    index.rebuild(engine, on_progress=on_progress)
+                    break
+                except IndexBusy:
+                    if time.monotonic() > deadline:
+                        err.print(
+                            "[red]error:[/] another process kept the search index's writer "
+                            f"for {REINDEX_WAIT_S:.0f} s; try again when it is done"
+                        )
+                        raise typer.Exit(1) from None
+                    time.sleep(0.2)
+        # The changes committed while it read the articles (when another process holds the
+        # writer, that process applies them).
+        with suppress(IndexBusy):
+            index.catch_up(engine)
+        state = index.state()
+    err.print(
+        f"[green]reindexed:[/] {state.documents} articles, change {state.applied_change} "
+        f"applied, {state.size_bytes:,} bytes in {escape(str(index.folder))}"
+    )
 
 
 @cli.command("runs")
@@ -192,7 +229,7 @@ def serve_command(
     with store_errors():
         migrate(settings.database_url)
         if settings.ingest_on_start and settings.seeds_dir.is_dir():
-            _print_summary(_ingest(settings.database_url, [settings.seeds_dir], quiet=False))
+            _print_summary(*_ingest(settings, [settings.seeds_dir], quiet=False))
         elif settings.ingest_on_start:
             seeds = escape(str(settings.seeds_dir))
             err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
@@ -268,12 +305,62 @@ def _counted(rows: dict[str, int]) -> str:
     return ", ".join(f"{count} {name.replace('_', ' ')} rows" for name, count in rows.items())
 
 
+class IndexUpkeep:
+    """Ingestion's share of the search index's upkeep: after each batch the store committed,
+    the index catches up, unless another process (a server) holds its writer, which then
+    applies the changes itself: said once, in one line. An index that cannot be written
+    (a full disk) is said once too, and never stops the run: the store has the articles, and
+    the next catch-up applies them."""
+
+    def __init__(self, index: SearchIndex, engine: Engine, *, quiet: bool) -> None:
+        self.index = index
+        self.engine = engine
+        self.quiet = quiet
+        self.left_to_another = False
+        self.error: str | None = None
+
+    def __call__(self) -> None:
+        try:
+            self.index.catch_up(self.engine)
+        except IndexBusy:
+            if not self.left_to_another and not self.quiet:
+                err.print(
+                    "[yellow]search index:[/] another process (a server) is writing it; the "
+                    "changes are left to it"
+                )
+            self.left_to_another = True
+        except (OSError, ValueError) as error:  # the engine's own errors are ValueErrors
+            if self.error is None:
+                err.print(f"[red]search index:[/] cannot catch up: {escape(str(error))}")
+            self.error = str(error)
+
+    def summary(self) -> dict[str, Any]:
+        """The index's state now, for the run's report."""
+        state = self.index.state()
+        with self.engine.connect() as connection:
+            store = last_change(connection)
+            lag = count_changes_after(connection, state.applied_change)
+        return {
+            "applied_change": state.applied_change,
+            "last_change": store,
+            "lag": lag,
+            "documents": state.documents,
+            "left_to_another_process": self.left_to_another,
+            "error": self.error,
+        }
+
+
 def _ingest(
-    database_url: str, paths: list[Path], *, quiet: bool, prune: bool = False
-) -> IngestReport:
-    """Ingest with progress on standard error; unless ``quiet``, a line per noteworthy file."""
-    engine = create_db_engine(database_url, writer=True)
+    settings: Settings, paths: list[Path], *, quiet: bool, prune: bool = False
+) -> tuple[IngestReport, dict[str, Any]]:
+    """Ingest with progress on standard error, the search index following each committed
+    batch; unless ``quiet``, a line per noteworthy file. The report, and the index's state."""
+    engine = create_db_engine(settings.database_url, writer=True)
+    # The index reads the store without its write lock: other writers need not wait for it.
+    reader = create_db_engine(settings.database_url)
     try:
+        index = SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
+        upkeep = IndexUpkeep(index, reader, quiet=quiet)
         with ingest_progress(err, paths) as progress:
 
             def on_result(result: FileResult) -> None:
@@ -282,10 +369,21 @@ def _ingest(
                     for line in _result_lines(result):
                         progress.print(line)
 
-            return ingest_paths(
-                engine, paths, on_result=on_result, on_phase=progress.phase, prune=prune
+            def after_commit() -> None:
+                upkeep()
+                progress.index_note = f"search index at change {index.applied_change()}"
+
+            report = ingest_paths(
+                engine,
+                paths,
+                on_result=on_result,
+                on_phase=progress.phase,
+                after_commit=after_commit,
+                prune=prune,
             )
+        return report, upkeep.summary()
     finally:
+        reader.dispose()
         engine.dispose()
 
 
@@ -317,10 +415,19 @@ def _result_lines(result: FileResult) -> list[str]:
     return lines
 
 
-def _print_summary(report: IngestReport) -> None:
+def _print_summary(report: IngestReport, index: dict[str, Any]) -> None:
     counts = ", ".join(f"{report.counts[outcome]} {outcome.value}" for outcome in Outcome)
     colour = "green" if report.ok else "red"
     err.print(f"[{colour}]ingested:[/] {counts}")
+    left = (
+        " (left to the process writing it)"
+        if index["left_to_another_process"] and index["lag"]
+        else ""
+    )
+    err.print(
+        f"[green]search index:[/] change {index['applied_change']} of {index['last_change']} "
+        f"applied, {index['documents']} articles{left}"
+    )
 
 
 def _shown_url(url: str) -> str:

@@ -127,11 +127,19 @@ RUN_SUMMARY: dict[str, Any] = {
     },
 }
 
+INDEX_STATS: dict[str, Any] = {
+    "applied_change": 1,
+    "lag": 0,
+    "documents": 1,
+    "size_bytes": 48_213,
+}
+
 STATS: dict[str, Any] = {
     "articles": 1,
     "last_run": RUN_SUMMARY,
     "search_index": "complete",
     "last_change": 1,
+    "index": INDEX_STATS,
 }
 
 REVISION: dict[str, Any] = {

@@ -234,12 +234,15 @@ def ingest_paths(
     *,
     on_result: Callable[[FileResult], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
+    after_commit: Callable[[], None] | None = None,
     prune: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; a bad file is reported and never stops the others.
 
     With ``prune``, articles from under ``paths`` whose file (or record) is gone are deleted.
-    ``on_phase`` hears of the work after the last file (``INDEX_PHASE``, ``TERMS_PHASE``).
+    ``on_phase`` hears of the work after the last file (``INDEX_PHASE``, ``TERMS_PHASE``);
+    ``after_commit`` is called after each batch of files the store committed, and after the
+    pruning (the search index catches up there).
     """
     report = IngestReport()
     paths = list(paths)
@@ -271,12 +274,16 @@ def ingest_paths(
                     report.record(result)
                     if on_result is not None:
                         on_result(result)
+        if after_commit is not None:
+            after_commit()
     if seen is not None:
         with session_scope(engine) as session:
             for result in prune_articles(session, roots=paths, seen=seen):
                 report.record(result)
                 if on_result is not None:
                     on_result(result)
+        if after_commit is not None:
+            after_commit()
     if deferred:
         if on_phase is not None:
             on_phase(INDEX_PHASE)

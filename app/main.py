@@ -15,6 +15,7 @@ from app.openapi import openapi_document
 from app.reader import open_reader
 from app.routes import articles, health, index, problems, search
 from app.routes.docs import install_docs
+from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
 from app.settings import Settings, get_settings
 
@@ -80,8 +81,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_overflow=max_overflow,
         )
         app.state.schema_head = schema_head(read_url)
-        app.state.search_index = SearchIndex(settings.index_folder)
+        app.state.search_index = SearchIndex(
+            settings.index_folder, writer_mb=settings.index_writer_mb
+        )
         app.state.search_engine = settings.search_engine  # app/routes/search.py
+        # The index follows the store from a thread of its own (app/search/follower.py).
+        app.state.index_follower = IndexFollower(app.state.search_index, app.state.engine)
+        app.state.index_follower.start()
         app.state.responses_in_flight = {}  # app/kept.py: one computation a response
         app.state.request_timeout = settings.request_timeout  # app/budget.py
         # What the start made (modules, the app, its routes and models) lives as long as the
@@ -91,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        app.state.index_follower.stop()
         app.state.reader.close()
         app.state.engine.dispose()
 

@@ -389,8 +389,26 @@ class RunSummary(SQLModel):
     counts: dict[str, int] | None
 
 
+class IndexStats(SQLModel):
+    """The search index of the server process that answered: how far it follows the store."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.INDEX_STATS]}}
+
+    applied_change: int = Field(
+        description="The number of the last change to the articles the index has applied (0: "
+        "none yet). The index follows the store about a second behind, at most."
+    )
+    lag: int = Field(
+        description="How many changes to the articles the store has committed that the index "
+        "has not applied yet."
+    )
+    documents: int = Field(description="The articles the index holds.")
+    size_bytes: int = Field(description="The bytes the index's folder takes on disk.")
+
+
 class Stats(SQLModel):
-    """How much the store holds, the last ingestion and the last change to the articles."""
+    """How much the store holds, the last ingestion, the last change to the articles and how
+    far the search index has followed them."""
 
     model_config = {"json_schema_extra": {"examples": [examples.STATS]}}
 
@@ -406,6 +424,7 @@ class Stats(SQLModel):
         " article added, updated or removed takes the next number, and numbers are committed in"
         " their order, so a change numbered below one seen here never appears later."
     )
+    index: IndexStats
 
 
 def run_summary(run: IngestRun) -> RunSummary:

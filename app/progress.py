@@ -1,9 +1,9 @@
-"""Progress of a long ingestion: a Rich bar with rate and ETA on a terminal, a plain line every
-few seconds in a pipe or a log."""
+"""Progress of a long ingestion or index rebuild: a Rich bar with rate and ETA on a terminal, a
+plain line every few seconds in a pipe or a log."""
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from app.ingest import FileResult, discover_files
+from app.search.index import Progress as IndexProgress
 
 PLAIN_EVERY_S = 5.0
 
@@ -62,6 +63,7 @@ class IngestProgress:
         self.last_line = self.started
         self.bar: Progress | None = None
         self.task: TaskID | None = None
+        self.index_note = ""  # how far the search index has followed, once it has
 
     def advance(self, result: FileResult) -> None:
         self.done += 1
@@ -70,7 +72,8 @@ class IngestProgress:
             self.bar.update(self.task, advance=1)
         elif time.monotonic() - self.last_line >= PLAIN_EVERY_S:
             self.last_line = time.monotonic()
-            self.console.print(self.line())
+            index = f"; {self.index_note}" if self.index_note else ""
+            self.console.print(self.line() + index)
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
@@ -114,3 +117,35 @@ def ingest_progress(console: Console, paths: Iterable[Path]) -> Iterator[IngestP
         progress.bar = bar
         progress.task = bar.add_task("ingest", total=total, phase=None)
         yield progress
+
+
+@contextmanager
+def rebuild_progress(console: Console) -> Iterator[Callable[[IndexProgress], None]]:
+    """A progress display for ``byline reindex``: the callback a rebuild reports to, shown as
+    a bar on a terminal, a plain line every few seconds otherwise."""
+    if not console.is_terminal:
+        last_line = time.monotonic()
+
+        def plain(progress: IndexProgress) -> None:
+            nonlocal last_line
+            if time.monotonic() - last_line >= PLAIN_EVERY_S:
+                last_line = time.monotonic()
+                console.print(f"reindexing: {progress}")
+
+        yield plain
+        return
+    with Progress(
+        TextColumn("reindexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("reindex", total=None)
+
+        def update(progress: IndexProgress) -> None:
+            bar.update(task, completed=progress.done, total=progress.total)
+
+        yield update

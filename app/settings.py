@@ -51,7 +51,15 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of the search index, which follows the store and can be deleted "
         "at any time (the next start rebuilds it). Default: beside a SQLite store's file, its "
-        "name with `.index` in place of its suffix; `data/byline.index` for PostgreSQL.",
+        "name with `.index` in place of its suffix; for PostgreSQL, `data/` and the database's "
+        "name with `.index` (`data/byline.index`).",
+    )
+    index_writer_mb: int = Field(
+        default=64,
+        ge=15,
+        le=4000,
+        description="Megabytes the search index's writer holds before it writes them to disk: "
+        "bounds the memory of an ingestion, a rebuild or a catch-up (15 at least).",
     )
     search_engine: Literal["store", "index"] = Field(
         default="store",
@@ -176,7 +184,9 @@ class Settings(BaseSettings):
         url = make_url(self.database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             return Path(url.database).with_suffix(".index")
-        return Path("data/byline.index")
+        # One folder a database: an index follows one store.
+        name = re.sub(r"[^\w.-]", "_", url.database or "") or "byline"
+        return Path("data") / f"{name}.index"
 
     @property
     def read_url(self) -> str:

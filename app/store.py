@@ -289,7 +289,7 @@ class Change:
 def changes_after(connection: Connection, number: int, *, limit: int) -> list[Change]:
     """The changes numbered above ``number``, oldest first, at most ``limit`` of them.
 
-    Numbers are committed in their order (migration 0014), so a reader that has applied every
+    Numbers are committed in their order (migration 0015), so a reader that has applied every
     change up to N and asks for those after N never misses one committed later.
     """
     table = ArticleChange.__table__.c  # type: ignore[attr-defined]
@@ -309,3 +309,13 @@ def last_change(connection: Connection) -> int:
     """The number of the latest committed change to the articles; 0 before the first."""
     table = ArticleChange.__table__.c  # type: ignore[attr-defined]
     return int(connection.execute(select(func.coalesce(func.max(table.number), 0))).scalar_one())
+
+
+def count_changes_after(connection: Connection, number: int) -> int:
+    """How many changes the store has committed numbered above ``number``."""
+    table = ArticleChange.__table__.c  # type: ignore[attr-defined]
+    return int(
+        connection.execute(
+            select(func.count()).select_from(ArticleChange).where(table.number > number)
+        ).scalar_one()
+    )

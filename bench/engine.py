@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.search.index import SearchIndex  # noqa: E402
 from app.search.schema import TEXT, analyze  # noqa: E402
+from app.settings import Settings  # noqa: E402
 
 # One-, two- and three-word queries, a phrase and a name, over the generated corpus's words
 # (bench/generate.py): a rare word, a word in 10% and one in 50% of the articles.
@@ -68,7 +69,7 @@ class Timed:
 def build(database: Path, folder: Path) -> tuple[SearchIndex, Built]:
     """The index of ``database`` built anew in ``folder``."""
     shutil.rmtree(folder, ignore_errors=True)
-    index = SearchIndex(folder)
+    index = SearchIndex(folder, writer_mb=Settings().index_writer_mb)
     started = time.perf_counter()
     index.catch_up(create_engine(f"sqlite:///{database}"))
     seconds = time.perf_counter() - started

@@ -58,6 +58,16 @@ def assert_parsed_as(article: ParsedArticle, expected: dict[str, Any]) -> None:
             assert getattr(article, name) == value, name
 
 
+@pytest.fixture(autouse=True)
+def index_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's own search index folder, for the apps it makes and the commands and
+    servers it runs (which would otherwise share a PostgreSQL store's default folder); outside
+    ``tmp_path``, which tests ingest."""
+    folder = tmp_path_factory.mktemp("index") / "index"
+    monkeypatch.setenv("BYLINE_INDEX_PATH", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated to head once per run; each test gets a copy of it."""
@@ -180,13 +190,10 @@ def search_engine() -> str:
 
 
 @pytest.fixture
-def settings(
-    database_url: str, tmp_path_factory: pytest.TempPathFactory, search_engine: str
-) -> Settings:
-    """The app's settings; its index lies outside ``tmp_path``, which tests ingest."""
+def settings(database_url: str, index_folder: Path, search_engine: str) -> Settings:
     return Settings(
         database_url=database_url,
-        index_path=tmp_path_factory.mktemp("index"),
+        index_path=index_folder,
         seeds_dir=SEEDS,
         ingest_on_start=False,
         search_engine=search_engine,

@@ -26,7 +26,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_the_commands() -> None:
-    assert COMMANDS == ["export", "import", "ingest", "migrate", "runs", "serve"]
+    assert COMMANDS == ["export", "import", "ingest", "migrate", "reindex", "runs", "serve"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -93,7 +93,12 @@ def stores(
         finally:
             engine.dispose()
         assert report.ok, report.failures
-        settings = Settings(database_url=url, ingest_on_start=False, search_cache=0)
+        settings = Settings(
+            database_url=url,
+            index_path=tmp_path_factory.mktemp("index"),
+            ingest_on_start=False,
+            search_cache=0,
+        )
         clients[backend] = TestClient(create_app(settings)).__enter__()
     yield clients
     for client in clients.values():

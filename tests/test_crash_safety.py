@@ -20,6 +20,7 @@ from app.database import create_db_engine, migrate
 from app.ingest import ingest_paths
 from tests.crash_safety import assert_whole
 from tests.factories import generated_article
+from tests.index_checks import assert_follows, open_search_index
 from tests.live import ROOT
 
 KILLS = 8
@@ -41,7 +42,7 @@ def last_run(engine: Engine) -> int:
 
 @pytest.mark.parametrize("seed", [1])
 def test_sigkill_at_random_moments_never_corrupts(
-    tmp_path: Path, database_url: str, engine: Engine, seed: int
+    tmp_path: Path, database_url: str, engine: Engine, seed: int, index_folder: Path
 ) -> None:
     corpus = tmp_path / "corpus"
     for number in range(ARTICLES):
@@ -70,6 +71,8 @@ def test_sigkill_at_random_moments_never_corrupts(
     finish = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, check=False)
     assert finish.returncode == 0, finish.stderr
     assert_whole(engine)
+    # The search index, killed with the runs (in a batch of its own, too), follows the store.
+    assert_follows(open_search_index(index_folder), engine)
 
     reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
     migrate(reference_url)

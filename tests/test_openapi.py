@@ -129,6 +129,7 @@ def test_examples_are_what_the_api_returns_for_the_seed(
         ("RelatedPage", examples.RELATED_PAGE),
         ("RunSummary", examples.RUN_SUMMARY),
         ("Stats", examples.STATS),
+        ("IndexStats", examples.INDEX_STATS),
         ("Revision", examples.REVISION),
         ("RevisionList", examples.REVISION_LIST),
         ("ApiIndex", examples.API_INDEX),

@@ -9,8 +9,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.database import has_search_index, index_pending, ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
-from app.models import Stats, run_summary
-from app.store import count_articles, last_change, list_runs
+from app.models import IndexStats, Stats, run_summary
+from app.store import count_articles, count_changes_after, last_change, list_runs
 
 router = APIRouter(tags=["health"])
 
@@ -24,7 +24,8 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """The store is reachable, migrated to the newest schema and has its search index."""
+    """The store is reachable, migrated to the newest schema and has its full-text index, and
+    the search index has caught up with the store as it was when the server started."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"status": "ready", "schema_revision": "0001"}]}
@@ -47,7 +48,10 @@ def healthz() -> Health:
     responses=problem_responses(NotReady, validated=False),
 )
 def readyz(request: Request) -> Readiness:
-    """Answers 200 when the store is reachable, migrated to head and has its search index."""
+    """Answers 200 when the store is reachable, migrated to head and has its full-text index,
+    and once the search index has caught up with the changes the store held when the server
+    started (a new or deleted index: once it is built). From then on it stays 200 while the
+    index follows the store, even a moment behind."""
     engine = request.app.state.engine
     try:
         ping(engine)
@@ -59,6 +63,8 @@ def readyz(request: Request) -> Readiness:
         raise NotReady(f"The schema is at revision {current}, not {head}: run `byline migrate`.")
     if not search_index:
         raise NotReady("The full-text index is missing: run `byline migrate`.")
+    if (building := request.app.state.index_follower.not_ready()) is not None:
+        raise NotReady(building)
     return Readiness(status="ready", schema_revision=current)
 
 
@@ -68,15 +74,19 @@ def readyz(request: Request) -> Readiness:
     summary="Statistics",
     responses=problem_responses(NotReady, validated=False),
 )
-def stats(session: SessionDep) -> Stats:
+def stats(session: SessionDep, request: Request) -> Stats:
     """How many articles the store holds, the last ingestion run with its counts (and the last
-    part of each folder or file name it was given: `byline runs` shows them whole), and the
-    number of the latest change to the articles."""
+    part of each folder or file name it was given: `byline runs` shows them whole), the
+    number of the latest change to the articles, and the search index of the process that
+    answered: the last change it applied, the changes it has yet to apply, its articles and
+    its size on disk."""
+    index = request.app.state.search_index.state()
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
         pending = index_pending(session.connection())
         change = last_change(session.connection())
+        lag = count_changes_after(session.connection(), index.applied_change)
     except SQLAlchemyError as error:
         raise NotReady(f"The store cannot answer: {type(error).__name__}.") from None
     last_run = None
@@ -88,6 +98,12 @@ def stats(session: SessionDep) -> Stats:
         last_run=last_run,
         search_index="pending" if pending else "complete",
         last_change=change,
+        index=IndexStats(
+            applied_change=index.applied_change,
+            lag=lag,
+            documents=index.documents,
+            size_bytes=index.size_bytes,
+        ),
     )
 
 

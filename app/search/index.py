@@ -1,30 +1,54 @@
 """The search index's upkeep: it follows the store's numbered changes (``article_change``).
 
 The store is the source of truth. Each index commit holds, with the articles it changed, the
-number of the last change it applied (the progress document), so the index says itself how far
-it has come. Catching up re-reads each changed article as the store holds it now and replaces
-it by id (or forgets it when the store no longer has it): applying a change twice, or a change
-whose article has changed again since, converges on the store. A crash between the store's
-commit and the index's loses nothing: the next catch-up starts after the last committed batch.
+number of the last change it applied and the schema version it was made with (the progress
+document), so the index says itself how far it has come. Catching up re-reads each changed
+article as the store holds it now and replaces it by id (or forgets it when the store no longer
+has it): applying a change twice, or a change whose article has changed again since, converges
+on the store. A crash between the store's commit and the index's loses nothing: the next
+catch-up starts after the last committed batch.
+
+One writer at a time: the engine's writer lock (a lock file in the folder, which the system
+lets go when its process dies) is taken for one catch-up or one rebuild and let go at its end,
+never kept. Whoever finds the store ahead of the index tries to catch up; ``IndexBusy`` means
+another process is doing it. Readers in every process see whole commits only.
+
+A rebuild reads every article in id order and replaces the whole index in one commit: readers
+keep the old index until then, and a rebuild cut off leaves it in place. An index made with
+another ``SCHEMA_VERSION`` is rebuilt by the next catch-up; a folder holding an index of other
+fields, or none at all, starts empty and catches up from the first change.
 """
 
-from collections.abc import Iterable
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tantivy
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from app.models import Article
-from app.search.schema import PROGRESS_ID, article_document, open_index, progress_document
-from app.store import changes_after
+from app.search.schema import (
+    PROGRESS_ID,
+    SCHEMA_VERSION,
+    article_document,
+    open_index,
+    progress_document,
+)
+from app.store import changes_after, last_change
 
-# Changes applied in one index commit: bounds the writer's memory and the work a crash redoes.
+# Changes applied in one index commit: bounds the work a crash redoes.
 BATCH_CHANGES = 2_000
-# The writer's memory budget, in bytes, shared by its threads (the engine wants 15 MB a thread).
-WRITER_HEAP = 64_000_000
+# Articles read from the store at once: bounds the memory a batch of long articles takes.
+READ_CHUNK = 200
 WRITER_THREADS = 1
+
+_log = logging.getLogger(__name__)
 
 
 class IndexBusy(Exception):
@@ -32,102 +56,303 @@ class IndexBusy(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a catch-up (changes applied, by number) or a rebuild (articles read) is."""
+
+    unit: Literal["change", "article"]
+    done: int
+    total: int
+
+    def __str__(self) -> str:
+        if self.unit == "change":
+            return f"change {self.done:,} of {self.total:,} applied"
+        return f"{self.done:,} of {self.total:,} articles read"
+
+
+OnProgress = Callable[[Progress], None]
+
+
+@dataclass(frozen=True, slots=True)
 class CatchUp:
-    """What a catch-up did: the change the index had applied before and after, and the number
-    of changes it applied."""
+    """What a catch-up did: the change the index had applied before and after, the number of
+    changes it applied, and whether it rebuilt the index first."""
 
     before: int
     after: int
     changes: int
+    rebuilt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndexState:
+    """The loaded commit: the last change it applied, the articles it holds, and the bytes
+    the folder takes on disk."""
+
+    applied_change: int
+    documents: int
+    size_bytes: int
 
 
 class SearchIndex:
-    """The index in one folder: its searcher, and its catch-up with the store."""
+    """The index in one folder: its searcher, and its catch-up with the store.
 
-    def __init__(self, folder: Path) -> None:
+    ``writer_mb`` is the writer's memory budget: past it, the writer writes what it holds to
+    disk (uncommitted), so a catch-up's or a rebuild's memory stays bounded whatever it writes.
+    """
+
+    def __init__(self, folder: Path, *, writer_mb: int) -> None:
         self.folder = folder
-        self.index = open_index(folder)
+        self.writer_heap = writer_mb * 2**20
+        self.index = _open(folder)
 
     def searcher(self) -> tantivy.Searcher:
-        """A searcher over the latest commit this process has loaded."""
+        """A searcher over the latest commit this process has loaded. Commits of any process
+        are loaded on their own shortly after they are made (the engine watches the folder)."""
         return self.index.searcher()
 
     def reload(self) -> None:
-        """Load the latest commit (of any process)."""
+        """Load the latest commit (of any process) now."""
         self.index.reload()
 
-    def applied_change(self, searcher: tantivy.Searcher | None = None) -> int:
-        """The number of the last change the loaded commit (or ``searcher``'s) applied; 0 for
-        an empty index."""
+    def reopen_if_gone(self) -> bool:
+        """Open the folder anew (empty) when it was deleted under this process; whether it was."""
+        if self.folder.is_dir() and tantivy.Index.exists(str(self.folder)):
+            return False
+        self.index = _open(self.folder)
+        return True
+
+    def _progress(self, searcher: tantivy.Searcher | None = None) -> tuple[int, int | None, bool]:
+        """The loaded commit's (or ``searcher``'s) last change applied (0 when none), the
+        schema version it was made with (None when it says none), and whether it has a
+        progress document."""
         searcher = searcher or self.index.searcher()
         found = searcher.search(
             tantivy.Query.term_query(self.index.schema, "id", PROGRESS_ID), 1
         ).hits
         if not found:
-            return 0
-        value = searcher.doc(found[0][1]).get_first("applied_change")
-        return int(value) if value is not None else 0
+            return 0, None, False
+        document = searcher.doc(found[0][1])
+        applied = document.get_first("applied_change")
+        version = document.get_first("schema_version")
+        return (
+            int(applied) if applied is not None else 0,
+            int(version) if version is not None else None,
+            True,
+        )
 
-    def catch_up(self, engine: Engine, *, batch: int = BATCH_CHANGES) -> CatchUp:
+    def applied_change(self, searcher: tantivy.Searcher | None = None) -> int:
+        """The number of the last change the loaded commit (or ``searcher``'s) applied; 0 for
+        an empty index."""
+        return self._progress(searcher)[0]
+
+    def outdated(self) -> bool:
+        """Whether the loaded commit was made with another schema version (to be rebuilt)."""
+        _, version, found = self._progress()
+        return found and version != SCHEMA_VERSION
+
+    def state(self) -> IndexState:
+        """The loaded commit's progress, its articles and the folder's size."""
+        applied, _, found = self._progress()
+        return IndexState(
+            applied_change=applied,
+            documents=self.index.searcher().num_docs - int(found),
+            size_bytes=_size(self.folder),
+        )
+
+    def catch_up(
+        self,
+        engine: Engine,
+        *,
+        batch: int = BATCH_CHANGES,
+        stop: threading.Event | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> CatchUp:
         """Apply every change the store has committed after the index's, ``batch`` changes a
-        commit. Raises ``IndexBusy`` when another writer holds the index."""
-        try:
-            writer = self.index.writer(WRITER_HEAP, WRITER_THREADS)
-        except ValueError as error:
-            if "LockBusy" in str(error):
-                raise IndexBusy(str(error)) from None
-            raise
-        try:
-            self.reload()
+        commit (an index of another schema version is rebuilt first). Raises ``IndexBusy``
+        when another writer holds the index. Once ``stop`` is set, returns after the batch at
+        hand, which is dropped uncommitted."""
+        with engine.connect() as connection:
+            target = last_change(connection)
+        self.reload()
+        before = self.applied_change()
+        if before >= target and not self.outdated():
+            return CatchUp(before=before, after=before, changes=0)  # no writer needed
+        with self._writer() as writer:
+            self.reload()  # what another writer committed before this one took the lock
             before = applied = self.applied_change()
+            rebuilt = self.outdated()
+            if rebuilt:
+                _log.warning("%s was made with another schema: rebuilding it", self.folder)
+                rebuilt_to = self._rebuild(writer, engine, stop=stop, on_progress=on_progress)
+                if rebuilt_to is None:
+                    return CatchUp(before=before, after=before, changes=0)
+                applied = rebuilt_to
             count = 0
-            while True:
+            while stop is None or not stop.is_set():
                 with engine.connect() as connection:
                     changes = changes_after(connection, applied, limit=batch)
                     if not changes:
                         break
-                    ids = sorted({change.article_id for change in changes})
-                    articles = _articles(connection, ids)
-                latest = {change.article_id: change.number for change in changes}
-                _replace(writer, ids, articles, latest)
+                    target = max(target, changes[-1].number)
+                    latest = {change.article_id: change.number for change in changes}
+                    if not _replace(writer, connection, latest, stop=stop):
+                        break
                 writer.delete_documents_by_term("id", PROGRESS_ID)
                 applied = changes[-1].number
                 writer.add_document(progress_document(applied))
                 writer.commit()
                 count += len(changes)
+                if on_progress is not None:
+                    on_progress(Progress("change", applied, target))
+        self.reload()
+        return CatchUp(before=before, after=applied, changes=count, rebuilt=rebuilt)
+
+    def rebuild(
+        self,
+        engine: Engine,
+        *,
+        stop: threading.Event | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> CatchUp:
+        """Replace the whole index with every article the store holds, in one commit that
+        records the store's last change as read before the articles. Raises ``IndexBusy``
+        when another writer holds the index; once ``stop`` is set, returns with nothing done."""
+        with self._writer() as writer:
             self.reload()
-            return CatchUp(before=before, after=applied, changes=count)
+            before = self.applied_change()
+            applied = self._rebuild(writer, engine, stop=stop, on_progress=on_progress)
+        self.reload()
+        if applied is None:
+            return CatchUp(before=before, after=before, changes=0)
+        return CatchUp(before=before, after=applied, changes=0, rebuilt=True)
+
+    def _rebuild(
+        self,
+        writer: tantivy.IndexWriter,
+        engine: Engine,
+        *,
+        stop: threading.Event | None,
+        on_progress: OnProgress | None,
+    ) -> int | None:
+        """Write every article anew and commit once; the change committed with them (None
+        when ``stop`` cut the rebuild off, nothing committed)."""
+        article = Article.__table__.c  # type: ignore[attr-defined]
+        with engine.connect() as connection:
+            # The change first: the articles read after it hold at least every change up to it,
+            # and a change committed meanwhile is applied again by the next catch-up.
+            target = last_change(connection)
+            total = connection.execute(select(func.count(article.id))).scalar_one()
+        writer.delete_all_documents()
+        after, done = 0, 0
+        while True:
+            if stop is not None and stop.is_set():
+                writer.rollback()
+                return None
+            with engine.connect() as connection:
+                rows = _articles(
+                    connection, article.id > after, order_by=article.id, limit=READ_CHUNK
+                )
+            if not rows:
+                break
+            for row in rows:
+                # Change 0: a cursor made before the rebuild keeps every article it could
+                # show (app/search/engine.py); the next catch-ups number the changes again.
+                writer.add_document(article_document(row, change=0))
+            after, done = rows[-1]["id"], done + len(rows)
+            if on_progress is not None:
+                on_progress(Progress("article", done, max(total, done)))
+        writer.add_document(progress_document(target))
+        writer.commit()
+        return target
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        """The index's writer, for one catch-up or rebuild; ``IndexBusy`` when another holds it."""
+        try:
+            writer = self.index.writer(self.writer_heap, WRITER_THREADS)
+        except ValueError as error:
+            if "LockBusy" in str(error):
+                raise IndexBusy(f"another writer holds the search index in {self.folder}") from None
+            raise
+        try:
+            yield writer
         finally:
-            del writer  # releases the lock; anything not committed is dropped
+            # Ends the writer whatever happened: the merges its commits started finish (so that
+            # an index written by many short catch-ups keeps few segments), what it did not
+            # commit is dropped, and the lock is let go.
+            try:
+                writer.wait_merging_threads()
+            except Exception:
+                _log.exception("the search index's writer did not end cleanly")
 
 
-def _articles(connection: Connection, ids: list[int]) -> list[dict[str, Any]]:
-    """The articles with these ids that the store holds, as the index reads them."""
+def _size(folder: Path) -> int:
+    """The bytes the files in ``folder`` take (0 when it was deleted)."""
+    size = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    size += entry.stat(follow_symlinks=False).st_size
+    except FileNotFoundError:  # the folder, or a file the writer just let go of
+        pass
+    return size
+
+
+def _open(folder: Path) -> tantivy.Index:
+    """The index in ``folder``; an index of other fields there is deleted first (the store
+    rebuilds it)."""
+    try:
+        return open_index(folder)
+    except ValueError as error:
+        if "schema does not match" not in str(error) and "ncompatible" not in str(error):
+            raise
+        _log.warning("%s holds an index of other fields: it is deleted and rebuilt", folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    return open_index(folder)
+
+
+def _articles(
+    connection: Connection, where: Any, *, order_by: Any = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The articles the store holds that match ``where``, as the index reads them."""
     table = Article.__table__.c  # type: ignore[attr-defined]
-    rows = connection.execute(
-        select(
-            table.id,
-            table.title,
-            table.body,
-            table.source,
-            table.dateline,
-            table.labels,
-            table.year,
-            table.published_at,
-        ).where(table.id.in_(ids))
-    )
-    return [dict(row._mapping) for row in rows]
+    statement = select(
+        table.id,
+        table.title,
+        table.body,
+        table.source,
+        table.dateline,
+        table.labels,
+        table.year,
+        table.published_at,
+    ).where(where)
+    if order_by is not None:
+        statement = statement.order_by(order_by)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [dict(row._mapping) for row in connection.execute(statement)]
 
 
 def _replace(
     writer: tantivy.IndexWriter,
-    ids: Iterable[int],
-    articles: Iterable[dict[str, Any]],
+    connection: Connection,
     latest: dict[int, int],
-) -> None:
-    """Forget the articles with these ids, then add them again as the store holds them, each
-    with the number of its latest change (``latest``)."""
-    for id in ids:
-        writer.delete_documents_by_term("id", id)
-    for article in articles:
-        writer.add_document(article_document(article, change=latest[article["id"]]))
+    *,
+    stop: threading.Event | None,
+) -> bool:
+    """Forget the articles ``latest`` names, then add again those the store holds, each with
+    the number of its latest change, a chunk of reads at a time; False when ``stop`` cut it
+    off (the batch is then not to be committed)."""
+    table = Article.__table__.c  # type: ignore[attr-defined]
+    ids = sorted(latest)
+    for start in range(0, len(ids), READ_CHUNK):
+        if stop is not None and stop.is_set():
+            writer.rollback()
+            return False
+        chunk = ids[start : start + READ_CHUNK]
+        for id in chunk:
+            writer.delete_documents_by_term("id", id)
+        for article in _articles(connection, table.id.in_(chunk)):
+            writer.add_document(article_document(article, change=latest[article["id"]]))
+    return True

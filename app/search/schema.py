@@ -14,8 +14,9 @@ from typing import Any
 
 import tantivy
 
-# Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt.
-SCHEMA_VERSION = 2
+# Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
+# (the progress document records the version each commit was made with).
+SCHEMA_VERSION = 3
 
 TEXT = "byline_text"
 WORDS = "byline_words"
@@ -81,8 +82,10 @@ def _schema() -> tantivy.Schema:
     # The store's change that last put the article in the index: a cursor leaves out what
     # changed after its first page.
     builder.add_integer_field("change", indexed=True, fast=True)
-    # The change the index has applied up to: on the progress document only.
+    # The change the index has applied up to, and the schema version it was built with: on
+    # the progress document only.
     builder.add_integer_field("applied_change", stored=True)
+    builder.add_integer_field("schema_version", stored=True)
     return builder.build()
 
 
@@ -142,8 +145,9 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
 
 
 def progress_document(applied_change: int) -> tantivy.Document:
-    """The document recording the last change the index applied."""
+    """The document recording the last change the index applied, and with which schema."""
     document = tantivy.Document()
     document.add_integer("id", PROGRESS_ID)
     document.add_integer("applied_change", applied_change)
+    document.add_integer("schema_version", SCHEMA_VERSION)
     return document
