@@ -4,7 +4,9 @@ document an article becomes.
 One definition of "a word" for search: ``TEXT`` (folded, stemmed) ranks and matches, ``WORDS``
 (folded, not stemmed) answers ``prefix*`` and exact words, ``KEYWORD`` matches a filter's whole
 value in any case. The query side analyses with the same analyzers (``analyze``), so a query
-term and an indexed term always meet.
+term and an indexed term always meet. Text written without spaces (Chinese, Japanese, Thai) is
+held once more as pairs of characters in the ``*_grams`` fields (``app/search/grams.py``), so a
+word inside a run is found.
 """
 
 from collections.abc import Mapping
@@ -14,8 +16,10 @@ from typing import Any
 
 import tantivy
 
+from app.search import grams
+
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TEXT = "byline_text"
 WORDS = "byline_words"
@@ -66,6 +70,10 @@ def _schema() -> tantivy.Schema:
     # The same text unstemmed: prefixes and words exactly as typed.
     builder.add_text_field("title_words", tokenizer_name=WORDS, index_option="freq")
     builder.add_text_field("body_words", tokenizer_name=WORDS, index_option="freq")
+    # Runs of text without spaces as overlapping pairs of characters (``grams.pre_tokenized``):
+    # documents bring their own tokens, so the tokenizer named here never runs.
+    builder.add_text_field("title_grams", tokenizer_name="raw")
+    builder.add_text_field("body_grams", tokenizer_name="raw")
     # Filters match whole values in any case; facets count the values as written.
     for name in ("source", "dateline", "label"):
         builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
@@ -100,6 +108,8 @@ def article_document(article: Mapping[str, Any]) -> tantivy.Document:
     document.add_text("title_words", title)
     document.add_text("body", body)
     document.add_text("body_words", body)
+    document.add_pre_tokenized_text("title_grams", grams.pre_tokenized(title))
+    document.add_pre_tokenized_text("body_grams", grams.pre_tokenized(body))
     for name in ("source", "dateline"):
         if (value := article[name]) is not None:
             document.add_text(name, value)

@@ -1,0 +1,155 @@
+"""Highlights: which words of a headline or body a query matched, found with the index's own
+analyzers so that what is marked is exactly what matches.
+
+A query's positive terms become a ``Marking`` per column (``marking_of``); ``marked`` tokenizes
+the text as the index did (``TEXT`` for words and phrases, ``WORDS`` for prefixes, the grams of
+text without spaces) and wraps each match. Its cost is linear in the text; text that cannot be
+tokenized comes back unmarked rather than raising.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from app.query import AtomKind, Column, ParsedQuery
+from app.search import grams
+from app.search.schema import ANALYZERS, TEXT, WORDS, analyze
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """What to mark in one column's text: the query's positive terms as the index holds them."""
+
+    stems: frozenset[str]  # TEXT-analyzed terms of words
+    prefixes: tuple[str, ...]  # WORDS-analyzed prefixes of prefix* terms
+    phrases: tuple[tuple[str, ...], ...]  # TEXT-analyzed term sequences of phrases
+
+
+def marking_of(query: ParsedQuery, column: Column) -> Marking:
+    """What a search for ``query`` marks in ``column``: its positive terms (not the excluded
+    ones) that apply there (``title:`` and ``body:`` terms only in theirs).
+
+    A word the analyzer splits (``e-mail``) is the phrase of its parts, as the engine matches
+    it; a word holding text without spaces also marks each of its runs wherever it stands
+    inside a longer run; a prefix the analyzer splits marks nothing, rather than too much.
+    """
+    stems: set[str] = set()
+    prefixes: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    for term in query.terms():
+        if term.column is not None and term.column is not column:
+            continue
+        if term.kind is AtomKind.PREFIX:
+            parts = analyze(WORDS, term.text)
+            if len(parts) == 1 and parts[0] not in prefixes:
+                prefixes.append(parts[0])
+            continue
+        parts = analyze(TEXT, term.text)
+        if len(parts) == 1:
+            stems.add(parts[0])
+        elif parts and tuple(parts) not in phrases:
+            phrases.append(tuple(parts))
+        if term.kind is AtomKind.WORD:
+            stems.update("".join(units) for units in grams.query_units(term.text))
+    return Marking(frozenset(stems), tuple(prefixes), tuple(phrases))
+
+
+def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
+    """``text`` with every match wrapped in ``start``/``stop`` (phrases as one span)."""
+    if not text or not (marking.stems or marking.prefixes or marking.phrases):
+        return text
+    try:
+        spans = sorted(_spans(text, marking))
+    except (ValueError, UnicodeError):  # text the analyzers cannot take (a lone surrogate)
+        return text
+    parts: list[str] = []
+    shown = 0
+    for begin, end in _merged(spans):
+        parts += [text[shown:begin], start, text[begin:end], stop]
+        shown = end
+    parts.append(text[shown:])
+    return "".join(parts)
+
+
+def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
+    """Where in ``text`` the marking matches, as code point offsets (overlaps possible)."""
+    if marking.stems or marking.phrases:
+        tokens = ANALYZERS[TEXT].pre_tokenize(text).tokens
+        for token in tokens:
+            if token.text in marking.stems:
+                yield token.char_offset_from, token.char_offset_to
+        if marking.phrases:
+            yield from _phrase_spans(
+                [
+                    (token.position, token.text, token.char_offset_from, token.char_offset_to)
+                    for token in tokens
+                ],
+                marking.phrases,
+            )
+    if marking.prefixes:
+        for token in ANALYZERS[WORDS].pre_tokenize(text).tokens:
+            if token.text.startswith(marking.prefixes):
+                yield token.char_offset_from, token.char_offset_to
+    yield from _run_spans(text, marking.stems)
+
+
+Located = tuple[int, str, int, int]  # a token's position, term, start and end
+
+
+def _phrase_spans(
+    tokens: list[Located], phrases: tuple[tuple[str, ...], ...]
+) -> Iterator[tuple[int, int]]:
+    """Each place where a phrase's terms stand at consecutive positions, as one span."""
+    firsts = {phrase[0] for phrase in phrases}
+    at = {position: number for number, (position, *_) in enumerate(tokens)}
+    for number, (position, term, begin, _) in enumerate(tokens):
+        if term not in firsts:
+            continue
+        for phrase in phrases:
+            if phrase[0] != term:
+                continue
+            last = number
+            for offset, wanted in enumerate(phrase[1:], 1):
+                following = at.get(position + offset)
+                if following is None or tokens[following][1] != wanted:
+                    break
+                last = following
+            else:
+                yield begin, tokens[last][3]
+
+
+def _run_spans(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Where the runs of text without spaces among ``stems`` stand inside the text's runs, as
+    the grams find them (character by character, never across two runs)."""
+    needles = {units for stem in stems for units in grams.query_units(stem)}
+    if not needles:
+        return
+    for run in grams.runs(text):
+        # Characters joined by a separator no character holds, so a match starts and ends on
+        # whole characters (a Thai consonant is not found inside the same consonant with a tone).
+        joined = "\0" + "\0".join(run.units) + "\0"
+        unit_at = {}
+        offset = 1
+        for number, unit in enumerate(run.units):
+            unit_at[offset] = number
+            offset += len(unit) + 1
+        for units in needles:
+            needle = "\0" + "\0".join(units) + "\0"
+            found = joined.find(needle)
+            while found != -1:
+                first = unit_at[found + 1]
+                yield run.starts[first], run.ends[first + len(units) - 1]
+                found = joined.find(needle, found + 1)
+
+
+def _merged(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Sorted spans with the overlapping ones joined into one."""
+    current: tuple[int, int] | None = None
+    for begin, end in spans:
+        if current is not None and begin < current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            yield current
+        current = (begin, end)
+    if current is not None:
+        yield current
