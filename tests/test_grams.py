@@ -76,7 +76,7 @@ def test_a_word_is_found_only_where_its_characters_stand_in_sequence(
 ) -> None:
     assert found(searcher, "body_grams", "北京") == []  # not in any article
     assert found(searcher, "body_grams", "增长统计") == []  # both pairs exist, not in sequence
-    # Punctuation ends a run: the words either side of "，" are no phrase.
+    # Punctuation ends a run: the words either side of the full-width comma are no phrase.
     assert found(searcher, "body_grams", "公布第三") == []
     assert found(searcher, "body_grams", "公布") == [1]
 

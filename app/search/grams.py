@@ -15,6 +15,7 @@ variation selectors dropped, so the stored text and the typed query meet however
 normalised.
 """
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -58,22 +59,26 @@ class Run:
 
 
 def runs(text: str, *, limit: int | None = None) -> Iterator[Run]:
-    """The runs of text without spaces in ``text``, in order, up to ``limit`` characters in all."""
-    left = limit
+    """The runs of text without spaces in ``text``, in order, read up to ``limit`` code points
+    of such text in all."""
+    left = len(text) if limit is None else limit
     for match in _RUN.finditer(text):
-        for run in _split(match.group(), match.start()):
-            if left is not None:
-                if left <= 0:
-                    return
-                if len(run.units) > left:
-                    run = Run(run.units[:left], run.starts[:left], run.ends[:left])
-                left -= len(run.units)
-            yield run
+        if left <= 0:
+            return
+        chunk = match.group()[:left]
+        left -= len(chunk)
+        yield from _split(chunk, match.start())
 
 
 def _split(chunk: str, offset: int) -> Iterator[Run]:
     """The runs of ``chunk`` (a match of ``_RUN`` at ``offset``): letters with their marks; any
     other character (a number, a lone mark) ends a run."""
+    if chunk.isalpha() and unicodedata.is_normalized("NFKD", chunk):
+        # Letters alone, none folding into another (most Chinese and Japanese): a character is
+        # a code point, read without a loop in Python.
+        end = offset + len(chunk)
+        yield Run(tuple(chunk), tuple(range(offset, end)), tuple(range(offset + 1, end + 1)))
+        return
     units: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -103,7 +108,7 @@ def _run(units: list[str], starts: list[int], ends: list[int]) -> Run:
 def grams(units: Sequence[str]) -> list[str]:
     """The terms a run of ``units`` is indexed as: each character with the next, then the last
     character alone."""
-    pairs = [first + second for first, second in zip(units, units[1:], strict=False)]
+    pairs = [first + second for first, second in itertools.pairwise(units)]
     return [*pairs, units[-1]] if units else []
 
 

@@ -127,16 +127,15 @@ def _run_spans(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
         # Characters joined by a separator no character holds, so a match starts and ends on
         # whole characters (a Thai consonant is not found inside the same consonant with a tone).
         joined = "\0" + "\0".join(run.units) + "\0"
-        unit_at = {}
-        offset = 1
-        for number, unit in enumerate(run.units):
-            unit_at[offset] = number
-            offset += len(unit) + 1
         for units in needles:
             needle = "\0" + "\0".join(units) + "\0"
+            # The character a match starts at is the number of separators before it, counted
+            # from the previous match on, so a long run is read once per needle.
+            first, counted = -1, 0
             found = joined.find(needle)
             while found != -1:
-                first = unit_at[found + 1]
+                first += joined.count("\0", counted, found + 1)
+                counted = found + 1
                 yield run.starts[first], run.ends[first + len(units) - 1]
                 found = joined.find(needle, found + 1)
 
