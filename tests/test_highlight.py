@@ -91,8 +91,14 @@ def test_overlapping_matches_are_one_span() -> None:
     assert mark("minist* minister", "Ministers") == "[Ministers]"
 
 
-def test_a_prefix_the_analyzer_splits_marks_nothing() -> None:
-    assert marking_of(parse_query("e-ma*"), Column.BODY).prefixes == ()
+def test_a_prefix_the_analyzer_splits_is_its_leading_words_and_the_prefix_of_the_last() -> None:
+    assert marking_of(parse_query("jean-lu*"), Column.BODY) == Marking(
+        stems=frozenset({"jean"}), prefixes=("lu",), phrases=()
+    )
+    assert (
+        mark("jean-lu*", "Jean-Luc Mélenchon, Jean Lucas")
+        == "[Jean]-[Luc] Mélenchon, [Jean] [Lucas]"
+    )
 
 
 def test_hostile_text_is_marked_or_left_as_it_is() -> None:

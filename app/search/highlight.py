@@ -29,8 +29,9 @@ def marking_of(query: ParsedQuery, column: Column) -> Marking:
     ones) that apply there (``title:`` and ``body:`` terms only in theirs).
 
     A word the analyzer splits (``e-mail``) is the phrase of its parts, as the engine matches
-    it; a word holding text without spaces also marks each of its runs wherever it stands
-    inside a longer run; a prefix the analyzer splits marks nothing, rather than too much.
+    it; a prefix the analyzer splits (``jean-lu*``) marks its leading parts as a word or phrase
+    and the words starting with its last part, as the engine matches it; a word holding text
+    without spaces also marks each of its runs wherever it stands inside a longer run.
     """
     stems: set[str] = set()
     prefixes: list[str] = []
@@ -38,12 +39,13 @@ def marking_of(query: ParsedQuery, column: Column) -> Marking:
     for term in query.terms():
         if term.column is not None and term.column is not column:
             continue
+        text = term.text
         if term.kind is AtomKind.PREFIX:
-            parts = analyze(WORDS, term.text)
-            if len(parts) == 1 and parts[0] not in prefixes:
-                prefixes.append(parts[0])
-            continue
-        parts = analyze(TEXT, term.text)
+            parts = analyze(WORDS, text)
+            if parts and parts[-1] not in prefixes:
+                prefixes.append(parts[-1])
+            text = " ".join(parts[:-1])
+        parts = analyze(TEXT, text)
         if len(parts) == 1:
             stems.add(parts[0])
         elif parts and tuple(parts) not in phrases:
