@@ -10,6 +10,8 @@ tokenized comes back unmarked rather than raising.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import tantivy
+
 from app.query import AtomKind, Column, ParsedQuery
 from app.search import grams
 from app.search.schema import ANALYZERS, TEXT, WORDS, analyze
@@ -74,49 +76,37 @@ def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
 
 def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
     """Where in ``text`` the marking matches, as code point offsets (overlaps possible)."""
-    if marking.stems or marking.phrases:
-        tokens = ANALYZERS[TEXT].pre_tokenize(text).tokens
-        for token in tokens:
-            if token.text in marking.stems:
-                yield token.char_offset_from, token.char_offset_to
-        if marking.phrases:
-            yield from _phrase_spans(
-                [
-                    (token.position, token.text, token.char_offset_from, token.char_offset_to)
-                    for token in tokens
-                ],
-                marking.phrases,
-            )
-    if marking.prefixes:
-        for token in ANALYZERS[WORDS].pre_tokenize(text).tokens:
-            if token.text.startswith(marking.prefixes):
-                yield token.char_offset_from, token.char_offset_to
+    tokens = ANALYZERS[TEXT].pre_tokenize(text).tokens
+    terms = [token.text for token in tokens]
+    # The unstemmed words, one for each token: the two analyzers cut text alike and the
+    # stemmer drops no token (a count that differs raises, and the text is left unmarked).
+    words = ANALYZERS[WORDS].analyze(text) if marking.prefixes else [""] * len(terms)
+    firsts = {phrase[0] for phrase in marking.phrases}
+    for number, (term, word) in enumerate(zip(terms, words, strict=True)):
+        if term in marking.stems or (word and word.startswith(marking.prefixes)):
+            yield tokens[number].char_offset_from, tokens[number].char_offset_to
+        if term in firsts:
+            for phrase in marking.phrases:
+                if phrase[0] == term and (last := _phrase_end(tokens, terms, number, phrase)):
+                    yield tokens[number].char_offset_from, tokens[last].char_offset_to
     yield from _run_spans(text, marking.stems)
 
 
-Located = tuple[int, str, int, int]  # a token's position, term, start and end
-
-
-def _phrase_spans(
-    tokens: list[Located], phrases: tuple[tuple[str, ...], ...]
-) -> Iterator[tuple[int, int]]:
-    """Each place where a phrase's terms stand at consecutive positions, as one span."""
-    firsts = {phrase[0] for phrase in phrases}
-    at = {position: number for number, (position, *_) in enumerate(tokens)}
-    for number, (position, term, begin, _) in enumerate(tokens):
-        if term not in firsts:
-            continue
-        for phrase in phrases:
-            if phrase[0] != term:
-                continue
-            last = number
-            for offset, wanted in enumerate(phrase[1:], 1):
-                following = at.get(position + offset)
-                if following is None or tokens[following][1] != wanted:
-                    break
-                last = following
-            else:
-                yield begin, tokens[last][3]
+def _phrase_end(
+    tokens: list[tantivy.Token], terms: list[str], first: int, phrase: tuple[str, ...]
+) -> int | None:
+    """The index of the phrase's last token when it stands from token ``first`` on, each term
+    at the next position (a word left out of the index breaks it, as it does in the index)."""
+    position = tokens[first].position
+    for offset in range(1, len(phrase)):
+        number = first + offset
+        if (
+            number >= len(terms)
+            or terms[number] != phrase[offset]
+            or tokens[number].position != position + offset
+        ):
+            return None
+    return first + len(phrase) - 1
 
 
 def _run_spans(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
