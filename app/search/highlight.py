@@ -87,7 +87,10 @@ def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
             yield tokens[number].char_offset_from, tokens[number].char_offset_to
         if term in firsts:
             for phrase in marking.phrases:
-                if phrase[0] == term and (last := _phrase_end(tokens, terms, number, phrase)):
+                if phrase[0] != term:
+                    continue
+                last = _phrase_end(tokens, terms, number, phrase)
+                if last is not None:
                     yield tokens[number].char_offset_from, tokens[last].char_offset_to
     yield from _run_spans(text, marking.stems)
 

@@ -24,6 +24,7 @@ SCHEMA_VERSION = 2
 TEXT = "byline_text"
 WORDS = "byline_words"
 KEYWORD = "byline_keyword"
+GRAMS = "byline_grams"
 # A longer run of letters is no word anyone searches for (a hostile file's megabyte of "a"),
 # and the engine caps a term's length: such tokens are left out of the index and of queries.
 LONGEST_WORD = 100
@@ -50,6 +51,10 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
         KEYWORD: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
         .filter(tantivy.Filter.lowercase())
         .build(),
+        # Grams come written out by ``grams.grams_text``: a term between two spaces.
+        GRAMS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(LONGEST_WORD))
+        .build(),
     }
 
 
@@ -70,10 +75,9 @@ def _schema() -> tantivy.Schema:
     # The same text unstemmed: prefixes and words exactly as typed.
     builder.add_text_field("title_words", tokenizer_name=WORDS, index_option="freq")
     builder.add_text_field("body_words", tokenizer_name=WORDS, index_option="freq")
-    # Runs of text without spaces as overlapping pairs of characters (``grams.pre_tokenized``):
-    # documents bring their own tokens, so the tokenizer named here never runs.
-    builder.add_text_field("title_grams", tokenizer_name="raw")
-    builder.add_text_field("body_grams", tokenizer_name="raw")
+    # Runs of text without spaces as overlapping pairs of characters, positions for phrases.
+    builder.add_text_field("title_grams", tokenizer_name=GRAMS)
+    builder.add_text_field("body_grams", tokenizer_name=GRAMS)
     # Filters match whole values in any case; facets count the values as written.
     for name in ("source", "dateline", "label"):
         builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
@@ -108,8 +112,9 @@ def article_document(article: Mapping[str, Any]) -> tantivy.Document:
     document.add_text("title_words", title)
     document.add_text("body", body)
     document.add_text("body_words", body)
-    document.add_pre_tokenized_text("title_grams", grams.pre_tokenized(title))
-    document.add_pre_tokenized_text("body_grams", grams.pre_tokenized(body))
+    for name, text in (("title_grams", title), ("body_grams", body)):
+        if held := grams.grams_text(text):
+            document.add_text(name, held)
     for name in ("source", "dateline"):
         if (value := article[name]) is not None:
             document.add_text(name, value)
