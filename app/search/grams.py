@@ -16,11 +16,13 @@ variation selectors dropped, so the stored text and the typed query meet however
 normalised.
 """
 
+import functools
 import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 import tantivy
 
@@ -106,13 +108,12 @@ def _split(chunk: str, offset: int) -> Iterator[Run]:
     starts: list[int] = []
     ends: list[int] = []
     for position, char in enumerate(chunk, offset):
-        for code in unicodedata.normalize("NFKD", char):
-            category = unicodedata.category(code)
-            if category[0] == "M" or unicodedata.combining(code):
+        for code, kind in _decomposed(char):
+            if kind is _Kind.MARK:
                 if units:
                     units[-1] += code
                     ends[-1] = position + 1
-            elif category[0] == "L" or category == "Nl":
+            elif kind is _Kind.LETTER:
                 units.append(code)
                 starts.append(position)
                 ends.append(position + 1)
@@ -123,9 +124,37 @@ def _split(chunk: str, offset: int) -> Iterator[Run]:
         yield _run(units, starts, ends)
 
 
+class _Kind(Enum):
+    LETTER = "letter"  # starts a character
+    MARK = "mark"  # belongs to the character before it
+    OTHER = "other"  # ends a run
+
+
+@functools.cache  # a run's blocks hold some 100,000 code points at most
+def _decomposed(char: str) -> tuple[tuple[str, _Kind], ...]:
+    """The code points ``char`` folds into (NFKD), each with its part in a character."""
+    kinds = []
+    for code in unicodedata.normalize("NFKD", char):
+        category = unicodedata.category(code)
+        if category[0] == "M" or unicodedata.combining(code):
+            kinds.append((code, _Kind.MARK))
+        elif category[0] == "L" or category == "Nl":
+            kinds.append((code, _Kind.LETTER))
+        else:
+            kinds.append((code, _Kind.OTHER))
+    return tuple(kinds)
+
+
 def _run(units: list[str], starts: list[int], ends: list[int]) -> Run:
-    folded = (_VARIATION_SELECTORS.sub("", unicodedata.normalize("NFC", unit)) for unit in units)
+    # A letter alone is already folded; a letter with marks is composed in the one canonical
+    # order, its variation selectors dropped.
+    folded = (unit if len(unit) == 1 else _composed(unit) for unit in units)
     return Run(tuple(folded), tuple(starts), tuple(ends))
+
+
+@functools.lru_cache(maxsize=4096)
+def _composed(unit: str) -> str:
+    return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFC", unit))
 
 
 def grams(units: Sequence[str]) -> list[str]:
@@ -139,7 +168,10 @@ def grams_text(text: str) -> str:
     """``text`` as the ``*_grams`` fields are given it: the grams of its runs, separated by
     spaces (the fields' analyzer cuts at the spaces, one position a gram); empty when it holds
     no text without spaces."""
-    return " ".join(gram for run in runs(text, limit=GRAMS_LIMIT) for gram in grams(run.units))
+    held: list[str] = []
+    for run in runs(text, limit=GRAMS_LIMIT):
+        held += grams(run.units)
+    return " ".join(held)
 
 
 def query_units(word: str) -> list[tuple[str, ...]]:
