@@ -148,13 +148,11 @@ def _decomposed(char: str) -> tuple[tuple[str, _Kind], ...]:
 def _run(units: list[str], starts: list[int], ends: list[int]) -> Run:
     # A letter alone is already folded; a letter with marks is composed in the one canonical
     # order, its variation selectors dropped.
-    folded = (unit if len(unit) == 1 else _composed(unit) for unit in units)
+    folded = (
+        unit if len(unit) == 1 else _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFC", unit))
+        for unit in units
+    )
     return Run(tuple(folded), tuple(starts), tuple(ends))
-
-
-@functools.lru_cache(maxsize=4096)
-def _composed(unit: str) -> str:
-    return _VARIATION_SELECTORS.sub("", unicodedata.normalize("NFC", unit))
 
 
 def grams(units: Sequence[str]) -> list[str]:
