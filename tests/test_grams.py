@@ -145,3 +145,6 @@ def test_a_hostile_run_is_indexed_up_to_the_limit() -> None:
     held = grams.grams_text("北" * (grams.GRAMS_LIMIT * 4)).split(" ")
     assert len(held) == grams.GRAMS_LIMIT
     assert grams.grams_text("\u0e48" * 1000) == ""  # marks with no letter
+    # A letter with a hundred thousand marks is one character, too long for a term.
+    piled = grams.grams_text("\u0e01" + "\u0e48" * 100_000)
+    assert schema.analyze(schema.GRAMS, piled) == []
