@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.schema_head = schema_head(read_url)
         app.state.search_index = SearchIndex(settings.index_folder)
+        app.state.search_engine = settings.search_engine  # app/routes/search.py
         app.state.responses_in_flight = {}  # app/kept.py: one computation a response
         app.state.request_timeout = settings.request_timeout  # app/budget.py
         # What the start made (modules, the app, its routes and models) lives as long as the

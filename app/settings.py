@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Folder of the search index, which follows the store and can be deleted "
         "at any time (the next start rebuilds it). Default: beside a SQLite store's file, its "
         "name with `.index` in place of its suffix; `data/byline.index` for PostgreSQL.",
+    )
+    search_engine: Literal["store", "index"] = Field(
+        default="store",
+        description="What answers `/v1/search`: `store`, the store's own full-text search "
+        "(FTS5 on SQLite, tsvector on PostgreSQL), or `index`, the search index in "
+        "`index_path`.",
     )
     seeds_dir: Path = Field(
         default=Path("seeds"), description="Folder that `serve` ingests at start."

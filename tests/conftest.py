@@ -4,10 +4,16 @@ Every test that uses the store runs twice: on SQLite, and on PostgreSQL in a dat
 (copied from a template migrated once per run, dropped afterwards). Where no PostgreSQL answers
 at ``BYLINE_TEST_POSTGRESQL_URL`` (default: the local server's database ``test``), the
 PostgreSQL runs skip and say why. Tests marked ``sqlite_only`` check what only SQLite has.
+
+Tests marked ``both_engines`` (search) run once more with the search index answering
+(``search_engine="index"``), on SQLite: the index's answers do not depend on the store behind it.
+Their client brings the index up to date with the store before each request, as the index's
+upkeep would.
 """
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -24,6 +30,7 @@ from app.database import create_db_engine, migrate
 from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
 from app.parser import ParsedArticle
+from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings
 
 # The test client names the host `testserver`; apps the tests make answer for it, for the
@@ -63,19 +70,30 @@ POSTGRESQL_URL = os.environ.get(
     "BYLINE_TEST_POSTGRESQL_URL", "postgresql+psycopg://127.0.0.1:5432/test"
 )
 BACKENDS = ("sqlite", "postgresql")
+# The (backend, search engine) pairs a search test runs on: the store's search on each
+# backend, the index's on SQLite.
+ENGINES = (("sqlite", "store"), ("postgresql", "store"), ("sqlite", "index"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: checks what only the SQLite store has (runs on it alone)"
     )
+    config.addinivalue_line(
+        "markers", "both_engines: a search test, run with the store's search and the index's"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Each test on the store runs once per backend."""
+    """Each test on the store runs once per backend; a search test once per search engine."""
     if "backend" in metafunc.fixturenames:
         only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS)
+        both_engines = metafunc.definition.get_closest_marker("both_engines") is not None
+        if both_engines and "search_engine" in metafunc.fixturenames:
+            pairs = [pair for pair in ENGINES if not only_sqlite or pair[0] == "sqlite"]
+            metafunc.parametrize(("backend", "search_engine"), pairs)
+        else:
+            metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS)
 
 
 class PostgreSQL:
@@ -156,18 +174,50 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def search_engine() -> str:
+    """What answers searches; ``both_engines`` tests are run with each."""
+    return "store"
+
+
+@pytest.fixture
+def settings(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, search_engine: str
+) -> Settings:
+    """The app's settings; its index lies outside ``tmp_path``, which tests ingest."""
     return Settings(
         database_url=database_url,
-        index_path=tmp_path / "index",
+        index_path=tmp_path_factory.mktemp("index"),
         seeds_dir=SEEDS,
         ingest_on_start=False,
+        search_engine=search_engine,
     )
+
+
+def caught_up(index: SearchIndex, engine: Engine) -> None:
+    """Bring ``index`` up to date with the store, waiting a little for another writer."""
+    for _ in range(50):
+        try:
+            index.catch_up(engine)
+            return
+        except IndexBusy:
+            time.sleep(0.05)
+    index.catch_up(engine)
+
+
+class CaughtUpClient(TestClient):
+    """A test client that, when the app's searches are the index's, brings the index up to
+    date with the store before each request."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        state = self.app.state  # type: ignore[attr-defined]
+        if getattr(state, "search_engine", None) == "index":
+            caught_up(state.search_index, state.engine)
+        return super().request(*args, **kwargs)
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    with CaughtUpClient(create_app(settings)) as client:
         yield client
 
 

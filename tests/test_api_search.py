@@ -16,8 +16,18 @@ from app.ingest import IngestReport, ingest_paths
 from app.main import create_app
 from app.models import Article
 from app.settings import Settings
-from tests.conftest import BACKENDS, SEED_SLUG, SEED_TITLE, SEEDS, Ingest, PostgreSQL
+from tests.conftest import (
+    ENGINES,
+    SEED_SLUG,
+    SEED_TITLE,
+    SEEDS,
+    CaughtUpClient,
+    Ingest,
+    PostgreSQL,
+)
 from tests.factories import ArticleText, generated_article
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
@@ -429,15 +439,16 @@ def test_no_query_through_the_whole_stack_is_a_server_error(
     assert response.status_code in (200, 400), response.text
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=ENGINES, ids="-".join)
 def seeded_client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """One app on the seed for many generated requests (function fixtures would rebuild it),
-    on each store."""
+    on each store and search engine."""
+    backend, search_engine = request.param
     server: PostgreSQL | None = None
     name = f"byline_stack_{uuid.uuid4().hex[:12]}"
-    if request.param == "postgresql":
+    if backend == "postgresql":
         server = request.getfixturevalue("postgresql")
         url = server.create(name, template=server.template)
     else:
@@ -446,7 +457,13 @@ def seeded_client(
     engine = create_db_engine(url, writer=True)
     ingest_paths(engine, [SEEDS])
     engine.dispose()
-    with TestClient(create_app(Settings(database_url=url, ingest_on_start=False))) as client:
+    settings = Settings(
+        database_url=url,
+        index_path=tmp_path_factory.mktemp("stack-index"),
+        ingest_on_start=False,
+        search_engine=search_engine,
+    )
+    with CaughtUpClient(create_app(settings)) as client:
         yield client
     if server is not None:
         server.drop(name)

@@ -68,3 +68,29 @@ def test_the_two_word_profile_times_every_part(tmp_path: Path, migrated_template
     assert both > 0
     assert len(row) == 9
     assert all(float(part) >= 0 for part in row[2:])
+
+
+def test_the_engine_ceiling_builds_the_index_and_counts_what_fts5_counts(
+    tmp_path: Path, migrated_template: Path
+) -> None:
+    spec = importlib.util.spec_from_file_location("bench_engine", ROOT / "bench" / "engine.py")
+    assert spec is not None
+    assert spec.loader is not None
+    engine_bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(engine_bench)
+    generator().generate(tmp_path / "corpus", count=30, seed=5)
+    store = tmp_path / "store.db"
+    shutil.copyfile(migrated_template, store)
+    engine = create_db_engine(f"sqlite:///{store}", writer=True)
+    ingest_paths(engine, [tmp_path / "corpus"])
+    engine.dispose()
+    index, built = engine_bench.build(store, tmp_path / "index")
+    assert built.documents == 30
+    assert built.megabytes > 0
+    with sqlite3.connect(store) as connection:
+        both = connection.execute(
+            "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'the AND said'"
+        ).fetchone()[0]
+    [timed] = engine_bench.timed(index, ["the said"], runs=5)
+    assert timed.count == both > 0
+    assert 0 <= timed.p50_ms <= timed.p99_ms

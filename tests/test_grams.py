@@ -36,7 +36,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> tantivy.Searcher:
     for number, (title, body) in enumerate(
         [("统计局公布数据", CHINESE), ("日銀", JAPANESE), ("ฝนตก", THAI), ("Zurich", LATIN)], 1
     ):
-        writer.add_document(schema.article_document(article(number, title, body)))
+        writer.add_document(schema.article_document(article(number, title, body), change=number))
     writer.commit()
     writer.wait_merging_threads()
     index.reload()

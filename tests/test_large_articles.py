@@ -68,6 +68,7 @@ def _hits(client: TestClient, **params: Any) -> dict[str, dict[str, Any]]:
     return {hit["title"]: hit for hit in response.json()["items"]}
 
 
+@pytest.mark.both_engines
 def test_a_long_body_is_highlighted_on_a_window_of_its_best_paragraph(
     client: TestClient, large_ids: dict[str, int]
 ) -> None:
@@ -148,6 +149,7 @@ def test_a_window_is_bounded_and_falls_between_words() -> None:
     assert body_passage(body, None).text == "short first"
 
 
+@pytest.mark.both_engines
 def test_a_long_headline_is_highlighted_on_its_start(
     client: TestClient, ingest: Ingest, tmp_path: Path
 ) -> None:

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app import impacts, search
+from app import impacts
 from app.database import create_db_engine
 from app.ingest import ingest_paths
 from app.query import AtomKind, ParsedQuery, Term
+from app.search import fts
 from app.store import ArticleFilters
 from tests.factories import ArticleText
 
@@ -48,7 +49,7 @@ class Listed:
             self.count += answer is not None
             return answer
 
-        monkeypatch.setattr(search, "ranked_from_list", counting)
+        monkeypatch.setattr(fts, "ranked_from_list", counting)
 
 
 def pages(engine: Engine, word: str, limit: int) -> list[tuple[Any, ...]]:
@@ -58,7 +59,7 @@ def pages(engine: Engine, word: str, limit: int) -> list[tuple[Any, ...]]:
     cursor: str | None = None
     with Session(engine) as session:
         while True:
-            page = search.search_articles(
+            page = fts.search_articles(
                 session, query=query, filters=ArticleFilters(), limit=limit, cursor=cursor
             )
             answers.append(

@@ -14,11 +14,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from app import search
 from app.models import Article
+from app.search import engine as index_search
+from app.search import fts
 from tests.conftest import Ingest
 from tests.factories import ArticleText
 from tests.live import ROOT, live_server
+
+pytestmark = pytest.mark.both_engines
 
 FILLER_WORDS = [
     "council",
@@ -180,12 +183,17 @@ def test_ranking_by_the_index_alone_is_exact_across_ties(
     engine: Engine,
     tied: None,
     monkeypatch: pytest.MonkeyPatch,
+    search_engine: str,
     margin: int,
     limit: int,
 ) -> None:
     # The index-only top-k must give the order of the full ranking, page after page, whether
-    # it answers (wide margin) or hands over to the joined ranking (ties cross its end).
-    monkeypatch.setattr(search, "_TIE_MARGIN", margin)
+    # it answers (wide margin) or hands over to the joined ranking (ties cross its end); the
+    # engine's top-k likewise, whether its margin suffices or it fetches more.
+    if search_engine == "store":
+        monkeypatch.setattr(fts, "_TIE_MARGIN", margin)
+    else:
+        monkeypatch.setattr(index_search, "TIE_MARGIN", margin)
     expected = reference(engine, "harbour")
     assert len(expected) == 60
     assert paged(client, "harbour", limit=limit) == expected

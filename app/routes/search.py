@@ -1,5 +1,7 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
+from functools import partial
+
 from fastapi import APIRouter, Request, Response
 
 from app.budget import Budget, within_budget
@@ -22,7 +24,7 @@ from app.query import (
     shown,
 )
 from app.responses import facet_content, json_body, shaped
-from app.search import search_articles
+from app.search import search_articles, search_index
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -56,7 +58,12 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
         expansion = (
             expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})
         )
-        page = search_articles(
+        search = (
+            partial(search_index, index=request.app.state.search_index)
+            if request.app.state.search_engine == "index"
+            else search_articles
+        )
+        page = search(
             session,
             query=expansion.query,
             filters=params,

@@ -1,7 +1,6 @@
 """Full-text search: ranking, paging and highlights, over SQLite's FTS5 index ``article_fts`` or
 PostgreSQL's ``article.search_vector`` (app/postgres.py renders the query for it)."""
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -32,6 +31,17 @@ from app.passages import (
 from app.postgres import run
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.reader import SUMMARY_SQL, decoded, filter_sql
+from app.search.snippets import (
+    CLOSE,
+    OPEN,
+    SearchMatch,
+    balanced,
+    best_snippet,
+    clipped,
+    excerpt,
+    lede_snippet,
+    marked_html,
+)
 from app.store import (
     FACET_VALUES_LIMIT,
     ArticleFilters,
@@ -45,21 +55,6 @@ from app.store import (
 PHRASE_BOOST = 0.5
 NEAR_BOOST = 0.25
 NEAR_DISTANCE = 10
-# Characters no article holds (control characters are never stored) mark the matches until the
-# text is HTML-escaped; only then do they become <mark> tags.
-_OPEN, _CLOSE = "\x02", "\x03"
-
-
-@dataclass(frozen=True, slots=True)
-class SearchMatch:
-    """An article that matched, its relevance and its highlighted text."""
-
-    article: dict[str, Any]
-    score: float
-    title_html: str
-    snippet_html: str
-    snippet_paragraph: int | None
-    matched_variants: list[str]
 
 
 def fts5_expression(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> str:
@@ -487,7 +482,7 @@ def _hits(
             " THEN highlight(article_fts, 0, ?, ?) END,"
             f" CASE WHEN length(body) <= {MARKED_WHOLE} THEN highlight(article_fts, 1, ?, ?) END"
             f" FROM article_fts WHERE article_fts MATCH ? AND rowid IN ({marks})",
-            (_OPEN, _CLOSE, _OPEN, _CLOSE, match, *ids),
+            (OPEN, CLOSE, OPEN, CLOSE, match, *ids),
         )
     highlights: dict[int, tuple[str | None, str | None]] = {
         rowid: (title, body) for rowid, title, body in marked
@@ -504,20 +499,20 @@ def _hits(
         title, body = highlights[row.id]
         title_window, body_window = windows.get(row.id, (None, None))
         if title is None and title_window is not None:
-            title = _clipped(title_window)
+            title = clipped(title_window)
         if body is None and body_window is not None:
             paragraph: int | None = body_window.paragraph
-            snippet = _excerpt(
-                _balanced([body_window.text])[0],
+            snippet = excerpt(
+                balanced([body_window.text])[0],
                 words=snippet_words,
                 clipped_start=body_window.clipped_start,
                 clipped_end=body_window.clipped_end,
             )
         else:
             paragraph, snippet = best_snippet(body or "", words=snippet_words)
-        if _OPEN not in snippet:
+        if OPEN not in snippet:
             # The query matched the headline only: the lede says what the story is.
-            paragraph, snippet = _lede_snippet(articles[row.id], words=snippet_words)
+            paragraph, snippet = lede_snippet(articles[row.id], words=snippet_words)
         hits.append(
             SearchMatch(
                 article=articles[row.id],
@@ -565,23 +560,8 @@ def _variants_held(
     }
 
 
-def _lede_snippet(article: dict[str, Any], *, words: int) -> tuple[int | None, str]:
-    """The snippet of a hit whose body the query did not match: about ``words`` words of the
-    article's lede (its first paragraph with text), and that paragraph's index."""
-    lede = article.get("lede")
-    if not lede:
-        return None, ""
-    return 0, _excerpt(lede, words=words)
-
-
 def _restored(original: str | None, marked: str | None) -> str | None:
     return None if original is None or marked is None else postgres.restored(original, marked)
-
-
-def _clipped(passage: Passage) -> str:
-    """A marked window with an ellipsis where its text goes on."""
-    text = _balanced([passage.text])[0]
-    return ("… " if passage.clipped_start else "") + text + (" …" if passage.clipped_end else "")
 
 
 def _marked_windows(
@@ -623,7 +603,7 @@ def _marked_windows(
     else:
         expression = _marking_expression(query, columns)
         marked = (
-            fts5_marked(texts, expression=expression, start=_OPEN, stop=_CLOSE)
+            fts5_marked(texts, expression=expression, start=OPEN, stop=CLOSE)
             if expression
             else texts
         )
@@ -654,52 +634,3 @@ def _needles(query: ParsedQuery, *, match: str, on_postgresql: bool) -> list[str
     else:
         stems = [stem for word in words if (stem := index_term(word)) is not None]
     return [*words, *stems]
-
-
-def marked_html(text: str) -> str:
-    """HTML-escape highlighted text, then turn the match markers into ``<mark>`` tags."""
-    return html.escape(text, quote=False).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
-
-
-def best_snippet(body: str, *, words: int) -> tuple[int | None, str]:
-    """``(paragraph index, excerpt)``: about ``words`` words of the paragraph with most matches."""
-    paragraphs = _balanced(body.split("\n")) if body else []
-    if not paragraphs:
-        return None, ""
-    index = max(range(len(paragraphs)), key=lambda i: (paragraphs[i].count(_OPEN), -i))
-    return index, _excerpt(paragraphs[index], words=words)
-
-
-def _excerpt(
-    paragraph: str, *, words: int, clipped_start: bool = False, clipped_end: bool = False
-) -> str:
-    """About ``words`` words of a marked paragraph from a little before its first match; an
-    ellipsis where the paragraph (or the text it was cut from, ``clipped_*``) goes on."""
-    tokens = paragraph.split()
-    first_match = next((i for i, token in enumerate(tokens) if _OPEN in token), 0)
-    start = max(0, min(first_match - words // 4, len(tokens) - words))
-    end = min(len(tokens), start + words)
-    excerpt = " ".join(tokens[start:end])
-    if _is_open_at(tokens, start):
-        excerpt = _OPEN + excerpt
-    if _is_open_at(tokens, end):
-        excerpt += _CLOSE
-    prefix = "… " if start > 0 or clipped_start else ""
-    suffix = " …" if end < len(tokens) or clipped_end else ""
-    return f"{prefix}{excerpt}{suffix}"
-
-
-def _balanced(paragraphs: list[str]) -> list[str]:
-    """Close a mark at the end of its paragraph and reopen it in the next (a phrase may span)."""
-    balanced, open_mark = [], False
-    for paragraph in paragraphs:
-        text = _OPEN + paragraph if open_mark else paragraph
-        open_mark = text.rfind(_OPEN) > text.rfind(_CLOSE)
-        balanced.append(text + _CLOSE if open_mark else text)
-    return balanced
-
-
-def _is_open_at(tokens: list[str], position: int) -> bool:
-    """Whether a mark opened before ``tokens[position]`` is still open there."""
-    before = "".join(tokens[:position])
-    return before.count(_OPEN) > before.count(_CLOSE)

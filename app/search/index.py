@@ -56,9 +56,10 @@ class SearchIndex:
         """Load the latest commit (of any process)."""
         self.index.reload()
 
-    def applied_change(self) -> int:
-        """The number of the last change the loaded commit applied; 0 for an empty index."""
-        searcher = self.index.searcher()
+    def applied_change(self, searcher: tantivy.Searcher | None = None) -> int:
+        """The number of the last change the loaded commit (or ``searcher``'s) applied; 0 for
+        an empty index."""
+        searcher = searcher or self.index.searcher()
         found = searcher.search(
             tantivy.Query.term_query(self.index.schema, "id", PROGRESS_ID), 1
         ).hits
@@ -87,7 +88,8 @@ class SearchIndex:
                         break
                     ids = sorted({change.article_id for change in changes})
                     articles = _articles(connection, ids)
-                _replace(writer, ids, articles)
+                latest = {change.article_id: change.number for change in changes}
+                _replace(writer, ids, articles, latest)
                 writer.delete_documents_by_term("id", PROGRESS_ID)
                 applied = changes[-1].number
                 writer.add_document(progress_document(applied))
@@ -118,10 +120,14 @@ def _articles(connection: Connection, ids: list[int]) -> list[dict[str, Any]]:
 
 
 def _replace(
-    writer: tantivy.IndexWriter, ids: Iterable[int], articles: Iterable[dict[str, Any]]
+    writer: tantivy.IndexWriter,
+    ids: Iterable[int],
+    articles: Iterable[dict[str, Any]],
+    latest: dict[int, int],
 ) -> None:
-    """Forget the articles with these ids, then add them again as the store holds them."""
+    """Forget the articles with these ids, then add them again as the store holds them, each
+    with the number of its latest change (``latest``)."""
     for id in ids:
         writer.delete_documents_by_term("id", id)
     for article in articles:
-        writer.add_document(article_document(article))
+        writer.add_document(article_document(article, change=latest[article["id"]]))

@@ -19,7 +19,7 @@ import tantivy
 from app.search import grams
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TEXT = "byline_text"
 WORDS = "byline_words"
@@ -85,6 +85,14 @@ def _schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
     builder.add_date_field("published_at", indexed=True, fast=True)
+    # Sort keys, each ending on the id so that an order is total and a cursor is one number:
+    # ``recency`` breaks ties of relevance (the year, 0 without one); ``newest`` and ``oldest``
+    # order by year then id, articles without a year last either way.
+    for name in ("recency", "newest", "oldest"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    # The store's change that last put the article in the index: a cursor leaves out what
+    # changed after its first page.
+    builder.add_integer_field("change", indexed=True, fast=True)
     # The change the index has applied up to: on the progress document only.
     builder.add_integer_field("applied_change", stored=True)
     return builder.build()
@@ -103,10 +111,29 @@ def open_index(folder: Path) -> tantivy.Index:
     return index
 
 
-def article_document(article: Mapping[str, Any]) -> tantivy.Document:
-    """The index's document for an article (a mapping of the article table's columns)."""
+# An id takes fewer bits than this (SQLite's rowids reach 2**63 only in theory; a corpus of
+# a billion articles needs 30): the year goes above them in a sort key.
+ID_BITS = 40
+# The year an article without one sorts as, oldest first: after every year there is.
+NO_YEAR_OLDEST = 10_000
+
+
+def sort_key(year: int | None, id: int, *, newest: bool) -> int:
+    """The ``newest`` or ``oldest`` key of an article: its year, then its id."""
+    if year is None:
+        year = 0 if newest else NO_YEAR_OLDEST
+    return (year << ID_BITS) | id
+
+
+def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Document:
+    """The index's document for an article (a mapping of the article table's columns), put
+    there by the store's change number ``change``."""
     document = tantivy.Document()
     document.add_integer("id", article["id"])
+    document.add_integer("change", change)
+    document.add_integer("recency", article["year"] or 0)
+    document.add_integer("newest", sort_key(article["year"], article["id"], newest=True))
+    document.add_integer("oldest", sort_key(article["year"], article["id"], newest=False))
     title, body = article["title"] or "", article["body"] or ""
     document.add_text("title", title)
     document.add_text("title_words", title)

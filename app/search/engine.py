@@ -1,0 +1,498 @@
+"""Search answered by the engine's index: matching, ranking, paging, facets and the hits'
+highlights, with the same inputs and the same answers as the store's own search (``fts``).
+
+The index finds and orders; the store, the source of truth, gives each hit of the page its
+summary and text (highlights are marked on them with the index's analyzers). Only the page's
+hits are read and marked.
+
+Paging. A cursor carries the sort key of the last hit served and the number of the last store
+change the index had applied when the first page was served (``change``); every later page
+leaves out the articles indexed by a later change: one added, or changed, while a reader
+pages is on none of the pages after the first (a changed one not yet served is left out).
+``newest`` and ``oldest`` order by a key of year and
+id: no page repeats or skips a hit. By relevance the key is the score, the year and the id; the
+engine scores with the corpus's statistics of now, which added articles move, so the next page
+starts after the last hit served as it scores now (``_anchored``): a shift that moves every
+score alike neither repeats nor skips a hit, one that reorders hits of nearly equal scores
+across a page's end can.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import tantivy
+from sqlmodel import Session
+
+from app.errors import InvalidParameter
+from app.pagination import Cursor
+from app.passages import MARKED_WHOLE, body_passage, needle_pattern, title_passage
+from app.postgres import run
+from app.query import Column, ParsedQuery, Term, map_terms
+from app.reader import SUMMARY_SQL, decoded
+from app.search import render
+from app.search.highlight import Marking, marked, marking_of
+from app.search.index import SearchIndex
+from app.search.schema import NO_YEAR_OLDEST, SCHEMA, TEXT, analyze, sort_key
+from app.search.snippets import (
+    CLOSE,
+    OPEN,
+    SearchMatch,
+    balanced,
+    best_snippet,
+    clipped,
+    excerpt,
+    lede_snippet,
+    marked_html,
+)
+from app.store import FACET_VALUES_LIMIT, ArticleFilters, Facet, FacetCounts, Page, SearchSort
+
+# Hits fetched beyond a page by relevance, to see that no tie crosses its end (the engine
+# breaks ties of score by its own order, not by year and id).
+TIE_MARGIN = 16
+# The values a facet counts per segment and in all: a terms aggregation is exact when it sees
+# every value of every segment; a corpus with more values than this counts its most frequent
+# ones approximately.
+FACET_BUCKETS = 20_000
+FACET_FIELDS = {Facet.SOURCE: "source_value", Facet.DATELINE: "dateline_value", Facet.YEAR: "year"}
+# The relevance cursor: tier, score, recency, id, hits of the tier served, change.
+RELEVANCE_KEY = (int, float, int, int, int, int)
+# The newest and oldest cursors: sort key, change.
+ORDER_KEY = (int, int)
+NOT_OURS = "The `cursor` is not one this API made."
+# More hits than a relevance cursor can have served: a cursor saying otherwise is forged.
+MAX_SERVED = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A hit: its tier (0: matched as typed), score, year (0: none) and id; within a tier,
+    the larger (score, year, id) comes first."""
+
+    tier: int
+    score: float
+    recency: int
+    id: int
+
+
+def search_index(
+    session: Session,
+    index: SearchIndex,
+    *,
+    query: ParsedQuery,
+    filters: ArticleFilters,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    limit: int = 20,
+    cursor: str | None = None,
+    snippet_words: int = 30,
+    facets: Sequence[Facet] = (),
+    columns: Sequence[Column] = (),
+    typed: ParsedQuery | None = None,
+) -> Page[SearchMatch]:
+    """A page of the articles matching ``query``, best first unless another sort is asked for.
+
+    ``typed`` is the query before name variants were added to it (``query`` with them). By
+    relevance, the articles matching ``typed`` come first, then those matching only through a
+    variant, each tier in BM25 order; each hit lists the variants it holds.
+    """
+    searcher = index.searcher()
+    key = _cursor_key(cursor, sort) if cursor else None
+    scored = render.ranked(query, columns=columns)
+    if scored is None:  # nothing in the query is indexed: nothing matches
+        empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
+        return Page(items=[], total=0, next_cursor=None, facets=empty)
+    change = key[-1] if key is not None else index.applied_change(searcher)
+    conditions = [
+        *render.filter_conditions(filters),
+        tantivy.Query.range_query(SCHEMA, "change", tantivy.FieldType.Integer, None, change),
+    ]
+    variants = _variants(query, typed)
+    tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
+    sizes = [_count(searcher, tier) for tier in tiers]
+    total = sum(sizes)
+    counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
+    if sort == SearchSort.RELEVANCE:
+        hits, next_key = _by_relevance(searcher, tiers, sizes, key, limit)
+    else:
+        hits, next_key = _in_order(searcher, tiers, sort, key, limit)
+    next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
+    items = _matches(
+        session,
+        searcher,
+        hits,
+        query=query,
+        columns=columns,
+        variants=variants,
+        snippet_words=snippet_words,
+    )
+    return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
+
+
+def _cursor_key(cursor: str, sort: SearchSort) -> list[Any]:
+    """The sort key and change a cursor holds; ``InvalidParameter`` when this engine made no
+    such cursor."""
+    if sort == SearchSort.RELEVANCE:
+        key = Cursor.decode(cursor, sort=sort, key_types=RELEVANCE_KEY).key
+        whole = (key[0], *key[2:])  # tier, recency, id, served, change
+    else:
+        key = Cursor.decode(cursor, sort=sort, key_types=ORDER_KEY).key
+        whole = tuple(key)
+    # Every number this engine puts in a cursor is a count, a year, an id or a key of them:
+    # none is negative, none is missing, and a count never reaches a billion hits.
+    if any(value is None or value < 0 for value in whole) or key[1] is None:
+        raise InvalidParameter(NOT_OURS)
+    if sort == SearchSort.RELEVANCE and (key[0] > 1 or key[4] > MAX_SERVED):
+        raise InvalidParameter(NOT_OURS)
+    if sort != SearchSort.RELEVANCE and key[0] > sort_key(NO_YEAR_OLDEST, 0, newest=False):
+        raise InvalidParameter(NOT_OURS)
+    return key
+
+
+def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    """How many documents match ``query``, counted exactly."""
+    # The bindings' stubs leave out the count their search result has.
+    return int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
+
+
+def _variants(query: ParsedQuery, typed: ParsedQuery | None) -> list[Term]:
+    """The terms of ``query`` that are name variants: not in ``typed``."""
+    if typed is None:
+        return []
+    typed_terms = set(typed.terms())
+    # A variant that is also a word of the query as typed is no variant: it ranks as typed.
+    return list(dict.fromkeys(t for t in query.terms() if t not in typed_terms))
+
+
+def _tiers(
+    scored: tantivy.Query,
+    typed: ParsedQuery | None,
+    variants: list[Term],
+    columns: Sequence[Column],
+) -> list[tantivy.Query]:
+    """The query as tiers, each ranked after the one before: one tier without variants; else
+    the articles matching the query as typed, then those matching only through a variant."""
+    if not variants or typed is None:
+        return [scored]
+    condition = render.matching(typed, columns=columns)
+    if condition is None:  # the query as typed matches nothing: every hit is a variant's
+        return [tantivy.Query.empty_query(), scored]
+    return [
+        render.filtered(scored, [condition]),
+        tantivy.Query.boolean_query([(render.Must, scored), (render.MustNot, condition)]),
+    ]
+
+
+def _by_relevance(
+    searcher: tantivy.Searcher,
+    tiers: list[tantivy.Query],
+    sizes: list[int],
+    key: list[Any] | None,
+    limit: int,
+) -> tuple[list[_Hit], list[Any] | None]:
+    """The next ``limit`` hits by relevance after the cursor's ``key``, and the key of the
+    page's last when more follow (``sizes``: how many hits each tier has)."""
+    first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
+    if first_tier >= len(tiers):
+        raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
+    if key is not None and first_tier < len(tiers):
+        after = _anchored(searcher, tiers[first_tier], key[1], key[2], key[3])
+    hits: list[_Hit] = []
+    in_tier_before: dict[int, int] = {}
+    for tier in range(first_tier, len(tiers)):
+        skip = min(served, sizes[tier]) if tier == first_tier else 0
+        in_tier_before[tier] = skip
+        hits += _ranked(
+            searcher,
+            tiers[tier],
+            tier,
+            after=after if tier == first_tier else None,
+            skip=skip,
+            wanted=limit + 1 - len(hits),
+            size=sizes[tier],
+        )
+        if len(hits) > limit:
+            break
+    if len(hits) <= limit:
+        return hits, None
+    hits = hits[:limit]
+    last = hits[-1]
+    position = in_tier_before[last.tier] + sum(1 for hit in hits if hit.tier == last.tier)
+    return hits, [last.tier, last.score, last.recency, last.id, position]
+
+
+def _anchored(
+    searcher: tantivy.Searcher, tier: tantivy.Query, score: float, recency: int, id: int
+) -> tuple[float, int, int]:
+    """Where the next page starts: after the last hit served, scored now.
+
+    Articles added since the first page are left out, but they change the corpus's statistics
+    and with them every score (a word found in more articles weighs less): the last hit's
+    score of now places the others as they score now. A hit the index no longer has keeps the
+    score it had.
+    """
+    only = tantivy.Query.term_query(SCHEMA, "id", id)
+    found = searcher.search(render.filtered(tier, [only]), 1, count=False).hits
+    return (float(found[0][0]) if found else score, recency, id)
+
+
+def _ranked(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    tier: int,
+    *,
+    after: tuple[float, int, int] | None,
+    skip: int,
+    wanted: int,
+    size: int,
+) -> list[_Hit]:
+    """The first ``wanted`` hits of ``query`` after ``after`` in relevance order (score, then
+    the most recent year, then the highest id), ``skip`` being about how many come before it
+    and ``size`` how many match.
+
+    The engine orders by score alone: it fetches the best few beyond the page, which are
+    ordered here; the answer is exact when the last hit kept scores above the last fetched (no
+    hit left behind can tie into the page) or when every match was fetched; else it fetches
+    four times as many.
+    """
+    if size == 0:
+        return []
+    fetched = min(skip + wanted + TIE_MARGIN, size)
+    while True:
+        found = searcher.search(query, fetched, count=False).hits
+        addresses = [address for _, address in found]
+        keys = sorted(
+            (
+                (float(score), int(year or 0), int(id or 0))
+                for (score, _), year, id in zip(
+                    found,
+                    searcher.fast_field_values("recency", addresses),
+                    searcher.fast_field_values("id", addresses),
+                    strict=True,
+                )
+            ),
+            reverse=True,
+        )
+        if after is not None:
+            keys = [key for key in keys if key < after]
+        page = keys[:wanted]
+        every = len(found) < fetched or fetched == size
+        if every or (len(page) == wanted and page[-1][0] > found[-1][0]):
+            return [_Hit(tier, *key) for key in page]
+        # The page ends in a tie that goes on past what was fetched: the engine's scores are
+        # quantised (a field's length is kept in one byte), so a common word's ties run long.
+        fetched = min(fetched * 4, size)
+
+
+def _in_order(
+    searcher: tantivy.Searcher,
+    tiers: list[tantivy.Query],
+    sort: SearchSort,
+    key: list[Any] | None,
+    limit: int,
+) -> tuple[list[_Hit], list[Any] | None]:
+    """The next ``limit`` hits newest or oldest first after the cursor's ``key``, and the key
+    of the page's last when more follow; their scores are their tier's."""
+    newest = sort == SearchSort.NEWEST
+    field = "newest" if newest else "oldest"
+    matching = (
+        tiers[0]
+        if len(tiers) == 1
+        else tantivy.Query.boolean_query([(render.Should, tier) for tier in tiers])
+    )
+    if key is not None:
+        # Keys are integers: strictly before or after the cursor's is one more or less.
+        lower, upper = (None, key[0] - 1) if newest else (key[0] + 1, None)
+        beyond = tantivy.Query.range_query(SCHEMA, field, tantivy.FieldType.Integer, lower, upper)
+        matching = render.filtered(matching, [beyond])
+    found = searcher.search(
+        matching,
+        limit + 1,
+        count=False,
+        order_by_field=field,
+        order=tantivy.Order.Desc if newest else tantivy.Order.Asc,
+    ).hits
+    addresses = [address for _, address in found]
+    ids = [int(id or 0) for id in searcher.fast_field_values("id", addresses)]
+    years = searcher.fast_field_values("year", addresses)
+    scores = _scores(searcher, tiers, ids)
+    hits = [_Hit(*scores.get(id, (0, 0.0)), 0, id) for id in ids]
+    if len(hits) <= limit:
+        return hits, None
+    year = years[limit - 1]
+    last = sort_key(int(year) if year is not None else None, ids[limit - 1], newest=newest)
+    return hits[:limit], [last]
+
+
+def _scores(
+    searcher: tantivy.Searcher, tiers: list[tantivy.Query], ids: list[int]
+) -> dict[int, tuple[int, float]]:
+    """The tier and score of each of ``ids`` (a page's)."""
+    if not ids:
+        return {}
+    page = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+    scores: dict[int, tuple[int, float]] = {}
+    for tier, query in enumerate(tiers):
+        found = searcher.search(render.filtered(query, [page]), len(ids), count=False).hits
+        held = searcher.fast_field_values("id", [address for _, address in found])
+        for (score, _), id in zip(found, held, strict=True):
+            scores.setdefault(int(id or 0), (tier, float(score)))
+    return scores
+
+
+def _facet_counts(
+    searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[Facet], total: int
+) -> FacetCounts | None:
+    """Per facet, its most frequent values over all the matches (count, then value; articles
+    without one counted under None), exact: every value of every segment is counted."""
+    if not facets:
+        return None
+    wanted = list(dict.fromkeys(facets))
+    aggregations = {
+        facet.value: {
+            "terms": {
+                "field": FACET_FIELDS[facet],
+                "size": FACET_BUCKETS,
+                "segment_size": FACET_BUCKETS,
+            }
+        }
+        for facet in wanted
+    }
+    answer = searcher.aggregate(query, aggregations)
+    counts: FacetCounts = {}
+    for facet in wanted:
+        result = answer[facet.value]
+        values: list[tuple[str | int | None, int]] = [
+            (_facet_value(bucket["key"], facet), int(bucket["doc_count"]))
+            for bucket in result["buckets"]
+        ]
+        # Each article has at most one value: the matches not counted under one have none.
+        without = total - sum(count for _, count in values) - int(result["sum_other_doc_count"])
+        if without > 0:
+            values.append((None, without))
+        # As the store orders them: most frequent first, then by value (none before any).
+        values.sort(key=lambda entry: (-entry[1], entry[0] is not None, entry[0] or 0))
+        counts[facet.value] = values[:FACET_VALUES_LIMIT]
+    return counts
+
+
+def _facet_value(key: Any, facet: Facet) -> str | int:
+    return int(key) if facet is Facet.YEAR else str(key)
+
+
+def _matches(
+    session: Session,
+    searcher: tantivy.Searcher,
+    hits: list[_Hit],
+    *,
+    query: ParsedQuery,
+    columns: Sequence[Column],
+    variants: list[Term],
+    snippet_words: int,
+) -> list[SearchMatch]:
+    """The page's hits with their summaries, highlights and the variants each holds; a hit the
+    store no longer holds (the index not yet caught up with its removal) is left out."""
+    if not hits:
+        return []
+    ids = [hit.id for hit in hits]
+    connection = session.connection()
+    marks = ", ".join("?" for _ in ids)
+    articles = {
+        row["id"]: decoded(dict(row))
+        for row in run(
+            connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
+        ).mappings()
+    }
+    texts = {
+        id: (title or "", body or "")
+        for id, title, body in run(
+            connection, f"SELECT id, title, body FROM article WHERE id IN ({marks})", ids
+        )
+    }
+    holding = _variants_held(searcher, variants, ids, columns)
+    scoped = _scoped(query, columns)
+    title_marking, body_marking = marking_of(scoped, Column.TITLE), marking_of(scoped, Column.BODY)
+    needles = needle_pattern(
+        [*_words(query), *(term for word in _words(query) for term in analyze(TEXT, word))]
+    )
+    matches = []
+    for hit in hits:
+        if hit.id not in articles:
+            continue
+        title, body = texts[hit.id]
+        paragraph, snippet = _snippet(body, body_marking, needles, snippet_words)
+        if OPEN not in snippet:
+            # The query matched the headline only: the lede says what the story is.
+            paragraph, snippet = lede_snippet(articles[hit.id], words=snippet_words)
+        score = hit.score if hit.tier == 0 else -1.0 / (1.0 + hit.score)
+        matches.append(
+            SearchMatch(
+                article=articles[hit.id],
+                score=float(f"{score:.6g}"),
+                title_html=marked_html(_title(title, title_marking)),
+                snippet_html=marked_html(snippet),
+                snippet_paragraph=paragraph,
+                matched_variants=holding.get(hit.id, []),
+            )
+        )
+    return matches
+
+
+def _scoped(query: ParsedQuery, columns: Sequence[Column]) -> ParsedQuery:
+    """The query with ``search_in``'s one column given to each term that names none."""
+    if len(set(columns)) != 1:
+        return query
+    only = columns[0]
+
+    def scope(term: Term) -> Term:
+        return term if term.column else Term(term.kind, term.text, only)
+
+    return ParsedQuery(map_terms(query.root, scope), query.warnings)
+
+
+def _words(query: ParsedQuery) -> list[str]:
+    return [term.text for term in query.terms()]
+
+
+def _title(title: str, marking: Marking) -> str:
+    if len(title) <= MARKED_WHOLE:
+        return marked(title, marking, start=OPEN, stop=CLOSE)
+    window = title_passage(title)
+    return clipped(replace(window, text=marked(window.text, marking, start=OPEN, stop=CLOSE)))
+
+
+def _snippet(
+    body: str, marking: Marking, needles: re.Pattern[str] | None, words: int
+) -> tuple[int | None, str]:
+    """The best paragraph's index and an excerpt of it, marked; a long body is marked on a
+    window of its best paragraph only (app/passages.py)."""
+    if len(body) <= MARKED_WHOLE:
+        return best_snippet(marked(body, marking, start=OPEN, stop=CLOSE), words=words)
+    window = body_passage(body, needles)
+    text = marked(window.text, marking, start=OPEN, stop=CLOSE)
+    return window.paragraph, excerpt(
+        balanced([text])[0],
+        words=words,
+        clipped_start=window.clipped_start,
+        clipped_end=window.clipped_end,
+    )
+
+
+def _variants_held(
+    searcher: tantivy.Searcher, variants: list[Term], ids: list[int], columns: Sequence[Column]
+) -> dict[int, list[str]]:
+    """For each of ``ids`` that holds any, the ``variants`` it holds, in their order."""
+    if not variants:
+        return {}
+    page = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+    held: dict[int, list[str]] = {}
+    for variant in variants:
+        condition = render.matching(ParsedQuery(variant), columns=columns)
+        if condition is None:
+            continue
+        found = searcher.search(render.filtered(condition, [page]), len(ids), count=False).hits
+        for id in searcher.fast_field_values("id", [address for _, address in found]):
+            names = held.setdefault(int(id or 0), [])
+            if variant.text not in names:
+                names.append(variant.text)
+    return held

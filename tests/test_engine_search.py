@@ -1,0 +1,294 @@
+"""The search index answering searches: the query language rendered as engine queries, filters,
+exact facets over several segments, cursors that hold while articles are added, and no query
+that makes the engine fail."""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tantivy
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+
+from app.database import create_db_engine, migrate
+from app.ingest import ingest_paths
+from app.main import create_app
+from app.pagination import Cursor
+from app.query import Column, parse_query
+from app.search import render
+from app.search.schema import article_document, open_index
+from app.settings import Settings
+from app.store import ArticleFilters
+from tests.conftest import SEEDS, CaughtUpClient, Ingest, caught_up
+from tests.factories import ArticleText, generated_article
+
+ARTICLES: dict[int, dict[str, Any]] = {
+    1: {"title": "Macron visits Berlin", "body": "The president met the chancellor on trade."},
+    2: {"title": "Leaders meet", "body": "Leaders gathered.\nMacron spoke briefly at the end."},
+    3: {"title": "E-mail outage", "body": "An e-mail server failed; mail was late."},
+    4: {
+        "title": "Deployment of troops",
+        "body": "The deployment was announced by Zelenskyy's office.",
+    },
+    5: {"title": "Harbour works", "body": "Dredging of the harbour began near Jean-Luc's boat."},
+}
+PLACES = {1: ("Reuters", "BERLIN", ["corrected"], 2024), 2: ("ABC Audio", None, [], None)}
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> tantivy.Searcher:
+    """An index of ``ARTICLES`` made straight from their documents."""
+    index = open_index(tmp_path_factory.mktemp("render"))
+    writer = index.writer(15_000_000, 1)
+    for number, article in ARTICLES.items():
+        source, dateline, labels, year = PLACES.get(number, ("AP", "LONDON", [], 2020 + number))
+        writer.add_document(
+            article_document(
+                {
+                    "id": number,
+                    **article,
+                    "source": source,
+                    "dateline": dateline,
+                    "labels": labels,
+                    "year": year,
+                    "published_at": datetime(2020 + number, 6, 1, tzinfo=UTC),
+                },
+                change=number,
+            )
+        )
+    writer.commit()
+    index.reload()
+    return index.searcher()
+
+
+def found(searcher: tantivy.Searcher, q: str, *columns: Column) -> set[int]:
+    query = render.ranked(parse_query(q), columns=columns)
+    if query is None:
+        return set()
+    hits = searcher.search(query, 100).hits
+    return {int(id or 0) for id in searcher.fast_field_values("id", [a for _, a in hits])}
+
+
+@pytest.mark.parametrize(
+    ("q", "ids"),
+    [
+        ("macron", {1, 2}),  # a word, in either column
+        ("Macron Berlin", {1}),  # every word
+        ("Berlin OR gathered", {1, 2}),  # either word
+        ("macron -berlin", {2}),  # a word left out
+        ("macron -(berlin OR trade)", {2}),  # a group left out
+        ('macron -"met the chancellor"', {2}),  # a phrase left out
+        ('"met the chancellor"', {1}),  # a phrase
+        ('"chancellor met"', set()),  # in its order
+        ("e-mail", {3}),  # a word cut in two terms is their phrase
+        ("mail", {3}),
+        ("Zelenskyy's", {4}),
+        ("Jean-Luc", {5}),
+        ("deploying", {4}),  # stemmed
+        ("deploy*", {4}),  # a prefix on the words as written
+        ("deployme*", {4}),  # a prefix stemming would hide
+        ("jean-lu*", {5}),  # a prefix of several terms
+        ("title:macron", {1}),
+        ("body:macron", {2}),
+        ("title:(macron OR harbour)", {1, 5}),
+        ('body:"spoke briefly"', {2}),
+        ("macron (berlin OR nowhere)", {1}),
+        ("x" * 120, set()),  # a word longer than any indexed: nothing
+        ("macron OR " + "x" * 120, {1, 2}),  # an option that is nowhere is dropped
+        ("macron -" + "x" * 120, {1, 2}),  # as is an exclusion
+    ],
+)
+def test_every_shape_of_the_query_language(
+    searcher: tantivy.Searcher, q: str, ids: set[int]
+) -> None:
+    assert found(searcher, q) == ids
+
+
+def test_search_in_limits_the_terms_without_a_column(searcher: tantivy.Searcher) -> None:
+    assert found(searcher, "macron", Column.TITLE) == {1}
+    assert found(searcher, "macron", Column.BODY) == {2}
+    assert found(searcher, "body:macron", Column.TITLE) == {2}
+    assert found(searcher, "macron", Column.TITLE, Column.BODY) == {1, 2}
+
+
+def test_the_headline_weighs_more_and_words_together_score_more(
+    searcher: tantivy.Searcher,
+) -> None:
+    query = render.ranked(parse_query("macron"))
+    assert query is not None
+    hits = searcher.search(query, 10).hits
+    assert [int(i or 0) for i in searcher.fast_field_values("id", [a for _, a in hits])] == [1, 2]
+    plain = render.matching(parse_query("spoke briefly"))
+    together = render.ranked(parse_query("spoke briefly"))
+    assert plain is not None
+    assert together is not None
+    assert searcher.search(together, 1).hits[0][0] > searcher.search(plain, 1).hits[0][0]
+
+
+@pytest.mark.parametrize(
+    ("filters", "ids"),
+    [
+        ({"source": ["reuters"]}, {1}),
+        ({"source": ["ABC AUDIO", "Reuters"]}, {1, 2}),
+        ({"source": ["Reut"]}, set()),  # whole values only
+        ({"dateline": ["berlin"]}, {1}),
+        ({"label": ["CORRECTED"]}, {1}),
+        ({"year": [2024, 2023]}, {1, 3, 4}),
+        ({"published_after": "2023-06-01"}, {3, 4, 5}),
+        ({"published_before": "2023-06-01"}, {1, 2}),
+        ({"published_after": "2022", "published_before": "2024-06-02"}, {2, 3, 4}),
+    ],
+)
+def test_filters(searcher: tantivy.Searcher, filters: dict[str, Any], ids: set[int]) -> None:
+    everything = render.matching(parse_query("the OR harbour OR leaders OR e-mail"))
+    assert everything is not None
+    query = render.filtered(everything, render.filter_conditions(ArticleFilters(**filters)))
+    hits = searcher.search(query, 100).hits
+    assert {int(i or 0) for i in searcher.fast_field_values("id", [a for _, a in hits])} == ids
+
+
+def search(client: TestClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/v1/search", params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def index_client(settings: Settings) -> Iterator[TestClient]:
+    """The app with the index answering searches; the tests catch it up themselves."""
+    with TestClient(create_app(settings.model_copy(update={"search_engine": "index"}))) as client:
+        yield client
+
+
+@pytest.mark.sqlite_only  # the index's answers do not depend on the store behind it
+def test_facets_are_exact_over_several_segments(
+    index_client: TestClient, engine: Engine, ingest: Ingest, tmp_path: Path
+) -> None:
+    for number in range(150):
+        article = generated_article(number)
+        if number % 11 == 0:
+            article.dateline = None  # some articles have none
+        article.write(tmp_path, f"{number:04}.txt")
+    assert ingest(tmp_path).ok
+    index = index_client.app.state.search_index  # type: ignore[attr-defined]
+    index.catch_up(engine, batch=13)  # a commit, and a segment, every 13 changes
+    assert index.searcher().num_segments > 3
+    body = search(index_client, q="harbour", facets="source,dateline,year", limit=1)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT source, dateline, year FROM article")).all()
+    for position, facet in enumerate(("source", "dateline", "year")):
+        counts = Counter(row[position] for row in rows)
+        expected = sorted(counts.items(), key=lambda e: (-e[1], e[0] is not None, e[0] or 0))
+        got = [(entry["value"], entry["count"]) for entry in body["facets"][facet]]
+        assert got == expected, facet
+    narrowed = search(index_client, q="harbour", facets="year", year=2019, limit=1)
+    assert narrowed["facets"]["year"] == [{"value": 2019, "count": narrowed["total"]}]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_pages_neither_repeat_nor_skip_while_articles_are_added(
+    index_client: TestClient, engine: Engine, ingest: Ingest, tmp_path: Path, sort: str
+) -> None:
+    for number in range(60):
+        generated_article(number).write(tmp_path / "first", f"{number:04}.txt")
+    assert ingest(tmp_path / "first").ok
+    index = index_client.app.state.search_index  # type: ignore[attr-defined]
+    caught_up(index, engine)
+    whole = search(index_client, q="harbour", sort=sort, limit=100)
+    assert whole["total"] == 60
+    seen: list[int] = []
+    body = search(index_client, q="harbour", sort=sort, limit=7)
+    added = 60
+    while True:
+        assert body["total"] == 60
+        seen += [item["id"] for item in body["items"]]
+        if body["next_cursor"] is None:
+            break
+        # More articles that match, some of them newer and better than any seen, arrive
+        # between two pages.
+        for _ in range(5):
+            ArticleText(
+                title=f"Harbour harbour news {added}",
+                paragraphs=[f"The harbour reopened, report {added}."],
+                copyright=f"Copyright © {2030 + added % 3}, Reuters.",
+            ).write(tmp_path / "later", f"{added}.txt")
+            added += 1
+        assert ingest(tmp_path / "later").ok
+        caught_up(index, engine)
+        body = search(index_client, q="harbour", sort=sort, limit=7, cursor=body["next_cursor"])
+    assert seen == [item["id"] for item in whole["items"]]
+    assert search(index_client, q="harbour")["total"] == added
+
+
+@pytest.mark.parametrize("q", ["a" * 100 + "*", "x" * 101 + "*", "(((((a*", '"a b c d e f g h"~'])
+def test_queries_at_the_edges_of_the_engine(engine_client: TestClient, q: str) -> None:
+    response = engine_client.get("/v1/search", params={"q": q, "facets": "source,year"})
+    assert response.status_code in (200, 400), response.text
+
+
+@pytest.fixture(scope="module")
+def engine_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app searching the index, on the seed and a few generated articles, for many
+    generated requests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('engine') / 'byline.db'}"
+    migrate(url)
+    folder = tmp_path_factory.mktemp("articles")
+    for number in range(20):
+        generated_article(number).write(folder, f"{number:04}.txt")
+    engine = create_db_engine(url, writer=True)
+    ingest_paths(engine, [SEEDS, folder])
+    engine.dispose()
+    settings = Settings(
+        database_url=url,
+        index_path=tmp_path_factory.mktemp("engine-index"),
+        ingest_on_start=False,
+        search_engine="index",
+    )
+    with CaughtUpClient(create_app(settings)) as client:
+        yield client
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    q=st.text(min_size=1, max_size=60),
+    source=st.text(max_size=5),
+    sort=st.sampled_from(["relevance", "newest", "oldest"]),
+)
+def test_no_text_makes_the_engine_fail(
+    engine_client: TestClient, q: str, source: str, sort: str
+) -> None:
+    response = engine_client.get(
+        "/v1/search",
+        params={"q": q, "source": source, "sort": sort, "facets": "dateline", "search_in": "title"},
+    )
+    assert response.status_code in (200, 400, 422), response.text
+
+
+WHOLE = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sort=st.sampled_from(["relevance", "newest", "oldest"]),
+    key=st.one_of(
+        st.lists(st.one_of(st.none(), WHOLE, st.floats(allow_nan=False, allow_infinity=False))),
+        # Shaped as the engine's own: a relevance key, and a key of the year orders.
+        st.tuples(WHOLE, st.floats(allow_nan=False, allow_infinity=False), *[WHOLE] * 4).map(list),
+        st.tuples(WHOLE, WHOLE).map(list),
+    ),
+)
+def test_no_cursor_makes_the_engine_fail(
+    engine_client: TestClient, sort: str, key: list[Any]
+) -> None:
+    cursor = Cursor(sort, key).encode()
+    response = engine_client.get(
+        "/v1/search", params={"q": "harbour OR Zelensky", "sort": sort, "cursor": cursor}
+    )
+    assert response.status_code in (200, 400), response.text
