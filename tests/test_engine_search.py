@@ -161,9 +161,38 @@ def search(client: TestClient, **params: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def index_client(settings: Settings) -> Iterator[TestClient]:
-    """The app with the index answering searches; the tests catch it up themselves."""
+    """The app with the index answering searches; the tests catch it up themselves (its
+    follower is stopped, so that each catch-up is the test's, in the batches it says)."""
     with TestClient(create_app(settings.model_copy(update={"search_engine": "index"}))) as client:
+        client.app.state.index_follower.stop()  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.mark.sqlite_only
+def test_a_word_inside_text_without_spaces_is_found_and_marked(
+    index_client: TestClient, engine: Engine, ingest: Ingest, tmp_path: Path
+) -> None:
+    stories = {
+        "china.txt": (
+            "统计局公布数据",
+            "中国国家统计局周一公布，第三季度国内生产总值同比增长百分之四点九。",
+        ),
+        "japan.txt": ("日銀が政策変更", "日本銀行は火曜日、マイナス金利政策の解除を決定した。"),
+        "thai.txt": ("ฝนตกหนัก", "กรมอุตุนิยมวิทยาเตือนว่าจะมีฝนตกหนักในกรุงเทพมหานครสัปดาห์นี้"),
+    }
+    for name, (title, body) in stories.items():
+        (tmp_path / name).write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    assert ingest(tmp_path).ok
+    index_client.app.state.search_index.catch_up(engine)  # type: ignore[attr-defined]
+    for word, headline in (
+        ("生产总值", "统计局公布数据"),
+        ("金利", "日銀が政策変更"),
+        ("กรุงเทพ", "ฝนตกหนัก"),
+    ):
+        body = search(index_client, q=word)
+        assert [hit["title"] for hit in body["items"]] == [headline], word
+        assert f"<mark>{word}</mark>" in body["items"][0]["highlight"]["snippet"], word
+    assert search(index_client, q="Zurich")["total"] == 0
 
 
 @pytest.mark.sqlite_only  # the index's answers do not depend on the store behind it

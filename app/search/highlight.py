@@ -1,25 +1,20 @@
-"""Highlights with the engine's own analyzers: which of a text's words the query matched.
+"""Highlights: which words of a headline or body a query matched, found with the index's own
+analyzers so that what is marked is exactly what matches.
 
-A stand-in with the interface of the highlighter written beside it: it marks each word whose
-``TEXT`` term is one of the query's words, whose ``WORDS`` term starts with one of its
-prefixes, and each run of words whose terms are one of its phrases.
+A query's positive terms become a ``Marking`` per column (``marking_of``); ``marked`` tokenizes
+the text as the index did (``TEXT`` for words and phrases, ``WORDS`` for prefixes, the grams of
+text without spaces) and wraps each match. Its cost is linear in the text; text that cannot be
+tokenized comes back unmarked rather than raising.
 """
 
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+
+import tantivy
 
 from app.query import AtomKind, Column, ParsedQuery
-from app.search.schema import TEXT, WORDS, analyze
-
-# A run of letters and digits: a word as the analyzers' tokenizer cuts text.
-_WORD = re.compile(r"[^\W_]+")
-
-
-@lru_cache(maxsize=65_536)
-def _term(analyzer: str, word: str) -> str:
-    """The term ``analyzer`` makes of one word ("" when none); words repeat, so kept."""
-    return next(iter(analyze(analyzer, word)), "")
+from app.search import grams
+from app.search.schema import ANALYZERS, TEXT, WORDS, analyze
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,63 +27,123 @@ class Marking:
 
 
 def marking_of(query: ParsedQuery, column: Column) -> Marking:
-    """What the query's terms that may match in ``column`` mark there."""
+    """What a search for ``query`` marks in ``column``: its positive terms (not the excluded
+    ones) that apply there (``title:`` and ``body:`` terms only in theirs).
+
+    A word the analyzer splits (``e-mail``) is the phrase of its parts, as the engine matches
+    it; a prefix the analyzer splits (``jean-lu*``) marks its leading parts as a word or phrase
+    and the words starting with its last part, as the engine matches it; a word holding text
+    without spaces also marks each of its runs wherever it stands inside a longer run.
+    """
     stems: set[str] = set()
     prefixes: list[str] = []
     phrases: list[tuple[str, ...]] = []
     for term in query.terms():
-        if term.column not in (None, column):
+        if term.column is not None and term.column is not column:
             continue
+        text = term.text
         if term.kind is AtomKind.PREFIX:
-            prefixes.extend(analyze(WORDS, term.text)[-1:])
-            continue
-        terms = tuple(analyze(TEXT, term.text))
-        if len(terms) == 1:
-            stems.add(terms[0])
-        elif terms:
-            phrases.append(terms)
+            parts = analyze(WORDS, text)
+            if parts and parts[-1] not in prefixes:
+                prefixes.append(parts[-1])
+            text = " ".join(parts[:-1])
+        parts = analyze(TEXT, text)
+        if len(parts) == 1:
+            stems.add(parts[0])
+        elif parts and tuple(parts) not in phrases:
+            phrases.append(tuple(parts))
+        if term.kind is AtomKind.WORD:
+            stems.update("".join(units) for units in grams.query_units(term.text))
     return Marking(frozenset(stems), tuple(prefixes), tuple(phrases))
 
 
 def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
     """``text`` with every match wrapped in ``start``/``stop`` (phrases as one span)."""
-    if not (marking.stems or marking.prefixes or marking.phrases):
+    if not text or not (marking.stems or marking.prefixes or marking.phrases):
         return text
-    spans = [match.span() for match in _WORD.finditer(text)]
-    stems = [_term(TEXT, text[a:b]) for a, b in spans]
-    chosen: list[tuple[int, int]] = []
-    position = 0
-    while position < len(spans):
-        length = _match_length(text, spans, stems, position, marking)
-        if length:
-            chosen.append((spans[position][0], spans[position + length - 1][1]))
-            position += length
-        else:
-            position += 1
-    pieces, last = [], 0
-    for begin, end in chosen:
-        pieces += [text[last:begin], start, text[begin:end], stop]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
+    try:
+        spans = sorted(_spans(text, marking))
+    except (ValueError, UnicodeError):  # text the analyzers cannot take (a lone surrogate)
+        return text
+    parts: list[str] = []
+    shown = 0
+    for begin, end in _merged(spans):
+        parts += [text[shown:begin], start, text[begin:end], stop]
+        shown = end
+    parts.append(text[shown:])
+    return "".join(parts)
 
 
-def _match_length(
-    text: str,
-    spans: list[tuple[int, int]],
-    stems: list[str],
-    position: int,
-    marking: Marking,
-) -> int:
-    """How many words from ``position`` on one of the marking's terms covers (0: none)."""
-    for phrase in marking.phrases:
-        if tuple(stems[position : position + len(phrase)]) == phrase:
-            return len(phrase)
-    if stems[position] and stems[position] in marking.stems:
-        return 1
-    if marking.prefixes:
-        begin, end = spans[position]
-        word = _term(WORDS, text[begin:end])
-        if word and word.startswith(marking.prefixes):
-            return 1
-    return 0
+def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
+    """Where in ``text`` the marking matches, as code point offsets (overlaps possible)."""
+    tokens = ANALYZERS[TEXT].pre_tokenize(text).tokens
+    terms = [token.text for token in tokens]
+    # The unstemmed words, one for each token: the two analyzers cut text alike and the
+    # stemmer drops no token (a count that differs raises, and the text is left unmarked).
+    words = ANALYZERS[WORDS].analyze(text) if marking.prefixes else [""] * len(terms)
+    firsts = {phrase[0] for phrase in marking.phrases}
+    for number, (term, word) in enumerate(zip(terms, words, strict=True)):
+        if term in marking.stems or (word and word.startswith(marking.prefixes)):
+            yield tokens[number].char_offset_from, tokens[number].char_offset_to
+        if term in firsts:
+            for phrase in marking.phrases:
+                if phrase[0] != term:
+                    continue
+                last = _phrase_end(tokens, terms, number, phrase)
+                if last is not None:
+                    yield tokens[number].char_offset_from, tokens[last].char_offset_to
+    yield from _run_spans(text, marking.stems)
+
+
+def _phrase_end(
+    tokens: list[tantivy.Token], terms: list[str], first: int, phrase: tuple[str, ...]
+) -> int | None:
+    """The index of the phrase's last token when it stands from token ``first`` on, each term
+    at the next position (a word left out of the index breaks it, as it does in the index)."""
+    position = tokens[first].position
+    for offset in range(1, len(phrase)):
+        number = first + offset
+        if (
+            number >= len(terms)
+            or terms[number] != phrase[offset]
+            or tokens[number].position != position + offset
+        ):
+            return None
+    return first + len(phrase) - 1
+
+
+def _run_spans(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Where the runs of text without spaces among ``stems`` stand inside the text's runs, as
+    the grams find them (character by character, never across two runs)."""
+    needles = {units for stem in stems for units in grams.query_units(stem)}
+    if not needles:
+        return
+    for run in grams.runs(text):
+        # Characters joined by a separator no character holds, so a match starts and ends on
+        # whole characters (a Thai consonant is not found inside the same consonant with a tone).
+        joined = "\0" + "\0".join(run.units) + "\0"
+        for units in needles:
+            needle = "\0" + "\0".join(units) + "\0"
+            # The character a match starts at is the number of separators before it, counted
+            # from the previous match on, so a long run is read once per needle.
+            first, counted = -1, 0
+            found = joined.find(needle)
+            while found != -1:
+                first += joined.count("\0", counted, found + 1)
+                counted = found + 1
+                yield run.starts[first], run.ends[first + len(units) - 1]
+                found = joined.find(needle, found + 1)
+
+
+def _merged(spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Sorted spans with the overlapping ones joined into one."""
+    current: tuple[int, int] | None = None
+    for begin, end in spans:
+        if current is not None and begin < current[1]:
+            current = (current[0], max(current[1], end))
+            continue
+        if current is not None:
+            yield current
+        current = (begin, end)
+    if current is not None:
+        yield current

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import tantivy
 
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
+from app.search.grams import grams_query
 from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze
 from app.store import ArticleFilters
 
@@ -139,8 +140,14 @@ def _term(term: Term, column: Column | None) -> tantivy.Query | None:
 
 
 def _words(term: Term, column: Column) -> tantivy.Query | None:
-    """A word or a phrase in ``column``: its term, or the phrase of its terms."""
-    return _sequence(analyze(TEXT, term.text), column.value)
+    """A word or a phrase in ``column``: its term, or the phrase of its terms; a run of text
+    without spaces in it (Chinese, Japanese, Thai) is also found inside longer runs, by its
+    pairs of characters (app/search/grams.py)."""
+    whole = _sequence(analyze(TEXT, term.text), column.value)
+    inside = grams_query(SCHEMA, f"{column.value}_grams", term.text)
+    if inside is None or whole is None:
+        return whole or inside
+    return tantivy.Query.boolean_query([(Should, whole), (Should, inside)])
 
 
 def _sequence(terms: Sequence[str], field: str, *, slop: int = 0) -> tantivy.Query | None:

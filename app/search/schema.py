@@ -4,7 +4,9 @@ document an article becomes.
 One definition of "a word" for search: ``TEXT`` (folded, stemmed) ranks and matches, ``WORDS``
 (folded, not stemmed) answers ``prefix*`` and exact words, ``KEYWORD`` matches a filter's whole
 value in any case. The query side analyses with the same analyzers (``analyze``), so a query
-term and an indexed term always meet.
+term and an indexed term always meet. Text written without spaces (Chinese, Japanese, Thai) is
+held once more as pairs of characters in the ``*_grams`` fields (``app/search/grams.py``), so a
+word inside a run is found.
 """
 
 from collections.abc import Mapping
@@ -14,13 +16,16 @@ from typing import Any
 
 import tantivy
 
+from app.search import grams
+
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TEXT = "byline_text"
 WORDS = "byline_words"
 KEYWORD = "byline_keyword"
+GRAMS = "byline_grams"
 # A longer run of letters is no word anyone searches for (a hostile file's megabyte of "a"),
 # and the engine caps a term's length: such tokens are left out of the index and of queries.
 LONGEST_WORD = 100
@@ -47,6 +52,10 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
         KEYWORD: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
         .filter(tantivy.Filter.lowercase())
         .build(),
+        # Grams come written out by ``grams.grams_text``: a term between two spaces.
+        GRAMS: tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.remove_long(LONGEST_WORD))
+        .build(),
     }
 
 
@@ -67,6 +76,9 @@ def _schema() -> tantivy.Schema:
     # The same text unstemmed: prefixes and words exactly as typed.
     builder.add_text_field("title_words", tokenizer_name=WORDS, index_option="freq")
     builder.add_text_field("body_words", tokenizer_name=WORDS, index_option="freq")
+    # Runs of text without spaces as overlapping pairs of characters, positions for phrases.
+    builder.add_text_field("title_grams", tokenizer_name=GRAMS)
+    builder.add_text_field("body_grams", tokenizer_name=GRAMS)
     # Filters match whole values in any case; facets count the values as written.
     for name in ("source", "dateline", "label"):
         builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
@@ -130,6 +142,9 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
     document.add_text("title_words", title)
     document.add_text("body", body)
     document.add_text("body_words", body)
+    for name, text in (("title_grams", title), ("body_grams", body)):
+        if held := grams.grams_text(text):
+            document.add_text(name, held)
     for name in ("source", "dateline"):
         if (value := article[name]) is not None:
             document.add_text(name, value)
