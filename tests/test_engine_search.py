@@ -180,8 +180,8 @@ def test_a_word_inside_text_without_spaces_is_found_and_marked(
         "japan.txt": ("日銀が政策変更", "日本銀行は火曜日、マイナス金利政策の解除を決定した。"),
         "thai.txt": ("ฝนตกหนัก", "กรมอุตุนิยมวิทยาเตือนว่าจะมีฝนตกหนักในกรุงเทพมหานครสัปดาห์นี้"),
     }
-    for name, (title, text) in stories.items():
-        (tmp_path / name).write_text(f"{title}\n\n{text}\n", encoding="utf-8")
+    for name, (title, story) in stories.items():
+        (tmp_path / name).write_text(f"{title}\n\n{story}\n", encoding="utf-8")
     assert ingest(tmp_path).ok
     index_client.app.state.search_index.catch_up(engine)  # type: ignore[attr-defined]
     for word, headline in (
