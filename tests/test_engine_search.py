@@ -20,6 +20,7 @@ from app.ingest import ingest_paths
 from app.main import create_app
 from app.pagination import Cursor
 from app.query import Column, parse_query
+from app.search import engine as index_search
 from app.search import render
 from app.search.schema import article_document, open_index
 from app.settings import Settings
@@ -321,3 +322,89 @@ def test_no_cursor_makes_the_engine_fail(
         "/v1/search", params={"q": "harbour OR Zelensky", "sort": sort, "cursor": cursor}
     )
     assert response.status_code in (200, 400), response.text
+
+
+def harbour_articles(tmp_path: Path, ingest: Ingest, count: int) -> None:
+    """``count`` articles holding `harbour`, every fourth without a year."""
+    for number in range(count):
+        article = generated_article(number)
+        if number % 4 == 0:
+            article.copyright = None
+        article.write(tmp_path, f"{number:04}.txt")
+    assert ingest(tmp_path).ok
+
+
+def every_page(client: TestClient, **params: Any) -> list[int]:
+    """The ids of every page of a search, followed cursor by cursor."""
+    seen: list[int] = []
+    body = search(client, **params)
+    while True:
+        seen += [item["id"] for item in body["items"]]
+        if body["next_cursor"] is None:
+            return seen
+        body = search(client, **params, cursor=body["next_cursor"])
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_pages_go_on_through_the_articles_without_a_year(
+    index_client: TestClient, engine: Engine, ingest: Ingest, tmp_path: Path, sort: str
+) -> None:
+    harbour_articles(tmp_path, ingest, 40)
+    caught_up(index_client.app.state.search_index, engine)  # type: ignore[attr-defined]
+    whole = [
+        item["id"] for item in search(index_client, q="harbour", sort=sort, limit=100)["items"]
+    ]
+    assert len(whole) == 40
+    assert every_page(index_client, q="harbour", sort=sort, limit=7) == whole
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("q", ["harbour", "harb*", "report OR harbour"])
+def test_a_long_tie_walked_in_recency_order_is_the_tie_fetched_whole(
+    index_client: TestClient,
+    engine: Engine,
+    ingest: Ingest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    q: str,
+) -> None:
+    harbour_articles(tmp_path, ingest, 60)
+    caught_up(index_client.app.state.search_index, engine)  # type: ignore[attr-defined]
+    fetched_whole = every_page(index_client, q=q, limit=7)
+    monkeypatch.setattr(index_search, "TIE_MARGIN", 1)
+    monkeypatch.setattr(index_search, "LONG_TIE", 4)
+    monkeypatch.setattr(index_search, "WALK_STEP", 3)
+    walks = []
+    walk = index_search._tied
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append(args)
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(index_search, "_tied", counted)
+    # Another snippet length: the answers are computed again, not the kept ones.
+    assert every_page(index_client, q=q, limit=7, snippet_words=31) == fetched_whole
+    assert walks  # the ties were long enough to be walked
+    assert len(set(fetched_whole)) == len(fetched_whole) == 60
+
+
+@pytest.mark.sqlite_only
+def test_pages_by_relevance_stop_at_the_window_and_say_how_to_go_on(
+    index_client: TestClient,
+    engine: Engine,
+    ingest: Ingest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    harbour_articles(tmp_path, ingest, 30)
+    caught_up(index_client.app.state.search_index, engine)  # type: ignore[attr-defined]
+    monkeypatch.setattr(index_search, "RELEVANCE_WINDOW", 10)
+    first = search(index_client, q="harbour", limit=7)
+    second = search(index_client, q="harbour", limit=7, cursor=first["next_cursor"])
+    response = index_client.get(
+        "/v1/search", params={"q": "harbour", "limit": 7, "cursor": second["next_cursor"]}
+    )
+    assert response.status_code == 400
+    assert "sort=newest" in response.json()["detail"]
+    assert len(every_page(index_client, q="harbour", sort="newest", limit=7)) == 30

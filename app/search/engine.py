@@ -34,7 +34,7 @@ from app.reader import SUMMARY_SQL, decoded
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of
 from app.search.index import SearchIndex
-from app.search.schema import NO_YEAR_OLDEST, SCHEMA, TEXT, analyze, sort_key
+from app.search.schema import ID_BITS, NO_YEAR_OLDEST, SCHEMA, TEXT, analyze, sort_key
 from app.search.snippets import (
     CLOSE,
     OPEN,
@@ -61,8 +61,21 @@ RELEVANCE_KEY = (int, float, int, int, int, int)
 # The newest and oldest cursors: sort key, change.
 ORDER_KEY = (int, int)
 NOT_OURS = "The `cursor` is not one this API made."
-# More hits than a relevance cursor can have served: a cursor saying otherwise is forged.
-MAX_SERVED = 1_000_000_000
+# The largest id a sort key holds.
+MAX_ID = (1 << ID_BITS) - 1
+# How deep pages by relevance go: the engine finds a page by relevance among the best hits up
+# to it, so a deeper page costs more; past this many hits (Elasticsearch's default window too)
+# the newest and oldest orders, whose pages cost the same at any depth, go on.
+RELEVANCE_WINDOW = 10_000
+DEEPER = (
+    f"Pages by relevance reach the best {RELEVANCE_WINDOW:,} hits; to go further, narrow "
+    "the search (a filter, a word) or page it with `sort=newest` or `sort=oldest`."
+)
+# A tie of scores at a page's end longer than this is ordered by a walk in recency order
+# (``_tied``) rather than by fetching it whole.
+LONG_TIE = 4_096
+# Hits a walk in recency order looks at a step.
+WALK_STEP = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +155,11 @@ def _cursor_key(cursor: str, sort: SearchSort) -> list[Any]:
     # none is negative, none is missing, and a count never reaches a billion hits.
     if any(value is None or value < 0 for value in whole) or key[1] is None:
         raise InvalidParameter(NOT_OURS)
-    if sort == SearchSort.RELEVANCE and (key[0] > 1 or key[4] > MAX_SERVED):
+    if sort == SearchSort.RELEVANCE and key[0] > 1:
         raise InvalidParameter(NOT_OURS)
-    if sort != SearchSort.RELEVANCE and key[0] > sort_key(NO_YEAR_OLDEST, 0, newest=False):
+    if sort == SearchSort.RELEVANCE and key[4] >= RELEVANCE_WINDOW:
+        raise InvalidParameter(DEEPER)
+    if sort != SearchSort.RELEVANCE and key[0] > sort_key(NO_YEAR_OLDEST, MAX_ID, newest=False):
         raise InvalidParameter(NOT_OURS)
     return key
 
@@ -253,7 +268,8 @@ def _ranked(
     The engine orders by score alone: it fetches the best few beyond the page, which are
     ordered here; the answer is exact when the last hit kept scores above the last fetched (no
     hit left behind can tie into the page) or when every match was fetched; else it fetches
-    four times as many.
+    four times as many, and once the tie is long, the tied hits are taken in recency order
+    (``_tied``) instead.
     """
     if size == 0:
         return []
@@ -280,8 +296,56 @@ def _ranked(
         if every or (len(page) == wanted and page[-1][0] > found[-1][0]):
             return [_Hit(tier, *key) for key in page]
         # The page ends in a tie that goes on past what was fetched: the engine's scores are
-        # quantised (a field's length is kept in one byte), so a common word's ties run long.
+        # quantised (a field's length is kept in one byte), so a common word's ties run long,
+        # and every hit of a prefix scores alike.
+        tie = float(found[-1][0])
+        # Past the cursor's score the walk may start; above it the hits were served already.
+        if fetched * 4 > LONG_TIE and (after is None or tie <= after[0]):
+            above = [key for key in page if key[0] > tie]
+            return [_Hit(tier, *key) for key in above] + [
+                _Hit(tier, *key) for key in _tied(searcher, query, tie, after, wanted - len(above))
+            ]
         fetched = min(fetched * 4, size)
+
+
+def _tied(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    score: float,
+    after: tuple[float, int, int] | None,
+    wanted: int,
+) -> list[tuple[float, int, int]]:
+    """The first ``wanted`` hits of ``query`` scoring ``score``, most recent first (after
+    ``after``): a walk through the hits in recency order, scoring each step's, which stops as
+    soon as it has them. A tie this long is a good share of the hits, so the walk is short."""
+    upper = None
+    if after is not None and after[0] == score:
+        upper = sort_key(after[1] or None, after[2], newest=True) - 1
+    tied: list[tuple[float, int, int]] = []
+    while len(tied) < wanted:
+        walk = query
+        if upper is not None:
+            beyond = tantivy.Query.range_query(
+                SCHEMA, "newest", tantivy.FieldType.Integer, None, upper
+            )
+            walk = render.filtered(query, [beyond])
+        step = searcher.search(
+            walk, WALK_STEP, count=False, order_by_field="newest", order=tantivy.Order.Desc
+        ).hits
+        if not step:
+            break
+        addresses = [address for _, address in step]
+        ids = [int(id or 0) for id in searcher.fast_field_values("id", addresses)]
+        years = searcher.fast_field_values("recency", addresses)
+        scored = _scores(searcher, [query], ids)
+        for id, year in zip(ids, years, strict=True):
+            if id in scored and scored[id][1] == score:
+                tied.append((score, int(year or 0), id))
+        last_year = years[-1]
+        upper = sort_key(int(last_year) if last_year else None, ids[-1], newest=True) - 1
+        if len(step) < WALK_STEP:
+            break
+    return tied[:wanted]
 
 
 def _in_order(
