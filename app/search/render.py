@@ -163,11 +163,13 @@ def _prefix(text: str, column: Column) -> tantivy.Query | None:
     terms = analyze(WORDS, text)
     if not terms:
         return None
-    starting = tantivy.Query.regex_query(SCHEMA, f"{column.value}_words", _starts_with(terms[-1]))
-    leading = _sequence(analyze(TEXT, " ".join(terms[:-1])), column.value)
-    if leading is None:
-        return starting
-    return tantivy.Query.boolean_query([(Must, leading), (Must, starting)])
+    leading = analyze(TEXT, " ".join(terms[:-1]))
+    if not leading:
+        return tantivy.Query.regex_query(SCHEMA, f"{column.value}_words", _starts_with(terms[-1]))
+    # A prefix the analyzer splits (`jean-lu*`, `a.b*`) is a phrase ending in a prefix: on the
+    # ranked field, whose stems begin as their words do.
+    words: list[str | tuple[int, str]] = [*leading, terms[-1]]
+    return tantivy.Query.phrase_prefix_query(SCHEMA, column.value, words)
 
 
 def _starts_with(prefix: str) -> str:
