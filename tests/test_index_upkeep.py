@@ -262,6 +262,23 @@ def test_a_deleted_folder_is_rebuilt_while_serving(
     assert stats(client)["applied_change"] == 6
 
 
+def test_a_deleted_folder_leaves_the_server_unready_until_rebuilt(
+    engine: Engine, ingest: Ingest, corpus: Path, index_folder: Path
+) -> None:
+    assert ingest(corpus).ok
+    follower = IndexFollower(open_search_index(index_folder), engine)
+    follower.follow()
+    assert follower.not_ready() is None
+    shutil.rmtree(index_folder)
+    follower._stop.set()  # the rebuild is cut off before its first commit
+    follower.follow()
+    assert "change 0 of 6 applied" in (follower.not_ready() or "")
+    follower._stop.clear()
+    follower.follow()
+    assert follower.not_ready() is None
+    assert_follows(follower.index, engine)
+
+
 def test_the_follower_logs_its_errors_and_goes_on(
     index_folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

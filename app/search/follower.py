@@ -103,6 +103,8 @@ class IndexFollower:
         """One poll: load or make the commits the store is ahead of, and note readiness."""
         if self.index.reopen_if_gone():
             _log.warning("the search index's folder %s was deleted: rebuilding", self.index.folder)
+            # Until it holds the store's changes again the index answers partly: not ready.
+            self._ready, self._target = False, None
         store = self._compare()
         if self.index.applied_change() < store:
             self.index.reload()
