@@ -180,19 +180,23 @@ def test_a_word_inside_text_without_spaces_is_found_and_marked(
         ),
         "japan.txt": ("日銀が政策変更", "日本銀行は火曜日、マイナス金利政策の解除を決定した。"),
         "thai.txt": ("ฝนตกหนัก", "กรมอุตุนิยมวิทยาเตือนว่าจะมีฝนตกหนักในกรุงเทพมหานครสัปดาห์นี้"),
+        "greece.txt": ("ΣΕΙΣΜΟΣ ΣΤΗΝ ΑΘΗΝΑ", "Ισχυρός σεισμός ταρακούνησε την Αθήνα το πρωί."),
     }
     for name, (title, story) in stories.items():
         (tmp_path / name).write_text(f"{title}\n\n{story}\n", encoding="utf-8")
     assert ingest(tmp_path).ok
     index_client.app.state.search_index.catch_up(engine)  # type: ignore[attr-defined]
-    for word, headline in (
-        ("生产总值", "统计局公布数据"),
-        ("金利", "日銀が政策変更"),
-        ("กรุงเทพ", "ฝนตกหนัก"),
+    for word, headline, shown in (
+        ("生产总值", "统计局公布数据", "生产总值"),
+        ("金利", "日銀が政策変更", "金利"),
+        ("กรุงเทพ", "ฝนตกหนัก", "กรุงเทพ"),
+        # Greek accents and case folded both ways; the mark is on the word as written.
+        ("Αθήνα", "ΣΕΙΣΜΟΣ ΣΤΗΝ ΑΘΗΝΑ", "Αθήνα"),
+        ("σεισμος", "ΣΕΙΣΜΟΣ ΣΤΗΝ ΑΘΗΝΑ", "σεισμός"),
     ):
         body = search(index_client, q=word)
         assert [hit["title"] for hit in body["items"]] == [headline], word
-        assert f"<mark>{word}</mark>" in body["items"][0]["highlight"]["snippet"], word
+        assert f"<mark>{shown}</mark>" in body["items"][0]["highlight"]["snippet"], word
     assert search(index_client, q="Zurich")["total"] == 0
 
 

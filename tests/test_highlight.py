@@ -43,9 +43,10 @@ def mark(q: str, text: str, column: Column = Column.BODY) -> str:
         ("e-mail", "an e-mail, an E mail, an email", "an [e-mail], an [E mail], an email"),
         # The possessive is dropped from the query, and the name marked where it stands.
         ("Zelenskyy's", "Zelenskyy's aide met Zelenskyy", "[Zelenskyy]'s aide met [Zelenskyy]"),
-        # Greek and Cyrillic: case folded; Greek accents are kept by the analyzer, so a word
-        # written without them is another term, and left unmarked as it is unmatched.
-        ("Αθήνα", "ΑΘΉΝΑ, Αθήνα, ΑΘΗΝΑ", "[ΑΘΉΝΑ], [Αθήνα], ΑΘΗΝΑ"),
+        # Greek and Cyrillic: case folded; Greek accents and the final sigma folded too, as
+        # readers read them.
+        ("Αθήνα", "ΑΘΉΝΑ, Αθήνα, ΑΘΗΝΑ", "[ΑΘΉΝΑ], [Αθήνα], [ΑΘΗΝΑ]"),
+        ("Αθήνας", "της Αθήνας, ΤΗΣ ΑΘΗΝΑΣ", "της [Αθήνας], ΤΗΣ [ΑΘΗΝΑΣ]"),
         ("москва", "В МОСКВЕ и Москва, москва", "В МОСКВЕ и [Москва], [москва]"),
         ("Πούτιν Путин", "Ο Πούτιν (Путин) είπε", "Ο [Πούτιν] ([Путин]) είπε"),
         # Words inside text without spaces, where the grams find them.

@@ -14,7 +14,7 @@ import tantivy
 
 from app.query import AtomKind, Column, ParsedQuery
 from app.search import grams
-from app.search.schema import ANALYZERS, TEXT, WORDS, analyze
+from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +76,11 @@ def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
 
 def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
     """Where in ``text`` the marking matches, as code point offsets (overlaps possible)."""
-    tokens = ANALYZERS[TEXT].pre_tokenize(text).tokens
+    tokens = ANALYZERS[TEXT].pre_tokenize(folded(text)).tokens
     terms = [token.text for token in tokens]
     # The unstemmed words, one for each token: the two analyzers cut text alike and the
     # stemmer drops no token (a count that differs raises, and the text is left unmarked).
-    words = ANALYZERS[WORDS].analyze(text) if marking.prefixes else [""] * len(terms)
+    words = ANALYZERS[WORDS].analyze(folded(text)) if marking.prefixes else [""] * len(terms)
     firsts = {phrase[0] for phrase in marking.phrases}
     for number, (term, word) in enumerate(zip(terms, words, strict=True)):
         if term in marking.stems or (word and word.startswith(marking.prefixes)):

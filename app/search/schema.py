@@ -9,6 +9,7 @@ held once more as pairs of characters in the ``*_grams`` fields (``app/search/gr
 word inside a run is found.
 """
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from app.search import grams
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TEXT = "byline_text"
 WORDS = "byline_words"
@@ -62,9 +63,34 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
 ANALYZERS = _analyzers()
 
 
+def _greek_folding() -> dict[int, str]:
+    """Each Greek letter with accents or diaeresis mapped to the letter alone, and the final
+    sigma to the sigma: the engine's ASCII folding leaves Greek as it is, so `Αθήνας` would
+    miss `ΑΘΗΝΑΣ`, which readers (and SQLite's FTS5) take for one word."""
+    folding = {0x03C2: "\u03c3"}  # final sigma, sigma
+    for code in (*range(0x0370, 0x0400), *range(0x1F00, 0x2000)):
+        letters = unicodedata.normalize("NFD", chr(code))
+        if (
+            len(letters) > 1
+            and unicodedata.category(letters[0]).startswith("L")
+            and all(unicodedata.combining(mark) for mark in letters[1:])
+        ):
+            folding[code] = letters[0]
+    return folding
+
+
+_FOLDING = _greek_folding()
+
+
+def folded(text: str) -> str:
+    """``text`` as the word analyzers (``TEXT``, ``WORDS``) read it: Greek letters without
+    their accents. One character for one, so offsets into it are offsets into ``text``."""
+    return text.translate(_FOLDING)
+
+
 def analyze(analyzer: str, text: str) -> list[str]:
     """The terms ``analyzer`` makes of ``text``, as the index holds them."""
-    return ANALYZERS[analyzer].analyze(text)
+    return ANALYZERS[analyzer].analyze(folded(text) if analyzer in (TEXT, WORDS) else text)
 
 
 def _schema() -> tantivy.Schema:
@@ -138,10 +164,10 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
     document.add_integer("newest", sort_key(article["year"], article["id"], newest=True))
     document.add_integer("oldest", sort_key(article["year"], article["id"], newest=False))
     title, body = article["title"] or "", article["body"] or ""
-    document.add_text("title", title)
-    document.add_text("title_words", title)
-    document.add_text("body", body)
-    document.add_text("body_words", body)
+    document.add_text("title", folded(title))
+    document.add_text("title_words", folded(title))
+    document.add_text("body", folded(body))
+    document.add_text("body_words", folded(body))
     for name, text in (("title_grams", title), ("body_grams", body)):
         if held := grams.grams_text(text):
             document.add_text(name, held)
