@@ -6,8 +6,9 @@ The words that may be distinctive, their weights and the marks of shared words a
 half's (``app/related.py``); what the index brings is the corpus's statistics and the ranking.
 A word's document frequency is the engine's for its ``TEXT`` term (folded, stemmed, as the
 query matches it), in the headline or the body, whichever holds it in more articles; a word
-the analyzer cuts in several terms counts as its rarest term. The total is the index's
-articles (the progress document left out).
+the analyzer cuts in several terms counts as its rarest term. The engine counts an article
+replaced or removed until its segment is merged, as its own BM25 does: a weight that moves by a
+few articles in a corpus. The total is the index's articles (the progress document left out).
 
 The related articles are an OR of the words as search queries them (``render``: each word in
 the headline weighing ``TITLE_BOOST`` times the body), the article itself left out, ordered as
