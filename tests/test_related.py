@@ -90,6 +90,21 @@ def test_a_word_in_every_article_is_no_distinctive_term(
     assert body["items"][0]["title"] == "Ferry timetable"
 
 
+def test_a_word_in_one_headline_and_another_body_ties_the_two(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    ArticleText(title="Skerries flooded", paragraphs=["Storm surge hit the coast."]).write(
+        tmp_path, "a.txt"
+    )
+    ArticleText(title="Harbour closed", paragraphs=["The skerries were cut off."]).write(
+        tmp_path, "b.txt"
+    )
+    assert ingest(tmp_path).ok
+    body = client.get("/v1/articles/1/related").json()
+    assert body["terms"] == ["skerries"]
+    assert [item["shared_terms"] for item in body["items"]] == [["skerries"]]
+
+
 def test_related_by_slug_and_limit(client: TestClient, ids: dict[str, int]) -> None:
     slug = client.get(f"/v1/articles/{ids['volcano']}").json()["slug"]
     body = client.get(f"/v1/articles/{slug}/related", params={"limit": 1}).json()

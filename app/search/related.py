@@ -4,11 +4,12 @@ each shares marked with the index's analyzers.
 
 The words that may be distinctive, their weights and the marks of shared words are the store's
 half's (``app/related.py``); what the index brings is the corpus's statistics and the ranking.
-A word's document frequency is the engine's for its ``TEXT`` term (folded, stemmed, as the
-query matches it), in the headline or the body, whichever holds it in more articles; a word
-the analyzer cuts in several terms counts as its rarest term. The engine counts an article
-replaced or removed until its segment is merged, as its own BM25 does: a weight that moves by a
-few articles in a corpus. The total is the index's articles (the progress document left out).
+A word's document frequency is the number of articles the search for it matches (its ``TEXT``
+term, folded and stemmed, in the headline or the body), capped at ``DF_CAP + 1`` as the store's
+is: the engine's own document frequency of its term in each column (``Searcher.doc_freq``)
+tell a word past the cap without counting it. They count an article replaced or removed until
+its segment is merged, as the engine's BM25 does: a word held by a few more articles than the
+cap may be taken as past it. The total is the index's articles (the progress document left out).
 
 The related articles are an OR of the words as search queries them (``render``: each word in
 the headline weighing ``TITLE_BOOST`` times the body), the article itself left out, ordered as
@@ -40,6 +41,9 @@ from app.search.highlight import Marking, marked, marking_of
 from app.search.index import SearchIndex
 from app.search.schema import PROGRESS_ID, SCHEMA, TEXT, analyze
 
+# The columns a word is counted in: what the related query searches.
+COLUMNS = tuple(column.value for column in Column)
+
 
 def distinctive_terms_in_index(index: SearchIndex, *, article: Article) -> list[str]:
     """The article's words that say most about it, weighed against the index's articles."""
@@ -49,12 +53,12 @@ def distinctive_terms_in_index(index: SearchIndex, *, article: Article) -> list[
 
     def documents(word: str) -> int:
         terms = analyze(TEXT, word)
-        if not terms:  # a word the index leaves out (too long) ties nothing
-            return 0
-        held = min(
-            max(searcher.doc_freq(field, term) for field in ("title", "body")) for term in terms
-        )
-        return min(held, DF_CAP + 1)
+        if len(terms) == 1 and max(searcher.doc_freq(f, terms[0]) for f in COLUMNS) > DF_CAP:
+            return DF_CAP + 1
+        # Articles holding the word in the headline, the body or both, as the query matches
+        # it: counted only below the cap, so a common word costs no count.
+        matching = render.matching(ParsedQuery(Term(AtomKind.WORD, word)))
+        return min(match_count(searcher, matching), DF_CAP + 1) if matching is not None else 0
 
     return most_distinctive(candidate_words(article), total=total, documents=documents)
 
