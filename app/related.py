@@ -3,12 +3,18 @@
 An article's words (its headline counting three times) are weighed by TF-IDF against the corpus;
 the ten that weigh most become an OR query, ranked by the same BM25 as search. Each related
 article comes with the words that tie it to the first, read from the index's own highlights.
+
+This is the store's half (FTS5, PostgreSQL's ``tsvector``), with what both halves share: which
+words are candidates, how they are weighed, the marks of shared words. ``app/search/related.py``
+answers from the search index.
 """
 
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -28,7 +34,9 @@ DF_CAP = 1000  # document frequencies are counted up to here: past it a word is 
 # article, and a 10 MB body costs no more than a long feature.
 WEIGHED_CHARACTERS = 65_536
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_MARKED = re.compile("\x02([^\x03]*)\x03")
+# What marks a shared word in a related article's text: characters no article holds.
+MARK_START, MARK_STOP = "\x02", "\x03"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_STOP}]*){MARK_STOP}")
 # Words too common in English news to tie two stories together.
 STOPWORDS = frozenset(
     """
@@ -54,23 +62,42 @@ class RelatedMatch:
 
 def distinctive_terms(session: Session, *, article: Article) -> list[str]:
     """The article's words that say most about it: frequent in it, rare in the corpus."""
+    total = session.execute(text("SELECT count(*) FROM article")).scalar_one()
+    documents = partial(_document_frequency, session)
+    return most_distinctive(candidate_words(article), total=total, documents=documents)
+
+
+def candidate_words(article: Article) -> list[tuple[str, int]]:
+    """The article's words (folded) that may be distinctive, with how often each counts (a
+    headline's ``TITLE_COUNTS`` times), most frequent first, stopwords left out."""
     counts: Counter[str] = Counter()
     for word in _WORD.findall(article.title):
         counts[folded(word)] += TITLE_COUNTS
     for word in _WORD.findall(article.body[:WEIGHED_CHARACTERS]):
         counts[folded(word)] += 1
-    candidates = [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
+    return [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
         :CANDIDATE_TERMS
     ]
-    total = session.execute(text("SELECT count(*) FROM article")).scalar_one()
+
+
+def most_distinctive(
+    candidates: list[tuple[str, int]], *, total: int, documents: Callable[[str], int]
+) -> list[str]:
+    """The ``DISTINCTIVE_TERMS`` candidates that weigh most by TF-IDF among ``total`` articles,
+    ``documents`` telling how many hold a word (counted up to ``DF_CAP + 1``)."""
     weighted = []
     for word, count in candidates:
-        documents = _document_frequency(session, word)
-        if documents <= 1:  # only this article holds it: it can tie nothing
+        held = documents(word)
+        if held <= 1:  # only this article holds it: it can tie nothing
             continue
-        weighted.append((count * math.log(1 + total / documents), word))
+        weighted.append((count * math.log(1 + total / held), word))
     weighted.sort(key=lambda pair: (-pair[0], pair[1]))
     return [word for _, word in weighted[:DISTINCTIVE_TERMS]]
+
+
+def shared_terms(marked: str) -> list[str]:
+    """The words marked in ``marked``, folded, sorted, once each."""
+    return sorted({folded(word) for word in _MARKED.findall(marked)})
 
 
 def related_articles(
@@ -94,8 +121,9 @@ def related_articles(
     related = []
     for rowid, score, marked in rows:
         text = windows[rowid] if marked is None else marked
-        shared = sorted({folded(word) for word in _MARKED.findall(text)})
-        related.append(RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared))
+        related.append(
+            RelatedMatch(articles[rowid], float(f"{-score:.6g}"), shared_terms=shared_terms(text))
+        )
     return related
 
 
@@ -154,7 +182,7 @@ def _marked_windows(connection: Connection, articles: list[Article], terms: list
         marked = postgres.headlines(connection, query, texts)
     else:
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-        marked = fts5_marked(texts, expression=match, start="\x02", stop="\x03")
+        marked = fts5_marked(texts, expression=match, start=MARK_START, stop=MARK_STOP)
     return [f"{title} {body}" for title, body in marked]
 
 

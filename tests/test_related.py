@@ -10,6 +10,8 @@ from app.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def ids(ingest: Ingest, tmp_path: Path) -> dict[str, int]:
@@ -53,6 +55,54 @@ def test_related_ranks_the_story_sharing_most_distinctive_words_first(
     assert first["score"] > 0
     if ids["lava_only"] in related:
         assert related.index(ids["lava_only"]) > 0
+
+
+def test_a_word_in_every_article_is_no_distinctive_term(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    # "communique" is in every article, three times in the first: it weighs less than the
+    # words the first shares with one other article only, however often it is said.
+    shared = (
+        "Halvorsen Tromsdalen Kvaloya Ringvassoy Senja Lyngen Balsfjord Malangen Kafjord "
+        "Skjervoy Nordreisa Storfjord"
+    )
+    ArticleText(
+        title="Fjord ferry plan",
+        paragraphs=[f"{shared}. The communique, the communique and the communique."],
+    ).write(tmp_path, "first.txt")
+    ArticleText(title="Ferry timetable", paragraphs=[f"{shared} in the communique."]).write(
+        tmp_path, "second.txt"
+    )
+    for number in range(20):
+        ArticleText(
+            title=f"Unrelated notice {number}",
+            paragraphs=[f"Filler text number {number} with a communique."],
+        ).write(tmp_path, f"filler-{number:02}.txt")
+    assert ingest(tmp_path).ok
+    with Session(ingest.engine) as session:
+        first = next(
+            row.id for row in session.exec(select(Article)) if row.source_path.endswith("first.txt")
+        )
+    body = client.get(f"/v1/articles/{first}/related").json()
+    assert "communique" not in body["terms"]
+    assert len(body["terms"]) == 10
+    assert set(body["terms"]) <= {word.lower() for word in shared.split()} | {"ferry"}
+    assert body["items"][0]["title"] == "Ferry timetable"
+
+
+def test_a_word_in_one_headline_and_another_body_ties_the_two(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    ArticleText(title="Skerries flooded", paragraphs=["Storm surge hit the coast."]).write(
+        tmp_path, "a.txt"
+    )
+    ArticleText(title="Harbour closed", paragraphs=["The skerries were cut off."]).write(
+        tmp_path, "b.txt"
+    )
+    assert ingest(tmp_path).ok
+    body = client.get("/v1/articles/1/related").json()
+    assert body["terms"] == ["skerries"]
+    assert [item["shared_terms"] for item in body["items"]] == [["skerries"]]
 
 
 def test_related_by_slug_and_limit(client: TestClient, ids: dict[str, int]) -> None:

@@ -122,7 +122,7 @@ def search_index(
     ]
     variants = _variants(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
-    sizes = [_count(searcher, tier) for tier in tiers]
+    sizes = [match_count(searcher, tier) for tier in tiers]
     total = sum(sizes)
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
     if sort == SearchSort.RELEVANCE:
@@ -164,7 +164,7 @@ def _cursor_key(cursor: str, sort: SearchSort) -> list[Any]:
     return key
 
 
-def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+def match_count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many documents match ``query``, counted exactly."""
     # The bindings' stubs leave out the count their search result has.
     return int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
@@ -217,7 +217,7 @@ def _by_relevance(
     for tier in range(first_tier, len(tiers)):
         skip = min(served, sizes[tier]) if tier == first_tier else 0
         in_tier_before[tier] = skip
-        hits += _ranked(
+        hits += best_first(
             searcher,
             tiers[tier],
             tier,
@@ -251,7 +251,7 @@ def _anchored(
     return (float(found[0][0]) if found else score, recency, id)
 
 
-def _ranked(
+def best_first(
     searcher: tantivy.Searcher,
     query: tantivy.Query,
     tier: int,
