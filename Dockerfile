@@ -31,6 +31,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     BYLINE_DATABASE_URL=sqlite:////data/byline.db \
+    BYLINE_INDEX_PATH=/data/byline.index \
     BYLINE_SEEDS_DIR=/app/seeds \
     BYLINE_HOST=0.0.0.0 \
     BYLINE_PORT=8000 \
