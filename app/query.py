@@ -339,6 +339,16 @@ def _merge(first: Node | None, second: Node | None) -> Node | None:
     return AllOf(required_a + required_b, excluded_a + excluded_b)
 
 
+def added_terms(query: ParsedQuery, typed: ParsedQuery | None) -> list[Term]:
+    """The terms ``query`` holds beyond ``typed`` (the name variants added to a query as
+    typed), each once, in order. A variant that is also a term as typed is none: it ranks as
+    typed."""
+    if typed is None:
+        return []
+    typed_terms = set(typed.terms())
+    return list(dict.fromkeys(term for term in query.terms() if term not in typed_terms))
+
+
 def shown(node: Node) -> str:
     """A node written back in the query language."""
     if isinstance(node, Term):

@@ -45,6 +45,17 @@ def test_every_generated_article_parses_with_its_fields(tmp_path: Path) -> None:
         assert 500 <= article.word_count <= 800
 
 
+def generated_store(tmp_path: Path, migrated_template: Path) -> Path:
+    """A SQLite store holding 30 generated articles."""
+    generator().generate(tmp_path / "corpus", count=30, seed=5)
+    store = tmp_path / "store.db"
+    shutil.copyfile(migrated_template, store)
+    engine = create_db_engine(f"sqlite:///{store}", writer=True)
+    ingest_paths(engine, [tmp_path / "corpus"])
+    engine.dispose()
+    return store
+
+
 def test_the_two_word_profile_times_every_part(tmp_path: Path, migrated_template: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "bench_two_words", ROOT / "bench" / "two_words.py"
@@ -53,12 +64,7 @@ def test_the_two_word_profile_times_every_part(tmp_path: Path, migrated_template
     assert spec.loader is not None
     two_words = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(two_words)
-    generator().generate(tmp_path / "corpus", count=30, seed=5)
-    store = tmp_path / "store.db"
-    shutil.copyfile(migrated_template, store)
-    engine = create_db_engine(f"sqlite:///{store}", writer=True)
-    ingest_paths(engine, [tmp_path / "corpus"])
-    engine.dispose()
+    store = generated_store(tmp_path, migrated_template)
     with sqlite3.connect(store) as connection:
         both = connection.execute(
             "SELECT count(*) FROM article_fts WHERE article_fts MATCH 'the AND said'"
@@ -78,12 +84,7 @@ def test_the_engine_ceiling_builds_the_index_and_counts_what_fts5_counts(
     assert spec.loader is not None
     engine_bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(engine_bench)
-    generator().generate(tmp_path / "corpus", count=30, seed=5)
-    store = tmp_path / "store.db"
-    shutil.copyfile(migrated_template, store)
-    engine = create_db_engine(f"sqlite:///{store}", writer=True)
-    ingest_paths(engine, [tmp_path / "corpus"])
-    engine.dispose()
+    store = generated_store(tmp_path, migrated_template)
     index, built = engine_bench.build(store, tmp_path / "index")
     assert built.documents == 30
     assert built.megabytes > 0

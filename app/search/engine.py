@@ -27,14 +27,14 @@ from sqlmodel import Session
 
 from app.errors import InvalidParameter
 from app.pagination import Cursor
-from app.passages import MARKED_WHOLE, body_passage, needle_pattern, title_passage
+from app.passages import MARKED_WHOLE, body_passage, title_passage
 from app.postgres import run
-from app.query import Column, ParsedQuery, Term, map_terms
+from app.query import Column, ParsedQuery, Term, added_terms, map_terms
 from app.reader import SUMMARY_SQL, decoded
 from app.search import render
-from app.search.highlight import Marking, marked, marking_of
+from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
-from app.search.schema import ID_BITS, NO_YEAR_OLDEST, SCHEMA, TEXT, analyze, sort_key
+from app.search.schema import ID_BITS, NO_YEAR_OLDEST, SCHEMA, sort_key
 from app.search.snippets import (
     CLOSE,
     OPEN,
@@ -120,7 +120,7 @@ def search_index(
         *render.filter_conditions(filters),
         tantivy.Query.range_query(SCHEMA, "change", tantivy.FieldType.Integer, None, change),
     ]
-    variants = _variants(query, typed)
+    variants = added_terms(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
     sizes = [match_count(searcher, tier) for tier in tiers]
     total = sum(sizes)
@@ -168,15 +168,6 @@ def match_count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
     """How many documents match ``query``, counted exactly."""
     # The bindings' stubs leave out the count their search result has.
     return int(searcher.search(query, 1, count=True).count)  # type: ignore[attr-defined]
-
-
-def _variants(query: ParsedQuery, typed: ParsedQuery | None) -> list[Term]:
-    """The terms of ``query`` that are name variants: not in ``typed``."""
-    if typed is None:
-        return []
-    typed_terms = set(typed.terms())
-    # A variant that is also a word of the query as typed is no variant: it ranks as typed.
-    return list(dict.fromkeys(t for t in query.terms() if t not in typed_terms))
 
 
 def _tiers(
@@ -461,29 +452,26 @@ def _matches(
     ids = [hit.id for hit in hits]
     connection = session.connection()
     marks = ", ".join("?" for _ in ids)
-    articles = {
-        row["id"]: decoded(dict(row))
-        for row in run(
-            connection, f"SELECT {SUMMARY_SQL} FROM article WHERE id IN ({marks})", ids
-        ).mappings()
-    }
-    texts = {
-        id: (title or "", body or "")
-        for id, title, body in run(
-            connection, f"SELECT id, title, body FROM article WHERE id IN ({marks})", ids
-        )
-    }
+    # The summaries and, beside them, the whole bodies to mark, in one read.
+    rows = run(
+        connection,
+        f"SELECT {SUMMARY_SQL}, body AS whole_body FROM article WHERE id IN ({marks})",
+        ids,
+    ).mappings()
+    articles, bodies = {}, {}
+    for row in rows:
+        summary = dict(row)
+        bodies[row["id"]] = summary.pop("whole_body") or ""
+        articles[row["id"]] = decoded(summary)
     holding = _variants_held(searcher, variants, ids, columns)
     scoped = _scoped(query, columns)
     title_marking, body_marking = marking_of(scoped, Column.TITLE), marking_of(scoped, Column.BODY)
-    needles = needle_pattern(
-        [*_words(query), *(term for word in _words(query) for term in analyze(TEXT, word))]
-    )
+    needles = window_needles(_words(query))
     matches = []
     for hit in hits:
         if hit.id not in articles:
             continue
-        title, body = texts[hit.id]
+        title, body = articles[hit.id]["title"] or "", bodies[hit.id]
         paragraph, snippet = _snippet(body, body_marking, needles, snippet_words)
         if OPEN not in snippet:
             # The query matched the headline only: the lede says what the story is.

@@ -29,7 +29,7 @@ from app.passages import (
     title_passage,
 )
 from app.postgres import run
-from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
+from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term, added_terms
 from app.reader import SUMMARY_SQL, decoded, filter_sql
 from app.search.snippets import (
     CLOSE,
@@ -213,9 +213,7 @@ def _rendered(
 ) -> _Rendered:
     """The query, the query as typed and each variant, in the store's match language (on
     PostgreSQL in one round trip)."""
-    typed_terms = set(typed.terms()) if typed is not None else set()
-    # A variant that is also a word of the query as typed is no variant: it ranks as typed.
-    variants = list(dict.fromkeys(t for t in query.terms() if typed and t not in typed_terms))
+    variants = added_terms(query, typed)
     typed_query = [typed] if typed is not None and variants else []
     variant_queries = [ParsedQuery(variant) for variant in variants]
     if connection.dialect.name == "postgresql":

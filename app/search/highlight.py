@@ -7,11 +7,13 @@ text without spaces) and wraps each match. Its cost is linear in the text; text 
 tokenized comes back unmarked rather than raising.
 """
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import tantivy
 
+from app.passages import needle_pattern
 from app.query import AtomKind, Column, ParsedQuery
 from app.search import grams
 from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded
@@ -55,6 +57,12 @@ def marking_of(query: ParsedQuery, column: Column) -> Marking:
         if term.kind is AtomKind.WORD:
             stems.update("".join(units) for units in grams.query_units(term.text))
     return Marking(frozenset(stems), tuple(prefixes), tuple(phrases))
+
+
+def window_needles(words: Sequence[str]) -> re.Pattern[str] | None:
+    """What the window of a long text is chosen by (``app/passages.py``): the words and the
+    index terms they stand for (a stem begins as most forms of its word do)."""
+    return needle_pattern([*words, *(term for word in words for term in analyze(TEXT, word))])
 
 
 def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:

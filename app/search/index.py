@@ -150,12 +150,18 @@ class SearchIndex:
         _, version, found = self._progress()
         return found and version != SCHEMA_VERSION
 
+    def articles(self, searcher: tantivy.Searcher | None = None) -> int:
+        """The articles the loaded commit (or ``searcher``'s) holds: its documents but the
+        progress document."""
+        searcher = searcher or self.index.searcher()
+        return searcher.num_docs - int(self._progress(searcher)[2])
+
     def state(self) -> IndexState:
         """The loaded commit's progress, its articles and the folder's size."""
-        applied, _, found = self._progress()
+        searcher = self.index.searcher()
         return IndexState(
-            applied_change=applied,
-            documents=self.index.searcher().num_docs - int(found),
+            applied_change=self.applied_change(searcher),
+            documents=self.articles(searcher),
             size_bytes=_size(self.folder),
         )
 

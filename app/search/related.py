@@ -24,7 +24,7 @@ import tantivy
 from sqlmodel import Session, col, select
 
 from app.models import Article
-from app.passages import MARKED_WHOLE, body_passage, needle_pattern, title_passage
+from app.passages import MARKED_WHOLE, body_passage, title_passage
 from app.query import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.related import (
     DF_CAP,
@@ -37,9 +37,9 @@ from app.related import (
 )
 from app.search import render
 from app.search.engine import best_first, match_count
-from app.search.highlight import Marking, marked, marking_of
+from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
-from app.search.schema import PROGRESS_ID, SCHEMA, TEXT, analyze
+from app.search.schema import SCHEMA, TEXT, analyze
 
 # The columns a word is counted in: what the related query searches.
 COLUMNS = tuple(column.value for column in Column)
@@ -48,8 +48,7 @@ COLUMNS = tuple(column.value for column in Column)
 def distinctive_terms_in_index(index: SearchIndex, *, article: Article) -> list[str]:
     """The article's words that say most about it, weighed against the index's articles."""
     searcher = index.searcher()
-    progress = searcher.search(tantivy.Query.term_query(SCHEMA, "id", PROGRESS_ID), 1).hits
-    total = searcher.num_docs - len(progress)
+    total = index.articles(searcher)
 
     def documents(word: str) -> int:
         terms = analyze(TEXT, word)
@@ -88,7 +87,7 @@ def related_in_index(
         )
     }
     marking = marking_of(query, Column.BODY)
-    needles = needle_pattern([*terms, *(stem for term in terms for stem in analyze(TEXT, term))])
+    needles = window_needles(terms)
     related = []
     for hit in hits:
         if (other := articles.get(hit.id)) is None:
