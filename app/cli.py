@@ -309,6 +309,8 @@ def _counted(rows: dict[str, int]) -> str:
 # flush and an fsync (about 50 ms), which after every batch of 200 files made ingestion nearly
 # three times as slow; once a second keeps a search at most about a second behind.
 CATCH_UP_INTERVAL = 1.0
+# What a run does after its last file.
+INDEX_PHASE = "bringing the search index up to date"
 
 
 class IndexUpkeep:
@@ -388,10 +390,10 @@ def _ingest(
                 engine,
                 paths,
                 on_result=on_result,
-                on_phase=progress.phase,
                 after_commit=after_commit,
                 prune=prune,
             )
+            progress.phase(INDEX_PHASE)
             upkeep(final=True)
         return report, upkeep.summary()
     finally:

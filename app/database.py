@@ -1,11 +1,12 @@
 """Engines, sessions and migrations: the one place that knows how Byline talks to its store."""
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
@@ -175,18 +176,21 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def index_pending(connection: Connection) -> bool:
-    """Whether the full-text index waits for a first load to end (SQLite, migration 0010)."""
-    if connection.dialect.name != "sqlite":
-        return False
-    return connection.exec_driver_sql("SELECT 1 FROM fts_pending").first() is not None
+def run(
+    connection: Connection, sql: str, parameters: Sequence[Any] = ()
+) -> CursorResult[*tuple[Any, ...]]:
+    """Plain SQL written with ``?`` placeholders, on SQLite's driver or psycopg's."""
+    if connection.dialect.paramstyle != "qmark":
+        sql = format_placeholders(sql)
+    return connection.exec_driver_sql(sql, tuple(parameters))
 
 
-def has_search_index(engine: Engine) -> bool:
-    """Whether the store has its full-text index (SQLite's FTS5 table, PostgreSQL's tsvector)."""
-    if engine.dialect.name == "postgresql":
-        inspector = inspect(engine)
-        if not inspector.has_table("article"):
-            return False
-        return any(column["name"] == "search_vector" for column in inspector.get_columns("article"))
-    return inspect(engine).has_table("article_fts")
+def format_placeholders(sql: str) -> str:
+    """SQL with ``?`` placeholders in psycopg's style (``%s``): the ``?`` of string literals
+    stay, and every ``%`` is doubled."""
+    pieces = _LITERAL.split(sql.replace("%", "%%"))
+    # split() with a capturing group: the literals are at the odd positions.
+    return "".join(p if i % 2 else p.replace("?", "%s") for i, p in enumerate(pieces))
+
+
+_LITERAL = re.compile(r"('(?:[^']|'')*')")

@@ -73,7 +73,7 @@ HIGHLIGHT: dict[str, Any] = {
 
 SEARCH_HIT: dict[str, Any] = {
     **ARTICLE_SUMMARY,
-    "score": 4.84756e-06,
+    "score": 5.32315,
     "highlight": HIGHLIGHT,
     "matched_variants": [],
 }

@@ -24,9 +24,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from app.database import index_pending, session_scope
+from app.database import session_scope
 from app.formats import READERS, reader_for
-from app.impacts import impacts_behind, refresh_search_terms
 from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 from app.parser import ArticleRejected, ParsedArticle
 
@@ -35,9 +34,6 @@ _SUFFIXES_SHOWN = ", ".join(sorted(ARTICLE_SUFFIXES))
 MAX_FILE_BYTES = 10 * 1024 * 1024
 SLUG_MAX_LENGTH = 80
 BATCH_SIZE = 200
-# What a run does after its last file, as progress shows it.
-INDEX_PHASE = "building the search index"
-TERMS_PHASE = "refreshing the search vocabulary and ranked lists"
 # The dialects' INSERT ... ON CONFLICT DO UPDATE, by module: PostgreSQL's is imported only when used
 # (ingestion's memory on SQLite).
 UPSERTS = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql"}
@@ -233,14 +229,12 @@ def ingest_paths(
     paths: Iterable[Path],
     *,
     on_result: Callable[[FileResult], None] | None = None,
-    on_phase: Callable[[str], None] | None = None,
     after_commit: Callable[[], None] | None = None,
     prune: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; a bad file is reported and never stops the others.
 
     With ``prune``, articles from under ``paths`` whose file (or record) is gone are deleted.
-    ``on_phase`` hears of the work after the last file (``INDEX_PHASE``, ``TERMS_PHASE``);
     ``after_commit`` is called after each batch of files the store committed, and after the
     pruning (the search index catches up there).
     """
@@ -248,7 +242,6 @@ def ingest_paths(
     paths = list(paths)
     seen = _Seen() if prune else None  # what the run found, held only when pruning needs it
     run = _start_run(engine, paths)
-    deferred = _defer_index(engine)
     files = discover_files(paths)
     folders: dict[Path, str] = {}  # each folder resolved once
     while batch := list(islice(files, BATCH_SIZE)):
@@ -284,16 +277,6 @@ def ingest_paths(
                     on_result(result)
         if after_commit is not None:
             after_commit()
-    if deferred:
-        if on_phase is not None:
-            on_phase(INDEX_PHASE)
-        _build_index(engine)
-    changed = report.counts[Outcome.ADDED] or report.counts[Outcome.UPDATED] or report.pruned
-    if deferred or changed or impacts_behind(engine):
-        if on_phase is not None:
-            on_phase(TERMS_PHASE)
-        with engine.begin() as connection:
-            refresh_search_terms(connection)
     _finish_run(engine, run, report)
     return report
 
@@ -306,41 +289,6 @@ def _start_run(engine: Engine, paths: list[Path]) -> int:
         session.flush()
         assert run.id is not None
         return run.id
-
-
-def _defer_index(engine: Engine) -> bool:
-    """Whether this run leaves the full-text index to be built once at its end (SQLite).
-
-    Indexing each article as it is inserted costs twice as much as one FTS5 ``rebuild`` after
-    the last (bench/RESULTS.md), so a run that starts on an empty store marks the index
-    pending (migration 0010), and so does every run after one killed before it built it.
-    """
-    if engine.dialect.name != "sqlite":
-        return False
-    with engine.begin() as connection:  # under the write lock: two runs agree
-        if index_pending(connection):
-            return True
-        if connection.exec_driver_sql("SELECT 1 FROM article LIMIT 1").first() is not None:
-            return False
-        connection.exec_driver_sql("INSERT INTO fts_pending (id) VALUES (1)")
-        return True
-
-
-def _build_index(engine: Engine) -> None:
-    """Build the pending full-text index from the article table, and end its pending state, in
-    one transaction (unless another run already has)."""
-    with engine.begin() as connection:
-        if connection.exec_driver_sql("DELETE FROM fts_pending").rowcount:
-            # The build reads the articles in order and writes the index once: a small page
-            # cache serves it as well (ingestion's peak memory: 2 MB less at 300,000 articles).
-            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-            connection.exec_driver_sql("PRAGMA cache_size = -256")
-            try:
-                connection.exec_driver_sql(
-                    "INSERT INTO article_fts(article_fts) VALUES ('rebuild')"
-                )
-            finally:
-                connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 def _finish_run(engine: Engine, run_id: int, report: IngestReport) -> None:

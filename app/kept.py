@@ -2,7 +2,10 @@
 
 Search and the list of articles keep their encoded bodies in the reader's ``responses`` cache,
 by store version, base URL (the bodies hold absolute URLs, so Host and proxy headers count) and
-query string. Clients asking the same thing at once wait for one computation (single flight).
+query string; a search also by the last change its search index applied, since the index
+follows the store a moment after each commit (an answer from an index still behind would
+otherwise be kept until the store next changed). Clients asking the same thing at once wait
+for one computation (single flight).
 """
 
 import asyncio
@@ -14,16 +17,25 @@ from app.dependencies import reader
 from app.errors import SearchTimeout
 from app.links import base_url
 from app.responses import JSONResponse
+from app.search.index import SearchIndex
 
 # A response's body and the URL of its next page (for the ``Link`` header).
 Answer = tuple[bytes, str | None]
 
 
-async def kept_response(request: Request, compute: Callable[[], Awaitable[Answer]]) -> Response:
-    """The kept answer to this request, or ``compute()``'s, then kept."""
+async def kept_response(
+    request: Request, compute: Callable[[], Awaitable[Answer]], *, index: SearchIndex | None = None
+) -> Response:
+    """The kept answer to this request, or ``compute()``'s, then kept; with ``index``, the
+    answer of that search index as it is now."""
     store = reader(request)
     version = await store.call(store.version)
-    key = (request.url.path, base_url(request), tuple(sorted(request.query_params.multi_items())))
+    key: Hashable = (
+        request.url.path,
+        base_url(request),
+        tuple(sorted(request.query_params.multi_items())),
+        index.applied_change() if index is not None else None,
+    )
     answer: Answer | None = store.responses.get(version, key)
     if answer is None:
         answer = await _once(request.app.state.responses_in_flight, (version, key), compute)

@@ -84,7 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.search_index = SearchIndex(
             settings.index_folder, writer_mb=settings.index_writer_mb
         )
-        app.state.search_engine = settings.search_engine  # app/routes/search.py
         # The index follows the store from a thread of its own (app/search/follower.py).
         app.state.index_follower = IndexFollower(app.state.search_index, app.state.engine)
         app.state.index_follower.start()

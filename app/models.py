@@ -101,7 +101,7 @@ class Article(ArticleBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=120, unique=True)
-    # The paragraphs, one per line: a paragraph never holds a newline, and FTS5 indexes this column.
+    # The paragraphs, one per line: a paragraph never holds a newline.
     body: str = Field(sa_type=Text)
     copyright: str | None = Field(default=None, sa_type=Text)
     dateline_date: str | None = Field(default=None, max_length=40)
@@ -199,16 +199,6 @@ class ArticleChange(SQLModel, table=True):
     article_id: int
     kind: str = Field(max_length=7)  # a ChangeKind
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
-
-class SearchTerm(SQLModel, table=True):
-    """A word of the full-text index, with its similarity key (see app/names.py)."""
-
-    __tablename__ = "search_term"
-
-    term: str = Field(primary_key=True, sa_type=Text)
-    key: str = Field(index=True, max_length=64)
-    documents: int
 
 
 class ArticleKey(SQLModel):
@@ -415,9 +405,9 @@ class Stats(SQLModel):
     articles: int
     last_run: RunSummary | None
     search_index: Literal["complete", "pending"] = Field(
-        description="`pending` while a first load into an empty SQLite store runs: its articles"
-        " are listed as their batches commit but found by search once the run has built the"
-        " index at its end (or, if it was cut off, once the next `byline ingest` has)."
+        description="`complete` when this process's search index holds every change to the"
+        " articles, `pending` while it has some yet to apply (`index.lag`): an article is listed"
+        " as soon as its batch commits, and found by search once the index has applied it."
     )
     last_change: int = Field(
         description="The number of the latest change to the articles, 0 before the first: every"

@@ -1,10 +1,11 @@
-"""Spelling variants of names, and corrections, drawn from the corpus's own vocabulary.
+"""Spelling variants of names, prefix completions and corrections, drawn from the corpus's own
+vocabulary: the search index's words (``app/search/vocabulary.py``).
 
-After each ingestion that changed articles, ``refresh_vocabulary`` copies the FTS5 vocabulary
-(index terms with the number of articles holding them) into ``search_term`` with a similarity key
-per term. A query word then finds its variants among the terms that share its key and lie within
-a small edit distance: ``Zelensky`` finds ``Zelenskyy`` and ``Zelenskiy``, ``Gaddafi`` finds
-``Qaddafi`` and ``Gadhafi``, ``Yuschenko`` finds ``Yushchenko`` and ``Juschtschenko``.
+The index files each word an article writes capitalised under a similarity key (``name_key``).
+A query word finds its variants among the words that share its key and lie within a small edit
+distance: ``Zelensky`` finds ``Zelenskyy`` and ``Zelenskiy``, ``Gaddafi`` finds ``Qaddafi`` and
+``Gadhafi``, ``Yuschenko`` finds ``Yushchenko`` and ``Juschtschenko``. How a word is written is
+read from the store's texts of the first articles the index says hold it.
 
 Variants are for names only, judged by how the corpus writes a word where its case says
 something (inside a sentence of body text, not in a headline-like line): a word written
@@ -16,15 +17,15 @@ Everything is deterministic and offline.
 """
 
 import re
-import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, func, text
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app import postgres
 from app.models import Article
 from app.query import (
     AnyOf,
@@ -37,8 +38,11 @@ from app.query import (
     map_terms,
 )
 
+if TYPE_CHECKING:
+    from app.search.index import SearchIndex
+    from app.search.vocabulary import Vocabulary
+
 MIN_NAME_LENGTH = 4
-VOCABULARY_CHUNK = 5000
 SAMPLE_PLACES = 5
 # Of a sampled article, only this many characters are read for how it writes a word: tokenizing a
 # 10 MB body in Python would cost seconds a search.
@@ -93,13 +97,12 @@ _PARTS = re.compile(r"([^\w]+)")
 
 
 def index_tokens(text: str) -> list[str]:
-    """The text cut into tokens as the full-text tokenizer cuts it (runs of letters, digits)."""
+    """The text cut into tokens as the query language cuts words (runs of letters, digits)."""
     return [text[start:end] for start, end in token_spans(text)]
 
 
-def token_spans(text: str, *, count: int | None = None) -> list[tuple[int, int]]:
-    """Where each of the text's tokens (``index_tokens``) starts and ends: the first ``count``
-    tokens' only, when given (reading a long body to its end costs milliseconds)."""
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Where each of the text's tokens (``index_tokens``) starts and ends."""
     spans: list[tuple[int, int]] = []
     start = None
     for position, char in enumerate(text):
@@ -109,8 +112,6 @@ def token_spans(text: str, *, count: int | None = None) -> list[tuple[int, int]]
         elif start is not None:
             spans.append((start, position))
             start = None
-            if len(spans) == count:
-                return spans
     if start is not None:
         spans.append((start, len(text)))
     return spans
@@ -133,6 +134,7 @@ def sounds(term: str) -> str | None:
     return _REPEATS.sub(r"\1", word.translate(_SAME_SOUND))
 
 
+@lru_cache(maxsize=65_536)
 def name_key(term: str) -> str | None:
     """A similarity key: the consonant skeleton of ``sounds``.
 
@@ -151,47 +153,20 @@ def max_distance(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
-def refresh_vocabulary(
-    connection: Connection, *, frequent_from: int | None = None
-) -> list[tuple[str, int]]:
-    """Rebuild ``search_term`` from the full-text index's vocabulary, streamed (SQLite) or in
-    chunks (PostgreSQL), so that memory stays flat whatever the size of the vocabulary; return
-    the terms held by at least ``frequent_from`` articles, with their numbers of articles (read
-    in the same pass)."""
-    connection.execute(text("DELETE FROM search_term"))
-    frequent: list[tuple[str, int]] = []
-    if not _on_postgresql(connection):
-        # Streamed from the vocabulary into the table, row by row: no chunk is ever held (the
-        # chunks were ingestion's peak memory).
-        driver = connection.connection.driver_connection
-        vocabulary = driver.execute("SELECT term, doc FROM article_fts_vocab")  # type: ignore[union-attr]
+def _vocabulary(index: "SearchIndex") -> "Vocabulary":
+    """The words of the index's latest commit."""
+    # Imported here: the index's schema keys words with this module's ``name_key``.
+    from app.search.vocabulary import Vocabulary  # noqa: PLC0415
 
-        def keyed() -> Iterator[tuple[str, str, int]]:
-            for term, documents in vocabulary:
-                if frequent_from is not None and documents >= frequent_from:
-                    frequent.append((term, documents))
-                if (key := name_key(term)) is not None:
-                    yield term, key, documents
+    return Vocabulary(index)
 
-        driver.executemany(  # type: ignore[union-attr]
-            "INSERT INTO search_term (term, key, documents) VALUES (?, ?, ?)", keyed()
-        )
-        return frequent
-    terms = postgres.vocabulary(connection).yield_per(VOCABULARY_CHUNK)
-    insert = text("INSERT INTO search_term(term, key, documents) VALUES (:term, :key, :documents)")
-    for chunk in terms.partitions():
-        rows = [
-            {"term": term, "key": key, "documents": documents}
-            for term, documents in chunk
-            if (key := name_key(term)) is not None
-        ]
-        if rows:
-            connection.execute(insert, rows)
-        if frequent_from is not None:
-            frequent.extend(
-                (term, documents) for term, documents in chunk if documents >= frequent_from
-            )
-    return frequent
+
+def _term(word: str, *, stemmed: bool = False) -> str | None:
+    """The one term the index holds ``word`` under, as a word or (``stemmed``) as a stem; None
+    when none, or several."""
+    from app.search.vocabulary import index_term, stem  # noqa: PLC0415  (see _vocabulary)
+
+    return stem(word) if stemmed else index_term(word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +177,15 @@ class Expansion:
     expanded: dict[str, list[str]]
 
 
-def expand_names(session: Session, query: ParsedQuery) -> Expansion:
+def expand_names(session: Session, index: "SearchIndex", query: ParsedQuery) -> Expansion:
     """Add to each name in the query the variants the corpus holds."""
+    words = _vocabulary(index)
     expanded: dict[str, list[str]] = {}
 
     def vary(term: Term) -> Node:
-        if term.kind is not AtomKind.WORD or not (variants := name_variants(session, term.text)):
+        if term.kind is not AtomKind.WORD:
+            return term
+        if not (variants := _name_variants(session, words, term.text)):
             return term
         expanded[term.text] = variants
         return AnyOf((term, *(Term(AtomKind.WORD, v, term.column) for v in variants)))
@@ -219,55 +197,54 @@ def expand_names(session: Session, query: ParsedQuery) -> Expansion:
 PREFIX_COMPLETIONS = 20
 
 
-def complete_prefixes(session: Session, query: ParsedQuery) -> Expansion:
-    """Add to each ``prefix*`` the corpus words it should find but stemming hides.
+def complete_prefixes(session: Session, index: "SearchIndex", query: ParsedQuery) -> Expansion:
+    """The words each ``prefix*`` of the query finds, for the response to show: one a stem (the
+    words a stem gathers are one word to the ranking), as the corpus writes it, the most held
+    first.
 
-    FTS5 stems a prefix like a word (``deploy*`` looks for ``deploi…``), so words whose stem
-    keeps the prefix's own letters (``deployment``, stem ``deploy``) would be missed: the index
-    terms that start with the prefix are added as the words the corpus writes for them.
+    The search index matches a prefix against the unstemmed words: the query is left as it is.
     """
+    words = _vocabulary(index)
     completed: dict[str, list[str]] = {}
 
     def complete(term: Term) -> Node:
-        if term.kind is not AtomKind.PREFIX or not (words := _completions(session, term.text)):
+        if term.kind is not AtomKind.PREFIX:
             return term
-        completed[f"{term.text}*"] = words
-        return AnyOf((term, *(Term(AtomKind.WORD, word, term.column) for word in words)))
+        if not (found := _completions(session, words, term.text)):
+            return term
+        completed[f"{term.text}*"] = found
+        return term
 
     root = map_terms(query.root, complete)
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), completed)
 
 
-def _completions(session: Session, prefix: str) -> list[str]:
-    start = folded(prefix)
-    if len(start) < 3 or not start.isalpha():
+def _completions(session: Session, words: "Vocabulary", prefix: str) -> list[str]:
+    start = _term(prefix)
+    if start is None or len(start) < 3 or not start.isalpha():
         return []
-    rows = session.execute(
-        text(
-            "SELECT term, documents FROM search_term WHERE term >= :low AND term < :high "
-            "ORDER BY documents DESC, term LIMIT :n"
-        ),
-        {"low": start, "high": start + "\U0010ffff", "n": PREFIX_COMPLETIONS},
-    ).all()
-    words: list[str] = []
-    for term, documents in rows:
-        forms = _surface_forms(session, term, documents)
-        if forms and folded(forms[0]) not in {folded(word) for word in words}:
-            words.append(forms[0])
-    return words
+    stems = dict.fromkeys(
+        stem
+        for term, _ in words.with_prefix(start, limit=PREFIX_COMPLETIONS)
+        if (stem := _term(term, stemmed=True)) is not None
+    )
+    completions: list[str] = []
+    for stem in stems:
+        forms = _surface_forms(session, words, stem, stemmed=True)
+        if forms and folded(forms[0]) not in {folded(word) for word in completions}:
+            completions.append(forms[0])
+    return completions
 
 
-def name_variants(session: Session, word: str) -> list[str]:
-    """Spellings of the same name that the corpus writes, other than ``word`` itself.
-
-    In a compound such as ``al-Qaida``, each part is varied in turn (``al-Qaeda``).
-    """
+def _name_variants(session: Session, words: "Vocabulary", word: str) -> list[str]:
+    """Spellings of the same name that the corpus writes, other than ``word`` itself; in a
+    compound such as ``al-Qaida``, each part is varied in turn (``al-Qaeda``)."""
     parts = _PARTS.split(word)
     if len(parts) == 1:
-        return _variants_of(session, word)
+        return _variants_of(session, words, word)
     variants = []
     for index, part in enumerate(parts):
-        for variant in _variants_of(session, part) if _PARTS.fullmatch(part) is None else []:
+        for variant in _variants_of(session, words, part) if _PARTS.fullmatch(part) is None else []:
             variants.append("".join([*parts[:index], variant, *parts[index + 1 :]]))
     # The Arabic article is written al- or el-: the other is added where the corpus writes it.
     articles = [index for index, part in enumerate(parts) if folded(part) in {"al", "el"}]
@@ -280,7 +257,7 @@ def name_variants(session: Session, word: str) -> list[str]:
                 *pieces[index + 1 :],
             ]
             swapped = "".join(pieces_swapped)
-            if swapped not in variants and documents_holding(session, swapped, cap=1):
+            if swapped not in variants and words.documents(swapped, cap=1):
                 variants.append(swapped)
     return variants
 
@@ -288,74 +265,49 @@ def name_variants(session: Session, word: str) -> list[str]:
 _AL_EL = str.maketrans("aeAE", "eaEA")
 
 
-def _variants_of(session: Session, word: str) -> list[str]:
+def _variants_of(session: Session, words: "Vocabulary", word: str) -> list[str]:
     """The rules of variants: a name (or a word the corpus does not show to be anything else)
     gains the names of the same sound; a word the corpus holds rarely next to a name near it
     also gains that name."""
-    key = name_key(word)
-    if key is None:
+    own_term = _term(word)
+    if own_term is None or (key := name_key(own_term)) is None:
         return []
-    wanted, heard = folded(word), sounds(word) or ""
-    rows = session.execute(
-        text("SELECT term, documents FROM search_term WHERE key = :key"), {"key": key}
-    ).all()
+    heard = sounds(own_term) or ""
     from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)
 
-    own_term = _index_term(session, word)
     # Edits are counted between the sounds, so that spellings of one sound cost nothing.
     near = [
         (term, documents, sounds(term) == heard)
-        for term, documents in rows
-        if term != own_term and OSA.distance(heard, sounds(term) or term) <= max_distance(wanted)
+        for term, documents in words.of_key(key)
+        if term != own_term and OSA.distance(heard, sounds(term) or term) <= max_distance(own_term)
     ]
     if not near:
         return []
-    own = _usage(session, own_term, _documents_of(session, own_term))
+    own = _usage(session, words, own_term)
     if own.known and not own.is_name:
         return []  # a common word (or one the corpus writes either way): not varied
-    held = documents_holding(session, word, cap=max(documents for _, documents, _ in near) + 1)
+    held = words.documents(word, cap=max(documents for _, documents, _ in near) + 1)
     variants: list[str] = []
     for term, documents, same_sound in near:
         if not same_sound and held * FAR_MORE > documents:
             continue  # a word of its own next to this one (Tokyo and Togo), not its misspelling
-        usage = _usage(session, term, documents)
+        usage = _usage(session, words, term)
         if not usage.is_name:
             continue
         for form in _by_frequency(list(usage.names)):
             # One spelling a word: the search folds case (WALKER is Walker).
-            if folded(form) not in {wanted, *map(folded, variants)}:
+            if _term(form) not in {own_term, *map(_term, variants)}:
                 variants.append(form)
     return sorted(variants, key=str.lower)
 
 
-def _index_term(session: Session, word: str) -> str:
-    """The term the index holds ``word`` under (stemmed, folded)."""
-    if _on_postgresql(connection := session.connection()):
-        return postgres.index_term(connection, word) or folded(word)
-    from app.impacts import index_term  # noqa: PLC0415  (app.impacts builds on this module)
-
-    return index_term(word) or folded(word)
-
-
-def documents_holding(session: Session, word: str, *, cap: int) -> int:
-    """How many articles hold the word (stemmed as the articles were), counted up to ``cap``."""
-    connection = session.connection()
-    if _on_postgresql(connection):
-        # Cut into words as the articles were indexed (al-Qaida is al and qaida).
-        return postgres.document_frequency(connection, " ".join(index_tokens(word)), cap=cap)
-    quoted = '"' + word.replace('"', '""') + '"'
-    return int(
-        session.execute(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE article_fts MATCH :q "
-                "LIMIT :cap)"
-            ),
-            {"q": quoted, "cap": cap},
-        ).scalar_one()
-    )
-
-
-def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = ()) -> str | None:
+def suggest(
+    session: Session,
+    index: "SearchIndex",
+    query: ParsedQuery,
+    *,
+    expanded: Iterable[str] = (),
+) -> str | None:
     """The query written back with each word the corpus holds rarely replaced by a word one or
     two edits away that it holds far more often (None when no word is replaced); its operators,
     fields, phrases and exclusions are kept.
@@ -363,25 +315,26 @@ def suggest(session: Session, query: ParsedQuery, *, expanded: Iterable[str] = (
     Words that gained name variants (``expanded``) already found what the corpus holds. At most
     ``SUGGESTED_WORDS`` words are looked at, so a long query costs no more than a short one.
     """
-    words: list[str] = []
+    typed: list[str] = []
 
     def collect(term: Term) -> Node:
-        if term.kind is AtomKind.WORD and term.text not in words:
-            words.append(term.text)
+        if term.kind is AtomKind.WORD and term.text not in typed:
+            typed.append(term.text)
         return term
 
     map_terms(query.root, collect)
     skip = set(expanded)
-    candidates = [w for w in words if w not in skip and len(folded(w)) >= MIN_NAME_LENGTH]
+    candidates = [w for w in typed if w not in skip and len(folded(w)) >= MIN_NAME_LENGTH]
     replacements: dict[str, str] = {}
     rare: int | None = None
+    words: Vocabulary | None = None
     for word in candidates[:SUGGESTED_WORDS]:
-        if rare is None:
-            rare = _rare_articles(session)
-        held = documents_holding(session, word, cap=rare + 1)
+        if rare is None or words is None:
+            rare, words = _rare_articles(session), _vocabulary(index)
+        held = words.documents(word, cap=rare + 1)
         if held > rare:
             continue
-        best = _closest(session, word, more_than=max(held * FAR_MORE, held))
+        best = _closest(session, words, word, more_than=max(held * FAR_MORE, held))
         if best is not None:
             replacements[word] = best
     if not replacements:
@@ -406,57 +359,37 @@ def _rare_articles(session: Session) -> int:
     return max(RARE_ARTICLES, int(highest * RARE_SHARE))
 
 
-def _on_postgresql(connection: Connection) -> bool:
-    return connection.dialect.name == "postgresql"
-
-
-_CANDIDATES_SQL = (
-    "SELECT term, documents FROM search_term"
-    " WHERE ((term >= :low AND term < :high) OR key = :key) AND documents > :more_than"
-    " AND length(term) <= :longest ORDER BY documents DESC LIMIT :rows"
-)
-
-
-def _closest(session: Session, word: str, *, more_than: int) -> str | None:
+def _closest(session: Session, words: "Vocabulary", word: str, *, more_than: int) -> str | None:
     """The word as the corpus writes it that is fewest edits from ``word``, then held by the
     most articles (more than ``more_than``); None when none is within ``max_distance``."""
-    wanted = folded(word)
-    # Misspellings keep the first letter, mostly: compare with the terms that start like it,
-    # and with those that sound alike (on PostgreSQL, also those that share many trigrams).
-    on_postgresql = _on_postgresql(session.connection())
-    sql = _CANDIDATES_SQL
-    if on_postgresql:
-        sql = sql.replace(" OR key = :key)", " OR key = :key OR term % :word)")
-    rows = session.execute(
-        text(sql),
-        {
-            "low": wanted[0],
-            "high": chr(min(ord(wanted[0]) + 1, sys.maxunicode)),
-            "key": name_key(word) or "",
-            "word": wanted,
-            "more_than": more_than,
-            "longest": len(wanted) + max_distance(wanted),
-            "rows": SUGGESTION_ROWS,
-        },
-    ).all()
+    wanted = _term(word)
+    if wanted is None:
+        return None
+    limit = max_distance(wanted)
+    # Misspellings keep the first letter, mostly: compare with the words that start like it
+    # (the most held first), and with those that sound alike.
+    listed = words.with_prefix(wanted[0], limit=SUGGESTION_ROWS)
+    if (key := name_key(wanted)) is not None:
+        listed += words.of_key(key)
     from rapidfuzz.distance import OSA  # noqa: PLC0415  (searches only: ingestion's memory)
 
-    limit = max_distance(wanted)
-    # Index terms are stems, shorter than the words written (``govern`` for ``government``):
-    # a term near the word, or near as many of its first letters, may be written near it.
-    candidates = sorted(
-        (
-            (documents, term)
-            for term, documents in rows
-            if OSA.distance(wanted, term, score_cutoff=limit) <= limit
-            or OSA.distance(wanted[: len(term)], term, score_cutoff=limit) <= limit
-        ),
-        reverse=True,
-    )[:SUGGESTION_CANDIDATES]
+    held = dict(
+        sorted(
+            (
+                (term, documents)
+                for term, documents in listed
+                if documents > more_than
+                and len(term) <= len(wanted) + limit
+                and OSA.distance(wanted, term, score_cutoff=limit) <= limit
+            ),
+            key=lambda pair: pair[1],
+        )
+    )  # a word listed twice keeps its higher number
+    candidates = sorted(((documents, term) for term, documents in held.items()), reverse=True)
     scored = []
-    for documents, term in candidates:
-        for form in _surface_forms(session, term, -1):
-            distance = OSA.distance(wanted, folded(form), score_cutoff=limit)
+    for documents, term in candidates[:SUGGESTION_CANDIDATES]:
+        for form in _surface_forms(session, words, term):
+            distance = OSA.distance(wanted, _term(form) or folded(form), score_cutoff=limit)
             if 0 < distance <= limit:
                 scored.append((distance, -documents, form))
     if not scored:
@@ -486,34 +419,23 @@ class Usage:
         """Written capitalised nearly everywhere inside sentences."""
         return self.known and self.capitalised >= NAME_SHARE * (self.capitalised + self.lower)
 
-    @property
-    def common_word(self) -> bool:
-        """Written mostly in lower case inside sentences."""
-        return self.lower > self.capitalised
+
+# What is remembered of a term's places, by the index commit that led to them (``Vocabulary.
+# commit``): a commit that adds or removes articles is another, so nothing stale is answered.
+_usage_cache: dict[tuple[tuple[str, int, int], str], Usage] = {}
 
 
-_usage_cache: dict[tuple[str, str, int], Usage] = {}
-
-
-def _documents_of(session: Session, term: str) -> int:
-    """How many articles hold the index term, by ``search_term`` (0 for a term it lacks)."""
-    found = session.execute(
-        text("SELECT documents FROM search_term WHERE term = :term"), {"term": term}
-    ).scalar()
-    return int(found or 0)
-
-
-def _usage(session: Session, term: str, documents: int) -> Usage:
+def _usage(session: Session, words: "Vocabulary", term: str) -> Usage:
     """How the corpus writes ``term`` at up to EVIDENCE_PLACES places in body text, counting only
     the places where case tells a name: not at a sentence's or paragraph's start, and not in a
-    line of capitals or of Title Case (the headlines of wire copy). Remembered for the term's
-    number of articles (``documents``), which an ingestion that adds the term changes."""
-    cache_key = (str(session.get_bind().engine.url), term, documents)
+    line of capitals or of Title Case (the headlines of wire copy). Remembered for the index's
+    commit."""
+    cache_key = (words.commit, term)
     if (found := _usage_cache.get(cache_key)) is not None:
         return found
     names: list[str] = []
     lower = 0
-    for body, spans in _body_places(session, term):
+    for body, spans in _body_places(session, words, term):
         for start, end in spans:
             if not _tells_case(body, start):
                 continue
@@ -528,68 +450,52 @@ def _usage(session: Session, term: str, documents: int) -> Usage:
     return usage
 
 
-def _body_places(session: Session, term: str) -> list[tuple[str, list[tuple[int, int]]]]:
+def _places(text: str, term: str, *, limit: int, stemmed: bool = False) -> list[tuple[int, int]]:
+    """Where ``text`` writes a word the index holds as ``term`` (``stemmed``: a word of that
+    stem): the first ``limit`` spans."""
+    from app.search.schema import word_spans  # noqa: PLC0415  (see _vocabulary)
+
+    spans: list[tuple[int, int]] = []
+    for start, end in word_spans(text):
+        if len(spans) >= limit:
+            break
+        if _term(text[start:end], stemmed=stemmed) == term:
+            spans.append((start, end))
+    return spans
+
+
+def _texts(session: Session, ids: list[int], column: str) -> dict[int, str]:
+    """The first SAMPLE_CHARACTERS of ``column`` (``title`` or ``body``) of the articles."""
+    if not ids:
+        return {}
+    held = getattr(Article, column)
+    rows = session.execute(
+        select(col(Article.id), func.substr(col(held), 1, SAMPLE_CHARACTERS)).where(
+            col(Article.id).in_(ids)
+        )
+    ).all()
+    return {id: written or "" for id, written in rows}
+
+
+def _body_places(
+    session: Session, words: "Vocabulary", term: str
+) -> list[tuple[str, list[tuple[int, int]]]]:
     """The first SAMPLE_PLACES articles whose body holds ``term`` (their bodies' first
     SAMPLE_CHARACTERS), each with the spans of the words that the index holds as ``term``:
     EVIDENCE_PLACES in all, at most. Both stores read the same places."""
-    if _on_postgresql(connection := session.connection()):
-        bodies = postgres.bodies_holding(
-            connection, term, samples=SAMPLE_PLACES, characters=SAMPLE_CHARACTERS
-        )
-        spans_of = [
-            [
-                (start, end)
-                for start, end in token_spans(body)
-                if _may_stem_to(body[start:end], term)
-            ]
-            for body in bodies
-        ]
-        words = list(
-            {
-                body[start:end]
-                for body, spans in zip(bodies, spans_of, strict=True)
-                for start, end in spans
-            }
-        )
-        matching = postgres.stemming_to(connection, words, term) if words else set()
-        places: list[tuple[str, list[tuple[int, int]]]] = []
-        left = EVIDENCE_PLACES
-        for body, spans in zip(bodies, spans_of, strict=True):
-            kept = [(start, end) for start, end in spans if body[start:end] in matching][:left]
-            left -= len(kept)
-            places.append((body, kept))
-        return places
-    # The index's own record of where the term stands (article, token number) leads to the word
-    # exactly as written.
-    rows = session.execute(
-        text(
-            "SELECT doc, offset FROM article_fts_instances WHERE term = :term AND col = 'body'"
-            " AND doc IN (SELECT DISTINCT doc FROM article_fts_instances"
-            " WHERE term = :term AND col = 'body' LIMIT :samples) LIMIT :n"
-        ),
-        {"term": term, "samples": SAMPLE_PLACES, "n": EVIDENCE_PLACES},
-    ).all()
-    offsets: dict[int, list[int]] = {}
-    for doc, offset in rows:
-        offsets.setdefault(doc, []).append(offset)
-    texts: dict[int, str] = dict(
-        session.execute(
-            select(col(Article.id), func.substr(col(Article.body), 1, SAMPLE_CHARACTERS)).where(
-                col(Article.id).in_(list(offsets))
-            )
-        ).all()
-    )
-    result = []
-    for doc, wanted in offsets.items():
-        if (written := texts.get(doc)) is None:
-            continue
-        spans = token_spans(written, count=max(wanted) + 1)
-        result.append((written, [spans[offset] for offset in wanted if offset < len(spans)]))
-    return result
-
-
-def _may_stem_to(word: str, term: str) -> bool:
-    return folded(word)[:3] == term[:3]
+    ids = words.articles_holding(term, limit=SAMPLE_PLACES, fields=("body_words",))
+    bodies = _texts(session, ids, "body")
+    places: list[tuple[str, list[tuple[int, int]]]] = []
+    left = EVIDENCE_PLACES
+    for id in ids:
+        if left <= 0:
+            break
+        if (body := bodies.get(id)) is None:
+            continue  # removed from the store since the index's commit
+        spans = _places(body, term, limit=left)
+        left -= len(spans)
+        places.append((body, spans))
+    return places
 
 
 _OPENING = "\"'\u201c\u2018\u00ab\u201e\u201a\u2039([{"
@@ -633,16 +539,19 @@ def _headline_like(line: str) -> bool:
     return len(long_words) >= 3 and all(word[0].isupper() for word in long_words)
 
 
-_surface_cache: dict[tuple[str, str, int], list[str]] = {}
+_surface_cache: dict[tuple[tuple[str, int, int], str, bool], list[str]] = {}
 
 
-def _surface_forms(session: Session, term: str, documents: int) -> list[str]:
-    """How the corpus writes an index term, from a few articles that hold it: the most frequent
-    spelling first (remembered for the term's number of articles, ``documents``)."""
-    cache_key = (str(session.get_bind().engine.url), term, documents)
-    if cache_key in _surface_cache:
-        return _surface_cache[cache_key]
-    forms = _by_frequency(_spellings(session, term))
+def _surface_forms(
+    session: Session, words: "Vocabulary", term: str, *, stemmed: bool = False
+) -> list[str]:
+    """How the corpus writes an index term (``stemmed``: the words of a stem), from a few
+    articles that hold it: the most frequent spelling first (remembered for the index's
+    commit)."""
+    cache_key = (words.commit, term, stemmed)
+    if (found := _surface_cache.get(cache_key)) is not None:
+        return found
+    forms = _by_frequency(_spellings(session, words, term, stemmed=stemmed))
     if len(_surface_cache) >= _CACHE_SIZE:
         _surface_cache.clear()
     _surface_cache[cache_key] = forms
@@ -654,41 +563,19 @@ def _by_frequency(spellings: list[str]) -> list[str]:
     return sorted(dict.fromkeys(spellings), key=spellings.count, reverse=True)
 
 
-def _spellings(session: Session, term: str) -> list[str]:
-    """The words as written at a few places where the index holds ``term``."""
-    if _on_postgresql(connection := session.connection()):
-
-        def words_of(text: str) -> list[str]:  # a stem keeps its word's first letters
-            return [word for word in index_tokens(text) if folded(word)[:3] == term[:3]]
-
-        return postgres.written_forms(
-            connection,
-            term,
-            samples=SAMPLE_PLACES,
-            characters=SAMPLE_CHARACTERS,
-            words_of=words_of,
-        )
-    # The index's own record of where the term stands (article, column, token number) leads to
-    # the word exactly as written; a MATCH would stem the term again and find other words.
-    places = session.execute(
-        text("SELECT doc, col, offset FROM article_fts_instances WHERE term = :term LIMIT :n"),
-        {"term": term, "n": SAMPLE_PLACES},
-    ).all()
-    ids = sorted({doc for doc, _, _ in places})
-    texts = {
-        row.id: (row.title, row.body)
-        for row in session.execute(
-            select(
-                col(Article.id),
-                func.substr(col(Article.title), 1, SAMPLE_CHARACTERS).label("title"),
-                func.substr(col(Article.body), 1, SAMPLE_CHARACTERS).label("body"),
-            ).where(col(Article.id).in_(ids))
-        )
-    }
-    spellings = []
-    for doc, column, offset in places:
-        if doc in texts:
-            tokens = index_tokens(texts[doc][0 if column == "title" else 1])
-            if offset < len(tokens):
-                spellings.append(tokens[offset])
+def _spellings(
+    session: Session, words: "Vocabulary", term: str, *, stemmed: bool = False
+) -> list[str]:
+    """The words as written at the first SAMPLE_PLACES places (by article, headline before
+    body) where the index holds ``term`` (``stemmed``: a word of that stem)."""
+    ids = words.articles_holding(term, limit=SAMPLE_PLACES, stemmed=stemmed)
+    titles, bodies = _texts(session, ids, "title"), _texts(session, ids, "body")
+    spellings: list[str] = []
+    for id in ids:
+        for written in (titles.get(id), bodies.get(id)):
+            if written is None or len(spellings) >= SAMPLE_PLACES:
+                continue
+            left = SAMPLE_PLACES - len(spellings)
+            spans = _places(written, term, limit=left, stemmed=stemmed)
+            spellings.extend(written[start:end] for start, end in spans)
     return spellings

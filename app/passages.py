@@ -1,26 +1,19 @@
 """Highlights at a bounded cost: a long headline or body is marked on a window, never whole.
 
-FTS5's ``highlight()`` and PostgreSQL's ``ts_headline`` cost more than linearly in the text
-they mark (a 9 MB body took 44 s). A column of up to ``MARKED_WHOLE`` characters is marked
-whole by the index. A longer body is cut to a ``WINDOW`` of its best paragraph: the paragraph
-with most occurrences of the query's words or their index terms (found by a case-insensitive
-scan, which costs milliseconds for 10 MB), around its first occurrence; a longer headline is
-cut to its first ``WINDOW`` characters. Only the window is marked, by the store's own
-highlighter (FTS5 through an in-memory table with the index's tokenizer, or ``ts_headline``),
-so the marks are the index's.
+Marking a text costs time in its length (tokenizing a 9 MB body takes seconds). A column of up
+to ``MARKED_WHOLE`` characters is marked whole (``app/search/highlight.py``). A longer body is
+cut to a ``WINDOW`` of its best paragraph: the paragraph with most occurrences of the query's
+words (found by a case-insensitive scan, which costs milliseconds for 10 MB), around its first
+occurrence; a longer headline is cut to its first ``WINDOW`` characters. Only the window is
+marked.
 """
 
 import re
-import sqlite3
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.impacts import TOKENIZER
-
-# Columns up to this many characters are marked whole: 64 KiB costs FTS5 about 2 ms, and
-# articles of ordinary length (a long feature is 60,000 characters) are marked as they always
-# were.
+# Columns up to this many characters are marked whole: articles of ordinary length (a long
+# feature is 60,000 characters) are marked as they are.
 MARKED_WHOLE = 65_536
 # A window is about a thousand words, ten times the longest snippet.
 WINDOW = 8_192
@@ -93,41 +86,3 @@ def _word_end(text: str, position: int) -> int:
         return len(text)
     space = text.rfind(" ", max(0, position - _CUT_SLACK), position)
     return position if space <= 0 else space
-
-
-_highlighters = threading.local()
-
-
-def fts5_marked(
-    texts: Sequence[tuple[str, str]], *, expression: str, start: str, stop: str
-) -> list[tuple[str, str]]:
-    """Each (headline, body) with the matches of the FTS5 ``expression`` marked by FTS5's
-    ``highlight()``, as the index would mark them (same tokenizer, same column names).
-
-    The texts go into an in-memory table of this thread's, never into the store; a text with
-    no match comes back unmarked.
-    """
-    connection: sqlite3.Connection | None = getattr(_highlighters, "connection", None)
-    if connection is None:
-        connection = sqlite3.connect(":memory:", check_same_thread=False)
-        connection.execute(
-            f"CREATE VIRTUAL TABLE passage USING fts5(title, body, tokenize='{TOKENIZER}')"
-        )
-        _highlighters.connection = connection
-    marked = list(texts)
-    with connection:
-        connection.executemany(
-            "INSERT INTO passage (rowid, title, body) VALUES (?, ?, ?)",
-            [(number, title, body) for number, (title, body) in enumerate(texts)],
-        )
-        try:
-            rows = connection.execute(
-                "SELECT rowid, highlight(passage, 0, ?, ?), highlight(passage, 1, ?, ?)"
-                " FROM passage WHERE passage MATCH ?",
-                (start, stop, start, stop, expression),
-            ).fetchall()
-        finally:
-            connection.execute("DELETE FROM passage")
-    for number, title, body in rows:
-        marked[number] = (title, body)
-    return marked

@@ -94,7 +94,8 @@ def map_terms(node: Node, change: Callable[[Term], Node]) -> Node:
 
 
 def is_token_char(char: str) -> bool:
-    """Whether the full-text tokenizer keeps this character (letters, digits, private use)."""
+    """Whether a word of the query language holds this character (letters, digits, private
+    use)."""
     category = unicodedata.category(char)
     return category[0] in "LN" or category == "Co"
 
@@ -110,7 +111,7 @@ def parse_query(q: str) -> ParsedQuery:
         raise InvalidParameter("The query `q` is blank: give at least one word to search for.")
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidParameter(f"The query `q` is longer than {MAX_QUERY_LENGTH} characters.")
-    # Control characters and lone surrogates are not text (a NUL would end an FTS5 string early);
+    # Control characters and lone surrogates are not text (a NUL would end a string in C code);
     # NFKC folds compatibility forms (fullwidth letters, ligatures) into the text that is indexed.
     q = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in q)
     q = unicodedata.normalize("NFKC", q)

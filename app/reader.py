@@ -23,11 +23,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
-from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine
+from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine, format_placeholders
 from app.errors import NotReady
 from app.models import LEDE_LIMIT, ArticleSummary, bounded_lede, in_utc
 from app.pagination import Cursor
-from app.postgres import format_placeholders
 from app.store import (
     FACET_VALUES_LIMIT,
     ArticleFilters,

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -60,12 +60,6 @@ class Settings(BaseSettings):
         le=4000,
         description="Megabytes the search index's writer holds before it writes them to disk: "
         "bounds the memory of an ingestion, a rebuild or a catch-up (15 at least).",
-    )
-    search_engine: Literal["store", "index"] = Field(
-        default="store",
-        description="What answers `/v1/search`: `store`, the store's own full-text search "
-        "(FTS5 on SQLite, tsvector on PostgreSQL), or `index`, the search index in "
-        "`index_path`.",
     )
     seeds_dir: Path = Field(
         default=Path("seeds"), description="Folder that `serve` ingests at start."

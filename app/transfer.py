@@ -17,7 +17,6 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 from sqlmodel import SQLModel
 
 from app.database import schema_head
-from app.impacts import refresh_search_terms
 from app.models import Article, ArticleRevision, IngestRun, SourceFile
 
 FORMAT = "byline-export"
@@ -104,7 +103,6 @@ def import_store(engine: Engine, lines: Iterable[bytes]) -> Transferred:
                         f" coalesce((SELECT max(id) FROM {name}), 0) + 1, false)"
                     )
                 )
-        refresh_search_terms(connection)
     return counts
 
 

@@ -17,7 +17,7 @@ from app.main import create_app
 from app.models import Article
 from app.settings import Settings
 from tests.conftest import (
-    ENGINES,
+    BACKENDS,
     SEED_SLUG,
     SEED_TITLE,
     SEEDS,
@@ -26,8 +26,6 @@ from tests.conftest import (
     PostgreSQL,
 )
 from tests.factories import ArticleText, generated_article
-
-pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture
@@ -439,13 +437,13 @@ def test_no_query_through_the_whole_stack_is_a_server_error(
     assert response.status_code in (200, 400), response.text
 
 
-@pytest.fixture(scope="module", params=ENGINES, ids="-".join)
+@pytest.fixture(scope="module", params=BACKENDS)
 def seeded_client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """One app on the seed for many generated requests (function fixtures would rebuild it),
-    on each store and search engine."""
-    backend, search_engine = request.param
+    on each store."""
+    backend = request.param
     server: PostgreSQL | None = None
     name = f"byline_stack_{uuid.uuid4().hex[:12]}"
     if backend == "postgresql":
@@ -461,7 +459,6 @@ def seeded_client(
         database_url=url,
         index_path=tmp_path_factory.mktemp("stack-index"),
         ingest_on_start=False,
-        search_engine=search_engine,
     )
     with CaughtUpClient(create_app(settings)) as client:
         yield client

@@ -164,7 +164,7 @@ def search(client: TestClient, **params: Any) -> dict[str, Any]:
 def index_client(settings: Settings) -> Iterator[TestClient]:
     """The app with the index answering searches; the tests catch it up themselves (its
     follower is stopped, so that each catch-up is the test's, in the batches it says)."""
-    with TestClient(create_app(settings.model_copy(update={"search_engine": "index"}))) as client:
+    with TestClient(create_app(settings)) as client:
         client.app.state.index_follower.stop()  # type: ignore[attr-defined]
         yield client
 
@@ -283,7 +283,6 @@ def engine_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClie
         database_url=url,
         index_path=tmp_path_factory.mktemp("engine-index"),
         ingest_on_start=False,
-        search_engine="index",
     )
     with CaughtUpClient(create_app(settings)) as client:
         yield client

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy import Engine
 
 from app import dependencies
 from app.ingest import IngestReport
@@ -123,6 +124,26 @@ def test_cached_searches_follow_the_store(
     ingest(folder)
     after = client.get("/v1/search", params={"q": "harbour", "limit": 3}).json()
     assert after["total"] == first.json()["total"] + 3
+
+
+def test_a_search_kept_while_the_index_was_behind_is_computed_again_once_it_follows(
+    settings: Settings, engine: Engine, ingest: Ingest, tmp_path: Path
+) -> None:
+    # The index follows the store a moment after each commit: what a search answered in that
+    # moment must not be kept until the store next changes.
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        client.app.state.index_follower.stop()  # type: ignore[attr-defined]
+        index = client.app.state.search_index  # type: ignore[attr-defined]
+        generated_article(1).write(tmp_path / "first", "1.txt")
+        ingest(tmp_path / "first")
+        index.catch_up(engine)
+        before = client.get("/v1/search", params={"q": "harbour"}).json()["total"]
+        generated_article(2).write(tmp_path / "second", "2.txt")
+        ingest(tmp_path / "second")
+        behind = client.get("/v1/search", params={"q": "harbour"}).json()["total"]
+        assert behind == before  # the index has not applied the new article yet
+        index.catch_up(engine)
+        assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == before + 1
 
 
 def pages_computed(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:

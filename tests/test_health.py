@@ -4,7 +4,6 @@ from pathlib import Path
 
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
 
 from app.database import alembic_config
 from tests.conftest import Ingest
@@ -19,19 +18,6 @@ def test_readyz_on_a_migrated_store(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["status"] == "ready"
-
-
-def test_readyz_fails_without_the_search_index(client: TestClient, engine: Engine) -> None:
-    drop = (
-        "ALTER TABLE article DROP COLUMN search_vector"
-        if engine.dialect.name == "postgresql"
-        else "DROP TABLE article_fts"
-    )
-    with engine.begin() as connection:
-        connection.execute(text(drop))
-    response = client.get("/readyz")
-    assert response.status_code == 503
-    assert "full-text index" in response.json()["detail"]
 
 
 def test_readyz_fails_when_not_at_head(client: TestClient, database_url: str) -> None:

@@ -12,14 +12,14 @@ from app.ingest import IngestReport
 from app.main import create_app
 from app.middleware import host_name
 from app.settings import Settings
-from tests.conftest import SEED_SLUG, Ingest
+from tests.conftest import SEED_SLUG, CaughtUpClient, Ingest
 from tests.factories import generated_article
 
 DEFAULT_HOSTS = Settings.model_fields["allowed_hosts"].default
 
 
 def client_for(settings: Settings, **changes: object) -> Iterator[TestClient]:
-    with TestClient(create_app(settings.model_copy(update=changes))) as client:
+    with CaughtUpClient(create_app(settings.model_copy(update=changes))) as client:
         yield client
 
 

@@ -2,26 +2,26 @@
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.database import create_db_engine
 from app.ingest import (
-    INDEX_PHASE,
     MAX_FILE_BYTES,
-    TERMS_PHASE,
     FileResult,
     Outcome,
     discover_files,
     ingest_paths,
 )
 from app.models import Article
+from app.query import parse_query
+from app.search import render
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
+from tests.index_checks import open_search_index
 
 
 def stored(engine: Engine) -> list[Article]:
@@ -29,25 +29,17 @@ def stored(engine: Engine) -> list[Article]:
         return list(session.exec(select(Article).order_by(Article.id)))  # type: ignore[arg-type]
 
 
-def fts_rowids(engine: Engine, match: str) -> list[int]:
-    """The ids of the articles the full-text index finds for ``match``."""
-    sql = (
-        "SELECT id FROM article WHERE search_vector @@ phraseto_tsquery('byline', :m) ORDER BY id"
-        if engine.dialect.name == "postgresql"
-        else "SELECT rowid FROM article_fts WHERE article_fts MATCH :m"
-    )
-    with engine.connect() as connection:
-        return [row[0] for row in connection.execute(text(sql), {"m": match})]
-
-
-def check_search_index(engine: Engine) -> None:
-    """Raise unless the full-text index agrees with the articles (FTS5's own check; PostgreSQL
-    computes its index column from each row, so there is nothing to drift)."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.execute(
-                text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')")
-            )
+def found_ids(engine: Engine, word: str) -> list[int]:
+    """The ids of the articles a search index built from the store finds for ``word``."""
+    with tempfile.TemporaryDirectory() as folder:
+        index = open_search_index(Path(folder))
+        index.catch_up(engine)
+        query = render.matching(parse_query(word))
+        if query is None:
+            return []
+        searcher = index.searcher()
+        hits = searcher.search(query, limit=max(searcher.num_docs, 1)).hits
+        return sorted(int(searcher.doc(address)["id"][0]) for _, address in hits)
 
 
 def refuse_titles_starting_with_refuse(engine: Engine) -> None:
@@ -82,7 +74,7 @@ def test_seed_is_added_with_its_fields(ingest: Ingest, engine: Engine) -> None:
     assert article.raw_text == SEED_FILE.read_text(encoding="utf-8")
     assert article.source_path == str(SEED_FILE.resolve())
     assert article.ingested_at.tzinfo is not None
-    assert fts_rowids(engine, "zelenskyy") == [article.id]
+    assert found_ids(engine, "zelenskyy") == [article.id]
 
 
 def test_second_run_is_unchanged(ingest: Ingest, engine: Engine) -> None:
@@ -107,10 +99,10 @@ def test_changed_file_updates_in_place(ingest: Ingest, engine: Engine, tmp_path:
     assert after.updated_at > before.updated_at
     assert after.ingested_at == before.ingested_at
     # The index follows the update: the new words are found, the old version is gone.
-    assert fts_rowids(engine, "evacuated") == [after.id]
+    assert found_ids(engine, "evacuated") == [after.id]
     ArticleText(title="Completely different words").write(tmp_path, "a.txt")
     ingest(path)
-    assert fts_rowids(engine, "evacuated") == []
+    assert found_ids(engine, "evacuated") == []
 
 
 def test_identical_content_is_a_duplicate(ingest: Ingest, engine: Engine, tmp_path: Path) -> None:
@@ -288,8 +280,7 @@ def test_database_error_fails_the_file_and_keeps_the_rest(
     assert report.counts[Outcome.FAILED] == 1
     assert "refused by test" in (report.failures[0].reason or "")
     assert [a.title for a in stored(engine)] == ["Keep this one"]
-    assert fts_rowids(engine, "refuse") == []
-    check_search_index(engine)
+    assert found_ids(engine, "refuse") == []
 
 
 def test_a_batch_with_one_bad_article_keeps_the_others_with_their_ids(
@@ -432,86 +423,3 @@ def test_prune_removes_articles_whose_files_are_gone(
     again = ingest_paths(engine, [corpus], prune=True)
     assert again.pruned == []
     assert "pruned" in again.as_dict()
-
-
-def _indexed(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(text("SELECT count(*) FROM article_fts_docsize")).scalar_one()
-        )
-
-
-def _pending(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(text("SELECT count(*) FROM fts_pending")).scalar_one())
-
-
-def test_the_work_after_the_last_file_is_announced(engine: Engine, tmp_path: Path) -> None:
-    generated_article(1).write(tmp_path, "one.txt")
-    phases: list[str] = []
-    ingest_paths(engine, [tmp_path], on_phase=phases.append)
-    deferred = [INDEX_PHASE] if engine.dialect.name == "sqlite" else []
-    assert phases == [*deferred, TERMS_PHASE]
-    phases.clear()
-    ingest_paths(engine, [tmp_path], on_phase=phases.append)
-    assert phases == [], "an unchanged run has no such work"
-
-
-@pytest.mark.sqlite_only
-def test_a_first_load_builds_the_index_once_at_its_end(
-    engine: Engine, database_url: str, tmp_path: Path
-) -> None:
-    for number in range(450):  # three batches
-        generated_article(number).write(tmp_path / "first", f"{number:04}.txt")
-    generated_article(450).write(tmp_path / "later", "0450.txt")
-    # Each result is reported before its batch commits, after the batches before it did; a
-    # reader (not the writing engine, whose transactions wait for the write lock) looks.
-    reader = create_db_engine(database_url)
-    seen: list[tuple[int, int]] = []
-    report = ingest_paths(
-        engine,
-        [tmp_path / "first"],
-        on_result=lambda _result: seen.append((_indexed(reader), _pending(reader))),
-    )
-    assert report.counts[Outcome.ADDED] == 450
-    assert set(seen) == {(0, 1)}  # two batches committed, none indexed one by one
-    assert (_indexed(engine), _pending(engine)) == (450, 0)
-    check_search_index(engine)
-    assert len(fts_rowids(engine, "harbour")) == 450
-    # A store that holds articles indexes each new one as it is stored.
-    seen.clear()
-    ingest_paths(
-        engine,
-        [tmp_path / "later"],
-        on_result=lambda _result: seen.append((_indexed(reader), _pending(reader))),
-    )
-    assert seen == [(450, 0)]
-    assert _indexed(engine) == 451
-    check_search_index(engine)
-    reader.dispose()
-
-
-@pytest.mark.sqlite_only
-def test_a_first_load_cut_short_is_indexed_by_the_next_run(
-    engine: Engine, client: TestClient, tmp_path: Path
-) -> None:
-    for number in range(450):
-        generated_article(number).write(tmp_path, f"{number:04}.txt")
-
-    def crash(result: FileResult) -> None:
-        if result.path.endswith("0300.txt"):
-            raise KeyboardInterrupt  # the run stops in its second batch
-
-    with pytest.raises(KeyboardInterrupt):
-        ingest_paths(engine, [tmp_path], on_result=crash)
-    assert len(stored(engine)) == 200  # the first batch committed, not indexed yet
-    assert (_indexed(engine), _pending(engine)) == (0, 1)
-    assert client.get("/v1/stats").json()["search_index"] == "pending"
-    assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == 0
-    report = ingest_paths(engine, [tmp_path])
-    assert (report.counts[Outcome.ADDED], report.counts[Outcome.UNCHANGED]) == (250, 200)
-    assert (_indexed(engine), _pending(engine)) == (450, 0)
-    check_search_index(engine)
-    assert len(fts_rowids(engine, "harbour")) == 450
-    assert client.get("/v1/stats").json()["search_index"] == "complete"
-    assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == 450

@@ -21,6 +21,7 @@ from app.models import LEDE_LIMIT, bounded_lede
 from app.names import Expansion
 from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
 from app.query import ParsedQuery
+from app.search.index import SearchIndex
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -68,7 +69,6 @@ def _hits(client: TestClient, **params: Any) -> dict[str, dict[str, Any]]:
     return {hit["title"]: hit for hit in response.json()["items"]}
 
 
-@pytest.mark.both_engines
 def test_a_long_body_is_highlighted_on_a_window_of_its_best_paragraph(
     client: TestClient, large_ids: dict[str, int]
 ) -> None:
@@ -149,7 +149,6 @@ def test_a_window_is_bounded_and_falls_between_words() -> None:
     assert body_passage(body, None).text == "short first"
 
 
-@pytest.mark.both_engines
 def test_a_long_headline_is_highlighted_on_its_start(
     client: TestClient, ingest: Ingest, tmp_path: Path
 ) -> None:
@@ -257,7 +256,7 @@ def _stall_until_stopped(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Make the search's first step wait until its budget stops it; the event says it began."""
     began = threading.Event()
 
-    def stalled(session: Session, query: ParsedQuery) -> Expansion:
+    def stalled(session: Session, index: SearchIndex, query: ParsedQuery) -> Expansion:
         began.set()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # each statement checks the budget

@@ -10,8 +10,6 @@ from app.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
-pytestmark = pytest.mark.both_engines
-
 
 @pytest.fixture
 def ids(ingest: Ingest, tmp_path: Path) -> dict[str, int]:

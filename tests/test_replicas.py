@@ -36,8 +36,12 @@ def test_replicas_with_workers_follow_an_ingestion_made_elsewhere(
             assert totals(one, "harbour") == totals(two, "harbour") == (40, 40)
         ArticleText(title="Harbour master retires").write(tmp_path / "more", "retires.txt")
         assert ingest(tmp_path / "more").ok  # by another process than either replica
-        for _ in range(6):
-            assert totals(one, "harbour") == totals(two, "harbour") == (41, 41)
+        # Each replica's index follows the store within about a second.
+        wait_for(
+            lambda: all(
+                totals(one, "harbour") == totals(two, "harbour") == (41, 41) for _ in range(6)
+            )
+        )
 
 
 def test_the_api_reads_from_the_read_url(database_url: str, seeded: object, tmp_path: Path) -> None:
@@ -56,7 +60,7 @@ def test_the_api_reads_from_the_read_url(database_url: str, seeded: object, tmp_
     with TestClient(create_app(settings)) as client:
         listed = client.get("/v1/articles").json()
         assert [item["title"] for item in listed["items"]] == ["Only on the replica"]
-        assert client.get("/v1/search", params={"q": "replica"}).json()["total"] == 1
         # Ready once the search index, new, is built from what the replica holds.
         wait_for(lambda: client.get("/readyz").status_code == 200)
+        assert client.get("/v1/search", params={"q": "replica"}).json()["total"] == 1
     assert SEED_TITLE not in str(listed)

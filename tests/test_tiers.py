@@ -10,8 +10,6 @@ from fastapi.testclient import TestClient
 from tests.conftest import Ingest
 from tests.factories import ArticleText
 
-pytestmark = pytest.mark.both_engines
-
 FILLER = "Delegates from several countries gathered for a long meeting on trade and aid."
 
 

@@ -16,7 +16,7 @@ from app.ingest import ingest_paths
 from app.main import create_app
 from app.models import Article
 from app.settings import Settings
-from tests.conftest import SEEDS, Ingest, PostgreSQL
+from tests.conftest import SEEDS, CaughtUpClient, Ingest, PostgreSQL
 from tests.factories import ArticleText, generated_article
 
 
@@ -75,7 +75,7 @@ def test_export_then_import_loses_nothing(
     views = []
     for url in (database_url, other_url):
         settings = Settings(database_url=url, ingest_on_start=False)
-        with TestClient(create_app(settings)) as client:
+        with CaughtUpClient(create_app(settings)) as client:
             slug = client.get("/v1/articles", params={"limit": 1}).json()["items"][0]["slug"]
             views.append(
                 (

@@ -25,9 +25,8 @@ from app.models import (
     RevisionList,
 )
 from app.reader import Reader, Row
-from app.related import distinctive_terms, related_articles
 from app.responses import JSONResponse, facet_content, json_body, shaped
-from app.search.related import distinctive_terms_in_index, related_in_index
+from app.search.related import distinctive_terms, related_articles
 from app.store import Page, article_versions, get_article
 
 router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
@@ -152,13 +151,9 @@ async def related_articles_route(
 def _related(request: Request, ref: str, limit: int, budget: Budget) -> RelatedPage:
     with budget.session(request.app.state.engine) as session:
         article = get_article(session, ref=ref)
-        if request.app.state.search_engine == "index":
-            index = request.app.state.search_index
-            terms = distinctive_terms_in_index(index, article=article)
-            matches = related_in_index(session, index, article=article, terms=terms, limit=limit)
-        else:
-            terms = distinctive_terms(session, article=article)
-            matches = related_articles(session, article=article, terms=terms, limit=limit)
+        index = request.app.state.search_index
+        terms = distinctive_terms(index, article=article)
+        matches = related_articles(session, index, article=article, terms=terms, limit=limit)
         return RelatedPage(
             article=summary(request, article),
             terms=terms,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import has_search_index, index_pending, ping, schema_revision
+from app.database import ping, schema_revision
 from app.dependencies import SessionDep
 from app.errors import NotReady, problem_responses
 from app.models import IndexStats, Stats, run_summary
@@ -24,8 +24,8 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """The store is reachable, migrated to the newest schema and has its full-text index, and
-    the search index has caught up with the store as it was when the server started."""
+    """The store is reachable and migrated to the newest schema, and the search index has
+    caught up with the store as it was when the server started."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"status": "ready", "schema_revision": "0001"}]}
@@ -48,21 +48,18 @@ def healthz() -> Health:
     responses=problem_responses(NotReady, validated=False),
 )
 def readyz(request: Request) -> Readiness:
-    """Answers 200 when the store is reachable, migrated to head and has its full-text index,
-    and once the search index has caught up with the changes the store held when the server
-    started (a new or deleted index: once it is built). From then on it stays 200 while the
-    index follows the store, even a moment behind."""
+    """Answers 200 when the store is reachable and migrated to head, and once the search index
+    has caught up with the changes the store held when the server started (a new or deleted
+    index: once it is built). From then on it stays 200 while the index follows the store,
+    even a moment behind."""
     engine = request.app.state.engine
     try:
         ping(engine)
         current, head = schema_revision(engine), request.app.state.schema_head
-        search_index = has_search_index(engine)
     except SQLAlchemyError as error:
         raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
     if current is None or current != head:
         raise NotReady(f"The schema is at revision {current}, not {head}: run `byline migrate`.")
-    if not search_index:
-        raise NotReady("The full-text index is missing: run `byline migrate`.")
     if (building := request.app.state.index_follower.not_ready()) is not None:
         raise NotReady(building)
     return Readiness(status="ready", schema_revision=current)
@@ -84,7 +81,6 @@ def stats(session: SessionDep, request: Request) -> Stats:
     try:
         runs = list_runs(session, limit=1)
         articles = count_articles(session)
-        pending = index_pending(session.connection())
         change = last_change(session.connection())
         lag = count_changes_after(session.connection(), index.applied_change)
     except SQLAlchemyError as error:
@@ -96,7 +92,7 @@ def stats(session: SessionDep, request: Request) -> Stats:
     return Stats(
         articles=articles,
         last_run=last_run,
-        search_index="pending" if pending else "complete",
+        search_index="pending" if lag else "complete",
         last_change=change,
         index=IndexStats(
             applied_change=index.applied_change,

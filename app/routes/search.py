@@ -1,7 +1,5 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
-from functools import partial
-
 from fastapi import APIRouter, Request, Response
 
 from app.budget import Budget, within_budget
@@ -24,7 +22,7 @@ from app.query import (
     shown,
 )
 from app.responses import facet_content, json_body, shaped
-from app.search import search_articles, search_index
+from app.search import search_index
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -42,7 +40,9 @@ async def search_route(request: Request, params: SearchQueryDep) -> Response:
     # Searching takes from a fraction of a millisecond to a second: not on the event loop, and
     # stopped past the time budget.
     return await kept_response(
-        request, lambda: within_budget(request, lambda budget: _search(request, params, budget))
+        request,
+        lambda: within_budget(request, lambda budget: _search(request, params, budget)),
+        index=request.app.state.search_index,
     )
 
 
@@ -51,20 +51,19 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
     q, fuzzy = params.q, params.fuzzy
     facets, columns = params.facet_list(), params.columns()
     query = parse_query(q)
+    index = request.app.state.search_index
     # The session is opened here, not by a dependency: FastAPI would run a generator dependency's
     # setup and teardown in the thread pool, two more thread hops a request.
     with budget.session(request.app.state.engine) as session:
-        completion = complete_prefixes(session, query)
+        completion = complete_prefixes(session, index, query)
         expansion = (
-            expand_names(session, completion.query) if fuzzy else Expansion(completion.query, {})
+            expand_names(session, index, completion.query)
+            if fuzzy
+            else Expansion(completion.query, {})
         )
-        search = (
-            partial(search_index, index=request.app.state.search_index)
-            if request.app.state.search_engine == "index"
-            else search_articles
-        )
-        page = search(
+        page = search_index(
             session,
+            index=index,
             query=expansion.query,
             filters=params,
             sort=params.sort,
@@ -75,7 +74,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
             columns=columns,
             typed=completion.query,
         )
-        did_you_mean = suggest(session, query, expanded=expansion.expanded)
+        did_you_mean = suggest(session, index, query, expanded=expansion.expanded)
     hits = []
     base = articles_url(request)
     for match in page.items:

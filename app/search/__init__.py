@@ -4,11 +4,11 @@
 index following the store's changes (catch-ups, rebuilds) and ``follower`` does it from a
 server's thread; ``render`` turns the query language into the engine's queries and defines
 ranking; ``engine`` answers a search from the index; ``snippets`` and ``highlight`` make the
-hits' marked headline and snippet; ``fts`` is the search the store answers itself (SQLite's
-FTS5, PostgreSQL's ``tsvector``), which the engine replaces.
+hits' marked headline and snippet; ``grams`` cuts text written without spaces; ``vocabulary``
+reads the index's own words (counts, prefixes, name keys) for name variants and suggestions;
+``related`` finds the articles that share an article's distinctive words.
 """
 
 from app.search.engine import search_index
-from app.search.fts import fts5_expression, search_articles
 
-__all__ = ["fts5_expression", "search_articles", "search_index"]
+__all__ = ["search_index"]

@@ -1,5 +1,5 @@
 """Search answered by the engine's index: matching, ranking, paging, facets and the hits'
-highlights, with the same inputs and the same answers as the store's own search (``fts``).
+highlights.
 
 The index finds and orders; the store, the source of truth, gives each hit of the page its
 summary and text (highlights are marked on them with the index's analyzers). Only the page's
@@ -9,12 +9,11 @@ Paging. A cursor carries the sort key of the last hit served and the number of t
 change the index had applied when the first page was served (``change``); every later page
 leaves out the articles indexed by a later change: one added, or changed, while a reader
 pages is on none of the pages after the first (a changed one not yet served is left out).
-``newest`` and ``oldest`` order by a key of year and
-id: no page repeats or skips a hit. By relevance the key is the score, the year and the id; the
-engine scores with the corpus's statistics of now, which added articles move, so the next page
-starts after the last hit served as it scores now (``_anchored``): a shift that moves every
-score alike neither repeats nor skips a hit, one that reorders hits of nearly equal scores
-across a page's end can.
+``newest`` and ``oldest`` order by a key of year and id: no page repeats or skips a hit. By
+relevance the key is the score, the year and the id; the engine scores with the corpus's
+statistics of now, which added articles move, so the next page starts after the last hit
+served as it scores now (``_anchored``): a shift that moves every score alike neither repeats
+nor skips a hit, one that reorders hits of nearly equal scores across a page's end can.
 """
 
 import re
@@ -25,10 +24,10 @@ from typing import Any
 import tantivy
 from sqlmodel import Session
 
+from app.database import run
 from app.errors import InvalidParameter
 from app.pagination import Cursor
 from app.passages import MARKED_WHOLE, body_passage, title_passage
-from app.postgres import run
 from app.query import Column, ParsedQuery, Term, added_terms, map_terms
 from app.reader import SUMMARY_SQL, decoded
 from app.search import render

@@ -86,20 +86,31 @@ def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:
     """Where in ``text`` the marking matches, as code point offsets (overlaps possible)."""
     tokens = ANALYZERS[TEXT].pre_tokenize(folded(text)).tokens
     terms = [token.text for token in tokens]
-    # The unstemmed words, one for each token: the two analyzers cut text alike and the
-    # stemmer drops no token (a count that differs raises, and the text is left unmarked).
-    words = ANALYZERS[WORDS].analyze(folded(text)) if marking.prefixes else [""] * len(terms)
-    firsts = {phrase[0] for phrase in marking.phrases}
-    for number, (term, word) in enumerate(zip(terms, words, strict=True)):
-        if term in marking.stems or (word and word.startswith(marking.prefixes)):
-            yield tokens[number].char_offset_from, tokens[number].char_offset_to
-        if term in firsts:
-            for phrase in marking.phrases:
-                if phrase[0] != term:
-                    continue
-                last = _phrase_end(tokens, terms, number, phrase)
-                if last is not None:
-                    yield tokens[number].char_offset_from, tokens[last].char_offset_to
+    stems, firsts = marking.stems, {phrase[0] for phrase in marking.phrases}
+    if marking.prefixes:
+        # The unstemmed words, one for each token: the two analyzers cut text alike and the
+        # stemmer drops no token (a count that differs raises, and the text is left unmarked).
+        words = ANALYZERS[WORDS].analyze(folded(text))
+        alike = zip(terms, words, strict=True)
+        found = [
+            number
+            for number, (term, word) in enumerate(alike)
+            if term in stems or word.startswith(marking.prefixes)
+        ]
+    else:
+        # Comprehensions, not one loop with branches: a body's hundreds of tokens are most of
+        # a search's time.
+        found = [number for number, term in enumerate(terms) if term in stems]
+    for number in found:
+        yield tokens[number].char_offset_from, tokens[number].char_offset_to
+    starts = [number for number, term in enumerate(terms) if term in firsts] if firsts else []
+    for number in starts:
+        for phrase in marking.phrases:
+            if phrase[0] != terms[number]:
+                continue
+            last = _phrase_end(tokens, terms, number, phrase)
+            if last is not None:
+                yield tokens[number].char_offset_from, tokens[last].char_offset_to
     yield from _run_spans(text, marking.stems)
 
 

@@ -1,15 +1,16 @@
-"""Related articles answered by the search index: the article's distinctive words weighed with
-the index's document frequencies, the articles holding them ranked by the engine, and the words
-each shares marked with the index's analyzers.
+"""Related articles: the ones that share an article's most distinctive words and names.
 
-The words that may be distinctive, their weights and the marks of shared words are the store's
-half's (``app/related.py``); what the index brings is the corpus's statistics and the ranking.
+An article's words (its headline counting three times) are weighed by TF-IDF against the
+index's articles; the ten that weigh most become an OR query, ranked by the engine as search
+ranks. Each related article comes with the words it shares with the first, marked with the
+index's analyzers.
+
 A word's document frequency is the number of articles the search for it matches (its ``TEXT``
-term, folded and stemmed, in the headline or the body), capped at ``DF_CAP + 1`` as the store's
-is: the engine's own document frequency of its term in each column (``Searcher.doc_freq``)
-tell a word past the cap without counting it. They count an article replaced or removed until
-its segment is merged, as the engine's BM25 does: a word held by a few more articles than the
-cap may be taken as past it. The total is the index's articles (the progress document left out).
+term, folded and stemmed, in the headline or the body), capped at ``DF_CAP + 1``: the engine's
+own document frequency of its term in each column (``Searcher.doc_freq``) tells a word past the
+cap without counting it. It counts an article replaced or removed until its segment is merged,
+as the engine's BM25 does: a word held by a few more articles than the cap may be taken as past
+it. The total is the index's articles (the progress document left out).
 
 The related articles are an OR of the words as search queries them (``render``: each word in
 the headline weighing ``TITLE_BOOST`` times the body), the article itself left out, ordered as
@@ -18,34 +19,97 @@ with the words it shares, marked on the store's text: a long headline or body on
 (``app/passages.py``).
 """
 
+import math
 import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import tantivy
 from sqlmodel import Session, col, select
 
 from app.models import Article
+from app.names import folded
 from app.passages import MARKED_WHOLE, body_passage, title_passage
 from app.query import AnyOf, AtomKind, Column, ParsedQuery, Term
-from app.related import (
-    DF_CAP,
-    MARK_START,
-    MARK_STOP,
-    RelatedMatch,
-    candidate_words,
-    most_distinctive,
-    shared_terms,
-)
 from app.search import render
 from app.search.engine import best_first, match_count
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
 from app.search.schema import SCHEMA, TEXT, analyze
 
+DISTINCTIVE_TERMS = 10
+CANDIDATE_TERMS = 40
+TITLE_COUNTS = 3
+DF_CAP = 1000  # document frequencies are counted up to here: past it a word is common anyway
+# The words of a body are counted in its first this many characters: enough for any ordinary
+# article, and a 10 MB body costs no more than a long feature.
+WEIGHED_CHARACTERS = 65_536
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# What marks a shared word in a related article's text: characters no article holds.
+MARK_START, MARK_STOP = "\x02", "\x03"
+_MARKED = re.compile(f"{MARK_START}([^{MARK_STOP}]*){MARK_STOP}")
+# Words too common in English news to tie two stories together.
+STOPWORDS = frozenset(
+    """
+    about above after again against all also and any are because been before being below between
+    both but can could did does doing down during each few for from further had has have having
+    her here hers herself him himself his how into its itself just more most not now off once
+    only other our ours out over own said same says she should some such than that the their
+    theirs them themselves then there these they this those through too under until very was
+    were what when where which while who whom why will with would you your yours yourself one
+    two three new year years told last first like many much may might must per
+    """.split()  # noqa: SIM905  (a word list reads best as words)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedMatch:
+    """An article related to another, how closely, and the words they share."""
+
+    article: Article
+    score: float
+    shared_terms: list[str]
+
+
+def candidate_words(article: Article) -> list[tuple[str, int]]:
+    """The article's words (folded) that may be distinctive, with how often each counts (a
+    headline's ``TITLE_COUNTS`` times), most frequent first, stopwords left out."""
+    counts: Counter[str] = Counter()
+    for word in _WORD.findall(article.title):
+        counts[folded(word)] += TITLE_COUNTS
+    for word in _WORD.findall(article.body[:WEIGHED_CHARACTERS]):
+        counts[folded(word)] += 1
+    return [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
+        :CANDIDATE_TERMS
+    ]
+
+
+def most_distinctive(
+    candidates: list[tuple[str, int]], *, total: int, documents: Callable[[str], int]
+) -> list[str]:
+    """The ``DISTINCTIVE_TERMS`` candidates that weigh most by TF-IDF among ``total`` articles,
+    ``documents`` telling how many hold a word (counted up to ``DF_CAP + 1``)."""
+    weighted = []
+    for word, count in candidates:
+        held = documents(word)
+        if held <= 1:  # only this article holds it: it can tie nothing
+            continue
+        weighted.append((count * math.log(1 + total / held), word))
+    weighted.sort(key=lambda pair: (-pair[0], pair[1]))
+    return [word for _, word in weighted[:DISTINCTIVE_TERMS]]
+
+
+def shared_terms(marked: str) -> list[str]:
+    """The words marked in ``marked``, folded, sorted, once each."""
+    return sorted({folded(word) for word in _MARKED.findall(marked)})
+
+
 # The columns a word is counted in: what the related query searches.
 COLUMNS = tuple(column.value for column in Column)
 
 
-def distinctive_terms_in_index(index: SearchIndex, *, article: Article) -> list[str]:
+def distinctive_terms(index: SearchIndex, *, article: Article) -> list[str]:
     """The article's words that say most about it, weighed against the index's articles."""
     searcher = index.searcher()
     total = index.articles(searcher)
@@ -62,7 +126,7 @@ def distinctive_terms_in_index(index: SearchIndex, *, article: Article) -> list[
     return most_distinctive(candidate_words(article), total=total, documents=documents)
 
 
-def related_in_index(
+def related_articles(
     session: Session, index: SearchIndex, *, article: Article, terms: list[str], limit: int = 10
 ) -> list[RelatedMatch]:
     """The articles closest to ``article`` by its distinctive ``terms``, closest first; one the

@@ -6,8 +6,8 @@ cut into terms by the index's analyzers (``app/search/schema.py``), so that a qu
 an indexed term always meet.
 
 - A word is its ``TEXT`` term (folded, stemmed) in ``title`` or ``body``; a word the analyzer
-  cuts in several terms (``e-mail``, ``U.S.``, ``15.8m``) is the phrase of them, as FTS5 reads
-  it. A phrase is a phrase query of its terms.
+  cuts in several terms (``e-mail``, ``U.S.``, ``15.8m``) is the phrase of them, as a reader
+  means it. A phrase is a phrase query of its terms.
 - ``prefix*`` is a regular expression on the unstemmed ``*_words`` fields: the prefix, escaped,
   then anything. The engine runs it over its term dictionary as an automaton, within the
   searcher's own snapshot and without a cap on the number of words it stands for; listing the
@@ -31,7 +31,7 @@ import tantivy
 
 from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.grams import grams_query
-from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze
+from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze, microseconds
 from app.store import ArticleFilters
 
 TITLE_BOOST = 5.0
@@ -91,9 +91,9 @@ def filter_conditions(filters: ArticleFilters) -> list[tantivy.Query]:
             tantivy.Query.range_query(
                 SCHEMA,
                 "published_at",
-                tantivy.FieldType.Date,
-                after,
-                before,
+                tantivy.FieldType.Integer,
+                None if after is None else microseconds(after),
+                None if before is None else microseconds(before),
                 include_lower=True,  # an open side is inclusive for the engine
                 include_upper=before is None,
             )

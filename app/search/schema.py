@@ -6,27 +6,37 @@ One definition of "a word" for search: ``TEXT`` (folded, stemmed) ranks and matc
 value in any case. The query side analyses with the same analyzers (``analyze``), so a query
 term and an indexed term always meet. Text written without spaces (Chinese, Japanese, Thai) is
 held once more as pairs of characters in the ``*_grams`` fields (``app/search/grams.py``), so a
-word inside a run is found.
+word inside a run is found. ``NAME_KEYS`` files the words that may be names under their
+similarity key (``app/names.py``), for name variants to find the spellings of one sound.
 """
 
+import re
+import sys
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
+from app.names import name_key
 from app.search import grams
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TEXT = "byline_text"
 WORDS = "byline_words"
 KEYWORD = "byline_keyword"
 GRAMS = "byline_grams"
+# The field of similarity keys: per article, ``"{key} {word}"`` for each word of its headline
+# and body (as ``WORDS`` holds it) that has a name key and that the article writes capitalised
+# at least once (a word never written so is no name; leaving the rest out keeps the field small).
+NAME_KEYS = "name_keys"
 # A longer run of letters is no word anyone searches for (a hostile file's megabyte of "a"),
 # and the engine caps a term's length: such tokens are left out of the index and of queries.
 LONGEST_WORD = 100
@@ -66,7 +76,7 @@ ANALYZERS = _analyzers()
 def _greek_folding() -> dict[int, str]:
     """Each Greek letter with accents or diaeresis mapped to the letter alone, and the final
     sigma to the sigma: the engine's ASCII folding leaves Greek as it is, so `Αθήνας` would
-    miss `ΑΘΗΝΑΣ`, which readers (and SQLite's FTS5) take for one word."""
+    miss `ΑΘΗΝΑΣ`, which readers take for one word."""
     folding = {0x03C2: "\u03c3"}  # final sigma, sigma
     for code in (*range(0x0370, 0x0400), *range(0x1F00, 0x2000)):
         letters = unicodedata.normalize("NFD", chr(code))
@@ -105,13 +115,17 @@ def _schema() -> tantivy.Schema:
     # Runs of text without spaces as overlapping pairs of characters, positions for phrases.
     builder.add_text_field("title_grams", tokenizer_name=GRAMS)
     builder.add_text_field("body_grams", tokenizer_name=GRAMS)
+    # The words that may be names under their similarity key: listed by prefix (``key + " "``),
+    # never scored.
+    builder.add_text_field(NAME_KEYS, tokenizer_name="raw", index_option="basic")
     # Filters match whole values in any case; facets count the values as written.
     for name in ("source", "dateline", "label"):
         builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
     for name in ("source_value", "dateline_value"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
-    builder.add_date_field("published_at", indexed=True, fast=True)
+    # Microseconds from the epoch: the engine's dates end at 1677 and 2262, an archive's do not.
+    builder.add_integer_field("published_at", indexed=True, fast=True)
     # Sort keys, each ending on the id so that an order is total and a cursor is one number:
     # ``recency`` breaks ties of relevance (the year, 0 without one); ``newest`` and ``oldest``
     # order by year then id, articles without a year last either way.
@@ -171,6 +185,8 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
     for name, text in (("title_grams", title), ("body_grams", body)):
         if held := grams.grams_text(text):
             document.add_text(name, held)
+    for keyed in sorted(name_keys(title, body)):
+        document.add_text(NAME_KEYS, keyed)
     for name in ("source", "dateline"):
         if (value := article[name]) is not None:
             document.add_text(name, value)
@@ -181,8 +197,74 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
         document.add_integer("year", article["year"])
     published: datetime | None = article["published_at"]
     if published is not None:
-        document.add_date("published_at", published)
+        document.add_integer("published_at", microseconds(published))
     return document
+
+
+def microseconds(moment: datetime) -> int:
+    """``moment`` as microseconds from the epoch, a moment without a zone taken as UTC (the
+    store's)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def name_keys(*texts: str) -> set[str]:
+    """The ``NAME_KEYS`` terms of an article's ``texts``: ``"{key} {word}"`` for each distinct
+    word they write capitalised at least once that has a name key."""
+    written = {word for text in texts for word in word_run().findall(text)}
+    # A word longer than any term makes none: left out before it reaches the cache.
+    capitalised = [word for word in written if word[0].isupper() and len(word) <= LONGEST_WORD]
+    return {keyed for word in capitalised if (keyed := _keyed(word)) is not None}
+
+
+@lru_cache(maxsize=65_536)
+def _keyed(written: str) -> str | None:
+    """The ``NAME_KEYS`` term of a word as written (None when it has no name key): the same
+    names recur from article to article, so ingestion computes each once."""
+    terms = analyze(WORDS, written)
+    if len(terms) != 1 or (key := name_key(terms[0])) is None:
+        return None
+    return f"{key} {terms[0]}"
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Where each word of ``text`` starts and ends, as the word analyzers cut words."""
+    return [found.span() for found in word_run().finditer(text)]
+
+
+@cache
+def word_run() -> re.Pattern[str]:
+    """A run of the characters the engine's tokenizer keeps in a word (Unicode's alphabetic and
+    numeric characters), as a pattern: a fifth of the time of asking the engine for its
+    tokens, which matters at ingestion. Python's letters and digits lack the alphabetic marks and
+    symbols (Devanagari's vowel signs, Arabic's short vowels, circled letters), and the
+    characters a later Unicode than Python's assigned: each is found by asking the engine whether
+    it keeps ``a`` and the character together. Past the first four planes, every such character
+    is a letter or a digit to Python too. The class is written as ranges of code points, which
+    the regular expression engine tests at a table lookup a character; an alternation with
+    Python's ``[^\\W_]`` costs twenty times as much."""
+    candidates = [
+        char
+        for code in range(0x40000)
+        if (category := unicodedata.category(char := chr(code)))[0] in "MS" or category == "Cn"
+    ]
+    cutter = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
+    kept = {
+        token.text[1]
+        for token in cutter.pre_tokenize(" ".join(f"a{char}" for char in candidates)).tokens
+        if len(token.text) == 2
+    }
+    ranges: list[str] = []
+    first = None
+    for code in range(sys.maxunicode + 2):
+        in_word = code <= sys.maxunicode and ((char := chr(code)).isalnum() or char in kept)
+        if in_word and first is None:
+            first = code
+        elif not in_word and first is not None:
+            ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+            first = None
+    return re.compile(f"[{''.join(ranges)}]+")
 
 
 def progress_document(applied_change: int) -> tantivy.Document:

@@ -54,7 +54,7 @@ FTS5_SQL = [
 # PostgreSQL's parser keeps URLs, hosts, e-mail addresses, hyphenated words and numbers with
 # points whole, and takes "<Acme>" for an XML tag and indexes nothing of it, where FTS5 cuts text
 # at every punctuation mark. So that a word is found alike on both stores, ASCII punctuation is
-# indexed as spaces (app/postgres.py highlights the same text: keep the two in step).
+# indexed as spaces (and highlighted as the same text).
 INDEXED_TEXT = "translate(COLUMN, '{punctuation}', '{spaces}')".format(
     punctuation=string.punctuation.replace("'", "''"), spaces=" " * len(string.punctuation)
 )

@@ -27,10 +27,8 @@ def upgrade() -> None:
     op.create_index("ix_search_term_key", "search_term", ["key"])
     if op.get_bind().dialect.name == "sqlite":
         # The index's own vocabulary: one row per term with the number of articles holding it.
+        # Filled by ingestion, never here: a migration runs none of the app's code.
         op.execute("CREATE VIRTUAL TABLE article_fts_vocab USING fts5vocab(article_fts, 'row')")
-        from app.names import refresh_vocabulary  # noqa: PLC0415  (the app's own rebuild)
-
-        refresh_vocabulary(op.get_bind())
     elif op.get_bind().dialect.name == "postgresql":
         # Terms compared by code point (the prefix ranges of app/names.py assume it); trigrams
         # find the corpus words a misspelt one is close to.

@@ -1,0 +1,155 @@
+"""The search index's own words: numbers of articles, prefixes, name keys, holders of a word."""
+
+from pathlib import Path
+
+import pytest
+import tantivy
+from sqlmodel import Session, select
+
+from app.models import Article
+from app.names import name_key
+from app.search.schema import name_keys, word_spans
+from app.search.vocabulary import Vocabulary, index_term, stem
+from tests.conftest import Ingest, caught_up
+from tests.factories import ArticleText
+from tests.index_checks import open_search_index
+
+STORIES = {
+    # "Harbour" stands in a headline only, "ferries" in a body only.
+    "title_only": ("Harbour reopens after storm", ["Boats came back on Monday."]),
+    "body_only": ("Storm damage counted", ["The ferries stayed in port all week."]),
+    "both": ("Harbour fees rise", ["The harbour board met Zelenskyy's envoy."]),
+    "spelling": ("Envoy visits", ["Crowds cheered Zelenskiy in Lviv."]),
+    "lower": ("Cabinet news", ["The minister said the minister would stay."]),
+    "compound": ("Claim", ["Officials blamed al-Qaida for the attack."]),
+    "apart": ("Al Jazeera report", ["The Qaida cell and al Jazeera were named."]),
+    # A stem that the stemmer would shorten again (agre, agr).
+    "agreed": ("Deal", ["Both sides agreed."]),
+}
+
+
+@pytest.fixture
+def words(ingest: Ingest, tmp_path: Path) -> tuple[Vocabulary, dict[str, int]]:
+    for name, (title, paragraphs) in STORIES.items():
+        ArticleText(title=title, paragraphs=paragraphs).write(tmp_path / "articles", f"{name}.txt")
+    assert ingest(tmp_path / "articles").ok
+    index = open_search_index(tmp_path / "index")
+    caught_up(index, ingest.engine)
+    with Session(ingest.engine) as session:
+        rows = session.exec(select(Article)).all()
+        ids = {Path(row.source_path).stem: row.id for row in rows}
+    return Vocabulary(index), ids  # type: ignore[return-value]
+
+
+def test_an_article_holds_a_word_in_its_headline_or_its_body(
+    words: tuple[Vocabulary, dict[str, int]],
+) -> None:
+    vocabulary, _ = words
+    assert vocabulary.documents("reopens") == 1  # a headline's word only
+    assert vocabulary.documents("ferries") == 1  # a body's word only
+    assert vocabulary.documents("Harbour") == 2  # in both columns of one article: counted once
+    assert vocabulary.documents("HARBOUR", cap=1) == 1
+    assert vocabulary.documents("ferry") == 0  # the words are not stemmed
+    assert vocabulary.documents("nowhere") == 0
+    assert vocabulary.documents("...") == 0
+
+
+def test_a_compound_is_held_where_its_parts_stand_in_a_row(
+    words: tuple[Vocabulary, dict[str, int]],
+) -> None:
+    vocabulary, ids = words
+    assert vocabulary.documents("al-Qaida") == 1
+    assert vocabulary.documents("al Qaida") == 1
+    assert vocabulary.articles_holding("al-Qaida", limit=5) == [ids["compound"]]
+
+
+def test_the_words_that_start_with_a_prefix_come_most_held_first(
+    words: tuple[Vocabulary, dict[str, int]],
+) -> None:
+    vocabulary, _ = words
+    assert vocabulary.with_prefix("harb", limit=10) == [("harbour", 2)]
+    listed = vocabulary.with_prefix("s", limit=50)
+    assert ("storm", 2) in listed
+    assert ("stayed", 1) in listed
+    held = [documents for _, documents in listed]
+    assert held == sorted(held, reverse=True)
+    assert len(vocabulary.with_prefix("s", limit=2)) == 2
+
+
+def test_the_spellings_of_a_name_share_its_key(words: tuple[Vocabulary, dict[str, int]]) -> None:
+    vocabulary, _ = words
+    key = name_key("Zelensky")
+    assert key is not None
+    assert sorted(vocabulary.of_key(key)) == [("zelenskiy", 1), ("zelenskyy", 1)]
+    assert vocabulary.of_key("nokey") == []
+
+
+def test_a_word_written_only_in_lower_case_is_not_keyed(
+    words: tuple[Vocabulary, dict[str, int]],
+) -> None:
+    vocabulary, _ = words
+    key = name_key("minister")
+    assert key is not None
+    assert vocabulary.documents("minister") == 1
+    assert "minister" not in dict(vocabulary.of_key(key))
+    # A word written capitalised once (first in a sentence, in a headline) is keyed: whether it is
+    # a name is judged from its places in body text.
+    assert dict(vocabulary.of_key(name_key("Boats") or "")) == {"boats": 1}
+
+
+def test_the_articles_holding_a_word_come_lowest_id_first(
+    words: tuple[Vocabulary, dict[str, int]],
+) -> None:
+    vocabulary, ids = words
+    both = sorted([ids["title_only"], ids["both"]])
+    assert vocabulary.articles_holding("harbour", limit=5) == both
+    assert vocabulary.articles_holding("harbour", limit=1) == both[:1]
+    assert vocabulary.articles_holding("harbour", limit=5, fields=("body_words",)) == [ids["both"]]
+    assert vocabulary.articles_holding("ferri", limit=5, stemmed=True) == [ids["body_only"]]
+    assert stem("agreed") == "agre"
+    assert vocabulary.articles_holding("agre", limit=5, stemmed=True) == [ids["agreed"]]
+
+
+def test_a_commit_that_changes_the_articles_is_another_commit(
+    words: tuple[Vocabulary, dict[str, int]], ingest: Ingest, tmp_path: Path
+) -> None:
+    vocabulary, _ = words
+    index = open_search_index(Path(vocabulary.commit[0]))
+    ArticleText(title="Harbour again", paragraphs=["Nothing new."]).write(
+        tmp_path / "more", "a.txt"
+    )
+    assert ingest(tmp_path / "more").ok
+    caught_up(index, ingest.engine)
+    again = Vocabulary(index)
+    assert again.commit != vocabulary.commit
+    assert again.documents("harbour") == 3
+
+
+def test_a_word_s_terms_are_folded_and_unstemmed_or_stemmed() -> None:
+    assert index_term("Zelenskýy") == "zelenskyy"
+    assert index_term("ΑΘΉΝΑΣ") == index_term("Αθήνας")
+    assert index_term("al-Qaida") is None  # two terms
+    assert stem("deployment") == "deploy"
+
+
+def test_an_article_keys_the_words_it_writes_capitalised() -> None:
+    keyed = name_keys("Zelenskyy in Kyiv", "Officials met Zelenskiy; the minister and 2025.")
+    assert keyed == {
+        "slnsk zelenskyy",
+        "slnsk zelenskiy",
+        "fkls officials",
+        "kv kyiv",
+    }
+
+
+def test_words_are_cut_where_the_engine_cuts_them_in_every_script() -> None:
+    # Every code point after an "a": the pattern keeps together what the engine's tokenizer
+    # keeps together (Devanagari's vowel signs, Arabic's short vowels, circled letters).
+    cutter = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
+    for first in range(0, 0x110000, 0x10000):  # a text a plane: offsets are found from the start
+        codes = range(first, first + 0x10000)
+        text = " ".join(f"a{chr(code)}" for code in codes if not 0xD800 <= code < 0xE000)
+        engine = [(t.char_offset_from, t.char_offset_to) for t in cutter.pre_tokenize(text).tokens]
+        assert word_spans(text) == engine, hex(first)
+    # Python's letters alone would cut the short vowels and the circled letter out.
+    assert word_spans("مُحَمَّد Ⓐbc, al-Qaida") == [(0, 8), (9, 12), (14, 16), (17, 22)]
