@@ -319,9 +319,11 @@ class IndexUpkeep:
     unless another process (a server) holds its writer, which then applies the changes
     itself: said once, in one line. An index that cannot be written (a full disk) is said
     once too, and never stops the run: the store has the articles, and the next catch-up
-    applies them."""
+    applies them. Without an index (``None``: a PostgreSQL store, on a machine where no server
+    keeps one) the run writes the store only, and each server's follower applies the
+    changes."""
 
-    def __init__(self, index: SearchIndex, engine: Engine, *, quiet: bool) -> None:
+    def __init__(self, index: SearchIndex | None, engine: Engine, *, quiet: bool) -> None:
         self.index = index
         self.engine = engine
         self.quiet = quiet
@@ -330,7 +332,7 @@ class IndexUpkeep:
         self.next_at = 0.0
 
     def __call__(self, *, final: bool = False) -> None:
-        if not final and time.monotonic() < self.next_at:
+        if self.index is None or (not final and time.monotonic() < self.next_at):
             return
         try:
             self.index.catch_up(self.engine)
@@ -348,16 +350,22 @@ class IndexUpkeep:
         self.next_at = time.monotonic() + CATCH_UP_INTERVAL
 
     def summary(self) -> dict[str, Any]:
-        """The index's state now, for the run's report."""
-        state = self.index.state()
+        """The index's state now, for the run's report (``kept_here`` false and the index's
+        own figures null without one)."""
         with self.engine.connect() as connection:
             store = last_change(connection)
-            lag = count_changes_after(connection, state.applied_change)
+            if self.index is None:
+                applied = lag = documents = None
+            else:
+                state = self.index.state()
+                applied, documents = state.applied_change, state.documents
+                lag = count_changes_after(connection, state.applied_change)
         return {
-            "applied_change": state.applied_change,
+            "kept_here": self.index is not None,
+            "applied_change": applied,
             "last_change": store,
             "lag": lag,
-            "documents": state.documents,
+            "documents": documents,
             "left_to_another_process": self.left_to_another,
             "error": self.error,
         }
@@ -372,7 +380,11 @@ def _ingest(
     # The index reads the store without its write lock: other writers need not wait for it.
     reader = create_db_engine(settings.database_url)
     try:
-        index = SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
+        index = (
+            SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
+            if _keeps_an_index(settings)
+            else None
+        )
         upkeep = IndexUpkeep(index, reader, quiet=quiet)
         with ingest_progress(err, paths) as progress:
 
@@ -384,7 +396,8 @@ def _ingest(
 
             def after_commit() -> None:
                 upkeep()
-                progress.index_note = f"search index at change {index.applied_change()}"
+                if index is not None:
+                    progress.index_note = f"search index at change {index.applied_change()}"
 
             report = ingest_paths(
                 engine,
@@ -393,12 +406,22 @@ def _ingest(
                 after_commit=after_commit,
                 prune=prune,
             )
-            progress.phase(INDEX_PHASE)
-            upkeep(final=True)
+            if index is not None:
+                progress.phase(INDEX_PHASE)
+                upkeep(final=True)
         return report, upkeep.summary()
     finally:
         reader.dispose()
         engine.dispose()
+
+
+def _keeps_an_index(settings: Settings) -> bool:
+    """Whether ingestion keeps the search index on this machine: always beside a SQLite file;
+    for PostgreSQL only where a server keeps one (its folder exists), since each server machine
+    builds and follows its own and an ingesting machine needs none."""
+    if make_url(settings.database_url).get_backend_name() != "postgresql":
+        return True
+    return settings.index_folder.exists()
 
 
 # Characters that would act on a terminal instead of showing (escape sequences, line breaks that
@@ -433,6 +456,12 @@ def _print_summary(report: IngestReport, index: dict[str, Any]) -> None:
     counts = ", ".join(f"{report.counts[outcome]} {outcome.value}" for outcome in Outcome)
     colour = "green" if report.ok else "red"
     err.print(f"[{colour}]ingested:[/] {counts}")
+    if not index["kept_here"]:
+        err.print(
+            f"[green]search index:[/] none on this machine; each server's index follows the "
+            f"store (change {index['last_change']})"
+        )
+        return
     left = (
         " (left to the process writing it)"
         if index["left_to_another_process"] and index["lag"]

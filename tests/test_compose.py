@@ -43,6 +43,9 @@ def test_the_api_runs_as_replicas_on_the_shared_store() -> None:
     api = services["api"]
     assert api["command"] == ["serve"]
     assert api["deploy"]["replicas"] >= 2
+    # Each replica's search index on a volume of its own: anonymous, so never shared.
+    assert api["volumes"] == ["/data"]
+    assert "BYLINE_INDEX_PATH=/data/byline.index" in (ROOT / "Dockerfile").read_text()
     assert services["lb"]["depends_on"] == ["api"]
     balancer = compose()["configs"]["nginx"]["content"]
     assert "resolver 127.0.0.11 valid=10s;" in balancer  # replicas added later get requests

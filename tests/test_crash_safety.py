@@ -44,6 +44,7 @@ def last_run(engine: Engine) -> int:
 def test_sigkill_at_random_moments_never_corrupts(
     tmp_path: Path, database_url: str, engine: Engine, seed: int, index_folder: Path
 ) -> None:
+    open_search_index(index_folder)  # as a server on this machine keeps it, on either store
     corpus = tmp_path / "corpus"
     for number in range(ARTICLES):
         generated_article(number).write(corpus / f"{number // 100}", f"{number:05}.txt")

@@ -7,6 +7,11 @@ may have made it), and when that is still behind it catches up itself; ``IndexBu
 another process is at it, whose commits this process loads on the next poll. A deleted folder
 is opened anew and built from the store, in bounded batches, while the server answers.
 
+On PostgreSQL it also listens for the notification each committed change sends (migration
+0017) and polls at once on one, so a replica applies a batch within milliseconds of its
+commit. A notification lost (a dropped connection, a store read through a standby, which cannot
+listen) costs only the wait until the next poll.
+
 The index is ready once it has caught up with what the store held when the follower started
 (a fresh index: once it is built); from then on it stays ready, even when briefly behind. No
 error ends the thread: each is logged, and the poll is tried again after a growing pause.
@@ -14,7 +19,9 @@ error ends the thread: each is logged, and the poll is tried again after a growi
 
 import logging
 import threading
+import time
 
+import psycopg
 from sqlalchemy import Engine
 
 from app.search.index import BATCH_CHANGES, IndexBusy, Progress, SearchIndex
@@ -23,6 +30,10 @@ from app.store import last_change
 POLL_S = 0.5
 LONGEST_PAUSE_S = 30.0
 STOP_TIMEOUT_S = 10.0
+# The channel of migration 0017's notifications, and how long after a failed connection to it
+# the next is tried (a standby refuses every one).
+CHANNEL = "byline_article_change"
+RECONNECT_S = 30.0
 
 # A child of uvicorn's server log: its lines go where the server's go, at the server's level.
 _log = logging.getLogger("uvicorn.error.index")
@@ -50,6 +61,7 @@ class IndexFollower:
         self._target: int | None = None  # the store's last change when the follower started
         self._ready = False
         self._progress: Progress | None = None
+        self._signal = ChangeSignal(engine) if engine.dialect.name == "postgresql" else None
 
     def start(self) -> None:
         """Compare the index with the store (an index caught up is ready at once), then follow
@@ -82,8 +94,21 @@ class IndexFollower:
         )
 
     def _run(self) -> None:
+        try:
+            self._follow_until_stopped()
+        finally:
+            if self._signal is not None:
+                self._signal.close()
+
+    def _follow_until_stopped(self) -> None:
         pause = 0.0
-        while not self._stop.wait(pause):
+        while not self._stop.is_set():
+            if self.failures == 0 and self._signal is not None:
+                self._signal.wait(pause, self._stop)
+            else:  # after a failure, the whole pause: a notification does not cut it short
+                self._stop.wait(pause)
+            if self._stop.is_set():
+                return
             try:
                 self.follow()
             except Exception:
@@ -147,3 +172,66 @@ class IndexFollower:
         self._progress = progress
         if not self._ready:
             _log.info("search index: %s", progress)
+
+
+class ChangeSignal:
+    """PostgreSQL's notifications of committed changes, on a connection of the follower's own
+    (``LISTEN`` needs one held open, outside the pools). Any error drops the connection; the
+    waits fall back to plain pauses until a new one is made, ``RECONNECT_S`` later."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self._connection: psycopg.Connection[tuple[object, ...]] | None = None
+        self._next_try = 0.0
+        self._failing = False
+
+    def wait(self, seconds: float, stop: threading.Event) -> None:
+        """Return on a notification, after ``seconds``, or once ``stop`` is set (within
+        ``POLL_S``), whichever comes first."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            connection = self._connected()
+            if connection is None:
+                stop.wait(min(left, POLL_S))
+                continue
+            try:
+                for _ in connection.notifies(timeout=min(left, POLL_S), stop_after=1):
+                    return
+            except psycopg.Error as error:
+                self._failed(error)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _connected(self) -> "psycopg.Connection[tuple[object, ...]] | None":
+        if self._connection is not None:
+            return self._connection
+        if time.monotonic() < self._next_try:
+            return None
+        try:
+            connection = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            connection.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as error:
+            self._failed(error)
+            return None
+        self._connection = connection
+        if self._failing:
+            _log.info("listening for the store's changes again")
+            self._failing = False
+        return connection
+
+    def _failed(self, error: psycopg.Error) -> None:
+        """Drop the connection; say so once, until a connection works again."""
+        self.close()
+        self._next_try = time.monotonic() + RECONNECT_S
+        if not self._failing:
+            _log.warning(
+                "cannot listen for the store's changes (%s): polling every %.1f s",
+                str(error).strip(),
+                POLL_S,
+            )
+            self._failing = True

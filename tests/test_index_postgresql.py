@@ -1,0 +1,131 @@
+"""The search index on a PostgreSQL store: each committed batch wakes every follower through
+``NOTIFY`` (polling stays the fallback), a follower whose listening connection is dropped
+listens again, and an ingestion writes only PostgreSQL on a machine where no server keeps an
+index."""
+
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.database import create_db_engine
+from app.ingest import ingest_paths
+from app.search.follower import IndexFollower
+from tests.conftest import PostgreSQL
+from tests.factories import generated_article
+from tests.index_checks import assert_follows, open_search_index, store_last_change, wait_for
+
+# Far longer than any wait below: a follower that catches up in time was woken, not polling.
+SLOW_POLL_S = 120.0
+
+
+@pytest.fixture
+def store(postgresql: PostgreSQL) -> Iterator[str]:
+    name = f"byline_notify_{uuid.uuid4().hex[:12]}"
+    url = postgresql.create(name, template=postgresql.template)
+    yield url
+    postgresql.drop(name)
+
+
+@pytest.fixture
+def writer(store: str) -> Iterator[Engine]:
+    engine = create_db_engine(store, writer=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def following(store: str, index_folder: Path) -> Iterator[IndexFollower]:
+    """A follower that polls only every two minutes, started and listening."""
+    engine = create_db_engine(store)
+    follower = IndexFollower(open_search_index(index_folder), engine, poll_s=SLOW_POLL_S)
+    follower.start()
+    try:
+        wait_for(lambda: bool(listeners(engine)))
+        yield follower
+    finally:
+        follower.stop()
+        engine.dispose()
+
+
+def listeners(engine: Engine) -> list[int]:
+    """The process ids of the store's connections listening for its changes."""
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND query = 'LISTEN byline_article_change'"
+        )
+        return [int(pid) for pid in found.scalars()]
+
+
+def write_articles(folder: Path, first: int, count: int) -> Path:
+    for number in range(first, first + count):
+        generated_article(number).write(folder, f"{number}.txt")
+    return folder
+
+
+def test_a_committed_batch_wakes_the_follower_at_once(
+    following: IndexFollower, writer: Engine, tmp_path: Path
+) -> None:
+    assert ingest_paths(writer, [write_articles(tmp_path / "wire", 0, 5)]).ok
+    wait_for(lambda: following.index.applied_change() == store_last_change(writer))
+    assert_follows(following.index, writer)
+
+
+def test_a_follower_whose_connection_is_dropped_listens_again(
+    following: IndexFollower,
+    writer: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
+    reader = following.engine  # the writer's connections would wait for each other's lock
+    [dropped] = listeners(reader)
+    with caplog.at_level(logging.INFO, logger="uvicorn.error.index"):
+        with reader.connect() as admin:
+            admin.exec_driver_sql(f"SELECT pg_terminate_backend({dropped})")
+        wait_for(lambda: listeners(reader) not in ([], [dropped]))
+    assert "cannot listen for the store's changes" in caplog.text
+    assert "listening for the store's changes again" in caplog.text
+    assert ingest_paths(writer, [write_articles(tmp_path / "wire", 0, 3)]).ok
+    wait_for(lambda: following.index.applied_change() == store_last_change(writer))
+    assert_follows(following.index, writer)
+
+
+def test_ingestion_writes_only_postgresql_where_no_server_keeps_an_index(
+    store: str, writer: Engine, index_folder: Path, tmp_path: Path
+) -> None:
+    runner = CliRunner(env={"BYLINE_DATABASE_URL": store})
+    corpus = write_articles(tmp_path / "wire", 0, 4)
+    result = runner.invoke(cli, ["ingest", str(corpus)])
+    assert result.exit_code == 0, result.output
+    assert "search index: none on this machine; each server's index follows the store" in (
+        result.output
+    )
+    assert not index_folder.exists()
+    shown = json.loads(runner.invoke(cli, ["ingest", "--json", str(corpus)]).stdout)["index"]
+    assert shown == {
+        "kept_here": False,
+        "applied_change": None,
+        "last_change": 4,
+        "lag": None,
+        "documents": None,
+        "left_to_another_process": False,
+        "error": None,
+    }
+    # A server's follower builds the machine's index from the store.
+    follower = IndexFollower(open_search_index(index_folder), writer)
+    follower.follow()
+    assert follower.not_ready() is None
+    assert_follows(follower.index, writer)
+    # Where a server keeps one, an ingestion keeps it up to date as it goes.
+    more = write_articles(tmp_path / "more", 4, 2)
+    assert runner.invoke(cli, ["ingest", str(more)]).exit_code == 0
+    assert_follows(open_search_index(index_folder), writer)
