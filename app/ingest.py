@@ -21,7 +21,7 @@ from slugify import slugify
 from sqlalchemy import Engine
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.database import session_scope
@@ -569,7 +569,9 @@ class _BatchWriter:
                     [item.row for item in pending],
                 )
                 ids = self._ids([item.row["source_path"] for item in pending])
-        except SQLAlchemyError:
+        except SQLAlchemyError as error:
+            if connection_lost(error):
+                raise
             for item in pending:
                 item.result = store_article(self.session, item.loaded)
             return
@@ -634,12 +636,22 @@ def read_article_bytes(path: Path) -> bytes:
     return data
 
 
+def connection_lost(error: SQLAlchemyError) -> bool:
+    """Whether ``error`` is the store's, not one article's: the connection was lost (the server
+    restarted or ended it), so no later file of the batch can be stored either and the run
+    stops; its batch rolls back whole, and the next run stores it."""
+    lost = isinstance(error, DBAPIError) and error.connection_invalidated
+    return lost or isinstance(error, PendingRollbackError)
+
+
 def store_article(session: Session, loaded: Loaded) -> FileResult:
     """Store one parsed article inside its own savepoint, so a failure leaves nothing behind."""
     try:
         with session.begin_nested():
             return _store(session, loaded.article, path=loaded.shown, key=loaded.key)
     except SQLAlchemyError as error:
+        if connection_lost(error):
+            raise
         reason = f"database error: {type(error).__name__}: {error.args[0] if error.args else ''}"
         return FileResult(
             loaded.shown, Outcome.FAILED, reason=reason, warnings=loaded.article.warnings

@@ -5,6 +5,10 @@ index."""
 
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +21,15 @@ from app.cli import cli
 from app.database import create_db_engine
 from app.ingest import ingest_paths
 from app.search.follower import IndexFollower
-from tests.conftest import PostgreSQL
+from tests.conftest import ROOT, PostgreSQL
 from tests.factories import generated_article
-from tests.index_checks import assert_follows, open_search_index, store_last_change, wait_for
+from tests.index_checks import (
+    assert_follows,
+    open_search_index,
+    store_ids,
+    store_last_change,
+    wait_for,
+)
 
 # Far longer than any wait below: a follower that catches up in time was woken, not polling.
 SLOW_POLL_S = 120.0
@@ -129,3 +139,44 @@ def test_ingestion_writes_only_postgresql_where_no_server_keeps_an_index(
     more = write_articles(tmp_path / "more", 4, 2)
     assert runner.invoke(cli, ["ingest", str(more)]).exit_code == 0
     assert_follows(open_search_index(index_folder), writer)
+
+
+def test_every_connection_dropped_during_an_ingestion_converges(
+    store: str, writer: Engine, index_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when PostgreSQL restarts mid-ingestion: the run stops with a clear error, the next run
+    completes it, and a serving follower recovers by itself and holds each article once."""
+    monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
+    corpus = tmp_path / "wire"
+    for batch in range(3):
+        write_articles(corpus / str(batch), batch * 200, 200)
+    reader = create_db_engine(store)
+    follower = IndexFollower(open_search_index(index_folder), reader, poll_s=0.1)
+    follower.start()
+    command = [sys.executable, "-m", "app", "ingest", str(corpus)]
+    environment = {**os.environ, "BYLINE_DATABASE_URL": store}
+    try:
+        run = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
+        wait_for(lambda: store_last_change(reader) > 0, timeout=60)
+        # Every connection dropped, again and again until the run ends: some land mid-batch.
+        while run.poll() is None:
+            with reader.connect() as admin:
+                admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            time.sleep(0.05)
+        _, errors = run.communicate(timeout=120)
+        if run.returncode != 0:  # cut off: one clear line, no traceback
+            assert b"Traceback" not in errors, errors.decode()
+            assert b"error: the store refused" in errors, errors.decode()
+        finish = subprocess.run(
+            command, cwd=ROOT, env=environment, capture_output=True, check=False
+        )
+        assert finish.returncode == 0, finish.stderr.decode()
+        assert len(store_ids(writer)) == 600
+        wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=30)
+        assert_follows(follower.index, writer)
+    finally:
+        follower.stop()
+        reader.dispose()
