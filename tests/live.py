@@ -48,12 +48,13 @@ def live_server(database_url: str, log: Path | None = None, /, **env: str) -> It
                 )
                 raise RuntimeError(f"byline serve exited with {process.returncode}:\n{printed}")
             try:
-                if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                # Ready, as a load balancer would wait: the search index holds the store.
+                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
             except httpx2.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("byline serve did not answer /healthz in time")
+                raise RuntimeError("byline serve was not ready (/readyz) in time")
             time.sleep(0.1)
         yield base
     finally:
