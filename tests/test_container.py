@@ -22,6 +22,7 @@ from tests.live import ROOT, free_port
 pytestmark = pytest.mark.container
 
 READY_TIMEOUT_S = 150.0  # the image's start on a loaded 2-core machine
+FOLLOW_TIMEOUT_S = 10.0  # a replica's index behind a committed ingestion, on a loaded machine
 
 # Every image, layer, container and named volume this run makes carries this label, so that it
 # removes exactly what it made (never another run's, nor the base image) and checks it did.
@@ -176,6 +177,12 @@ def wait_healthy(deployed: Deployment) -> None:
         time.sleep(0.5)
 
 
+def search_total(deployed: Deployment, query: str) -> int:
+    """How many articles a search finds on ``deployed``."""
+    found: int = httpx2.get(f"{deployed.base}/v1/search", params={"q": query}).json()["total"]
+    return found
+
+
 def container_logs(deployed: Deployment) -> str:
     """What the container printed, standard output and error together."""
     assert ENGINE is not None
@@ -311,8 +318,12 @@ def test_the_image_runs_as_compose_runs_it_on_postgresql(
         for replica in replicas:
             listing = httpx2.get(f"{replica.base}/v1/articles").json()
             assert listing["total"] == 3
-            found = httpx2.get(f"{replica.base}/v1/search", params={"q": "harbour"}).json()
-            assert found["total"] == 3
+            # Each replica's index follows the store a moment after the commit (at most about
+            # a second; a loaded machine gets a few more).
+            deadline = time.monotonic() + FOLLOW_TIMEOUT_S
+            while (found := search_total(replica, "harbour")) != 3:
+                assert time.monotonic() < deadline, f"{replica.name} finds {found} of 3"
+                time.sleep(0.1)
     finally:
         for replica in replicas:
             remove_container(replica.name)
