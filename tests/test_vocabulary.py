@@ -142,6 +142,27 @@ def test_an_article_keys_the_words_it_writes_capitalised() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(Reuters) - Zelenskyy's envoy met al-Qaida's Émile O'Brien, Jean-Luc and MacArthur.",
+        "«Путин» и Зеленский; Ἀθῆναι; दिल्ली में मोदी; محمّد; Ⓐlpha Ⓑeta",
+        "No\u00a0break\u200dJoined\u2028Line\tTab x2Y 2025 ÆSIR İstanbul ǅemal",
+    ],
+)
+def test_name_keys_are_those_of_every_word_the_pattern_cuts(text: str) -> None:
+    # Keying reads only the tokens that are not letters and digits alone with the pattern:
+    # what it finds is what cutting the whole text finds.
+    every_word = {word for word in word_spans_text(text) if word[0].isupper()}
+    expected = set().union(*(name_keys(word) for word in every_word)) if every_word else set()
+    assert name_keys(text) == expected
+    assert name_keys(text, text.lower()) == expected
+
+
+def word_spans_text(text: str) -> list[str]:
+    return [text[start:end] for start, end in word_spans(text)]
+
+
 def test_words_are_cut_where_the_engine_cuts_them_in_every_script() -> None:
     # Every code point after an "a": the pattern keeps together what the engine's tokenizer
     # keeps together (Devanagari's vowel signs, Arabic's short vowels, circled letters).

@@ -212,10 +212,23 @@ def microseconds(moment: datetime) -> int:
 def name_keys(*texts: str) -> set[str]:
     """The ``NAME_KEYS`` terms of an article's ``texts``: ``"{key} {word}"`` for each distinct
     word they write capitalised at least once that has a name key."""
-    written = {word for text in texts for word in word_run().findall(text)}
+    # No word spans a space, and a token of letters and digits alone (most of a text) is one
+    # word: only the other tokens are cut by the pattern, a quarter of the time of cutting all.
+    find = word_run().findall
+    capitalised: set[str] = set()
+    for text in texts:
+        for token in text.split():
+            if token.isalnum():
+                if token[0].isupper():
+                    capitalised.add(token)
+            else:
+                capitalised.update(word for word in find(token) if word[0].isupper())
     # A word longer than any term makes none: left out before it reaches the cache.
-    capitalised = [word for word in written if word[0].isupper() and len(word) <= LONGEST_WORD]
-    return {keyed for word in capitalised if (keyed := _keyed(word)) is not None}
+    return {
+        keyed
+        for word in capitalised
+        if len(word) <= LONGEST_WORD and (keyed := _keyed(word)) is not None
+    }
 
 
 @lru_cache(maxsize=65_536)
