@@ -8,7 +8,9 @@ import pytest
 
 from app.parser import parse_file_bytes
 from app.query import Column, parse_query
-from app.search.highlight import Marking, marked, marking_of
+from app.search import highlight
+from app.search.highlight import Marking, marked, marking_of, screen_needles, stem_start
+from app.search.schema import TEXT, analyze, screened
 from tests.conftest import WIRE_FIXTURES
 
 
@@ -182,3 +184,98 @@ def test_the_same_marks_as_sqlite_s_fts5_on_the_wire_fixtures(q: str, expression
     ]
     assert ours == by_fts5
     assert any("[" in title + body for title, body in ours)
+
+
+# The English stemmer's exceptions and its rewritten endings, and letters the analyzer folds.
+STEMMER_EDGES = [
+    "dying",
+    "lying",
+    "tying",
+    "vying",
+    "hying",
+    "skies",
+    "skis",
+    "sky",
+    "news",
+    "idly",
+    "gently",
+    "ugly",
+    "early",
+    "only",
+    "singly",
+    "happily",
+    "happiness",
+    "generously",
+    "relational",
+    "sensibility",
+    "visibility",
+    "agreed",
+    "agreement",
+    "conditional",
+    "organizer",
+    "realization",
+    "activity",
+    "apology",
+    "reasonably",
+    "proceed",
+    "exceed",
+    "succeed",
+    "inning",
+    "outing",
+    "canning",
+    "herring",
+    "earring",
+    "atlas",
+    "cosmos",
+    "bias",
+    "andes",
+    "ponies",
+    "caresses",
+    "feed",
+    "Straße",
+    "Ｍacron",
+    "ΑΘΗΝΑΣ",
+    "İstanbul",
+    "ǅemal",
+    "ﬁnancial",
+    "Zelenskyy",
+]
+
+
+@pytest.mark.parametrize("word", STEMMER_EDGES)
+def test_a_word_s_term_starts_with_its_stem_s_start(word: str) -> None:
+    # What lets a paragraph without the needle be left untokenized (screen_needles).
+    [stem] = analyze(TEXT, word)
+    assert screened(word).startswith(stem_start(stem))
+    needles = screen_needles(marking_of(parse_query(word), Column.BODY))
+    assert needles is not None
+    assert needles.search(screened(f"x {word} y"))
+
+
+def test_marking_only_the_screened_paragraphs_marks_what_marking_all_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = [body for _, body in _fixture_texts()]
+    texts += [
+        "x beta\ngamma delta",  # a phrase across two paragraphs
+        "x beta\n\n—\ngamma\nnone here\nbeta gamma",  # and across paragraphs without words
+        "Le Café\nde Flore\nCAFÉ STRASSE Straße",
+        "ΤΗΣ ΑΘΗΝΑΣ\nΑθήνας",
+    ]
+    words = sorted({word for text in texts for word in text.split()[::7] if word.isalpha()})
+    queries = [
+        *words[:120],
+        '"beta gamma"',
+        '"de flore"',
+        "cafe strasse",
+        "Αθήνας",
+        "minist*",
+        "compan* said",
+        '"said on" OR prices',
+    ]
+    markings = [marking_of(parse_query(q), Column.BODY) for q in queries]
+    screened_marks = [[marked(t, m, start="[", stop="]") for t in texts] for m in markings]
+    monkeypatch.setattr(highlight, "screen_needles", lambda marking: None)
+    whole_marks = [[marked(t, m, start="[", stop="]") for t in texts] for m in markings]
+    assert screened_marks == whole_marks
+    assert sum(text.count("[") for marks in whole_marks for text in marks) > 200

@@ -5,18 +5,25 @@ A query's positive terms become a ``Marking`` per column (``marking_of``); ``mar
 the text as the index did (``TEXT`` for words and phrases, ``WORDS`` for prefixes, the grams of
 text without spaces) and wraps each match. Its cost is linear in the text; text that cannot be
 tokenized comes back unmarked rather than raising.
+
+Tokenizing is most of a search's time (a 4,000-character body takes 0.3 ms, the engine's own
+search of 100,000 articles less), and most paragraphs hold none of the query's words, so a
+paragraph is tokenized only when its screened text (``schema.screened``: folded as the terms
+are) holds a term's beginning where a word starts (``screen_needles``); the others cannot
+match. What is marked is the same as when the whole text is tokenized.
 """
 
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import tantivy
 
 from app.passages import needle_pattern
 from app.query import AtomKind, Column, ParsedQuery
 from app.search import grams
-from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded
+from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded, screened, word_run
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,36 @@ def marking_of(query: ParsedQuery, column: Column) -> Marking:
     return Marking(frozenset(stems), tuple(prefixes), tuple(phrases))
 
 
+@lru_cache(maxsize=256)
+def screen_needles(marking: Marking) -> re.Pattern[str] | None:
+    """What a paragraph's screened text holds when it may hold a match, as a pattern: where a
+    word starts (after no letter or digit), the beginning of a stem of the marking's words and
+    phrases (``stem_start``), or a prefix; None when any paragraph may (a word inside text
+    without spaces)."""
+    stems = [*marking.stems, *(term for phrase in marking.phrases for term in phrase)]
+    if any(grams.query_units(stem) for stem in marking.stems):
+        return None
+    needles = {screened(stem_start(stem)) for stem in stems}
+    needles.update(screened(prefix) for prefix in marking.prefixes)
+    if not needles or "" in needles:
+        return None
+    # A letter or digit before a needle is inside a word: no term starts there (every letter
+    # of a word is screened to lower case, so no capital stands there). Looked at behind the
+    # needle's end, so that the engine still looks for the needle's letters first.
+    escaped = [re.escape(needle) for needle in sorted(needles)]
+    return re.compile("|".join(f"{needle}(?<![a-z0-9]{needle})" for needle in escaped))
+
+
+def stem_start(stem: str) -> str:
+    """What every word of ``stem`` starts with, as the ``WORDS`` analyzer writes it.
+
+    The English stemmer keeps a word's beginning and rewrites at most its stem's last
+    character (``happy``: ``happi``), or its last two when the stem ends with an ``e`` it
+    wrote (``dying``: ``die``; ``ability``, ``able``), and never a word's first character."""
+    cut = 2 if stem.endswith("e") else 1
+    return stem[: max(1, len(stem) - cut)]
+
+
 def window_needles(words: Sequence[str]) -> re.Pattern[str] | None:
     """What the window of a long text is chosen by (``app/passages.py``): the words and the
     index terms they stand for (a stem begins as most forms of its word do)."""
@@ -69,8 +106,12 @@ def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
     """``text`` with every match wrapped in ``start``/``stop`` (phrases as one span)."""
     if not text or not (marking.stems or marking.prefixes or marking.phrases):
         return text
+    needles = screen_needles(marking)
     try:
-        spans = sorted(_spans(text, marking))
+        if needles is None:
+            spans = sorted(_spans(text, marking))
+        else:
+            spans = sorted(_screened_spans(text, marking, needles))
     except (ValueError, UnicodeError):  # text the analyzers cannot take (a lone surrogate)
         return text
     parts: list[str] = []
@@ -80,6 +121,39 @@ def marked(text: str, marking: Marking, *, start: str, stop: str) -> str:
         shown = end
     parts.append(text[shown:])
     return "".join(parts)
+
+
+def _screened_spans(
+    text: str, marking: Marking, needles: re.Pattern[str]
+) -> Iterator[tuple[int, int]]:
+    """``_spans`` of the paragraphs whose screened text holds a needle, each run of them (with
+    the paragraphs without a word between them, across which a phrase goes on) tokenized as
+    one text."""
+    held = screened(text)
+    if needles.search(held) is None:
+        return
+    if "\n" not in text:
+        yield from _spans(text, marking)
+        return
+    words = word_run().search
+    block: tuple[int, int] | None = None  # the run's first character, and its last's end
+    start = 0
+    for paragraph, screen in zip(text.split("\n"), held.split("\n"), strict=True):
+        end = start + len(paragraph)
+        if needles.search(screen) is not None:
+            block = (block[0] if block is not None else start, end)
+        elif block is not None and words(paragraph) is not None:
+            yield from _spans_in(text, block, marking)
+            block = None
+        start = end + 1
+    if block is not None:
+        yield from _spans_in(text, block, marking)
+
+
+def _spans_in(text: str, block: tuple[int, int], marking: Marking) -> Iterator[tuple[int, int]]:
+    begin, end = block
+    for first, last in _spans(text[begin:end], marking):
+        yield first + begin, last + begin
 
 
 def _spans(text: str, marking: Marking) -> Iterator[tuple[int, int]]:

@@ -250,13 +250,22 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 def word_run() -> re.Pattern[str]:
     """A run of the characters the engine's tokenizer keeps in a word (Unicode's alphabetic and
     numeric characters), as a pattern: a fifth of the time of asking the engine for its
-    tokens, which matters at ingestion. Python's letters and digits lack the alphabetic marks and
-    symbols (Devanagari's vowel signs, Arabic's short vowels, circled letters), and the
-    characters a later Unicode than Python's assigned: each is found by asking the engine whether
-    it keeps ``a`` and the character together. Past the first four planes, every such character
-    is a letter or a digit to Python too. The class is written as ranges of code points, which
-    the regular expression engine tests at a table lookup a character; an alternation with
-    Python's ``[^\\W_]`` costs twenty times as much."""
+    tokens, which matters at ingestion. The class is written as ranges of code points
+    (``_word_ranges``), which the regular expression engine tests at a table lookup a character;
+    an alternation with Python's ``[^\\W_]`` costs twenty times as much."""
+    ranges = (f"{re.escape(chr(first))}-{re.escape(chr(last))}" for first, last in _word_ranges())
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+@cache
+def _word_ranges() -> list[tuple[int, int]]:
+    """The code points the engine's tokenizer keeps in a word, as (first, last) ranges.
+
+    Python's letters and digits lack the alphabetic marks and symbols (Devanagari's vowel signs,
+    Arabic's short vowels, circled letters), and the characters a later Unicode than Python's
+    assigned: each is found by asking the engine whether it keeps ``a`` and the character
+    together. Past the first four planes, every such character is a letter or a digit to Python
+    too."""
     candidates = [
         char
         for code in range(0x40000)
@@ -268,16 +277,38 @@ def word_run() -> re.Pattern[str]:
         for token in cutter.pre_tokenize(" ".join(f"a{char}" for char in candidates)).tokens
         if len(token.text) == 2
     }
-    ranges: list[str] = []
+    ranges: list[tuple[int, int]] = []
     first = None
     for code in range(sys.maxunicode + 2):
         in_word = code <= sys.maxunicode and ((char := chr(code)).isalnum() or char in kept)
         if in_word and first is None:
             first = code
         elif not in_word and first is not None:
-            ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+            ranges.append((first, code - 1))
             first = None
-    return re.compile(f"[{''.join(ranges)}]+")
+    return ranges
+
+
+def screened(text: str) -> str:
+    """``text`` with each character of a word written as the ``WORDS`` analyzer writes it in
+    its terms (lower case, ASCII and Greek folding; ``ß`` as ``ss``): wherever a term of the
+    text starts, the screened text holds the term there. Not one character for one; a newline
+    stays a newline, so the text's paragraphs stay apart."""
+    return text.translate(_screen_folding())
+
+
+@cache
+def _screen_folding() -> dict[int, str]:
+    """Each character of a word that the ``WORDS`` analyzer writes otherwise, and how: asked of
+    the analyzer, one call for every such character (between two ``x``, which fold to
+    themselves, so that each gives one term)."""
+    chars = [chr(code) for first, last in _word_ranges() for code in range(first, last + 1)]
+    terms = analyze(WORDS, " ".join(f"x{char}x" for char in chars))
+    return {
+        ord(char): term[1:-1]
+        for char, term in zip(chars, terms, strict=True)
+        if term[1:-1] != char and "\n" not in term
+    }
 
 
 def progress_document(applied_change: int) -> tantivy.Document:
