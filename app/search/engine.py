@@ -121,11 +121,18 @@ def search_index(
     ]
     variants = added_terms(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
-    sizes = [match_count(searcher, tier) for tier in tiers]
+    if sort == SearchSort.RELEVANCE:
+        # Each tier counted in the search of its best hits: one pass over its matches, not two.
+        best = (key[4] if key is not None else 0) + limit + 1 + TIE_MARGIN
+        counted = [searcher.search(tier, best, count=True) for tier in tiers]
+        sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
+        firsts = [result.hits for result in counted]
+    else:
+        sizes = [match_count(searcher, tier) for tier in tiers]
     total = sum(sizes)
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
     if sort == SearchSort.RELEVANCE:
-        hits, next_key = _by_relevance(searcher, tiers, sizes, key, limit)
+        hits, next_key = _by_relevance(searcher, tiers, sizes, firsts, key, limit)
     else:
         hits, next_key = _in_order(searcher, tiers, sort, key, limit)
     next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
@@ -192,11 +199,13 @@ def _by_relevance(
     searcher: tantivy.Searcher,
     tiers: list[tantivy.Query],
     sizes: list[int],
+    firsts: list[list[tuple[Any, tantivy.DocAddress]]],
     key: list[Any] | None,
     limit: int,
 ) -> tuple[list[_Hit], list[Any] | None]:
     """The next ``limit`` hits by relevance after the cursor's ``key``, and the key of the
-    page's last when more follow (``sizes``: how many hits each tier has)."""
+    page's last when more follow (``sizes``: how many hits each tier has; ``firsts``: each
+    tier's best hits, as many as the page may need when no tie crosses its end)."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
     if first_tier >= len(tiers):
         raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
@@ -215,6 +224,7 @@ def _by_relevance(
             skip=skip,
             wanted=limit + 1 - len(hits),
             size=sizes[tier],
+            fetched_first=firsts[tier],
         )
         if len(hits) > limit:
             break
@@ -250,6 +260,7 @@ def best_first(
     skip: int,
     wanted: int,
     size: int,
+    fetched_first: list[tuple[Any, tantivy.DocAddress]] | None = None,
 ) -> list[_Hit]:
     """The first ``wanted`` hits of ``query`` after ``after`` in relevance order (score, then
     the most recent year, then the highest id), ``skip`` being about how many come before it
@@ -264,8 +275,11 @@ def best_first(
     if size == 0:
         return []
     fetched = min(skip + wanted + TIE_MARGIN, size)
+    found = fetched_first if fetched_first is not None and len(fetched_first) >= fetched else None
     while True:
-        found = searcher.search(query, fetched, count=False).hits
+        if found is None:
+            found = searcher.search(query, fetched, count=False).hits
+        fetched = max(fetched, len(found))  # the best hits fetched first may be more
         addresses = [address for _, address in found]
         keys = sorted(
             (
@@ -295,7 +309,7 @@ def best_first(
             return [_Hit(tier, *key) for key in above] + [
                 _Hit(tier, *key) for key in _tied(searcher, query, tie, after, wanted - len(above))
             ]
-        fetched = min(fetched * 4, size)
+        fetched, found = min(fetched * 4, size), None
 
 
 def _tied(
