@@ -330,7 +330,8 @@ def suggest(
     words: Vocabulary | None = None
     for word in candidates[:SUGGESTED_WORDS]:
         if rare is None or words is None:
-            rare, words = _rare_articles(session), _vocabulary(index)
+            words = _vocabulary(index)
+            rare = _rare_articles(words)
         held = words.documents(word, cap=rare + 1)
         if held > rare:
             continue
@@ -348,15 +349,10 @@ def suggest(
     return interpreted(map_terms(query.root, replace))
 
 
-def _rare_articles(session: Session) -> int:
-    """How many articles at most hold a word that is rare in this corpus.
-
-    The corpus's size is read as its highest article id, a lookup in the primary key (counting
-    the rows would scan them all, a search at a million articles): an upper bound that pruning
-    leaves a little high, which a share of one in 2,000 does not feel.
-    """
-    highest = session.execute(select(func.max(Article.id))).scalar_one() or 0
-    return max(RARE_ARTICLES, int(highest * RARE_SHARE))
+def _rare_articles(words: "Vocabulary") -> int:
+    """How many articles at most hold a word that is rare in this corpus: the corpus's size as
+    the index's commit counts its documents, read without a query."""
+    return max(RARE_ARTICLES, int(words.searcher.num_docs * RARE_SHARE))
 
 
 def _closest(session: Session, words: "Vocabulary", word: str, *, more_than: int) -> str | None:
