@@ -17,6 +17,7 @@ from app.routes import articles, health, index, problems, search
 from app.routes.docs import install_docs
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
+from app.search.schema import prepare_text_tables
 from app.settings import Settings, get_settings
 
 DESCRIPTION = """
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.index_follower.start()
         app.state.responses_in_flight = {}  # app/kept.py: one computation a response
         app.state.request_timeout = settings.request_timeout  # app/budget.py
+        prepare_text_tables()
         # What the start made (modules, the app, its routes and models) lives as long as the
         # process: out of the collector's reach, a full collection walks only what requests
         # made since. Full collections were the slowest searches' time (bench/RESULTS.md, the

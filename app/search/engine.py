@@ -72,7 +72,7 @@ DEEPER = (
 )
 # A tie of scores at a page's end longer than this is ordered by a walk in recency order
 # (``_tied``) rather than by fetching it whole.
-LONG_TIE = 512
+LONG_TIE = 1024
 # Hits a walk in recency order looks at a step.
 WALK_STEP = 256
 
@@ -321,11 +321,14 @@ def _tied(
 ) -> list[tuple[float, int, int]]:
     """The first ``wanted`` hits of ``query`` scoring ``score``, most recent first (after
     ``after``): a walk through the hits in recency order, scoring each step's, which stops as
-    soon as it has them. A tie this long is a good share of the hits, so the walk is short."""
+    soon as it has them. A tie this long is most often a good share of the hits, so the walk
+    is short; each step is four times the last (every step reads all the hits left), so a tie
+    that is a small share takes few steps too."""
     upper = None
     if after is not None and after[0] == score:
         upper = sort_key(after[1] or None, after[2], newest=True) - 1
     tied: list[tuple[float, int, int]] = []
+    step_size = WALK_STEP
     while len(tied) < wanted:
         walk = query
         if upper is not None:
@@ -334,7 +337,7 @@ def _tied(
             )
             walk = render.filtered(query, [beyond])
         step = searcher.search(
-            walk, WALK_STEP, count=False, order_by_field="newest", order=tantivy.Order.Desc
+            walk, step_size, count=False, order_by_field="newest", order=tantivy.Order.Desc
         ).hits
         if not step:
             break
@@ -348,8 +351,9 @@ def _tied(
                 tied.append((score, int(year or 0), id))
         last_year = years[-1]
         upper = sort_key(int(last_year) if last_year else None, ids[-1], newest=True) - 1
-        if len(step) < WALK_STEP:
+        if len(step) < step_size:
             break
+        step_size *= 4
     return tied[:wanted]
 
 

@@ -289,6 +289,13 @@ def _word_ranges() -> list[tuple[int, int]]:
     return ranges
 
 
+def prepare_text_tables() -> None:
+    """Build the tables that cutting and screening text use (a few tenths of a second, asked
+    of the engine), so that no request waits for them: a server calls this as it starts."""
+    word_run()
+    _screen_folding()
+
+
 def screened(text: str) -> str:
     """``text`` with each character of a word written as the ``WORDS`` analyzer writes it in
     its terms (lower case, ASCII and Greek folding; ``ß`` as ``ss``): wherever a term of the
