@@ -1,6 +1,7 @@
-"""The search index across processes: SIGKILL between the store's commit and the index's, and in
-the middle of an index batch, converges on the next catch-up; readers in other processes see
-whole batches only; two server workers follow an ingestion made by another process."""
+"""The search index across processes: SIGKILL between the store's commit and the index's, in
+the middle of an index batch, and of a server building its index, converges on the next
+catch-up; readers in other processes see whole batches only; two server workers follow an
+ingestion made by another process."""
 
 import json
 import os
@@ -25,7 +26,7 @@ from tests.index_checks import (
     store_last_change,
     wait_for,
 )
-from tests.live import ROOT, live_server
+from tests.live import ROOT, free_port, live_server
 
 # Ingests a folder as `byline ingest` does (the index catching up after each committed batch),
 # and kills itself with SIGKILL when the store has committed its Nth batch, before the index
@@ -239,4 +240,51 @@ def test_two_server_workers_follow_an_ingestion_by_another_process(
 
         wait_for(caught_up, timeout=20)  # ten answers in a row, from either worker
         assert httpx2.get(f"{base}/readyz", timeout=10).status_code == 200
+    assert_follows(open_search_index(index_folder), engine)
+
+
+def test_a_server_killed_while_it_builds_its_index_converges_when_started_again(
+    tmp_path: Path, database_url: str, engine: Engine, index_folder: Path
+) -> None:
+    """SIGKILL a server whose follower is building the index from the store (its ``/readyz``
+    says so); the next start finishes it, and search finds every article once."""
+    assert ingest_paths(engine, [write_corpus(tmp_path / "corpus", 1200)]).ok
+    environment = {
+        **os.environ,
+        "BYLINE_DATABASE_URL": database_url,
+        "BYLINE_INGEST_ON_START": "false",
+    }
+    rng = random.Random(11)
+    killed_while_building = []
+    for _ in range(2):
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            building = None
+            deadline = time.monotonic() + 60
+            while building is None and time.monotonic() < deadline:
+                try:
+                    answer = httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
+                    if answer.status_code == 503:
+                        building = answer.json()["detail"]
+                    elif answer.status_code == 200:
+                        break  # built before it could be killed: the loop tries again
+                except httpx2.TransportError:
+                    time.sleep(0.02)
+            time.sleep(rng.uniform(0.0, 0.3))
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        killed_while_building.append(building)
+    with live_server(database_url, BYLINE_INGEST_ON_START="false") as base:
+        found = httpx2.get(f"{base}/v1/search", params={"q": "report"}, timeout=10).json()
+        listed = httpx2.get(f"{base}/v1/articles", timeout=10).json()
+    assert any(killed_while_building), killed_while_building
+    assert listed["total"] == found["total"] == 1200  # every article, once
     assert_follows(open_search_index(index_folder), engine)
