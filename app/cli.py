@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.allocator import bound_arenas
 from app.database import create_db_engine, migrate
 from app.errors import NotFound
 from app.ingest import FileResult, IngestReport, Outcome, ingest_paths
@@ -480,4 +481,5 @@ def _shown_url(url: str) -> str:
 
 def main() -> None:
     """Entry point of the ``byline`` console script."""
+    bound_arenas()  # before any thread starts
     cli()
