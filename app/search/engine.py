@@ -72,7 +72,7 @@ DEEPER = (
 )
 # A tie of scores at a page's end longer than this is ordered by a walk in recency order
 # (``_tied``) rather than by fetching it whole.
-LONG_TIE = 1024
+LONG_TIE = 512
 # Hits a walk in recency order looks at a step.
 WALK_STEP = 256
 
