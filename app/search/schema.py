@@ -178,10 +178,9 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
     document.add_integer("newest", sort_key(article["year"], article["id"], newest=True))
     document.add_integer("oldest", sort_key(article["year"], article["id"], newest=False))
     title, body = article["title"] or "", article["body"] or ""
-    document.add_text("title", folded(title))
-    document.add_text("title_words", folded(title))
-    document.add_text("body", folded(body))
-    document.add_text("body_words", folded(body))
+    for name, text in (("title", folded(title)), ("body", folded(body))):
+        document.add_text(name, text)
+        document.add_text(f"{name}_words", text)
     for name, text in (("title_grams", title), ("body_grams", body)):
         if held := grams.grams_text(text):
             document.add_text(name, held)
