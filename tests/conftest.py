@@ -100,23 +100,37 @@ class PostgreSQL:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
-        self.admin = psycopg.connect(
+        self.admin = self._connect()
+        self.template = f"byline_template_{uuid.uuid4().hex[:12]}"
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(
             self.url.set(drivername="postgresql").render_as_string(hide_password=False),
             autocommit=True,
             connect_timeout=3,
         )
-        self.template = f"byline_template_{uuid.uuid4().hex[:12]}"
+
+    def _execute(self, statement: str) -> None:
+        """Run ``statement`` on the admin connection, connecting again first when the server
+        dropped it (a test restarts the server)."""
+        try:
+            self.admin.execute(statement)
+        except psycopg.OperationalError:
+            if not (self.admin.closed or self.admin.broken):
+                raise
+            self.admin = self._connect()
+            self.admin.execute(statement)
 
     def url_of(self, database: str) -> str:
         return self.url.set(database=database).render_as_string(hide_password=False)
 
     def create(self, name: str, *, template: str | None = None) -> str:
         copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
-        self.admin.execute(f"CREATE DATABASE {name}{copy}")
+        self._execute(f"CREATE DATABASE {name}{copy}")
         return self.url_of(name)
 
     def drop(self, name: str) -> None:
-        self.admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,12 @@
 """The search index on a PostgreSQL store: each committed batch wakes every follower through
 ``NOTIFY`` (polling stays the fallback), a follower whose listening connection is dropped
-listens again, and an ingestion writes only PostgreSQL on a machine where no server keeps an
-index."""
+listens again, an ingestion writes only PostgreSQL on a machine where no server keeps an
+index, and an ingestion and a follower get through a restart of the server."""
 
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -176,6 +177,62 @@ def test_every_connection_dropped_during_an_ingestion_converges(
         assert finish.returncode == 0, finish.stderr.decode()
         assert len(store_ids(writer)) == 600
         wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=30)
+        assert_follows(follower.index, writer)
+    finally:
+        follower.stop()
+        reader.dispose()
+
+
+def restart_command(url: str) -> list[str] | None:
+    """The command that restarts the PostgreSQL cluster serving ``url`` on this machine
+    (Debian's ``pg_ctlcluster``, as root), or None where it cannot be had."""
+    if os.geteuid() != 0 or not (shutil.which("pg_ctlcluster") and shutil.which("pg_lsclusters")):
+        return None
+    where = make_url(url)
+    if where.host not in ("127.0.0.1", "localhost"):
+        return None
+    listed = subprocess.run(
+        ["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=False
+    ).stdout
+    for line in listed.splitlines():
+        version, cluster, port, status, *_ = [*line.split(), "", "", "", ""]
+        if port == str(where.port or 5432) and status == "online":
+            return ["pg_ctlcluster", version, cluster, "restart", "-m", "fast"]
+    return None
+
+
+def test_postgresql_restarted_during_an_ingestion_converges(
+    store: str, writer: Engine, index_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server itself restarted while an ingestion writes and a follower serves: the run
+    stops with one clear line or completes, the next run completes it, and the follower, whose
+    connections were refused for a while, catches up by itself with each article once."""
+    restart = restart_command(store)
+    if restart is None:
+        pytest.skip("restarting the test's PostgreSQL needs root and pg_ctlcluster for its cluster")
+    monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
+    corpus = tmp_path / "wire"
+    for batch in range(4):
+        write_articles(corpus / str(batch), batch * 200, 200)
+    reader = create_db_engine(store)
+    follower = IndexFollower(open_search_index(index_folder), reader, poll_s=0.1)
+    follower.start()
+    command = [sys.executable, "-m", "app", "ingest", str(corpus)]
+    environment = {**os.environ, "BYLINE_DATABASE_URL": store}
+    try:
+        run = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
+        wait_for(lambda: store_last_change(reader) > 0, timeout=60)
+        subprocess.run(restart, check=True, capture_output=True, timeout=120)
+        _, errors = run.communicate(timeout=120)
+        if run.returncode != 0:  # cut off: one clear line, no traceback
+            assert b"Traceback" not in errors, errors.decode()
+            assert b"error: the store refused" in errors, errors.decode()
+        finish = subprocess.run(
+            command, cwd=ROOT, env=environment, capture_output=True, check=False
+        )
+        assert finish.returncode == 0, finish.stderr.decode()
+        assert len(store_ids(writer)) == 800
+        wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=60)
         assert_follows(follower.index, writer)
     finally:
         follower.stop()
