@@ -49,6 +49,8 @@ def test_an_article_holds_a_word_in_its_headline_or_its_body(
     assert vocabulary.documents("ferries") == 1  # a body's word only
     assert vocabulary.documents("Harbour") == 2  # in both columns of one article: counted once
     assert vocabulary.documents("HARBOUR", cap=1) == 1
+    assert vocabulary.documents("harbour", cap=5) == 2  # below the cap: exact
+    assert vocabulary.documents("harbour", cap=0) == 0
     assert vocabulary.documents("ferry") == 0  # the words are not stemmed
     assert vocabulary.documents("nowhere") == 0
     assert vocabulary.documents("...") == 0
