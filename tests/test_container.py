@@ -11,12 +11,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx2
 import pytest
 
 from tests.factories import ArticleText
+from tests.index_checks import wait_for
 from tests.live import ROOT, free_port
 
 pytestmark = pytest.mark.container
@@ -177,10 +179,10 @@ def wait_healthy(deployed: Deployment) -> None:
         time.sleep(0.5)
 
 
-def search_total(deployed: Deployment, query: str) -> int:
-    """How many articles a search finds on ``deployed``."""
-    found: int = httpx2.get(f"{deployed.base}/v1/search", params={"q": query}).json()["total"]
-    return found
+def finds(deployed: Deployment, query: str, count: int) -> bool:
+    """Whether a search for ``query`` on ``deployed`` finds ``count`` articles."""
+    found = httpx2.get(f"{deployed.base}/v1/search", params={"q": query}).json()["total"]
+    return bool(found == count)
 
 
 def container_logs(deployed: Deployment) -> str:
@@ -320,10 +322,7 @@ def test_the_image_runs_as_compose_runs_it_on_postgresql(
             assert listing["total"] == 3
             # Each replica's index follows the store a moment after the commit (at most about
             # a second; a loaded machine gets a few more).
-            deadline = time.monotonic() + FOLLOW_TIMEOUT_S
-            while (found := search_total(replica, "harbour")) != 3:
-                assert time.monotonic() < deadline, f"{replica.name} finds {found} of 3"
-                time.sleep(0.1)
+            wait_for(partial(finds, replica, "harbour", 3), timeout=FOLLOW_TIMEOUT_S)
     finally:
         for replica in replicas:
             remove_container(replica.name)

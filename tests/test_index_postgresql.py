@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,9 +147,34 @@ def test_every_connection_dropped_during_an_ingestion_converges(
 ) -> None:
     """As when PostgreSQL restarts mid-ingestion: the run stops with a clear error, the next run
     completes it, and a serving follower recovers by itself and holds each article once."""
+
+    def drop_every_connection(run: subprocess.Popen[bytes], reader: Engine) -> None:
+        # Again and again until the run ends: some land mid-batch.
+        while run.poll() is None:
+            with reader.connect() as admin:
+                admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            time.sleep(0.05)
+
     monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
-    corpus = tmp_path / "wire"
-    for batch in range(3):
+    ingest_through(drop_every_connection, store, writer, index_folder, tmp_path / "wire", 3)
+
+
+def ingest_through(
+    fault: Callable[[subprocess.Popen[bytes], Engine], None],
+    store: str,
+    writer: Engine,
+    index_folder: Path,
+    corpus: Path,
+    batches: int,
+) -> None:
+    """Ingest ``batches`` of 200 articles with `byline ingest` while a follower serves, bring
+    on ``fault`` (given the run and a reader of the store) once the store holds a change, and
+    check that the run stops with one clear line or completes, that the next run completes it,
+    and that the follower catches up by itself with each article once."""
+    for batch in range(batches):
         write_articles(corpus / str(batch), batch * 200, 200)
     reader = create_db_engine(store)
     follower = IndexFollower(open_search_index(index_folder), reader, poll_s=0.1)
@@ -159,14 +184,7 @@ def test_every_connection_dropped_during_an_ingestion_converges(
     try:
         run = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
         wait_for(lambda: store_last_change(reader) > 0, timeout=60)
-        # Every connection dropped, again and again until the run ends: some land mid-batch.
-        while run.poll() is None:
-            with reader.connect() as admin:
-                admin.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            time.sleep(0.05)
+        fault(run, reader)
         _, errors = run.communicate(timeout=120)
         if run.returncode != 0:  # cut off: one clear line, no traceback
             assert b"Traceback" not in errors, errors.decode()
@@ -175,8 +193,8 @@ def test_every_connection_dropped_during_an_ingestion_converges(
             command, cwd=ROOT, env=environment, capture_output=True, check=False
         )
         assert finish.returncode == 0, finish.stderr.decode()
-        assert len(store_ids(writer)) == 600
-        wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=30)
+        assert len(store_ids(writer)) == batches * 200
+        wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=60)
         assert_follows(follower.index, writer)
     finally:
         follower.stop()
@@ -210,30 +228,9 @@ def test_postgresql_restarted_during_an_ingestion_converges(
     restart = restart_command(store)
     if restart is None:
         pytest.skip("restarting the test's PostgreSQL needs root and pg_ctlcluster for its cluster")
-    monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
-    corpus = tmp_path / "wire"
-    for batch in range(4):
-        write_articles(corpus / str(batch), batch * 200, 200)
-    reader = create_db_engine(store)
-    follower = IndexFollower(open_search_index(index_folder), reader, poll_s=0.1)
-    follower.start()
-    command = [sys.executable, "-m", "app", "ingest", str(corpus)]
-    environment = {**os.environ, "BYLINE_DATABASE_URL": store}
-    try:
-        run = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
-        wait_for(lambda: store_last_change(reader) > 0, timeout=60)
+
+    def restart_the_server(run: subprocess.Popen[bytes], reader: Engine) -> None:
         subprocess.run(restart, check=True, capture_output=True, timeout=120)
-        _, errors = run.communicate(timeout=120)
-        if run.returncode != 0:  # cut off: one clear line, no traceback
-            assert b"Traceback" not in errors, errors.decode()
-            assert b"error: the store refused" in errors, errors.decode()
-        finish = subprocess.run(
-            command, cwd=ROOT, env=environment, capture_output=True, check=False
-        )
-        assert finish.returncode == 0, finish.stderr.decode()
-        assert len(store_ids(writer)) == 800
-        wait_for(lambda: follower.index.applied_change() == store_last_change(writer), timeout=60)
-        assert_follows(follower.index, writer)
-    finally:
-        follower.stop()
-        reader.dispose()
+
+    monkeypatch.setattr("app.search.follower.RECONNECT_S", 0.2)
+    ingest_through(restart_the_server, store, writer, index_folder, tmp_path / "wire", 4)

@@ -122,19 +122,12 @@ def search_index(
     variants = added_terms(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
     if sort == SearchSort.RELEVANCE:
-        # Each tier counted in the search of its best hits: one pass over its matches, not two.
-        best = (key[4] if key is not None else 0) + limit + 1 + TIE_MARGIN
-        counted = [searcher.search(tier, best, count=True) for tier in tiers]
-        sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
-        firsts = [result.hits for result in counted]
+        hits, next_key, sizes = _by_relevance(searcher, tiers, key, limit)
     else:
         sizes = [match_count(searcher, tier) for tier in tiers]
+        hits, next_key = _in_order(searcher, tiers, sort, key, limit)
     total = sum(sizes)
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
-    if sort == SearchSort.RELEVANCE:
-        hits, next_key = _by_relevance(searcher, tiers, sizes, firsts, key, limit)
-    else:
-        hits, next_key = _in_order(searcher, tiers, sort, key, limit)
     next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
     items = _matches(
         session,
@@ -198,17 +191,19 @@ def _tiers(
 def _by_relevance(
     searcher: tantivy.Searcher,
     tiers: list[tantivy.Query],
-    sizes: list[int],
-    firsts: list[list[tuple[Any, tantivy.DocAddress]]],
     key: list[Any] | None,
     limit: int,
-) -> tuple[list[_Hit], list[Any] | None]:
-    """The next ``limit`` hits by relevance after the cursor's ``key``, and the key of the
-    page's last when more follow (``sizes``: how many hits each tier has; ``firsts``: each
-    tier's best hits, as many as the page may need when no tie crosses its end)."""
+) -> tuple[list[_Hit], list[Any] | None, list[int]]:
+    """The next ``limit`` hits by relevance after the cursor's ``key``, the key of the page's
+    last when more follow, and how many hits each tier has."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
     if first_tier >= len(tiers):
         raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
+    # Each tier counted in the search of its best hits (as many as the page needs when no tie
+    # crosses its end): one pass over its matches, not two.
+    best = served + limit + 1 + TIE_MARGIN
+    counted = [searcher.search(tier, best, count=True) for tier in tiers]
+    sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
     if key is not None and first_tier < len(tiers):
         after = _anchored(searcher, tiers[first_tier], key[1], key[2], key[3])
     hits: list[_Hit] = []
@@ -224,16 +219,16 @@ def _by_relevance(
             skip=skip,
             wanted=limit + 1 - len(hits),
             size=sizes[tier],
-            fetched_first=firsts[tier],
+            fetched_first=counted[tier].hits,
         )
         if len(hits) > limit:
             break
     if len(hits) <= limit:
-        return hits, None
+        return hits, None, sizes
     hits = hits[:limit]
     last = hits[-1]
     position = in_tier_before[last.tier] + sum(1 for hit in hits if hit.tier == last.tier)
-    return hits, [last.tier, last.score, last.recency, last.id, position]
+    return hits, [last.tier, last.score, last.recency, last.id, position], sizes
 
 
 def _anchored(

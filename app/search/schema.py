@@ -311,9 +311,7 @@ def _screen_folding() -> dict[int, str]:
     chars = [chr(code) for first, last in _word_ranges() for code in range(first, last + 1)]
     terms = analyze(WORDS, " ".join(f"x{char}x" for char in chars))
     return {
-        ord(char): term[1:-1]
-        for char, term in zip(chars, terms, strict=True)
-        if term[1:-1] != char and "\n" not in term
+        ord(char): term[1:-1] for char, term in zip(chars, terms, strict=True) if term[1:-1] != char
     }
 
 
