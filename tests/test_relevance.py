@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from app.models import Article
 from app.search import engine as index_search
+from app.search import render
 from tests.conftest import Ingest
 from tests.factories import ArticleText
 from tests.live import ROOT, live_server
@@ -192,6 +193,55 @@ def test_ranking_is_exact_across_ties(
     assert paged(client, "harbour", limit=limit) == expected
     # ... and the hits really do tie: the years and ids are what orders them
     assert len({item["score"] for item in ranked_items(client, "harbour")}) == 1
+
+
+@pytest.fixture
+def near_and_far(ingest: Ingest, tmp_path: Path) -> dict[str, list[int]]:
+    """Articles holding `tidal` and `barrier`: ones with each word twice, far apart (the best
+    BM25), and longer ones with them once, as a phrase (a lower BM25); kind -> ids."""
+    folder = tmp_path / "near-and-far"
+    filler = "Crews checked gauges along the shore while the council met to plan the works."
+    for number in range(6):
+        ArticleText(
+            title=f"Coast note {number}",
+            paragraphs=[
+                f"The tidal flats and tidal pools. {filler} Engineers inspected a barrier and "
+                "then a second barrier."
+            ],
+        ).write(folder, f"far-{number}.txt")
+    for number in range(6):
+        ArticleText(
+            title=f"Estuary works {number}",
+            paragraphs=[
+                *([filler] * (2 + number // 3)),
+                "The tidal barrier closed at noon.",
+            ],
+        ).write(folder, f"phrase-{number}.txt")
+    ingest(folder)
+    with Session(ingest.engine) as session:
+        rows = session.exec(select(Article)).all()
+    return {
+        kind: [row.id for row in rows if Path(row.source_path).stem.startswith(kind)]  # type: ignore[misc]
+        for kind in ("far", "phrase")
+    }
+
+
+def test_words_together_reorder_the_best_hits_only(
+    client: TestClient, near_and_far: dict[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far, phrase = set(near_and_far["far"]), set(near_and_far["phrase"])
+    # A window of four: the four best by BM25 (articles with the words far apart) stay first;
+    # past them, BM25 alone orders, so the phrases stay behind the other two.
+    monkeypatch.setattr(render, "PROXIMITY_WINDOW", 4)
+    order = ranked(client, "tidal barrier")
+    assert set(order[:6]) == far
+    assert set(order[6:]) == phrase
+    # Pages cross the window's end without repeating or skipping a hit.
+    for limit in (1, 3, 4, 5):
+        assert paged(client, "tidal barrier", limit=limit) == order
+    # Every hit in the window (responses are kept: another limit asks anew): phrases first.
+    monkeypatch.undo()
+    assert set(ranked(client, "tidal barrier", limit=50)[:6]) == phrase
 
 
 def bench_module(name: str) -> ModuleType:

@@ -13,7 +13,10 @@ pages is on none of the pages after the first (a changed one not yet served is l
 relevance the key is the score, the year and the id; the engine scores with the corpus's
 statistics of now, which added articles move, so the next page starts after the last hit
 served as it scores now (``_anchored``): a shift that moves every score alike neither repeats
-nor skips a hit, one that reorders hits of nearly equal scores across a page's end can.
+nor skips a hit, one that reorders hits of nearly equal scores across a page's end can. With
+a second phase of ranking (``render.proximity``), the best hits of the first are ordered by
+both phases' scores, the rest by the first's; the number of hits served, which the cursor
+holds, says on which side of that window the next page starts.
 """
 
 import re
@@ -114,18 +117,24 @@ def search_index(
     if scored is None:  # nothing in the query is indexed: nothing matches
         empty: FacetCounts | None = {facet.value: [] for facet in facets} if facets else None
         return Page(items=[], total=0, next_cursor=None, facets=empty)
-    change = key[-1] if key is not None else index.applied_change(searcher)
-    conditions = [
-        *render.filter_conditions(filters),
-        tantivy.Query.range_query(SCHEMA, "change", tantivy.FieldType.Integer, None, change),
-    ]
+    applied = index.applied_change(searcher)
+    change = key[-1] if key is not None else applied
+    conditions = render.filter_conditions(filters)
+    if change < applied:
+        # Articles indexed after the first page: left out. Every document of a commit has a
+        # change up to the commit's, so the first page needs no such condition (which costs a
+        # common word's search four times its own time).
+        conditions.append(
+            tantivy.Query.range_query(SCHEMA, "change", tantivy.FieldType.Integer, None, change)
+        )
+    near = render.proximity(query, columns=columns)
     variants = added_terms(query, typed)
     tiers = _tiers(render.filtered(scored, conditions), typed, variants, columns)
     if sort == SearchSort.RELEVANCE:
-        hits, next_key, sizes = _by_relevance(searcher, tiers, key, limit)
+        hits, next_key, sizes = _by_relevance(searcher, tiers, near, key, limit)
     else:
         sizes = [match_count(searcher, tier) for tier in tiers]
-        hits, next_key = _in_order(searcher, tiers, sort, key, limit)
+        hits, next_key = _in_order(searcher, tiers, near, sort, key, limit)
     total = sum(sizes)
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
     next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
@@ -191,30 +200,32 @@ def _tiers(
 def _by_relevance(
     searcher: tantivy.Searcher,
     tiers: list[tantivy.Query],
+    near: Sequence[tantivy.Query],
     key: list[Any] | None,
     limit: int,
 ) -> tuple[list[_Hit], list[Any] | None, list[int]]:
     """The next ``limit`` hits by relevance after the cursor's ``key``, the key of the page's
-    last when more follow, and how many hits each tier has."""
+    last when more follow, and how many hits each tier has; ``near`` is the second phase of
+    ranking (``render.proximity``), if the query has one."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
     if first_tier >= len(tiers):
         raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
-    # Each tier counted in the search of its best hits (as many as the page needs when no tie
-    # crosses its end): one pass over its matches, not two.
-    best = served + limit + 1 + TIE_MARGIN
+    # Each tier counted in the search of its best hits (as many as the page, and the window
+    # of the second phase, need when no tie crosses their end): one pass over its matches.
+    window = render.PROXIMITY_WINDOW if near else 0
+    best = max(served, window) + limit + 1 + TIE_MARGIN
     counted = [searcher.search(tier, best, count=True) for tier in tiers]
     sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
-    if key is not None and first_tier < len(tiers):
-        after = _anchored(searcher, tiers[first_tier], key[1], key[2], key[3])
     hits: list[_Hit] = []
     in_tier_before: dict[int, int] = {}
     for tier in range(first_tier, len(tiers)):
         skip = min(served, sizes[tier]) if tier == first_tier else 0
         in_tier_before[tier] = skip
-        hits += best_first(
+        hits += _tier_page(
             searcher,
             tiers[tier],
             tier,
+            near,
             after=after if tier == first_tier else None,
             skip=skip,
             wanted=limit + 1 - len(hits),
@@ -229,6 +240,101 @@ def _by_relevance(
     last = hits[-1]
     position = in_tier_before[last.tier] + sum(1 for hit in hits if hit.tier == last.tier)
     return hits, [last.tier, last.score, last.recency, last.id, position], sizes
+
+
+def _tier_page(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    tier: int,
+    near: Sequence[tantivy.Query],
+    *,
+    after: tuple[float, int, int] | None,
+    skip: int,
+    wanted: int,
+    size: int,
+    fetched_first: list[tuple[Any, tantivy.DocAddress]],
+) -> list[_Hit]:
+    """The first ``wanted`` hits of a tier after the cursor's ``after``, ``skip`` of its hits
+    served before.
+
+    With a second phase, the tier's best ``render.PROXIMITY_WINDOW`` hits of the first come
+    first, ordered by both phases' scores, then the rest in the first phase's order: a cursor
+    within the window (fewer hits served than it holds) goes on in it, one past it after it.
+    """
+    if not near:
+        anchored = None if after is None else _anchored(searcher, query, *after)
+        return best_first(
+            searcher,
+            query,
+            tier,
+            after=anchored,
+            skip=skip,
+            wanted=wanted,
+            size=size,
+            fetched_first=fetched_first,
+        )
+    window = best_first(
+        searcher,
+        query,
+        tier,
+        after=None,
+        skip=0,
+        wanted=min(render.PROXIMITY_WINDOW, size),
+        size=size,
+        fetched_first=fetched_first,
+    )
+    page: list[_Hit] = []
+    if skip < len(window):
+        rescored = _rescored(searcher, window, near)
+        if after is not None:
+            # Where the cursor's hit scores now, as in ``_anchored``.
+            now = next((hit for hit in rescored if hit.id == after[2]), None)
+            start = (now.score, now.recency, now.id) if now is not None else after
+            rescored = [hit for hit in rescored if (hit.score, hit.recency, hit.id) < start]
+        page = rescored[:wanted]
+    if len(page) == wanted or len(window) == size:
+        return page
+    # Past the window: after its last hit in the first phase's order, or after the cursor's
+    # hit when the cursor is past the window too.
+    edge = window[-1]
+    beyond = (edge.score, edge.recency, edge.id)
+    if skip > len(window) and after is not None:
+        beyond = min(beyond, _anchored(searcher, query, *after))
+    return page + best_first(
+        searcher,
+        query,
+        tier,
+        after=beyond,
+        skip=max(skip, len(window)),
+        wanted=wanted - len(page),
+        size=size,
+        fetched_first=fetched_first,
+    )
+
+
+def _rescored(
+    searcher: tantivy.Searcher, window: list[_Hit], near: Sequence[tantivy.Query]
+) -> list[_Hit]:
+    """``window``'s hits scored by both phases of ranking, best first."""
+    extra = _proximity_scores(searcher, [hit.id for hit in window], near)
+    rescored = [replace(hit, score=hit.score + extra.get(hit.id, 0.0)) for hit in window]
+    return sorted(rescored, key=lambda hit: (hit.score, hit.recency, hit.id), reverse=True)
+
+
+def _proximity_scores(
+    searcher: tantivy.Searcher, ids: list[int], near: Sequence[tantivy.Query]
+) -> dict[int, float]:
+    """What the second phase of ranking adds to the score of each of ``ids`` it scores: each
+    of its clauses asked of these articles only."""
+    only = render.among(ids)
+    extra: dict[int, float] = {}
+    for clause in near:
+        query = tantivy.Query.boolean_query([(render.Must, only), (render.Must, clause)])
+        found = searcher.search(query, len(ids), count=False).hits
+        held = searcher.fast_field_values("id", [address for _, address in found])
+        for (score, _), id in zip(found, held, strict=True):
+            extra[int(id or 0)] = extra.get(int(id or 0), 0.0) + float(score)
+    return extra
 
 
 def _anchored(
@@ -355,12 +461,13 @@ def _tied(
 def _in_order(
     searcher: tantivy.Searcher,
     tiers: list[tantivy.Query],
+    near: Sequence[tantivy.Query],
     sort: SearchSort,
     key: list[Any] | None,
     limit: int,
 ) -> tuple[list[_Hit], list[Any] | None]:
     """The next ``limit`` hits newest or oldest first after the cursor's ``key``, and the key
-    of the page's last when more follow; their scores are their tier's."""
+    of the page's last when more follow; their scores are their tier's, both phases'."""
     newest = sort == SearchSort.NEWEST
     field = "newest" if newest else "oldest"
     matching = (
@@ -385,7 +492,12 @@ def _in_order(
     years = searcher.fast_field_values("year", addresses)
     keys = [int(key or 0) for key in searcher.fast_field_values(field, addresses)]
     scores = _scores(searcher, tiers, field, keys)
-    hits = [_Hit(*scores.get(id, (0, 0.0)), 0, id) for id in ids]
+    extra = _proximity_scores(searcher, ids, near) if near and ids else {}
+    hits = [
+        _Hit(tier, score + extra.get(id, 0.0), 0, id)
+        for id in ids
+        for tier, score in [scores.get(id, (0, 0.0))]
+    ]
     if len(hits) <= limit:
         return hits, None
     year = years[limit - 1]
@@ -555,7 +667,7 @@ def _variants_held(
     """For each of ``ids`` that holds any, the ``variants`` it holds, in their order."""
     if not variants:
         return {}
-    page = tantivy.Query.term_set_query(SCHEMA, "id", ids)
+    page = render.among(ids)
     held: dict[int, list[str]] = {}
     for variant in variants:
         condition = render.matching(ParsedQuery(variant), columns=columns)

@@ -22,6 +22,13 @@ holds them together: the words as an exact phrase (weighed ``PHRASE_BOOST``) and
 ``NEAR_DISTANCE`` words of each other (``NEAR_BOOST``). The engine adds the scores of the
 clauses that match, so these raise the score of such an article by about half and a quarter of
 its words' own score, where the store multiplies its BM25 by 1.5 and 1.25.
+
+The proximity clauses are a second phase (``proximity``), scored for the best
+``PROXIMITY_WINDOW`` hits of the first (``ranked``) only, as Elasticsearch's ``rescore`` and
+Vespa's second phase do: they read the positions of every word in every article they look at,
+which for two common words is most of a search's time when every match is scored (``minister
+said`` at 100,000 articles: 14 ms with them, 2.5 ms without), while a reader pages through the
+first hundred hits at most. Past the window, hits keep the first phase's order.
 """
 
 import re
@@ -38,26 +45,37 @@ TITLE_BOOST = 5.0
 PHRASE_BOOST = 0.5
 NEAR_BOOST = 0.25
 NEAR_DISTANCE = 10
+# The best hits of the first phase that the proximity clauses score again.
+PROXIMITY_WINDOW = 100
 
 Must, Should, MustNot = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
 
 
 def ranked(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tantivy.Query | None:
-    """The query with its ranking (boosts and the phrase and proximity clauses); None when
+    """The query with its first phase of ranking (BM25, the headline boosted); None when
     nothing in it is indexed, so that it can match nothing."""
-    column = _only(columns)
-    matching = _node(query.root, column)
-    if matching is None:
-        return None
-    together = _together(query, column)
-    if not together:
-        return matching
-    return tantivy.Query.boolean_query([(Must, matching), *((Should, q) for q in together)])
+    return _node(query.root, _only(columns))
+
+
+def proximity(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> list[tantivy.Query]:
+    """The second phase: the clauses scoring an article that holds the query's plain words
+    together (none when it has fewer than two). Each is asked alone of the window's articles:
+    as options of one query, the engine would read them over every article between those."""
+    return _together(query, _only(columns))
+
+
+def among(ids: Sequence[int]) -> tantivy.Query:
+    """The articles of ``ids``, scoring nothing. An option a term: the engine's set of terms
+    walks the whole dictionary of ids (a hundred ids at 100,000 articles: 0.85 ms, as options
+    0.11 ms)."""
+    options = [(Should, tantivy.Query.term_query(SCHEMA, "id", id)) for id in ids]
+    return tantivy.Query.const_score_query(tantivy.Query.boolean_query(options), 0.0)
 
 
 def matching(query: ParsedQuery, *, columns: Sequence[Column] = ()) -> tantivy.Query | None:
-    """The query as a condition (its score is not used); None when it can match nothing."""
-    return _node(query.root, _only(columns))
+    """The query as a condition (its score is not used): its first phase, which matches as
+    the whole ranking does; None when it can match nothing."""
+    return ranked(query, columns=columns)
 
 
 def filtered(query: tantivy.Query, conditions: Sequence[tantivy.Query]) -> tantivy.Query:
