@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from app.models import Article
 from app.names import name_key
+from app.search import vocabulary as vocabulary_module
 from app.search.schema import name_keys, word_spans
 from app.search.vocabulary import Vocabulary, index_term, stem
 from tests.conftest import Ingest, caught_up
@@ -54,6 +55,38 @@ def test_an_article_holds_a_word_in_its_headline_or_its_body(
     assert vocabulary.documents("ferry") == 0  # the words are not stemmed
     assert vocabulary.documents("nowhere") == 0
     assert vocabulary.documents("...") == 0
+
+
+class CountingSearches:
+    """A searcher that counts the searches asked of it."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher, self.searches = searcher, 0
+
+    def search(self, *args: object, **kwargs: object) -> object:
+        self.searches += 1
+        return self.searcher.search(*args, **kwargs)  # type: ignore[arg-type]
+
+    def doc_freq(self, field: str, term: str) -> int:
+        return self.searcher.doc_freq(field, term)
+
+
+def test_a_word_held_far_past_a_cap_is_settled_by_the_dictionary(
+    words: tuple[Vocabulary, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vocabulary, _ = words
+    counting = CountingSearches(vocabulary.searcher)
+    vocabulary.searcher = counting  # type: ignore[assignment]
+    monkeypatch.setattr(vocabulary_module, "SURELY_PAST_FLOOR", 2)
+    # `harbour`: two articles, each holding it in its headline (and one in its body too)
+    assert vocabulary.documents("harbour", cap=1) == 1
+    assert counting.searches == 1  # 2 < 4 times 1: counted by a search
+    monkeypatch.setattr(vocabulary_module, "SURELY_PAST", 2)
+    assert vocabulary.documents("harbour", cap=1) == 1
+    assert counting.searches == 1  # 2 is twice 1 and the floor: no search
+    monkeypatch.setattr(vocabulary_module, "SURELY_PAST_FLOOR", 3)
+    assert vocabulary.documents("harbour", cap=1) == 1
+    assert counting.searches == 2  # under the floor: a search again
 
 
 def test_a_compound_is_held_where_its_parts_stand_in_a_row(
