@@ -95,6 +95,11 @@ class IndexFollower:
 
     def _run(self) -> None:
         try:
+            # Beside the first requests, not before readiness: a start stays as quick.
+            self.index.warm()
+        except Exception:
+            _log.exception("the search index could not be read ahead")
+        try:
             self._follow_until_stopped()
         finally:
             if self._signal is not None:

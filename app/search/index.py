@@ -110,6 +110,17 @@ class SearchIndex:
         are loaded on their own shortly after they are made (the engine watches the folder)."""
         return self.index.searcher()
 
+    def warm(self) -> None:
+        """Read once what searches read first from each segment of the loaded commit (the
+        columns of the sort keys, a dictionary's blocks): the engine loads them on their first
+        use, which made a fresh server's first searches at 1M articles take 150 to 300 ms
+        against 10 to 30 after."""
+        searcher = self.index.searcher()
+        everything = tantivy.Query.all_query()
+        for field in ("newest", "oldest"):
+            searcher.search(everything, 1, count=True, order_by_field=field)
+        searcher.search(everything, 1, count=False)
+
     def reload(self) -> None:
         """Load the latest commit (of any process) now."""
         self.index.reload()
