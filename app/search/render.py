@@ -21,14 +21,14 @@ query has two or more plain words, two optional clauses add to the score of an a
 holds them together: the words as an exact phrase (weighed ``PHRASE_BOOST``) and within
 ``NEAR_DISTANCE`` words of each other (``NEAR_BOOST``). The engine adds the scores of the
 clauses that match, so these raise the score of such an article by about half and a quarter of
-its words' own score, where the store multiplies its BM25 by 1.5 and 1.25.
+its words' own score.
 
 The proximity clauses are a second phase (``proximity``), scored for the best
 ``PROXIMITY_WINDOW`` hits of the first (``ranked``) only, as Elasticsearch's ``rescore`` and
 Vespa's second phase do: they read the positions of every word in every article they look at,
 which for two common words is most of a search's time when every match is scored (``minister
-said`` at 100,000 articles: 14 ms with them, 2.5 ms without), while a reader pages through the
-first hundred hits at most. Past the window, hits keep the first phase's order.
+said`` at 100,000 articles: 14 ms with them, 2.5 ms without), while readers look at the first
+pages. Past the window, hits keep the first phase's order.
 """
 
 import re
