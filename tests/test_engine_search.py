@@ -307,6 +307,7 @@ def test_no_text_makes_the_engine_fail(
 
 
 WHOLE = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+FLOAT = st.floats(allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=150, deadline=None)
@@ -315,7 +316,7 @@ WHOLE = st.integers(min_value=-(2**63), max_value=2**63 - 1)
     key=st.one_of(
         st.lists(st.one_of(st.none(), WHOLE, st.floats(allow_nan=False, allow_infinity=False))),
         # Shaped as the engine's own: a relevance key, and a key of the year orders.
-        st.tuples(WHOLE, st.floats(allow_nan=False, allow_infinity=False), *[WHOLE] * 4).map(list),
+        st.tuples(WHOLE, FLOAT, *[WHOLE] * 3, FLOAT, *[WHOLE] * 3).map(list),
         st.tuples(WHOLE, WHOLE).map(list),
     ),
 )

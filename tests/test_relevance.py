@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from app.models import Article
 from app.search import engine as index_search
 from app.search import render
-from tests.conftest import Ingest
+from tests.conftest import Ingest, caught_up
 from tests.factories import ArticleText
 from tests.live import ROOT, live_server
 
@@ -242,6 +242,37 @@ def test_words_together_reorder_the_best_hits_only(
     # Every hit in the window (responses are kept: another limit asks anew): phrases first.
     monkeypatch.undo()
     assert set(ranked(client, "tidal barrier", limit=50)[:6]) == phrase
+
+
+def test_an_article_changed_between_pages_lets_no_hit_into_the_window(
+    client: TestClient,
+    ingest: Ingest,
+    near_and_far: dict[str, list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The window: the six articles with the words far apart; the best phrase comes next, and
+    # would outscore them all with the second phase.
+    monkeypatch.setattr(render, "PROXIMITY_WINDOW", 6)
+    order = ranked(client, "tidal barrier")
+    assert set(order[:6]) == set(near_and_far["far"])
+    first = client.get("/v1/search", params={"q": "tidal barrier", "limit": 2}).json()
+    # An article of the window not yet served changes: later pages leave it out, and the
+    # phrase below the window must not take its place among the hits already served.
+    changed = order[3]
+    with Session(ingest.engine) as session:
+        article = session.get(Article, changed)
+        assert article is not None
+        path = Path(article.source_path)
+    path.write_text(path.read_text() + "\nThe tide turned by evening.\n")
+    assert ingest(path.parent).ok
+    caught_up(client.app.state.search_index, ingest.engine)  # type: ignore[attr-defined]
+    seen = [item["id"] for item in first["items"]]
+    following = first["next"]
+    while following is not None:
+        body = client.get(following).json()
+        seen += [item["id"] for item in body["items"]]
+        following = body["next"]
+    assert seen == [id for id in order if id != changed]
 
 
 def bench_module(name: str) -> ModuleType:

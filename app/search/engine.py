@@ -58,8 +58,9 @@ TIE_MARGIN = 16
 # ones approximately.
 FACET_BUCKETS = 20_000
 FACET_FIELDS = {Facet.SOURCE: "source_value", Facet.DATELINE: "dateline_value", Facet.YEAR: "year"}
-# The relevance cursor: tier, score, recency, id, hits of the tier served, change.
-RELEVANCE_KEY = (int, float, int, int, int, int)
+# The relevance cursor: tier, score, recency, id, hits of the tier served, the tier's window
+# edge (score, recency, id; id 0: none), change.
+RELEVANCE_KEY = (int, float, int, int, int, float, int, int, int)
 # The newest and oldest cursors: sort key, change.
 ORDER_KEY = (int, int)
 NOT_OURS = "The `cursor` is not one this API made."
@@ -78,6 +79,10 @@ DEEPER = (
 LONG_TIE = 512
 # Hits a walk in recency order looks at a step.
 WALK_STEP = 256
+
+
+# A hit's sort key within its tier: score, recency, id.
+_Key = tuple[float, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +114,7 @@ def search_index(
 
     ``typed`` is the query before name variants were added to it (``query`` with them). By
     relevance, the articles matching ``typed`` come first, then those matching only through a
-    variant, each tier in BM25 order; each hit lists the variants it holds.
+    variant, each tier ranked as ``render`` defines; each hit lists the variants it holds.
     """
     searcher = index.searcher()
     key = _cursor_key(cursor, sort) if cursor else None
@@ -155,13 +160,15 @@ def _cursor_key(cursor: str, sort: SearchSort) -> list[Any]:
     such cursor."""
     if sort == SearchSort.RELEVANCE:
         key = Cursor.decode(cursor, sort=sort, key_types=RELEVANCE_KEY).key
-        whole = (key[0], *key[2:])  # tier, recency, id, served, change
+        # tier, recency, id, served, the edge's recency and id, change
+        whole = (key[0], *key[2:5], *key[6:])
     else:
         key = Cursor.decode(cursor, sort=sort, key_types=ORDER_KEY).key
         whole = tuple(key)
     # Every number this engine puts in a cursor is a count, a year, an id or a key of them:
     # none is negative, none is missing, and a count never reaches a billion hits.
-    if any(value is None or value < 0 for value in whole) or key[1] is None:
+    scores = (key[1], key[5]) if sort == SearchSort.RELEVANCE else (key[1],)
+    if any(value is None or value < 0 for value in whole) or None in scores:
         raise InvalidParameter(NOT_OURS)
     if sort == SearchSort.RELEVANCE and key[0] > 1:
         raise InvalidParameter(NOT_OURS)
@@ -208,30 +215,35 @@ def _by_relevance(
     last when more follow, and how many hits each tier has; ``near`` is the second phase of
     ranking (``render.proximity``), if the query has one."""
     first_tier, after, served = (key[0], (key[1], key[2], key[3]), key[4]) if key else (0, None, 0)
+    edge: _Key | None = (key[5], key[6], key[7]) if key and key[7] > 0 else None
     if first_tier >= len(tiers):
         raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
     # Each tier counted in the search of its best hits (as many as the page, and the window
     # of the second phase, need when no tie crosses their end): one pass over its matches.
-    window = render.PROXIMITY_WINDOW if near else 0
+    window = 2 * render.PROXIMITY_WINDOW if near else 0
     best = max(served, window) + limit + 1 + TIE_MARGIN
     counted = [searcher.search(tier, best, count=True) for tier in tiers]
     sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
     hits: list[_Hit] = []
     in_tier_before: dict[int, int] = {}
+    edges: dict[int, _Key | None] = {}
     for tier in range(first_tier, len(tiers)):
-        skip = min(served, sizes[tier]) if tier == first_tier else 0
+        first = tier == first_tier
+        skip = min(served, sizes[tier]) if first else 0
         in_tier_before[tier] = skip
-        hits += _tier_page(
+        found, edges[tier] = _tier_page(
             searcher,
             tiers[tier],
             tier,
             near,
-            after=after if tier == first_tier else None,
+            after=after if first else None,
+            edge=edge if first else None,
             skip=skip,
             wanted=limit + 1 - len(hits),
             size=sizes[tier],
             fetched_first=counted[tier].hits,
         )
+        hits += found
         if len(hits) > limit:
             break
     if len(hits) <= limit:
@@ -239,7 +251,8 @@ def _by_relevance(
     hits = hits[:limit]
     last = hits[-1]
     position = in_tier_before[last.tier] + sum(1 for hit in hits if hit.tier == last.tier)
-    return hits, [last.tier, last.score, last.recency, last.id, position], sizes
+    last_edge = edges.get(last.tier) or (0.0, 0, 0)
+    return hits, [last.tier, last.score, last.recency, last.id, position, *last_edge], sizes
 
 
 def _tier_page(
@@ -248,18 +261,23 @@ def _tier_page(
     tier: int,
     near: Sequence[tantivy.Query],
     *,
-    after: tuple[float, int, int] | None,
+    after: _Key | None,
+    edge: _Key | None,
     skip: int,
     wanted: int,
     size: int,
     fetched_first: list[tuple[Any, tantivy.DocAddress]],
-) -> list[_Hit]:
+) -> tuple[list[_Hit], _Key | None]:
     """The first ``wanted`` hits of a tier after the cursor's ``after``, ``skip`` of its hits
-    served before.
+    served before; and the edge of the tier's window (None without a second phase).
 
     With a second phase, the tier's best ``render.PROXIMITY_WINDOW`` hits of the first come
-    first, ordered by both phases' scores, then the rest in the first phase's order: a cursor
-    within the window (fewer hits served than it holds) goes on in it, one past it after it.
+    first, ordered by both phases' scores, then the rest in the first phase's order. The first
+    page's window is kept by its last hit in the first phase's order (``edge``, in the cursor):
+    later pages take as the window the hits down to it, as they score now, so an article
+    changed or removed meanwhile lets no hit from below into the window (which would put it
+    among hits already served). A cursor whose hit is in the window, or scores as high as its
+    edge, goes on in the window; another after it.
     """
     if not near:
         anchored = None if after is None else _anchored(searcher, query, *after)
@@ -272,33 +290,49 @@ def _tier_page(
             wanted=wanted,
             size=size,
             fetched_first=fetched_first,
+        ), None
+    if size == 0:
+        return [], edge
+    if edge is None:
+        window = best_first(
+            searcher,
+            query,
+            tier,
+            after=None,
+            skip=0,
+            wanted=min(render.PROXIMITY_WINDOW, size),
+            size=size,
+            fetched_first=fetched_first,
         )
-    window = best_first(
-        searcher,
-        query,
-        tier,
-        after=None,
-        skip=0,
-        wanted=min(render.PROXIMITY_WINDOW, size),
-        size=size,
-        fetched_first=fetched_first,
-    )
+        line = _key(window[-1])
+    else:
+        line = _anchored(searcher, query, *edge)
+        ahead = best_first(
+            searcher,
+            query,
+            tier,
+            after=None,
+            skip=0,
+            wanted=min(2 * render.PROXIMITY_WINDOW, size),
+            size=size,
+            fetched_first=fetched_first,
+        )
+        window = [hit for hit in ahead if _key(hit) >= line]
+    in_window = after is None or after >= line or any(hit.id == after[2] for hit in window)
     page: list[_Hit] = []
-    if skip < len(window):
+    if in_window and window:
         rescored = _rescored(searcher, window, near)
         if after is not None:
             # Where the cursor's hit scores now, as in ``_anchored``.
             now = next((hit for hit in rescored if hit.id == after[2]), None)
-            start = (now.score, now.recency, now.id) if now is not None else after
-            rescored = [hit for hit in rescored if (hit.score, hit.recency, hit.id) < start]
+            start = _key(now) if now is not None else after
+            rescored = [hit for hit in rescored if _key(hit) < start]
         page = rescored[:wanted]
     if len(page) == wanted or len(window) == size:
-        return page
-    # Past the window: after its last hit in the first phase's order, or after the cursor's
-    # hit when the cursor is past the window too.
-    edge = window[-1]
-    beyond = (edge.score, edge.recency, edge.id)
-    if skip > len(window) and after is not None:
+        return page, line
+    # Past the window: after its edge, or after the cursor's hit when it is past it too.
+    beyond = line
+    if not in_window and after is not None:
         beyond = min(beyond, _anchored(searcher, query, *after))
     return page + best_first(
         searcher,
@@ -309,7 +343,12 @@ def _tier_page(
         wanted=wanted - len(page),
         size=size,
         fetched_first=fetched_first,
-    )
+    ), line
+
+
+def _key(hit: _Hit) -> _Key:
+    """A hit's place within its tier: the larger comes first."""
+    return (hit.score, hit.recency, hit.id)
 
 
 def _rescored(
@@ -318,7 +357,7 @@ def _rescored(
     """``window``'s hits scored by both phases of ranking, best first."""
     extra = _proximity_scores(searcher, [hit.id for hit in window], near)
     rescored = [replace(hit, score=hit.score + extra.get(hit.id, 0.0)) for hit in window]
-    return sorted(rescored, key=lambda hit: (hit.score, hit.recency, hit.id), reverse=True)
+    return sorted(rescored, key=_key, reverse=True)
 
 
 def _proximity_scores(
@@ -467,7 +506,8 @@ def _in_order(
     limit: int,
 ) -> tuple[list[_Hit], list[Any] | None]:
     """The next ``limit`` hits newest or oldest first after the cursor's ``key``, and the key
-    of the page's last when more follow; their scores are their tier's, both phases'."""
+    of the page's last when more follow; their scores are their tier's, both phases' for
+    every hit (by relevance, only the window's best hits have the second phase's)."""
     newest = sort == SearchSort.NEWEST
     field = "newest" if newest else "oldest"
     matching = (

@@ -102,7 +102,7 @@ class Vocabulary:
 
     def documents(self, word: str, *, cap: int | None = None) -> int:
         """How many articles hold ``word`` in their headline or body (counted exactly; past
-        ``cap``, ``cap``)."""
+        ``cap``, ``cap``, which a word the dictionary counts far past it gets without a count)."""
         query = self.holding(word)
         if query is None or (cap is not None and cap <= 0):
             return 0
