@@ -15,8 +15,8 @@ statistics of now, which added articles move, so the next page starts after the 
 served as it scores now (``_anchored``): a shift that moves every score alike neither repeats
 nor skips a hit, one that reorders hits of nearly equal scores across a page's end can. With
 a second phase of ranking (``render.proximity``), the best hits of the first are ordered by
-both phases' scores, the rest by the first's; the number of hits served, which the cursor
-holds, says on which side of that window the next page starts.
+both phases' scores, the rest by the first's; the cursor keeps that window's edge, so later
+pages see the window the first page saw (``_tier_page``).
 """
 
 import re
@@ -220,7 +220,7 @@ def _by_relevance(
         raise InvalidParameter(NOT_OURS)  # a tier of variants, where the query has none
     # Each tier counted in the search of its best hits (as many as the page, and the window
     # of the second phase, need when no tie crosses their end): one pass over its matches.
-    window = 2 * render.PROXIMITY_WINDOW if near else 0
+    window = _window_reach(edge) if near else 0
     best = max(served, window) + limit + 1 + TIE_MARGIN
     counted = [searcher.search(tier, best, count=True) for tier in tiers]
     sizes = [int(result.count) for result in counted]  # type: ignore[attr-defined]
@@ -293,31 +293,18 @@ def _tier_page(
         ), None
     if size == 0:
         return [], edge
-    if edge is None:
-        window = best_first(
-            searcher,
-            query,
-            tier,
-            after=None,
-            skip=0,
-            wanted=min(render.PROXIMITY_WINDOW, size),
-            size=size,
-            fetched_first=fetched_first,
-        )
-        line = _key(window[-1])
-    else:
-        line = _anchored(searcher, query, *edge)
-        ahead = best_first(
-            searcher,
-            query,
-            tier,
-            after=None,
-            skip=0,
-            wanted=min(2 * render.PROXIMITY_WINDOW, size),
-            size=size,
-            fetched_first=fetched_first,
-        )
-        window = [hit for hit in ahead if _key(hit) >= line]
+    ahead = best_first(
+        searcher,
+        query,
+        tier,
+        after=None,
+        skip=0,
+        wanted=min(_window_reach(edge), size),
+        size=size,
+        fetched_first=fetched_first,
+    )
+    line = _key(ahead[-1]) if edge is None else _anchored(searcher, query, *edge)
+    window = [hit for hit in ahead if _key(hit) >= line]
     in_window = after is None or after >= line or any(hit.id == after[2] for hit in window)
     page: list[_Hit] = []
     if in_window and window:
@@ -344,6 +331,13 @@ def _tier_page(
         size=size,
         fetched_first=fetched_first,
     ), line
+
+
+def _window_reach(edge: _Key | None) -> int:
+    """How many of a tier's best hits hold its window: the window itself on its first page;
+    later, twice as many, among which the hits down to its edge as they score now (articles
+    changed meanwhile move a few across it)."""
+    return render.PROXIMITY_WINDOW if edge is None else 2 * render.PROXIMITY_WINDOW
 
 
 def _key(hit: _Hit) -> _Key:
