@@ -1,10 +1,11 @@
 """A request's time budget: a search or a related-articles request stops its work when the
 budget (``BYLINE_REQUEST_TIMEOUT``) is spent or its client has gone, and answers 503.
 
-The work runs in the thread pool on a session of its own (``Budget.session``). On the event
-loop, ``within_budget`` watches the client and the clock; when either runs out it stops the
-work: SQLite's progress handler interrupts the statement under way, PostgreSQL's is cancelled
-(and bounded by ``statement_timeout`` besides), and no further statement starts.
+The work runs in the thread pool, reading the store through the reader's connections
+(``Budget.rows``) or a session of its own (``Budget.session``). On the event loop,
+``within_budget`` watches the client and the clock; when either runs out it stops the work:
+SQLite's progress handler interrupts the statement under way, PostgreSQL's is cancelled (and,
+in a session, bounded by ``statement_timeout`` besides), and no further statement starts.
 """
 
 import asyncio
@@ -14,10 +15,11 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
@@ -25,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.errors import SearchTimeout
+from app.reader import Reader, Row, Rows
 
 T = TypeVar("T")
 # SQLite calls the progress handler every this many virtual machine steps (tens of µs).
@@ -79,6 +82,43 @@ class Budget:
         return SearchTimeout(
             detail, retry_after=max(1, math.ceil(self.seconds)), client_gone=self.client_gone
         )
+
+    def rows(self, reader: Reader) -> Rows:
+        """Reads of the store through ``reader`` that stop when the budget is spent
+        (``SearchTimeout``)."""
+
+        def rows(sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+            self.check()
+            try:
+                return reader.rows(sql, parameters, watch=self._watching)
+            except (psycopg.errors.QueryCanceled, sqlite3.OperationalError) as error:
+                if self.spent() or isinstance(error, psycopg.errors.QueryCanceled):
+                    raise self.error() from error
+                raise
+
+        return rows
+
+    @contextmanager
+    def _watching(self, connection: Any) -> Iterator[None]:
+        """Around a statement on ``connection`` (SQLite's or psycopg's): stopped with the
+        budget."""
+        if isinstance(connection, sqlite3.Connection):
+            connection.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
+            try:
+                yield
+            finally:
+                connection.set_progress_handler(None, 0)
+            return
+        # A cancel opens a connection of its own to the server: bounded in time.
+        cancel = functools.partial(connection.cancel_safe, timeout=_CANCEL_SECONDS)
+        with self._lock:
+            self._cancels.append(cancel)
+        try:
+            self.check()  # stopped before the cancel was there to be called
+            yield
+        finally:
+            with self._lock:
+                self._cancels.remove(cancel)
 
     @contextmanager
     def session(self, engine: Engine) -> Iterator[Session]:

@@ -21,12 +21,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
-from app.models import Article
 from app.query import (
     AnyOf,
     AtomKind,
@@ -39,6 +35,7 @@ from app.query import (
 )
 
 if TYPE_CHECKING:
+    from app.reader import Rows
     from app.search.index import SearchIndex
     from app.search.vocabulary import Vocabulary
 
@@ -177,7 +174,7 @@ class Expansion:
     expanded: dict[str, list[str]]
 
 
-def expand_names(session: Session, index: "SearchIndex", query: ParsedQuery) -> Expansion:
+def expand_names(read: "Rows", index: "SearchIndex", query: ParsedQuery) -> Expansion:
     """Add to each name in the query the variants the corpus holds."""
     words = _vocabulary(index)
     expanded: dict[str, list[str]] = {}
@@ -185,7 +182,7 @@ def expand_names(session: Session, index: "SearchIndex", query: ParsedQuery) -> 
     def vary(term: Term) -> Node:
         if term.kind is not AtomKind.WORD:
             return term
-        if not (variants := _name_variants(session, words, term.text)):
+        if not (variants := _name_variants(read, words, term.text)):
             return term
         expanded[term.text] = variants
         return AnyOf((term, *(Term(AtomKind.WORD, v, term.column) for v in variants)))
@@ -197,7 +194,7 @@ def expand_names(session: Session, index: "SearchIndex", query: ParsedQuery) -> 
 PREFIX_COMPLETIONS = 20
 
 
-def complete_prefixes(session: Session, index: "SearchIndex", query: ParsedQuery) -> Expansion:
+def complete_prefixes(read: "Rows", index: "SearchIndex", query: ParsedQuery) -> Expansion:
     """The words each ``prefix*`` of the query finds, for the response to show: one a stem (the
     words a stem gathers are one word to the ranking), as the corpus writes it, the most held
     first.
@@ -210,7 +207,7 @@ def complete_prefixes(session: Session, index: "SearchIndex", query: ParsedQuery
     def complete(term: Term) -> Node:
         if term.kind is not AtomKind.PREFIX:
             return term
-        if not (found := _completions(session, words, term.text)):
+        if not (found := _completions(read, words, term.text)):
             return term
         completed[f"{term.text}*"] = found
         return term
@@ -219,7 +216,7 @@ def complete_prefixes(session: Session, index: "SearchIndex", query: ParsedQuery
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), completed)
 
 
-def _completions(session: Session, words: "Vocabulary", prefix: str) -> list[str]:
+def _completions(read: "Rows", words: "Vocabulary", prefix: str) -> list[str]:
     start = _term(prefix)
     if start is None or len(start) < 3 or not start.isalpha():
         return []
@@ -230,21 +227,21 @@ def _completions(session: Session, words: "Vocabulary", prefix: str) -> list[str
     )
     completions: list[str] = []
     for stem in stems:
-        forms = _surface_forms(session, words, stem, stemmed=True)
+        forms = _surface_forms(read, words, stem, stemmed=True)
         if forms and folded(forms[0]) not in {folded(word) for word in completions}:
             completions.append(forms[0])
     return completions
 
 
-def _name_variants(session: Session, words: "Vocabulary", word: str) -> list[str]:
+def _name_variants(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
     """Spellings of the same name that the corpus writes, other than ``word`` itself; in a
     compound such as ``al-Qaida``, each part is varied in turn (``al-Qaeda``)."""
     parts = _PARTS.split(word)
     if len(parts) == 1:
-        return _variants_of(session, words, word)
+        return _variants_of(read, words, word)
     variants = []
     for index, part in enumerate(parts):
-        for variant in _variants_of(session, words, part) if _PARTS.fullmatch(part) is None else []:
+        for variant in _variants_of(read, words, part) if _PARTS.fullmatch(part) is None else []:
             variants.append("".join([*parts[:index], variant, *parts[index + 1 :]]))
     # The Arabic article is written al- or el-: the other is added where the corpus writes it.
     articles = [index for index, part in enumerate(parts) if folded(part) in {"al", "el"}]
@@ -265,7 +262,7 @@ def _name_variants(session: Session, words: "Vocabulary", word: str) -> list[str
 _AL_EL = str.maketrans("aeAE", "eaEA")
 
 
-def _variants_of(session: Session, words: "Vocabulary", word: str) -> list[str]:
+def _variants_of(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
     """The rules of variants: a name (or a word the corpus does not show to be anything else)
     gains the names of the same sound; a word the corpus holds rarely next to a name near it
     also gains that name."""
@@ -283,7 +280,7 @@ def _variants_of(session: Session, words: "Vocabulary", word: str) -> list[str]:
     ]
     if not near:
         return []
-    own = _usage(session, words, own_term)
+    own = _usage(read, words, own_term)
     if own.known and not own.is_name:
         return []  # a common word (or one the corpus writes either way): not varied
     held = words.documents(word, cap=max(documents for _, documents, _ in near) + 1)
@@ -291,7 +288,7 @@ def _variants_of(session: Session, words: "Vocabulary", word: str) -> list[str]:
     for term, documents, same_sound in near:
         if not same_sound and held * FAR_MORE > documents:
             continue  # a word of its own next to this one (Tokyo and Togo), not its misspelling
-        usage = _usage(session, words, term)
+        usage = _usage(read, words, term)
         if not usage.is_name:
             continue
         for form in _by_frequency(list(usage.names)):
@@ -302,7 +299,7 @@ def _variants_of(session: Session, words: "Vocabulary", word: str) -> list[str]:
 
 
 def suggest(
-    session: Session,
+    read: "Rows",
     index: "SearchIndex",
     query: ParsedQuery,
     *,
@@ -335,7 +332,7 @@ def suggest(
         held = words.documents(word, cap=rare + 1)
         if held > rare:
             continue
-        best = _closest(session, words, word, more_than=max(held * FAR_MORE, held))
+        best = _closest(read, words, word, more_than=max(held * FAR_MORE, held))
         if best is not None:
             replacements[word] = best
     if not replacements:
@@ -355,7 +352,7 @@ def _rare_articles(words: "Vocabulary") -> int:
     return max(RARE_ARTICLES, int(words.searcher.num_docs * RARE_SHARE))
 
 
-def _closest(session: Session, words: "Vocabulary", word: str, *, more_than: int) -> str | None:
+def _closest(read: "Rows", words: "Vocabulary", word: str, *, more_than: int) -> str | None:
     """The word as the corpus writes it that is fewest edits from ``word``, then held by the
     most articles (more than ``more_than``); None when none is within ``max_distance``."""
     wanted = _term(word)
@@ -384,7 +381,7 @@ def _closest(session: Session, words: "Vocabulary", word: str, *, more_than: int
     candidates = sorted(((documents, term) for term, documents in held.items()), reverse=True)
     scored = []
     for documents, term in candidates[:SUGGESTION_CANDIDATES]:
-        for form in _surface_forms(session, words, term):
+        for form in _surface_forms(read, words, term):
             distance = OSA.distance(wanted, _term(form) or folded(form), score_cutoff=limit)
             if 0 < distance <= limit:
                 scored.append((distance, -documents, form))
@@ -421,7 +418,7 @@ class Usage:
 _usage_cache: dict[tuple[tuple[str, int, int], str], Usage] = {}
 
 
-def _usage(session: Session, words: "Vocabulary", term: str) -> Usage:
+def _usage(read: "Rows", words: "Vocabulary", term: str) -> Usage:
     """How the corpus writes ``term`` at up to EVIDENCE_PLACES places in body text, counting only
     the places where case tells a name: not at a sentence's or paragraph's start, and not in a
     line of capitals or of Title Case (the headlines of wire copy). Remembered for the index's
@@ -431,7 +428,7 @@ def _usage(session: Session, words: "Vocabulary", term: str) -> Usage:
         return found
     names: list[str] = []
     lower = 0
-    for body, spans in _body_places(session, words, term):
+    for body, spans in _body_places(read, words, term):
         for start, end in spans:
             if not _tells_case(body, start):
                 continue
@@ -460,27 +457,27 @@ def _places(text: str, term: str, *, limit: int, stemmed: bool = False) -> list[
     return spans
 
 
-def _texts(session: Session, ids: list[int], column: str) -> dict[int, str]:
-    """The first SAMPLE_CHARACTERS of ``column`` (``title`` or ``body``) of the articles."""
+def _texts(read: "Rows", ids: list[int], column: Literal["title", "body"]) -> dict[int, str]:
+    """The first SAMPLE_CHARACTERS of ``column`` of the articles."""
     if not ids:
         return {}
-    held = getattr(Article, column)
-    rows = session.execute(
-        select(col(Article.id), func.substr(col(held), 1, SAMPLE_CHARACTERS)).where(
-            col(Article.id).in_(ids)
-        )
-    ).all()
-    return {id: written or "" for id, written in rows}
+    marks = ", ".join("?" for _ in ids)
+    rows = read(
+        # A column name of ours and placeholders: no caller's text.
+        f"SELECT id, substr({column}, 1, ?) AS text FROM article WHERE id IN ({marks})",  # noqa: S608
+        [SAMPLE_CHARACTERS, *ids],
+    )
+    return {row["id"]: row["text"] or "" for row in rows}
 
 
 def _body_places(
-    session: Session, words: "Vocabulary", term: str
+    read: "Rows", words: "Vocabulary", term: str
 ) -> list[tuple[str, list[tuple[int, int]]]]:
     """The first SAMPLE_PLACES articles whose body holds ``term`` (their bodies' first
     SAMPLE_CHARACTERS), each with the spans of the words that the index holds as ``term``:
     EVIDENCE_PLACES in all, at most. Both stores read the same places."""
     ids = words.articles_holding(term, limit=SAMPLE_PLACES, fields=("body_words",))
-    bodies = _texts(session, ids, "body")
+    bodies = _texts(read, ids, "body")
     places: list[tuple[str, list[tuple[int, int]]]] = []
     left = EVIDENCE_PLACES
     for id in ids:
@@ -539,7 +536,7 @@ _surface_cache: dict[tuple[tuple[str, int, int], str, bool], list[str]] = {}
 
 
 def _surface_forms(
-    session: Session, words: "Vocabulary", term: str, *, stemmed: bool = False
+    read: "Rows", words: "Vocabulary", term: str, *, stemmed: bool = False
 ) -> list[str]:
     """How the corpus writes an index term (``stemmed``: the words of a stem), from a few
     articles that hold it: the most frequent spelling first (remembered for the index's
@@ -547,7 +544,7 @@ def _surface_forms(
     cache_key = (words.commit, term, stemmed)
     if (found := _surface_cache.get(cache_key)) is not None:
         return found
-    forms = _by_frequency(_spellings(session, words, term, stemmed=stemmed))
+    forms = _by_frequency(_spellings(read, words, term, stemmed=stemmed))
     if len(_surface_cache) >= _CACHE_SIZE:
         _surface_cache.clear()
     _surface_cache[cache_key] = forms
@@ -559,13 +556,11 @@ def _by_frequency(spellings: list[str]) -> list[str]:
     return sorted(dict.fromkeys(spellings), key=spellings.count, reverse=True)
 
 
-def _spellings(
-    session: Session, words: "Vocabulary", term: str, *, stemmed: bool = False
-) -> list[str]:
+def _spellings(read: "Rows", words: "Vocabulary", term: str, *, stemmed: bool = False) -> list[str]:
     """The words as written at the first SAMPLE_PLACES places (by article, headline before
     body) where the index holds ``term`` (``stemmed``: a word of that stem)."""
     ids = words.articles_holding(term, limit=SAMPLE_PLACES, stemmed=stemmed)
-    titles, bodies = _texts(session, ids, "title"), _texts(session, ids, "body")
+    titles, bodies = _texts(read, ids, "title"), _texts(read, ids, "body")
     spellings: list[str] = []
     for id in ids:
         for written in (titles.get(id), bodies.get(id)):

@@ -1,9 +1,12 @@
-"""The hot read paths (an article, a page of articles): plain SQL on long-lived read connections.
+"""The hot read paths (an article, a page of articles, a search's hits): plain SQL on
+long-lived read connections.
 
 An ORM session costs about 240 µs to fetch one article here and a SQLAlchemy Core statement
 about 36 µs; the DB-API cursor of one connection kept per thread costs about 10 µs (figures
-in bench/RESULTS.md). Reads that are always a few index seeks therefore use this module and run
-on the event loop; everything else (search, ingestion, migrations) keeps SQLModel/SQLAlchemy.
+in bench/RESULTS.md). Reads that are always a few index seeks therefore use this module (on
+SQLite, on the event loop), and so do a search's reads of its hits and of the texts its name
+variants are told from; everything else (ingestion, migrations, revisions) keeps
+SQLModel/SQLAlchemy.
 
 Counts and facets of the article list are cached per connection until the store changes: on
 SQLite, ``PRAGMA data_version`` says when another connection has committed.
@@ -13,7 +16,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -41,6 +44,11 @@ from app.store import (
 
 T = TypeVar("T")
 Row = dict[str, Any]
+# Runs around a statement, given the DB-API connection that runs it: a request's time budget
+# (app/budget.py) watches the statement so that it can stop it.
+Watch = Callable[[Any], AbstractContextManager[None]]
+# A read of the store: the rows of a query written with ``?`` placeholders.
+Rows = Callable[[str, Sequence[Any]], list[Row]]
 
 SUMMARY_COLUMNS = (
     "id",
@@ -96,7 +104,10 @@ def open_reader(
     caches = {"cache_size": cache_size, "body_cache_bytes": body_cache_bytes}
     if backend == "postgresql":
         return PostgresReader(
-            database_url, pool_size=pool_size, max_overflow=max_overflow, **caches
+            database_url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            **caches,
         )
     if backend == "sqlite":
         return SQLiteReader(database_url, **caches)
@@ -133,8 +144,11 @@ class Reader:
             return function(*args, **kwargs)
         return await run_in_threadpool(function, *args, **kwargs)
 
-    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-        """The rows of a query written with ``?`` placeholders, as dicts by column name."""
+    def rows(
+        self, sql: str, parameters: Sequence[Any] = (), *, watch: Watch | None = None
+    ) -> list[Row]:
+        """The rows of a query written with ``?`` placeholders, as dicts by column name; the
+        statement runs inside ``watch(connection)`` when given."""
         raise NotImplementedError
 
     def version(self) -> int:
@@ -284,10 +298,14 @@ class SQLiteReader(Reader):
                 self._connections.append(connection)
         return connection
 
-    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
-        cursor = self._connection().execute(sql, parameters)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    def rows(
+        self, sql: str, parameters: Sequence[Any] = (), *, watch: Watch | None = None
+    ) -> list[Row]:
+        connection = self._connection()
+        with watch(connection) if watch is not None else nullcontext():
+            cursor = connection.execute(sql, parameters)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @contextmanager
     def snapshot(self) -> Iterator[int | None]:
@@ -365,16 +383,25 @@ class PostgresReader(Reader):
         )
         self._local = threading.local()  # the connection of a snapshot() under way
 
-    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+    def rows(
+        self, sql: str, parameters: Sequence[Any] = (), *, watch: Watch | None = None
+    ) -> list[Row]:
         sql = format_placeholders(sql)
+
+        def fetched(connection: Any) -> list[Row]:
+            with watch(connection.dbapi_connection) if watch is not None else nullcontext():
+                return _fetched(connection.cursor(), sql, parameters)
+
         pinned = getattr(self._local, "connection", None)
         if pinned is not None:  # inside snapshot(): its connection, no second try
             try:
-                return _fetched(pinned.cursor(), sql, parameters)
+                return fetched(pinned)
+            except psycopg.errors.QueryCanceled:
+                raise
             except psycopg.OperationalError as error:
                 pinned.invalidate()
                 raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-        return self._pooled(lambda connection: _fetched(connection.cursor(), sql, parameters))
+        return self._pooled(fetched)
 
     def version(self) -> int:
         return int(self.rows(VERSION_SQL)[0]["version"])
@@ -415,6 +442,11 @@ class PostgresReader(Reader):
                 raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
             try:
                 result = work(connection)
+            except psycopg.errors.QueryCanceled:
+                # Stopped (a time budget, statement_timeout): the connection is sound, the
+                # work is not to be done again.
+                connection.close()
+                raise
             except psycopg.OperationalError as error:
                 # The server closed its connections (a restart, a failover): every pooled one
                 # is dropped, and the work done once more on a new one.

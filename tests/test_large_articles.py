@@ -21,6 +21,7 @@ from app.models import LEDE_LIMIT, bounded_lede
 from app.names import Expansion
 from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
 from app.query import ParsedQuery
+from app.reader import Rows, open_reader
 from app.search.index import SearchIndex
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
@@ -201,6 +202,66 @@ def test_a_statement_the_server_cancels_before_the_clock_says_spent_is_the_503(
         sleep_past_the_servers_timeout()
 
 
+def _endless(database_url: str) -> str:
+    if database_url.startswith("sqlite"):
+        return (
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+        )
+    return "SELECT pg_sleep(30)"
+
+
+def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str) -> None:
+    reader = open_reader(database_url)
+    budget = Budget(0.2)
+    # What within_budget's watcher does at the deadline.
+    deadline = threading.Timer(budget.seconds, budget.stop)
+    try:
+        read = budget.rows(reader)
+        started = time.monotonic()
+        deadline.start()
+        with pytest.raises(SearchTimeout) as raised:
+            read(_endless(database_url), ())
+        assert time.monotonic() - started < 5
+        assert raised.value.headers == {"Retry-After": "1"}
+        with pytest.raises(SearchTimeout):  # and no further statement starts
+            read("SELECT 1 AS one", ())
+        # The reader's connection is clean for its next user, who is not stopped.
+        assert reader.rows("SELECT 1 AS one") == [{"one": 1}]
+        assert Budget(60).rows(reader)("SELECT 2 AS two", ()) == [{"two": 2}]
+    finally:
+        deadline.cancel()
+        reader.close()
+
+
+def test_a_read_through_the_reader_is_stopped_when_its_client_goes(database_url: str) -> None:
+    reader = open_reader(database_url)
+    budget = Budget(60)
+    began, raised = threading.Event(), list[BaseException]()
+
+    def work() -> None:
+        try:
+            began.set()
+            budget.rows(reader)(_endless(database_url), ())
+        except BaseException as error:  # handed to the test's thread
+            raised.append(error)
+
+    worker = threading.Thread(target=work)
+    started = time.monotonic()
+    worker.start()
+    try:
+        assert began.wait(5)
+        threading.Event().wait(0.2)  # let the statement begin on the server
+        budget.stop(client_gone=True)  # what within_budget does when the client disconnects
+        worker.join(10)
+        assert time.monotonic() - started < 10  # stopped, not run out: its budget is 60 s
+        (error,) = raised
+        assert isinstance(error, SearchTimeout)
+        assert "client went away" in error.detail
+        assert reader.rows("SELECT 1 AS one") == [{"one": 1}]
+    finally:
+        reader.close()
+
+
 def test_a_statement_under_way_is_stopped_when_its_client_goes(engine: Engine) -> None:
     budget = Budget(60)
     endless = (
@@ -256,11 +317,11 @@ def _stall_until_stopped(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Make the search's first step wait until its budget stops it; the event says it began."""
     began = threading.Event()
 
-    def stalled(session: Session, index: SearchIndex, query: ParsedQuery) -> Expansion:
+    def stalled(read: Rows, index: SearchIndex, query: ParsedQuery) -> Expansion:
         began.set()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # each statement checks the budget
-            session.execute(text("SELECT 1"))
+            read("SELECT 1", ())
             threading.Event().wait(0.01)
         raise AssertionError("the budget never stopped the search")
 

@@ -25,14 +25,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import tantivy
-from sqlmodel import Session
 
-from app.database import run
 from app.errors import InvalidParameter
 from app.pagination import Cursor
 from app.passages import MARKED_WHOLE, body_passage, title_passage
 from app.query import Column, ParsedQuery, Term, added_terms, map_terms
-from app.reader import SUMMARY_SQL, decoded
+from app.reader import SUMMARY_SQL, Rows, decoded
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
@@ -97,7 +95,7 @@ class _Hit:
 
 
 def search_index(
-    session: Session,
+    read: Rows,
     index: SearchIndex,
     *,
     query: ParsedQuery,
@@ -144,7 +142,7 @@ def search_index(
     counts = _facet_counts(searcher, render.filtered(scored, conditions), facets, total)
     next_cursor = Cursor(sort, [*next_key, change]).encode() if next_key is not None else None
     items = _matches(
-        session,
+        read,
         searcher,
         hits,
         query=query,
@@ -601,7 +599,7 @@ def _facet_value(key: Any, facet: Facet) -> str | int:
 
 
 def _matches(
-    session: Session,
+    read: Rows,
     searcher: tantivy.Searcher,
     hits: list[_Hit],
     *,
@@ -615,14 +613,9 @@ def _matches(
     if not hits:
         return []
     ids = [hit.id for hit in hits]
-    connection = session.connection()
     marks = ", ".join("?" for _ in ids)
     # The summaries and, beside them, the whole bodies to mark, in one read.
-    rows = run(
-        connection,
-        f"SELECT {SUMMARY_SQL}, body AS whole_body FROM article WHERE id IN ({marks})",
-        ids,
-    ).mappings()
+    rows = read(f"SELECT {SUMMARY_SQL}, body AS whole_body FROM article WHERE id IN ({marks})", ids)
     articles, bodies = {}, {}
     for row in rows:
         summary = dict(row)
