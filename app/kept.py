@@ -5,7 +5,7 @@ by store version, base URL (the bodies hold absolute URLs, so Host and proxy hea
 query string; a search also by the last change its search index applied, since the index
 follows the store a moment after each commit (an answer from an index still behind would
 otherwise be kept until the store next changed). Clients asking the same thing at once wait
-for one computation (single flight).
+for one computation (single flight), also when nothing is kept.
 """
 
 import asyncio
@@ -29,16 +29,23 @@ async def kept_response(
     """The kept answer to this request, or ``compute()``'s, then kept; with ``index``, the
     answer of that search index as it is now."""
     store = reader(request)
-    version = await store.call(store.version)
     key: Hashable = (
         request.url.path,
         base_url(request),
         tuple(sorted(request.query_params.multi_items())),
         index.applied_change() if index is not None else None,
     )
+    flights = request.app.state.responses_in_flight
+    if not store.responses.entries:
+        # Nothing is kept (BYLINE_SEARCH_CACHE=0): the store's version, a round trip on
+        # PostgreSQL, would key nothing; requests asking the same at once still share one
+        # computation.
+        body, next_url = await _once(flights, key, compute)
+        return JSONResponse(body, next_url=next_url)
+    version = await store.call(store.version)
     answer: Answer | None = store.responses.get(version, key)
     if answer is None:
-        answer = await _once(request.app.state.responses_in_flight, (version, key), compute)
+        answer = await _once(flights, (version, key), compute)
         store.responses.put(version, key, answer)
     body, next_url = answer
     return JSONResponse(body, next_url=next_url)

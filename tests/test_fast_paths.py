@@ -217,6 +217,38 @@ def test_the_same_search_asked_at_once_is_computed_once(
     assert sorted(computed) == ["Kyiv", "Macron"]  # one computation each
 
 
+def test_with_nothing_kept_a_search_reads_no_version_and_is_still_computed_once(
+    settings: Settings, seeded: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(settings.model_copy(update={"search_cache": 0}))) as client:
+        store = client.app.state.reader  # type: ignore[attr-defined]
+        versions_read: list[int] = []
+        version = store.version
+
+        def counted_version() -> int:
+            versions_read.append(version())
+            return versions_read[-1]
+
+        monkeypatch.setattr(store, "version", counted_version)
+        computed = []
+        original = search_routes._search
+
+        def slow_search(request: Any, params: Any, budget: Any) -> Any:
+            computed.append(params.q)
+            time.sleep(0.3)  # long enough for every request to arrive while it runs
+            return original(request, params, budget)
+
+        monkeypatch.setattr(search_routes, "_search", slow_search)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            asked = ["Macron"] * 4
+            responses = list(pool.map(lambda q: client.get("/v1/search", params={"q": q}), asked))
+        assert [response.status_code for response in responses] == [200] * 4
+        assert computed == ["Macron"]  # one computation for those asking at once
+        assert client.get("/v1/search", params={"q": "Macron"}).status_code == 200
+        assert computed == ["Macron", "Macron"]  # and none kept
+        assert versions_read == []
+
+
 def test_kept_article_bodies_are_the_routes_and_follow_the_store(
     client: TestClient,
     ingest: Ingest,

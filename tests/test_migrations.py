@@ -164,3 +164,33 @@ def test_0014_gives_the_terms_of_an_older_store_their_keys_of_today(empty_url: s
         assert stored_keys(engine) == {"yushchenko": "sh9nk", "juschtschenko": "sh9nk"}
     finally:
         engine.dispose()
+
+
+def test_0018_compresses_new_bodies_with_lz4_on_postgresql(empty_url: str) -> None:
+    if not empty_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's column compression")
+    migrate(empty_url)
+    engine = create_db_engine(empty_url, writer=True)
+    compression = (
+        "SELECT attcompression FROM pg_attribute"
+        " WHERE attrelid = 'article'::regclass AND attname = 'body'"
+    )
+    try:
+        with engine.connect() as connection:
+            if not connection.exec_driver_sql(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                " WHERE name = 'default_toast_compression'"
+            ).scalar_one():
+                pytest.skip("this PostgreSQL was built without LZ4")
+            assert connection.exec_driver_sql(compression).scalar_one() == "l"
+        long_body = " ".join(f"word{number}" for number in range(2_000))  # compressed in its row
+        with engine.begin() as connection:
+            connection.exec_driver_sql(ARTICLE.replace("'The quay stood.'", f"'{long_body}'"))
+        with engine.connect() as connection:
+            held = "SELECT pg_column_compression(body), body FROM article"
+            assert connection.exec_driver_sql(held).one() == ("lz4", long_body)
+        command.downgrade(alembic_config(empty_url), "0017")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql(compression).scalar_one() == "p"
+    finally:
+        engine.dispose()
