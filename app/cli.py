@@ -435,7 +435,13 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
+# Outcomes shown by their line; others are shown only when they carry warnings.
+_SHOWN = {Outcome.FAILED, Outcome.SKIPPED, Outcome.PRUNED, Outcome.DUPLICATE}
+
+
 def _result_lines(result: FileResult) -> list[str]:
+    if result.outcome not in _SHOWN and not result.warnings:
+        return []  # most files of a run: nothing to escape
     path = escape(printable(result.path))
     reason = escape(printable(result.reason or ""))
     lines = []

@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from app.database import session_scope
+from app.database import run, session_scope
 from app.formats import READERS, reader_for
 from app.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 from app.parser import ArticleRejected, ParsedArticle
@@ -128,13 +128,16 @@ def real_path(path: Path | str) -> str:
     return os.path.realpath(path)
 
 
-def discover_files(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
+def discover_files(
+    paths: Iterable[Path], *, links: set[Path] | None = None
+) -> Iterator[Path | FileResult]:
     """Files to ingest, in order: each file given, and the article files under each folder.
 
     Under a folder, files of an article format's suffix (``READERS``) are read; hidden files and
     folders, README files, files of no suffix or another one, and symbolic links that lead
     outside the folder or to a folder are skipped; a folder that cannot be listed fails. Each
-    is one result; nothing met under a folder stops the walk.
+    is one result; nothing met under a folder stops the walk. The files yielded that are
+    symbolic links are added to ``links`` (a folder's listing tells them apart for free).
     """
     for path in paths:
         try:
@@ -142,12 +145,14 @@ def discover_files(paths: Iterable[Path]) -> Iterator[Path | FileResult]:
         except OSError:  # reading it says why
             is_folder = False
         if is_folder:
-            yield from _walk(path, root=Path(real_path(path)))
+            yield from _walk(path, root=Path(real_path(path)), links=links)
         else:
+            if links is not None and os.path.islink(path):
+                links.add(path)
             yield path
 
 
-def _walk(top: Path, *, root: Path) -> Iterator[Path | FileResult]:
+def _walk(top: Path, *, root: Path, links: set[Path] | None) -> Iterator[Path | FileResult]:
     """The files under ``top``, folder by folder in name order; without recursion, so that no
     depth of nesting exhausts the stack (a path too long to open fails its folder)."""
     folders = [top]
@@ -178,6 +183,8 @@ def _walk(top: Path, *, root: Path) -> Iterator[Path | FileResult]:
             if found == "folder":
                 inner.append(path)
             else:
+                if links is not None and isinstance(found, Path) and entry.is_symlink():
+                    links.add(found)
                 yield found
         folders.extend(reversed(inner))
 
@@ -242,13 +249,18 @@ def ingest_paths(
     paths = list(paths)
     seen = _Seen() if prune else None  # what the run found, held only when pruning needs it
     run = _start_run(engine, paths)
-    files = discover_files(paths)
+    links: set[Path] = set()  # the files that are symbolic links, as the walk finds them
+    files = discover_files(paths, links=links)
     folders: dict[Path, str] = {}  # each folder resolved once
     while batch := list(islice(files, BATCH_SIZE)):
         # Files are read and parsed before the write transaction opens, so that the write lock
         # is held only for the writes (a slow disk never makes another writer wait). A file
         # whose size and modification time are those of its last ingestion is not read at all.
-        keys = {item: _resolved(item, folders) for item in batch if isinstance(item, Path)}
+        keys = {
+            item: _resolved(item, folders, is_link=item in links)
+            for item in batch
+            if isinstance(item, Path)
+        }
         known = _known_files(engine, list(keys.values()))
         prepared = [
             item if isinstance(item, FileResult) else load_file(item, key=keys[item], known=known)
@@ -376,10 +388,10 @@ def prune_articles(session: Session, *, roots: list[Path], seen: _Seen) -> list[
     return pruned
 
 
-def _resolved(path: Path, folders: dict[Path, str]) -> str:
+def _resolved(path: Path, folders: dict[Path, str], *, is_link: bool) -> str:
     """The file's resolved path, as the store knows it: its folder's, resolved once a run, and
     its name (a link to a file is resolved itself)."""
-    if os.path.islink(path):
+    if is_link:
         return shown_path(real_path(path))
     folder = folders.get(path.parent)
     if folder is None:
@@ -398,14 +410,13 @@ class KnownFile(NamedTuple):
 
 
 def _known_files(engine: Engine, keys: list[str]) -> dict[str, KnownFile]:
-    files = SourceFile.__table__.c  # type: ignore[attr-defined]
+    if not keys:
+        return {}
+    # Plain SQL: the ORM's expanding IN cost more than the read itself on a run of unchanged files.
+    marks = ", ".join("?" for _ in keys)
+    sql = f"SELECT path, size, mtime_ns, sha256, articles FROM source_file WHERE path IN ({marks})"  # noqa: S608
     with engine.connect() as connection:
-        rows = connection.execute(
-            sa_select(files.path, files.size, files.mtime_ns, files.sha256, files.articles).where(
-                files.path.in_(keys)
-            )
-        )
-        return {row[0]: KnownFile(*row) for row in rows}
+        return {row[0]: KnownFile(*row) for row in run(connection, sql, keys)}
 
 
 def load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFile:

@@ -423,3 +423,22 @@ def test_prune_removes_articles_whose_files_are_gone(
     again = ingest_paths(engine, [corpus], prune=True)
     assert again.pruned == []
     assert "pruned" in again.as_dict()
+
+
+def test_a_link_to_a_file_is_remembered_by_its_target(
+    ingest: Ingest, engine: Engine, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    story = ArticleText(title="Harbour", paragraphs=["The harbour opened."]).write(
+        corpus / "real", "story.txt"
+    )
+    (corpus / "alias.txt").symlink_to(story)  # met by the walk
+    given = tmp_path / "given.txt"
+    given.symlink_to(story)  # named on the command line
+    assert ingest(corpus).ok
+    assert ingest(given).ok
+    with engine.connect() as connection:
+        remembered = connection.execute(text("SELECT path FROM source_file")).scalars().all()
+    assert remembered == [str(story.resolve())]
+    again = ingest(corpus)
+    assert again.counts == {Outcome.UNCHANGED: 2}
