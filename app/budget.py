@@ -2,7 +2,7 @@
 budget (``BYLINE_REQUEST_TIMEOUT``) is spent or its client has gone, and answers 503.
 
 The work runs in the thread pool, reading the store through the reader's connections
-(``Budget.rows``) or a session of its own (``Budget.session``). On the event loop,
+(``Budget.read``) or a session of its own (``Budget.session``). On the event loop,
 ``within_budget`` watches the client and the clock; when either runs out it stops the work:
 SQLite's progress handler interrupts the statement under way, PostgreSQL's is cancelled (and,
 in a session, bounded by ``statement_timeout`` besides), and no further statement starts.
@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.errors import SearchTimeout
-from app.reader import Reader, Row, Rows
+from app.reader import Read, Reader, Row
 
 T = TypeVar("T")
 # SQLite calls the progress handler every this many virtual machine steps (tens of µs).
@@ -62,7 +62,7 @@ class Budget:
             for cancel in self._cancels:
                 try:
                     cancel()
-                except Exception:  # a server out of reach: statement_timeout stops the statement
+                except Exception:  # a server out of reach: the statement fails or runs out
                     _log.warning("could not cancel a statement past its budget", exc_info=True)
 
     def check(self) -> None:
@@ -83,11 +83,11 @@ class Budget:
             detail, retry_after=max(1, math.ceil(self.seconds)), client_gone=self.client_gone
         )
 
-    def rows(self, reader: Reader) -> Rows:
+    def read(self, reader: Reader) -> Read:
         """Reads of the store through ``reader`` that stop when the budget is spent
         (``SearchTimeout``)."""
 
-        def rows(sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
+        def watched_read(sql: str, parameters: Sequence[Any] = ()) -> list[Row]:
             self.check()
             try:
                 return reader.rows(sql, parameters, watch=self._watching)
@@ -96,7 +96,7 @@ class Budget:
                     raise self.error() from error
                 raise
 
-        return rows
+        return watched_read
 
     @contextmanager
     def _watching(self, connection: Any) -> Iterator[None]:
@@ -109,8 +109,17 @@ class Budget:
             finally:
                 connection.set_progress_handler(None, 0)
             return
-        # A cancel opens a connection of its own to the server: bounded in time.
-        cancel = functools.partial(connection.cancel_safe, timeout=_CANCEL_SECONDS)
+        cancel_failed = False
+
+        def cancel() -> None:
+            nonlocal cancel_failed
+            try:
+                # A cancel opens a connection of its own to the server: bounded in time.
+                connection.cancel_safe(timeout=_CANCEL_SECONDS)
+            except Exception:
+                cancel_failed = True
+                raise
+
         with self._lock:
             self._cancels.append(cancel)
         try:
@@ -119,6 +128,10 @@ class Budget:
         finally:
             with self._lock:
                 self._cancels.remove(cancel)
+                if cancel_failed:
+                    # The cancel may still reach the server, and stop whatever statement this
+                    # connection runs next: it is closed, and the pool replaces it.
+                    connection.close()
 
     @contextmanager
     def session(self, engine: Engine) -> Iterator[Session]:
@@ -126,6 +139,7 @@ class Budget:
         with Session(engine) as session:
             connection = session.connection()
             raw = connection.connection.dbapi_connection
+            session_cancel: Callable[[], Any] | None = None
 
             def before_statement(*_: Any) -> None:
                 self.check()
@@ -141,9 +155,9 @@ class Budget:
                     # A cancel opens a connection of its own to the server: bounded in time.
                     cancel_safe = getattr(raw, "cancel_safe", None)
                     if cancel_safe is not None:
-                        cancel = functools.partial(cancel_safe, timeout=_CANCEL_SECONDS)
+                        session_cancel = functools.partial(cancel_safe, timeout=_CANCEL_SECONDS)
                         with self._lock:
-                            self._cancels.append(cancel)
+                            self._cancels.append(session_cancel)
                 yield session
             except (DBAPIError, sqlite3.Error) as error:
                 # PostgreSQL's statement_timeout may fire a moment before the clock says spent.
@@ -152,7 +166,8 @@ class Budget:
                 raise
             finally:
                 with self._lock:
-                    self._cancels.clear()
+                    if session_cancel in self._cancels:
+                        self._cancels.remove(session_cancel)
                 event.remove(connection, "before_cursor_execute", before_statement)
                 if isinstance(raw, sqlite3.Connection):
                     raw.set_progress_handler(None, 0)

@@ -435,24 +435,25 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
-# Outcomes shown by their line; others are shown only when they carry warnings.
-_SHOWN = {Outcome.FAILED, Outcome.SKIPPED, Outcome.PRUNED, Outcome.DUPLICATE}
+# The line of each outcome shown, with the file's path and reason and the article's slug; the
+# other outcomes show only their warnings.
+_OUTCOME_LINES = {
+    Outcome.FAILED: "[red]failed[/]     {path}: {reason}",
+    Outcome.SKIPPED: "[dim]skipped[/]    {path}: {reason}",
+    Outcome.PRUNED: "[magenta]pruned[/]     {path}: article {slug} (its file is gone)",
+    Outcome.DUPLICATE: "[yellow]duplicate[/]  {path}: same text as article {slug}",
+}
 
 
 def _result_lines(result: FileResult) -> list[str]:
-    if result.outcome not in _SHOWN and not result.warnings:
+    line = _OUTCOME_LINES.get(result.outcome)
+    if line is None and not result.warnings:
         return []  # most files of a run: nothing to escape
     path = escape(printable(result.path))
-    reason = escape(printable(result.reason or ""))
     lines = []
-    if result.outcome is Outcome.FAILED:
-        lines.append(f"[red]failed[/]     {path}: {reason}")
-    elif result.outcome is Outcome.SKIPPED:
-        lines.append(f"[dim]skipped[/]    {path}: {reason}")
-    elif result.outcome is Outcome.PRUNED:
-        lines.append(f"[magenta]pruned[/]     {path}: article {result.slug} (its file is gone)")
-    elif result.outcome is Outcome.DUPLICATE:
-        lines.append(f"[yellow]duplicate[/]  {path}: same text as article {result.slug}")
+    if line is not None:
+        reason = escape(printable(result.reason or ""))
+        lines.append(line.format(path=path, reason=reason, slug=result.slug))
     lines += [
         f"[yellow]warning[/]    {path}: {escape(printable(warning))}" for warning in result.warnings
     ]

@@ -64,9 +64,10 @@ def create_db_engine(
 def _postgresql_engine(
     url: URL, *, writer: bool, pool_size: int, max_overflow: int, read_only: bool, autocommit: bool
 ) -> Engine:
-    # A reader's transaction reads one snapshot, as on SQLite: a search's count, page and
-    # highlights agree even while an ingestion commits. Writers keep READ COMMITTED: their
-    # statements after the write lock must see what the writer before them committed.
+    # A reader's transaction reads one snapshot, as on SQLite: what a request reads in one
+    # session (related articles, revisions, an export) agrees even while an ingestion commits.
+    # Writers keep READ COMMITTED: their statements after the write lock must see what the
+    # writer before them committed.
     options: dict[str, Any] = {} if writer else {"isolation_level": "REPEATABLE READ"}
     if autocommit:
         # No transaction to end when a connection goes back to the pool.

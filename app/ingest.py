@@ -261,6 +261,7 @@ def ingest_paths(
             for item in batch
             if isinstance(item, Path)
         }
+        links.difference_update(keys)  # held for a batch at most
         known = _known_files(engine, list(keys.values()))
         prepared = [
             item if isinstance(item, FileResult) else load_file(item, key=keys[item], known=known)

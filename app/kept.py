@@ -36,10 +36,11 @@ async def kept_response(
         index.applied_change() if index is not None else None,
     )
     flights = request.app.state.responses_in_flight
-    if not store.responses.entries:
-        # Nothing is kept (BYLINE_SEARCH_CACHE=0): the store's version, a round trip on
-        # PostgreSQL, would key nothing; requests asking the same at once still share one
-        # computation.
+    if index is not None and not store.responses.entries:
+        # A search with nothing kept (BYLINE_SEARCH_CACHE=0): the store's version, a round trip
+        # on PostgreSQL, would key nothing; the index's change keys the requests that share one
+        # computation. A page of articles keeps the version in its flight's key: one asked
+        # after a commit never gets a page read before it.
         body, next_url = await _once(flights, key, compute)
         return JSONResponse(body, next_url=next_url)
     version = await store.call(store.version)

@@ -35,7 +35,7 @@ from app.query import (
 )
 
 if TYPE_CHECKING:
-    from app.reader import Rows
+    from app.reader import Read
     from app.search.index import SearchIndex
     from app.search.vocabulary import Vocabulary
 
@@ -174,7 +174,7 @@ class Expansion:
     expanded: dict[str, list[str]]
 
 
-def expand_names(read: "Rows", index: "SearchIndex", query: ParsedQuery) -> Expansion:
+def expand_names(read: "Read", index: "SearchIndex", query: ParsedQuery) -> Expansion:
     """Add to each name in the query the variants the corpus holds."""
     words = _vocabulary(index)
     expanded: dict[str, list[str]] = {}
@@ -194,7 +194,7 @@ def expand_names(read: "Rows", index: "SearchIndex", query: ParsedQuery) -> Expa
 PREFIX_COMPLETIONS = 20
 
 
-def complete_prefixes(read: "Rows", index: "SearchIndex", query: ParsedQuery) -> Expansion:
+def complete_prefixes(read: "Read", index: "SearchIndex", query: ParsedQuery) -> Expansion:
     """The words each ``prefix*`` of the query finds, for the response to show: one a stem (the
     words a stem gathers are one word to the ranking), as the corpus writes it, the most held
     first.
@@ -216,7 +216,7 @@ def complete_prefixes(read: "Rows", index: "SearchIndex", query: ParsedQuery) ->
     return Expansion(ParsedQuery(root=root, warnings=query.warnings), completed)
 
 
-def _completions(read: "Rows", words: "Vocabulary", prefix: str) -> list[str]:
+def _completions(read: "Read", words: "Vocabulary", prefix: str) -> list[str]:
     start = _term(prefix)
     if start is None or len(start) < 3 or not start.isalpha():
         return []
@@ -233,7 +233,7 @@ def _completions(read: "Rows", words: "Vocabulary", prefix: str) -> list[str]:
     return completions
 
 
-def _name_variants(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
+def _name_variants(read: "Read", words: "Vocabulary", word: str) -> list[str]:
     """Spellings of the same name that the corpus writes, other than ``word`` itself; in a
     compound such as ``al-Qaida``, each part is varied in turn (``al-Qaeda``)."""
     parts = _PARTS.split(word)
@@ -262,7 +262,7 @@ def _name_variants(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
 _AL_EL = str.maketrans("aeAE", "eaEA")
 
 
-def _variants_of(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
+def _variants_of(read: "Read", words: "Vocabulary", word: str) -> list[str]:
     """The rules of variants: a name (or a word the corpus does not show to be anything else)
     gains the names of the same sound; a word the corpus holds rarely next to a name near it
     also gains that name."""
@@ -299,7 +299,7 @@ def _variants_of(read: "Rows", words: "Vocabulary", word: str) -> list[str]:
 
 
 def suggest(
-    read: "Rows",
+    read: "Read",
     index: "SearchIndex",
     query: ParsedQuery,
     *,
@@ -352,7 +352,7 @@ def _rare_articles(words: "Vocabulary") -> int:
     return max(RARE_ARTICLES, int(words.searcher.num_docs * RARE_SHARE))
 
 
-def _closest(read: "Rows", words: "Vocabulary", word: str, *, more_than: int) -> str | None:
+def _closest(read: "Read", words: "Vocabulary", word: str, *, more_than: int) -> str | None:
     """The word as the corpus writes it that is fewest edits from ``word``, then held by the
     most articles (more than ``more_than``); None when none is within ``max_distance``."""
     wanted = _term(word)
@@ -418,7 +418,7 @@ class Usage:
 _usage_cache: dict[tuple[tuple[str, int, int], str], Usage] = {}
 
 
-def _usage(read: "Rows", words: "Vocabulary", term: str) -> Usage:
+def _usage(read: "Read", words: "Vocabulary", term: str) -> Usage:
     """How the corpus writes ``term`` at up to EVIDENCE_PLACES places in body text, counting only
     the places where case tells a name: not at a sentence's or paragraph's start, and not in a
     line of capitals or of Title Case (the headlines of wire copy). Remembered for the index's
@@ -457,7 +457,7 @@ def _places(text: str, term: str, *, limit: int, stemmed: bool = False) -> list[
     return spans
 
 
-def _texts(read: "Rows", ids: list[int], column: Literal["title", "body"]) -> dict[int, str]:
+def _texts(read: "Read", ids: list[int], column: Literal["title", "body"]) -> dict[int, str]:
     """The first SAMPLE_CHARACTERS of ``column`` of the articles."""
     if not ids:
         return {}
@@ -471,7 +471,7 @@ def _texts(read: "Rows", ids: list[int], column: Literal["title", "body"]) -> di
 
 
 def _body_places(
-    read: "Rows", words: "Vocabulary", term: str
+    read: "Read", words: "Vocabulary", term: str
 ) -> list[tuple[str, list[tuple[int, int]]]]:
     """The first SAMPLE_PLACES articles whose body holds ``term`` (their bodies' first
     SAMPLE_CHARACTERS), each with the spans of the words that the index holds as ``term``:
@@ -536,7 +536,7 @@ _surface_cache: dict[tuple[tuple[str, int, int], str, bool], list[str]] = {}
 
 
 def _surface_forms(
-    read: "Rows", words: "Vocabulary", term: str, *, stemmed: bool = False
+    read: "Read", words: "Vocabulary", term: str, *, stemmed: bool = False
 ) -> list[str]:
     """How the corpus writes an index term (``stemmed``: the words of a stem), from a few
     articles that hold it: the most frequent spelling first (remembered for the index's
@@ -556,7 +556,7 @@ def _by_frequency(spellings: list[str]) -> list[str]:
     return sorted(dict.fromkeys(spellings), key=spellings.count, reverse=True)
 
 
-def _spellings(read: "Rows", words: "Vocabulary", term: str, *, stemmed: bool = False) -> list[str]:
+def _spellings(read: "Read", words: "Vocabulary", term: str, *, stemmed: bool = False) -> list[str]:
     """The words as written at the first SAMPLE_PLACES places (by article, headline before
     body) where the index holds ``term`` (``stemmed``: a word of that stem)."""
     ids = words.articles_holding(term, limit=SAMPLE_PLACES, stemmed=stemmed)

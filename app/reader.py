@@ -8,8 +8,9 @@ SQLite, on the event loop), and so do a search's reads of its hits and of the te
 variants are told from; everything else (ingestion, migrations, revisions) keeps
 SQLModel/SQLAlchemy.
 
-Counts and facets of the article list are cached per connection until the store changes: on
-SQLite, ``PRAGMA data_version`` says when another connection has committed.
+Counts and facets of the article list are cached by the reader until the store changes: on
+SQLite, ``PRAGMA data_version`` says when another connection has committed; on PostgreSQL, a
+counter that triggers move.
 """
 
 import asyncio
@@ -28,6 +29,7 @@ import orjson
 import psycopg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.database import SQLITE_BUSY_TIMEOUT_MS, create_db_engine, format_placeholders
 from app.errors import NotReady
@@ -50,8 +52,8 @@ Row = dict[str, Any]
 # Runs around a statement, given the DB-API connection that runs it: a request's time budget
 # (app/budget.py) watches the statement so that it can stop it.
 Watch = Callable[[Any], AbstractContextManager[None]]
-# A read of the store: the rows of a query written with ``?`` placeholders.
-Rows = Callable[[str, Sequence[Any]], list[Row]]
+# A way to read the store: the rows of a query written with ``?`` placeholders.
+Read = Callable[[str, Sequence[Any]], list[Row]]
 
 SUMMARY_COLUMNS = (
     "id",
@@ -270,7 +272,9 @@ class Reader:
 
 
 class SQLiteReader(Reader):
-    """One read connection per thread to a SQLite store (query-only, its statements cached)."""
+    """One read connection per thread to a SQLite store (query-only, its statements cached):
+    the event loop's, and those of the worker threads that search; a thread's connection is
+    closed once the thread has ended (AnyIO ends a worker idle for 10 s)."""
 
     dialect = "sqlite"
 
@@ -281,7 +285,7 @@ class SQLiteReader(Reader):
         self.path = make_url(database_url).database or ":memory:"
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
         self._watcher: sqlite3.Connection | None = None
 
     def _connection(self) -> sqlite3.Connection:
@@ -294,7 +298,9 @@ class SQLiteReader(Reader):
             connection.execute("PRAGMA query_only=ON")
             self._local.connection = connection
             with self._lock:
-                self._connections.append(connection)
+                for thread in [thread for thread in self._connections if not thread.is_alive()]:
+                    self._connections.pop(thread).close()
+                self._connections[threading.current_thread()] = connection
         return connection
 
     def rows(
@@ -340,14 +346,15 @@ class SQLiteReader(Reader):
                     self.path, check_same_thread=False, isolation_level=None
                 )
                 self._watcher.execute("PRAGMA query_only=ON")
-                self._connections.append(self._watcher)
             version: int = self._watcher.execute("PRAGMA data_version").fetchone()[0]
             return version
 
     def close(self) -> None:
         with self._lock:
-            self._watcher = None
-            for connection in self._connections:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+            for connection in self._connections.values():
                 connection.close()
             self._connections.clear()
 
@@ -380,10 +387,10 @@ class PostgresReader(Reader):
             autocommit=True,
         )
         self._local = threading.local()  # the connection of a snapshot() under way
-        # A thread for each pooled connection, of the reader's own: a read is a round trip of
-        # some 60 µs, and handing it to AnyIO's thread pool cost 0.4 ms more (its worker
-        # threads, and forty of them taking the GIL in turn); a plain executor halves the time
-        # of an article by id (bench/RESULTS.md).
+        # Threads of the reader's own, as many as the pool keeps connections: a read is a round
+        # trip of some 60 µs, and handing it to AnyIO's thread pool cost 0.4 ms more (its worker
+        # threads, and forty of them taking the GIL in turn). A plain executor of 2 to 5 threads
+        # doubled the rate of articles by id; 8 gave back most of it (bench/RESULTS.md).
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="byline-reader")
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -400,16 +407,23 @@ class PostgresReader(Reader):
             with watch(connection.dbapi_connection) if watch is not None else nullcontext():
                 return _fetched(connection.cursor(), sql, parameters)
 
-        pinned = getattr(self._local, "connection", None)
-        if pinned is not None:  # inside snapshot(): its connection, no second try
-            try:
+        try:
+            pinned = getattr(self._local, "connection", None)
+            if pinned is None:
+                return self._pooled(fetched)
+            try:  # inside snapshot(): its connection, no second try
                 return fetched(pinned)
             except psycopg.errors.QueryCanceled:
                 raise
             except psycopg.OperationalError as error:
                 pinned.invalidate()
                 raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-        return self._pooled(fetched)
+        except psycopg.errors.QueryCanceled:
+            if watch is not None:
+                raise  # the watcher says why (a request's time budget)
+            raise NotReady(
+                "The store stopped the query: it ran longer than the store's statement_timeout."
+            ) from None
 
     def version(self) -> int:
         return int(self.rows(VERSION_SQL)[0]["version"])
@@ -448,6 +462,8 @@ class PostgresReader(Reader):
                 connection = self.engine.raw_connection()
             except DBAPIError as error:
                 raise NotReady(f"The store is unreachable: {type(error.orig).__name__}.") from None
+            except PoolTimeout:
+                raise NotReady("Every connection to the store is busy; try again.") from None
             try:
                 result = work(connection)
             except psycopg.errors.QueryCanceled:
@@ -473,7 +489,7 @@ class PostgresReader(Reader):
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        self._threads.shutdown(wait=False)
+        self._threads.shutdown(wait=True, cancel_futures=True)
         self.engine.dispose()
 
 

@@ -6,6 +6,8 @@ the same model, and the cached counts must follow the store when it changes.
 """
 
 import dataclasses
+import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -394,5 +396,35 @@ def test_a_page_counts_and_reads_one_snapshot(
         monkeypatch.undo()
         page = store.articles(filters=ArticleFilters(), limit=10)
         assert (page.total, len(page.items)) == (6, 6)
+    finally:
+        store.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_sqlite_readers_connections_end_with_their_threads(database_url: str) -> None:
+    """Searches read on worker threads, which AnyIO ends when idle: their connections go too."""
+    store = open_reader(database_url)
+    database = os.path.realpath(database_url.removeprefix("sqlite:///"))
+
+    def open_files() -> int:
+        descriptors = Path("/proc/self/fd")
+        return sum(
+            1
+            for descriptor in descriptors.iterdir()
+            if os.path.realpath(descriptor) == database  # the database file, not its WAL
+        )
+
+    try:
+        store.rows("SELECT 1 AS one")
+        held = open_files()
+        for _ in range(5):
+            worker = threading.Thread(target=store.rows, args=("SELECT 1 AS one",))
+            worker.start()
+            worker.join()
+        store.rows("SELECT 1 AS one")  # this thread's connection is open already
+        worker = threading.Thread(target=store.rows, args=("SELECT 1 AS one",))
+        worker.start()  # a new thread's connection closes those of the ended ones
+        worker.join()
+        assert open_files() <= held + 1
     finally:
         store.close()

@@ -21,7 +21,7 @@ from app.models import LEDE_LIMIT, bounded_lede
 from app.names import Expansion
 from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
 from app.query import ParsedQuery
-from app.reader import Rows, open_reader
+from app.reader import Read, open_reader
 from app.search.index import SearchIndex
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
@@ -216,7 +216,7 @@ def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str)
     # What within_budget's watcher does at the deadline.
     deadline = threading.Timer(budget.seconds, budget.stop)
     try:
-        read = budget.rows(reader)
+        read = budget.read(reader)
         started = time.monotonic()
         deadline.start()
         with pytest.raises(SearchTimeout) as raised:
@@ -227,7 +227,7 @@ def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str)
             read("SELECT 1 AS one", ())
         # The reader's connection is clean for its next user, who is not stopped.
         assert reader.rows("SELECT 1 AS one") == [{"one": 1}]
-        assert Budget(60).rows(reader)("SELECT 2 AS two", ()) == [{"two": 2}]
+        assert Budget(60).read(reader)("SELECT 2 AS two", ()) == [{"two": 2}]
     finally:
         deadline.cancel()
         reader.close()
@@ -241,7 +241,7 @@ def test_a_read_through_the_reader_is_stopped_when_its_client_goes(database_url:
     def work() -> None:
         try:
             began.set()
-            budget.rows(reader)(_endless(database_url), ())
+            budget.read(reader)(_endless(database_url), ())
         except BaseException as error:  # handed to the test's thread
             raised.append(error)
 
@@ -317,7 +317,7 @@ def _stall_until_stopped(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Make the search's first step wait until its budget stops it; the event says it began."""
     began = threading.Event()
 
-    def stalled(read: Rows, index: SearchIndex, query: ParsedQuery) -> Expansion:
+    def stalled(read: Read, index: SearchIndex, query: ParsedQuery) -> Expansion:
         began.set()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # each statement checks the budget

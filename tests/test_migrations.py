@@ -179,8 +179,8 @@ def test_0018_compresses_new_bodies_with_lz4_on_postgresql(empty_url: str) -> No
         with engine.connect() as connection:
             if not connection.exec_driver_sql(
                 "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
-                " WHERE name = 'default_toast_compression'"
-            ).scalar_one():
+                " WHERE name = 'default_toast_compression'"  # no such setting before 14
+            ).scalar():
                 pytest.skip("this PostgreSQL was built without LZ4")
             assert connection.exec_driver_sql(compression).scalar_one() == "l"
         long_body = " ".join(f"word{number}" for number in range(2_000))  # compressed in its row
@@ -190,7 +190,7 @@ def test_0018_compresses_new_bodies_with_lz4_on_postgresql(empty_url: str) -> No
             held = "SELECT pg_column_compression(body), body FROM article"
             assert connection.exec_driver_sql(held).one() == ("lz4", long_body)
         command.downgrade(alembic_config(empty_url), "0017")
-        with engine.connect() as connection:
-            assert connection.exec_driver_sql(compression).scalar_one() == "p"
+        with engine.connect() as connection:  # the server's default method, as before
+            assert connection.exec_driver_sql(compression).scalar_one() == ""
     finally:
         engine.dispose()

@@ -57,7 +57,8 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
     store = reader(request)
 
     async def computed() -> Answer:
-        # A page is a few index seeks and its count is cached: answered on the event loop.
+        # A page is a few index seeks and its count is cached: on SQLite, answered on the event
+        # loop (the reader says where its reads run).
         page = await store.call(
             store.articles,
             filters=params,
@@ -99,8 +100,8 @@ def _page_body(request: Request, params: ListQuery, page: Page[Row]) -> Answer:
 )
 async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     """The whole article, by numeric id or slug."""
-    # One primary-key or unique-index lookup: answered on the event loop. The response is kept
-    # until the store changes, and sent again, by app.middleware.CachedArticles.
+    # One primary-key or unique-index lookup: on SQLite, answered on the event loop. The response
+    # is kept until the store changes, and sent again, by app.middleware.CachedArticles.
     store = reader(request)
     return JSONResponse(await store.call(_article_body, store, request, ref))
 

@@ -54,7 +54,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
     index = request.app.state.search_index
     # The reader's connections, not a session: a search reads a few rows by id, and a session
     # (its transaction, its result machinery) cost a third of a search's time on PostgreSQL.
-    read = budget.rows(request.app.state.reader)
+    read = budget.read(request.app.state.reader)
     completion = complete_prefixes(read, index, query)
     expansion = (
         expand_names(read, index, completion.query) if fuzzy else Expansion(completion.query, {})

@@ -30,7 +30,7 @@ from app.errors import InvalidParameter
 from app.pagination import Cursor
 from app.passages import MARKED_WHOLE, body_passage, title_passage
 from app.query import Column, ParsedQuery, Term, added_terms, map_terms
-from app.reader import SUMMARY_SQL, Rows, decoded
+from app.reader import SUMMARY_SQL, Read, decoded
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
@@ -95,7 +95,7 @@ class _Hit:
 
 
 def search_index(
-    read: Rows,
+    read: Read,
     index: SearchIndex,
     *,
     query: ParsedQuery,
@@ -599,7 +599,7 @@ def _facet_value(key: Any, facet: Facet) -> str | int:
 
 
 def _matches(
-    read: Rows,
+    read: Read,
     searcher: tantivy.Searcher,
     hits: list[_Hit],
     *,

@@ -37,4 +37,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql" and bind.exec_driver_sql(LZ4_AVAILABLE).scalar():
-        op.execute("ALTER TABLE article ALTER COLUMN body SET COMPRESSION pglz")
+        op.execute("ALTER TABLE article ALTER COLUMN body SET COMPRESSION DEFAULT")
