@@ -1,6 +1,7 @@
 """Engines, sessions and migrations: the one place that knows how Byline talks to its store."""
 
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,7 +138,9 @@ def alembic_config(database_url: str) -> "Config":
     """Alembic's configuration for our migrations folder, pointed at ``database_url``."""
     from alembic.config import Config  # noqa: PLC0415
 
-    config = Config()
+    # Standard output as it is now: Alembic's default is the one of its import, which may be a
+    # stream replaced and closed since (a test runner's capture).
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
