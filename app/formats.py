@@ -292,10 +292,6 @@ def _untruncated(body: str) -> str:
     return trimmed[: len(trimmed) - len(tail) + mark.start()]
 
 
-def _first_text(item: dict[str, Any], *names: str) -> str | None:
-    return next((text for name in names if (text := _text(item.get(name)))), None)
-
-
 def _first_value(item: dict[str, Any], *names: str) -> Any:
     return next((item[name] for name in names if item.get(name) not in (None, "", [])), None)
 

@@ -51,8 +51,3 @@ class JSONResponse(Response):
         super().__init__(body)
         if next_url is not None:
             self.headers["link"] = f'<{next_url}>; rel="next"'
-
-    @classmethod
-    def of(cls, content: dict[str, Any]) -> "JSONResponse":
-        """The response for ``content``, its ``next`` (when it has one) also as a header."""
-        return cls(json_body(content), next_url=content.get("next"))
