@@ -199,18 +199,25 @@ def test_pages_of_articles_with_the_cache_off(
         assert computed == [2, 2, 2]
 
 
-def test_the_same_search_asked_at_once_is_computed_once(
-    client: TestClient, seeded: IngestReport, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    computed = []
+def _slow_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The queries searches compute from now on, each slow enough for every request sent at
+    once to arrive while it runs."""
+    computed: list[str] = []
     original = search_routes._search
 
     def slow_search(request: Any, params: Any, budget: Any) -> Any:
         computed.append(params.q)
-        time.sleep(0.3)  # long enough for every request to arrive while it runs
+        time.sleep(0.3)
         return original(request, params, budget)
 
     monkeypatch.setattr(search_routes, "_search", slow_search)
+    return computed
+
+
+def test_the_same_search_asked_at_once_is_computed_once(
+    client: TestClient, seeded: IngestReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = _slow_searches(monkeypatch)
     with ThreadPoolExecutor(max_workers=6) as pool:
         asked = ["Macron"] * 6 + ["Kyiv"]
         responses = list(pool.map(lambda q: client.get("/v1/search", params={"q": q}), asked))
@@ -232,15 +239,7 @@ def test_with_nothing_kept_a_search_reads_no_version_and_is_still_computed_once(
             return versions_read[-1]
 
         monkeypatch.setattr(store, "version", counted_version)
-        computed = []
-        original = search_routes._search
-
-        def slow_search(request: Any, params: Any, budget: Any) -> Any:
-            computed.append(params.q)
-            time.sleep(0.3)  # long enough for every request to arrive while it runs
-            return original(request, params, budget)
-
-        monkeypatch.setattr(search_routes, "_search", slow_search)
+        computed = _slow_searches(monkeypatch)
         with ThreadPoolExecutor(max_workers=4) as pool:
             asked = ["Macron"] * 4
             responses = list(pool.map(lambda q: client.get("/v1/search", params={"q": q}), asked))

@@ -4,13 +4,13 @@ a bounded lede in every summary, and a time budget that stops a request (503).""
 import asyncio
 import threading
 import time
-from collections.abc import Hashable, MutableMapping
+from collections.abc import Callable, Hashable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
 import app.routes.search
@@ -167,14 +167,44 @@ def test_a_long_headline_is_highlighted_on_its_start(
     assert len(hit["highlight"]["title"]) <= WINDOW + 30
 
 
+def _endless(dialect: str) -> str:
+    """A statement that runs until it is stopped."""
+    if dialect == "sqlite":
+        return (
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
+        )
+    return "SELECT pg_sleep(60)"
+
+
+def _stopped_as_its_client_goes(
+    budget: Budget, statement: Callable[[threading.Event], None]
+) -> None:
+    """``statement(began)`` on a thread of its own is stopped, with the 503 saying why, when
+    ``budget`` is stopped as within_budget stops it when the client disconnects."""
+    began, raised = threading.Event(), list[BaseException]()
+
+    def work() -> None:
+        try:
+            statement(began)
+        except BaseException as error:  # handed to the test's thread
+            raised.append(error)
+
+    worker = threading.Thread(target=work)
+    started = time.monotonic()
+    worker.start()
+    assert began.wait(5)
+    threading.Event().wait(0.2)  # let the statement begin on the server
+    budget.stop(client_gone=True)
+    worker.join(10)
+    assert time.monotonic() - started < 10  # stopped, not run out: its budget is 60 s
+    (error,) = raised
+    assert isinstance(error, SearchTimeout)
+    assert "client went away" in error.detail
+
+
 def test_a_statement_past_the_budget_is_stopped(engine: Engine) -> None:
     budget = Budget(0.2)
-    on_sqlite = engine.dialect.name == "sqlite"
-    endless = (
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
-        if on_sqlite
-        else "SELECT pg_sleep(30)"
-    )
+    endless = _endless(engine.dialect.name)
     started = time.monotonic()
     with pytest.raises(SearchTimeout) as raised, budget.session(engine) as session:
         session.execute(text(endless))
@@ -202,14 +232,6 @@ def test_a_statement_the_server_cancels_before_the_clock_says_spent_is_the_503(
         sleep_past_the_servers_timeout()
 
 
-def _endless(database_url: str) -> str:
-    if database_url.startswith("sqlite"):
-        return (
-            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
-        )
-    return "SELECT pg_sleep(30)"
-
-
 def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str) -> None:
     reader = open_reader(database_url)
     budget = Budget(0.2)
@@ -220,7 +242,7 @@ def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str)
         started = time.monotonic()
         deadline.start()
         with pytest.raises(SearchTimeout) as raised:
-            read(_endless(database_url), ())
+            read(_endless(make_url(database_url).get_backend_name()), ())
         assert time.monotonic() - started < 5
         assert raised.value.headers == {"Retry-After": "1"}
         with pytest.raises(SearchTimeout):  # and no further statement starts
@@ -236,27 +258,14 @@ def test_a_read_through_the_reader_past_the_budget_is_stopped(database_url: str)
 def test_a_read_through_the_reader_is_stopped_when_its_client_goes(database_url: str) -> None:
     reader = open_reader(database_url)
     budget = Budget(60)
-    began, raised = threading.Event(), list[BaseException]()
+    endless = _endless(make_url(database_url).get_backend_name())
 
-    def work() -> None:
-        try:
-            began.set()
-            budget.read(reader)(_endless(database_url), ())
-        except BaseException as error:  # handed to the test's thread
-            raised.append(error)
+    def statement(began: threading.Event) -> None:
+        began.set()
+        budget.read(reader)(endless, ())
 
-    worker = threading.Thread(target=work)
-    started = time.monotonic()
-    worker.start()
     try:
-        assert began.wait(5)
-        threading.Event().wait(0.2)  # let the statement begin on the server
-        budget.stop(client_gone=True)  # what within_budget does when the client disconnects
-        worker.join(10)
-        assert time.monotonic() - started < 10  # stopped, not run out: its budget is 60 s
-        (error,) = raised
-        assert isinstance(error, SearchTimeout)
-        assert "client went away" in error.detail
+        _stopped_as_its_client_goes(budget, statement)
         assert reader.rows("SELECT 1 AS one") == [{"one": 1}]
     finally:
         reader.close()
@@ -264,32 +273,13 @@ def test_a_read_through_the_reader_is_stopped_when_its_client_goes(database_url:
 
 def test_a_statement_under_way_is_stopped_when_its_client_goes(engine: Engine) -> None:
     budget = Budget(60)
-    endless = (
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n"
-        if engine.dialect.name == "sqlite"
-        else "SELECT pg_sleep(60)"
-    )
-    began, raised = threading.Event(), list[BaseException]()
 
-    def work() -> None:
-        try:
-            with budget.session(engine) as session:
-                began.set()
-                session.execute(text(endless))
-        except BaseException as error:  # handed to the test's thread
-            raised.append(error)
+    def statement(began: threading.Event) -> None:
+        with budget.session(engine) as session:
+            began.set()
+            session.execute(text(_endless(engine.dialect.name)))
 
-    worker = threading.Thread(target=work)
-    started = time.monotonic()
-    worker.start()
-    assert began.wait(5)
-    threading.Event().wait(0.2)  # let the statement begin on the server
-    budget.stop(client_gone=True)  # what within_budget does when the client disconnects
-    worker.join(10)
-    assert time.monotonic() - started < 10  # stopped, not run out: its budget is 60 s
-    (error,) = raised
-    assert isinstance(error, SearchTimeout)
-    assert "client went away" in error.detail
+    _stopped_as_its_client_goes(budget, statement)
 
 
 def test_a_search_past_its_budget_answers_503_and_is_not_kept(
