@@ -93,8 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prepare_text_tables()
         # What the start made (modules, the app, its routes and models) lives as long as the
         # process: out of the collector's reach, a full collection walks only what requests
-        # made since. Full collections were the slowest searches' time (bench/RESULTS.md, the
-        # sixth session: p99 of `minister` at 1M, 54 ms with them, 22 ms without).
+        # made since. Full collections were the slowest searches' time (bench/RESULTS.md: p99 of
+        # `minister` at 1M, 54 ms with them, 22 ms without).
         gc.collect()
         gc.freeze()
         yield
