@@ -9,7 +9,6 @@ in a session, bounded by ``statement_timeout`` besides), and no further statemen
 """
 
 import asyncio
-import functools
 import logging
 import math
 import sqlite3
@@ -91,8 +90,8 @@ class Budget:
             self.check()
             try:
                 return reader.rows(sql, parameters, watch=self._watching)
-            except (psycopg.errors.QueryCanceled, sqlite3.OperationalError) as error:
-                if self.spent() or isinstance(error, psycopg.errors.QueryCanceled):
+            except (psycopg.Error, sqlite3.Error) as error:
+                if self._stopped_by(error):
                     raise self.error() from error
                 raise
 
@@ -100,7 +99,7 @@ class Budget:
 
     @contextmanager
     def _watching(self, connection: Any) -> Iterator[None]:
-        """Around a statement on ``connection`` (SQLite's or psycopg's): stopped with the
+        """Around the statements on ``connection`` (SQLite's or psycopg's): stopped with the
         budget."""
         if isinstance(connection, sqlite3.Connection):
             connection.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
@@ -139,38 +138,29 @@ class Budget:
         with Session(engine) as session:
             connection = session.connection()
             raw = connection.connection.dbapi_connection
-            session_cancel: Callable[[], Any] | None = None
 
             def before_statement(*_: Any) -> None:
                 self.check()
 
             event.listen(connection, "before_cursor_execute", before_statement)
             try:
-                if isinstance(raw, sqlite3.Connection):
-                    raw.set_progress_handler(lambda: int(self.spent()), _PROGRESS_STEPS)
-                else:
+                if not isinstance(raw, sqlite3.Connection):
                     remaining_ms = max(1, int((self.deadline - time.monotonic()) * 1000))
                     # An integer of ours, never the caller's text: SET takes no parameters.
                     connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining_ms}")
-                    # A cancel opens a connection of its own to the server: bounded in time.
-                    cancel_safe = getattr(raw, "cancel_safe", None)
-                    if cancel_safe is not None:
-                        session_cancel = functools.partial(cancel_safe, timeout=_CANCEL_SECONDS)
-                        with self._lock:
-                            self._cancels.append(session_cancel)
-                yield session
+                with self._watching(raw):
+                    yield session
             except (DBAPIError, sqlite3.Error) as error:
-                # PostgreSQL's statement_timeout may fire a moment before the clock says spent.
-                if self.spent() or _sqlstate(error) == _QUERY_CANCELED:
+                if self._stopped_by(error):
                     raise self.error() from error
                 raise
             finally:
-                with self._lock:
-                    if session_cancel in self._cancels:
-                        self._cancels.remove(session_cancel)
                 event.remove(connection, "before_cursor_execute", before_statement)
-                if isinstance(raw, sqlite3.Connection):
-                    raw.set_progress_handler(None, 0)
+
+    def _stopped_by(self, error: Exception) -> bool:
+        """Whether a store's error is this budget stopping its statement (PostgreSQL's
+        statement_timeout may fire a moment before the clock says spent)."""
+        return self.spent() or _sqlstate(error) == _QUERY_CANCELED
 
 
 async def within_budget(request: Request, work: Callable[[Budget], T]) -> T:
@@ -199,5 +189,6 @@ async def _watch(request: Request, budget: Budget) -> None:
 
 
 def _sqlstate(error: Exception) -> str | None:
-    """The SQLSTATE of a database error (PostgreSQL's), if it has one."""
-    return getattr(getattr(error, "orig", None), "sqlstate", None)
+    """The SQLSTATE of a database error (PostgreSQL's, or SQLAlchemy's wrapping it), if it has
+    one."""
+    return getattr(getattr(error, "orig", error), "sqlstate", None)

@@ -457,17 +457,20 @@ def _places(text: str, term: str, *, limit: int, stemmed: bool = False) -> list[
     return spans
 
 
-def _texts(read: "Read", ids: list[int], column: Literal["title", "body"]) -> dict[int, str]:
-    """The first SAMPLE_CHARACTERS of ``column`` of the articles."""
+def _texts(
+    read: "Read", ids: list[int], columns: tuple[Literal["title", "body"], ...]
+) -> dict[int, tuple[str, ...]]:
+    """The first SAMPLE_CHARACTERS of each of ``columns`` of the articles, in one read."""
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
+    # Column names of ours and placeholders: no caller's text.
+    heads = ", ".join(f"substr({column}, 1, ?) AS {column}" for column in columns)
     rows = read(
-        # A column name of ours and placeholders: no caller's text.
-        f"SELECT id, substr({column}, 1, ?) AS text FROM article WHERE id IN ({marks})",  # noqa: S608
-        [SAMPLE_CHARACTERS, *ids],
+        f"SELECT id, {heads} FROM article WHERE id IN ({marks})",  # noqa: S608
+        [*(SAMPLE_CHARACTERS for _ in columns), *ids],
     )
-    return {row["id"]: row["text"] or "" for row in rows}
+    return {row["id"]: tuple(row[column] or "" for column in columns) for row in rows}
 
 
 def _body_places(
@@ -477,14 +480,15 @@ def _body_places(
     SAMPLE_CHARACTERS), each with the spans of the words that the index holds as ``term``:
     EVIDENCE_PLACES in all, at most. Both stores read the same places."""
     ids = words.articles_holding(term, limit=SAMPLE_PLACES, fields=("body_words",))
-    bodies = _texts(read, ids, "body")
+    bodies = _texts(read, ids, ("body",))
     places: list[tuple[str, list[tuple[int, int]]]] = []
     left = EVIDENCE_PLACES
     for id in ids:
         if left <= 0:
             break
-        if (body := bodies.get(id)) is None:
+        if (held := bodies.get(id)) is None:
             continue  # removed from the store since the index's commit
+        (body,) = held
         spans = _places(body, term, limit=left)
         left -= len(spans)
         places.append((body, spans))
@@ -560,11 +564,11 @@ def _spellings(read: "Read", words: "Vocabulary", term: str, *, stemmed: bool = 
     """The words as written at the first SAMPLE_PLACES places (by article, headline before
     body) where the index holds ``term`` (``stemmed``: a word of that stem)."""
     ids = words.articles_holding(term, limit=SAMPLE_PLACES, stemmed=stemmed)
-    titles, bodies = _texts(read, ids, "title"), _texts(read, ids, "body")
+    texts = _texts(read, ids, ("title", "body"))
     spellings: list[str] = []
     for id in ids:
-        for written in (titles.get(id), bodies.get(id)):
-            if written is None or len(spellings) >= SAMPLE_PLACES:
+        for written in texts.get(id, ()):
+            if len(spellings) >= SAMPLE_PLACES:
                 continue
             left = SAMPLE_PLACES - len(spellings)
             spans = _places(written, term, limit=left, stemmed=stemmed)

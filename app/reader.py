@@ -407,23 +407,19 @@ class PostgresReader(Reader):
             with watch(connection.dbapi_connection) if watch is not None else nullcontext():
                 return _fetched(connection.cursor(), sql, parameters)
 
+        pinned = getattr(self._local, "connection", None)  # inside snapshot(): no second try
         try:
-            pinned = getattr(self._local, "connection", None)
-            if pinned is None:
-                return self._pooled(fetched)
-            try:  # inside snapshot(): its connection, no second try
-                return fetched(pinned)
-            except psycopg.errors.QueryCanceled:
-                raise
-            except psycopg.OperationalError as error:
-                pinned.invalidate()
-                raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
-        except psycopg.errors.QueryCanceled:
+            return self._pooled(fetched) if pinned is None else fetched(pinned)
+        except psycopg.errors.QueryCanceled:  # before its parent, OperationalError
             if watch is not None:
                 raise  # the watcher says why (a request's time budget)
             raise NotReady(
                 "The store stopped the query: it ran longer than the store's statement_timeout."
             ) from None
+        except psycopg.OperationalError as error:  # a snapshot's: _pooled handles its own
+            if pinned is not None:
+                pinned.invalidate()
+            raise NotReady(f"The store is unreachable: {type(error).__name__}.") from None
 
     def version(self) -> int:
         return int(self.rows(VERSION_SQL)[0]["version"])

@@ -28,13 +28,15 @@ LZ4_AVAILABLE = (
 )
 
 
-def upgrade() -> None:
+def _compress_bodies_with(method: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql" and bind.exec_driver_sql(LZ4_AVAILABLE).scalar():
-        op.execute("ALTER TABLE article ALTER COLUMN body SET COMPRESSION lz4")
+        op.execute(f"ALTER TABLE article ALTER COLUMN body SET COMPRESSION {method}")
+
+
+def upgrade() -> None:
+    _compress_bodies_with("lz4")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and bind.exec_driver_sql(LZ4_AVAILABLE).scalar():
-        op.execute("ALTER TABLE article ALTER COLUMN body SET COMPRESSION DEFAULT")
+    _compress_bodies_with("DEFAULT")
