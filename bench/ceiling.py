@@ -22,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.models import Article
-from app.query import parse_query
 from app.search import render
 from app.search.index import SearchIndex
+from app.search.language import parse_query
 from app.settings import Settings
+from app.store.models import Article
 
 DATABASE = os.environ.get("BENCH_DATABASE", "data/byline.db")
 FIXED = {"status": "ok", "service": "byline", "version": 1}

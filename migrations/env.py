@@ -6,9 +6,9 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from app.database import create_db_engine
+import app.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from app.settings import get_settings
+from app.store.database import create_db_engine
 
 config = context.config
 if config.config_file_name is not None:
@@ -35,8 +35,8 @@ def run_migrations() -> None:
             include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
-            # Our SQLite connections run DDL inside real transactions (see app/database.py), so a
-            # migration that fails half way leaves nothing behind.
+            # Our SQLite connections run DDL inside real transactions (app/store/database.py), so
+            # a migration that fails half way leaves nothing behind.
             transactional_ddl=True,
         )
         with context.begin_transaction():

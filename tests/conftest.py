@@ -26,12 +26,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import create_db_engine, migrate
-from app.ingest import IngestReport, ingest_paths
-from app.main import create_app
-from app.parser import ParsedArticle
+from app.api.app import create_app
+from app.ingestion.ingest import IngestReport, ingest_paths
+from app.ingestion.parser import ParsedArticle
 from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings
+from app.store.database import create_db_engine, migrate
 
 # The test client names the host `testserver`; apps the tests make answer for it, for the
 # loopback names a live server is reached by, and for the other host that caches by base URL

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.parser import ParsedArticle, parse_article
+from app.ingestion.parser import ParsedArticle, parse_article
 
 
 @dataclass

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from app import allocator
+from app.cli import allocator
 from tests.live import ROOT
 
 
@@ -32,7 +32,7 @@ def test_the_command_bounds_its_arenas() -> None:
         [
             sys.executable,
             "-c",
-            "import os, sys; from app.cli import main; sys.argv = ['byline', '--help'];\n"
+            "import os, sys; from app.cli.commands import main; sys.argv = ['byline', '--help'];\n"
             "try: main()\nexcept SystemExit: print(os.environ['MALLOC_ARENA_MAX'])",
         ],
         cwd=ROOT,

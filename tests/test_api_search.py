@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from app.database import create_db_engine, migrate
-from app.ingest import IngestReport, ingest_paths
-from app.main import create_app
-from app.models import Article
+from app.api.app import create_app
+from app.ingestion.ingest import IngestReport, ingest_paths
 from app.settings import Settings
+from app.store.database import create_db_engine, migrate
+from app.store.models import Article
 from tests.conftest import (
     BACKENDS,
     SEED_SLUG,

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from app.database import create_db_engine
-from app.ingest import ingest_paths
-from app.parser import parse_file_bytes
+from app.ingestion.ingest import ingest_paths
+from app.ingestion.parser import parse_file_bytes
+from app.store.database import create_db_engine
 from tests.live import ROOT
 
 

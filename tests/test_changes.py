@@ -13,11 +13,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from app.database import alembic_config, create_db_engine, migrate
-from app.ingest import Outcome, ingest_paths
-from app.models import Article, ChangeKind
-from app.store import Change, changes_after, last_change
-from app.transfer import export_store, import_store
+from app.ingestion.ingest import Outcome, ingest_paths
+from app.store.articles import Change, changes_after, last_change
+from app.store.database import alembic_config, create_db_engine, migrate
+from app.store.models import Article, ChangeKind
+from app.store.transfer import export_store, import_store
 from tests.conftest import PostgreSQL
 from tests.factories import ArticleText, generated_article
 

@@ -8,8 +8,8 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from app.cli import INDEX_PHASE, cli
-from app.formats import READERS
+from app.cli.commands import INDEX_PHASE, cli
+from app.ingestion.formats import READERS
 from app.settings import get_settings
 from tests.conftest import ROOT, SEEDS
 from tests.factories import ArticleText
@@ -173,7 +173,7 @@ def test_usage_errors_exit_2(runner: CliRunner, arguments: list[str]) -> None:
 def test_progress_in_a_pipe_is_a_plain_line(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.progress.PLAIN_EVERY_S", 0.0)
+    monkeypatch.setattr("app.cli.progress.PLAIN_EVERY_S", 0.0)
     for number in range(3):
         ArticleText(title=f"Story {number}").write(tmp_path / "in", f"{number}.txt")
     result = runner.invoke(cli, ["ingest", str(tmp_path / "in")])
@@ -187,7 +187,7 @@ def test_progress_on_a_terminal_is_a_bar_with_a_total(tmp_path: Path) -> None:
 
     from rich.console import Console  # noqa: PLC0415
 
-    from app.progress import ingest_progress  # noqa: PLC0415
+    from app.cli.progress import ingest_progress  # noqa: PLC0415
 
     for number in range(4):
         ArticleText(title=f"Story {number}").write(tmp_path, f"{number}.txt")
@@ -202,7 +202,7 @@ def test_progress_shows_the_work_after_the_last_file(tmp_path: Path) -> None:
 
     from rich.console import Console  # noqa: PLC0415
 
-    from app.progress import ingest_progress  # noqa: PLC0415
+    from app.cli.progress import ingest_progress  # noqa: PLC0415
 
     ArticleText().write(tmp_path, "story.txt")
     output = StringIO()
@@ -217,7 +217,7 @@ def test_progress_shows_the_work_after_the_last_file(tmp_path: Path) -> None:
 def test_progress_in_a_long_run_s_log_names_the_work_after_the_last_file(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.progress.PLAIN_EVERY_S", 0.0)
+    monkeypatch.setattr("app.cli.progress.PLAIN_EVERY_S", 0.0)
     ArticleText().write(tmp_path / "in", "story.txt")
     result = runner.invoke(cli, ["ingest", str(tmp_path / "in")])
     assert "ingesting: 1 files, " in result.output

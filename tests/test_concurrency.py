@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.database import create_db_engine
+from app.cli.commands import cli
+from app.store.database import create_db_engine
 from tests.crash_safety import assert_whole
 from tests.factories import generated_article
 from tests.live import ROOT

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.database import create_db_engine, migrate
-from app.ingest import ingest_paths
-from app.main import create_app
+from app.api.app import create_app
+from app.ingestion.ingest import ingest_paths
 from app.settings import Settings
+from app.store.database import create_db_engine, migrate
 from tests.conftest import SEEDS, CaughtUpClient, PostgreSQL
 from tests.factories import ArticleText
 from tests.test_bench import generator

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.database import create_db_engine, migrate
-from app.ingest import ingest_paths
+from app.ingestion.ingest import ingest_paths
+from app.store.database import create_db_engine, migrate
 from tests.crash_safety import assert_whole
 from tests.factories import generated_article
 from tests.index_checks import assert_follows, open_search_index

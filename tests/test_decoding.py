@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.ingest import Outcome
-from app.parser import ArticleRejected, decode_text, parse_article
+from app.ingestion.ingest import Outcome
+from app.ingestion.parser import ArticleRejected, decode_text, parse_article
 from tests.conftest import Ingest
 
 # Articles as agencies and papers write them, one a script (Yoruba's tone marks as separate

@@ -15,16 +15,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from app.database import create_db_engine, migrate
-from app.ingest import ingest_paths
-from app.main import create_app
-from app.pagination import Cursor
-from app.query import Column, parse_query
+from app.api.app import create_app
+from app.ingestion.ingest import ingest_paths
 from app.search import engine as index_search
 from app.search import render
+from app.search.language import Column, parse_query
 from app.search.schema import article_document, open_index
 from app.settings import Settings
-from app.store import ArticleFilters
+from app.store.articles import ArticleFilters
+from app.store.cursors import Cursor
+from app.store.database import create_db_engine, migrate
 from tests.conftest import SEEDS, CaughtUpClient, Ingest, caught_up
 from tests.factories import ArticleText, generated_article
 

@@ -1,4 +1,5 @@
-"""The hot read paths (app/reader.py, app/responses.py) answer what the response models say.
+"""The hot read paths (app/store/reader.py, app/api/responses.py) answer what the response
+models say.
 
 List, detail and search build their JSON with orjson instead of letting FastAPI validate and
 serialize the ``response_model``; each body here must be byte for byte what pydantic makes of
@@ -18,15 +19,15 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from app import dependencies
-from app.ingest import IngestReport
-from app.main import create_app
-from app.models import ArticleDetail, ArticlePage, SearchPage
-from app.reader import RESPONSE_CACHE_BYTES, Reader, VersionedCache, open_reader
-from app.routes import articles as article_routes
-from app.routes import search as search_routes
+from app.api import dependencies
+from app.api.app import create_app
+from app.api.routes import articles as article_routes
+from app.api.routes import search as search_routes
+from app.ingestion.ingest import IngestReport
 from app.settings import Settings
-from app.store import ArticleFilters
+from app.store.articles import ArticleFilters
+from app.store.models import ArticleDetail, ArticlePage, SearchPage
+from app.store.reader import RESPONSE_CACHE_BYTES, Reader, VersionedCache, open_reader
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -278,7 +279,7 @@ def test_kept_article_bodies_are_the_routes_and_follow_the_store(
     monkeypatch.setattr(article_routes, "reader", reader_in_route)
     for ref in ("1", slug):
         first = client.get(f"/v1/articles/{ref}")
-        again = client.get(f"/v1/articles/{ref}")  # app.middleware.CachedArticles answers
+        again = client.get(f"/v1/articles/{ref}")  # app.api.middleware.CachedArticles answers
         assert first.status_code == again.status_code == 200
         assert again.content == first.content
         assert again.headers.items() == first.headers.items()

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.formats import parse_date, read_json, read_json_lines, read_markdown
-from app.ingest import Outcome
+from app.ingestion.formats import parse_date, read_json, read_json_lines, read_markdown
+from app.ingestion.ingest import Outcome
 from tests.conftest import Ingest
 
 MARKDOWN = """---

@@ -5,7 +5,7 @@ from pathlib import Path
 from alembic import command
 from fastapi.testclient import TestClient
 
-from app.database import alembic_config
+from app.store.database import alembic_config
 from tests.conftest import Ingest
 from tests.factories import generated_article
 

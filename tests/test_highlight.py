@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.parser import parse_file_bytes
-from app.query import Column, parse_query
+from app.ingestion.parser import parse_file_bytes
 from app.search import highlight
 from app.search.highlight import Marking, marked, marking_of, screen_needles, stem_start
+from app.search.language import Column, parse_query
 from app.search.schema import TEXT, analyze, screened
 from tests.conftest import WIRE_FIXTURES
 

@@ -23,9 +23,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from app.cli import cli, printable
-from app.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
-from app.ingest import (
+from app.cli.commands import cli, printable
+from app.ingestion.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
+from app.ingestion.ingest import (
     MAX_FILE_BYTES,
     FileResult,
     IngestReport,
@@ -33,8 +33,8 @@ from app.ingest import (
     ingest_paths,
     shown_path,
 )
-from app.models import Article, IngestRun
-from app.parser import ArticleRejected, decode_text
+from app.ingestion.parser import ArticleRejected, decode_text
+from app.store.models import Article, IngestRun
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -256,7 +256,8 @@ def test_a_reader_that_raises_fails_its_file_alone(
         raise RuntimeError("the reader broke")
 
     monkeypatch.setattr(
-        "app.ingest.reader_for", lambda suffix: broken if suffix == ".md" else reader_for(suffix)
+        "app.ingestion.ingest.reader_for",
+        lambda suffix: broken if suffix == ".md" else reader_for(suffix),
     )
     (tmp_path / "bad.md").write_text("# A title\n\nWords.\n", encoding="utf-8")
     good(tmp_path)

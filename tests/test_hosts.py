@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.ingest import IngestReport
-from app.main import create_app
-from app.middleware import host_name
+from app.api.app import create_app
+from app.api.middleware import host_name
+from app.ingestion.ingest import IngestReport
 from app.settings import Settings
 from tests.conftest import SEED_SLUG, CaughtUpClient, Ingest
 from tests.factories import generated_article

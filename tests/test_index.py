@@ -4,8 +4,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from app.ingest import IngestReport
-from app.main import create_app
+from app.api.app import create_app
+from app.ingestion.ingest import IngestReport
 from app.settings import Settings
 from tests.conftest import SEEDS
 

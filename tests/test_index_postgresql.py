@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import Engine, make_url
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.database import create_db_engine
-from app.ingest import ingest_paths
+from app.cli.commands import cli
+from app.ingestion.ingest import ingest_paths
 from app.search.follower import IndexFollower
+from app.store.database import create_db_engine
 from tests.conftest import ROOT, PostgreSQL
 from tests.factories import generated_article
 from tests.index_checks import (

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import Engine
 
-from app.ingest import BATCH_SIZE, ingest_paths
+from app.ingestion.ingest import BATCH_SIZE, ingest_paths
 from tests.factories import generated_article
 from tests.index_checks import (
     assert_follows,
@@ -35,8 +35,8 @@ from tests.live import ROOT, free_port, live_server
 KILLED_AFTER_A_STORE_COMMIT = """
 import os, signal, sys
 from pathlib import Path
-from app.database import create_db_engine
-from app.ingest import ingest_paths
+from app.store.database import create_db_engine
+from app.ingestion.ingest import ingest_paths
 from app.search.index import SearchIndex
 from app.settings import Settings
 
@@ -58,7 +58,7 @@ ingest_paths(engine, [Path(sys.argv[1])], after_commit=after_commit, prune=True)
 # Catches the index up with the store, in batches of argv[1] changes; says when it starts.
 CATCH_UP = """
 import sys
-from app.database import create_db_engine
+from app.store.database import create_db_engine
 from app.search.index import SearchIndex
 from app.settings import Settings
 

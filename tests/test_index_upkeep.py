@@ -17,14 +17,14 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.database import create_db_engine
-from app.ingest import ingest_paths
-from app.main import create_app
+from app.api.app import create_app
+from app.cli.commands import cli
+from app.ingestion.ingest import ingest_paths
 from app.search.follower import LONGEST_PAUSE_S, IndexFollower
 from app.search.index import IndexBusy, Progress, SearchIndex
 from app.search.schema import PROGRESS_ID, SCHEMA_VERSION, open_index
 from app.settings import Settings
+from app.store.database import create_db_engine
 from tests.conftest import Ingest
 from tests.factories import generated_article
 from tests.index_checks import (
@@ -373,7 +373,7 @@ def test_reindex_rebuilds_from_the_store(
 def test_reindex_waits_for_the_writer_then_says_why_it_gave_up(
     corpus: Path, database_url: str, index_folder: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.cli.REINDEX_WAIT_S", 0.3)
+    monkeypatch.setattr("app.cli.commands.REINDEX_WAIT_S", 0.3)
     runner = CliRunner(env={"BYLINE_DATABASE_URL": database_url})
     with holding_the_writer(index_folder):
         result = runner.invoke(cli, ["reindex"])

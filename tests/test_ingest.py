@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.ingest import (
+from app.ingestion.ingest import (
     MAX_FILE_BYTES,
     FileResult,
     Outcome,
     discover_files,
     ingest_paths,
 )
-from app.models import Article
-from app.query import parse_query
 from app.search import render
+from app.search.language import parse_query
+from app.store.models import Article
 from tests.conftest import SEED_FILE, SEED_SLUG, SEEDS, Ingest
 from tests.factories import ArticleText, generated_article
 from tests.index_checks import open_search_index

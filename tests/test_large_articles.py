@@ -13,16 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session
 
-import app.routes.search
-from app.budget import Budget
-from app.errors import SearchTimeout
-from app.kept import Answer, _once
-from app.models import LEDE_LIMIT, bounded_lede
-from app.names import Expansion
-from app.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
-from app.query import ParsedQuery
-from app.reader import Read, open_reader
+import app.api.routes.search
+from app.api.budget import Budget
+from app.api.caching import Answer, _once
+from app.problems import SearchTimeout
 from app.search.index import SearchIndex
+from app.search.language import ParsedQuery
+from app.search.names import Expansion
+from app.search.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
+from app.store.models import LEDE_LIMIT, bounded_lede
+from app.store.reader import Read, open_reader
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -315,7 +315,7 @@ def _stall_until_stopped(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
             threading.Event().wait(0.01)
         raise AssertionError("the budget never stopped the search")
 
-    monkeypatch.setattr(app.routes.search, "complete_prefixes", stalled)
+    monkeypatch.setattr(app.api.routes.search, "complete_prefixes", stalled)
     return began
 
 

@@ -8,8 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
-from app.database import MIGRATIONS_DIR, alembic_config, create_db_engine, migrate
-from app.names import name_key
+from app.search.names import name_key
+from app.store.database import MIGRATIONS_DIR, alembic_config, create_db_engine, migrate
 
 
 def tables(url: str) -> set[str]:

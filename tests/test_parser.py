@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.parser import (
+from app.ingestion.parser import (
     _WORD,
     ArticleRejected,
     ParsedArticle,

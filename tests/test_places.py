@@ -1,18 +1,21 @@
-"""The gazetteer the dateline parser asks about places with no date or agency (app/places.py)."""
+"""The gazetteer the dateline parser asks about places with no date or agency
+(app/ingestion/places.py)."""
 
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from app.places import PLACES_FILE, build, is_place
+from app.ingestion.places import PLACES_FILE, build, is_place
 
 
 def test_the_shipped_list_is_what_the_pinned_gazetteer_gives(tmp_path: Path) -> None:
     rebuilt = tmp_path / "places.txt.gz"
     build(rebuilt)
-    shipped = resources.files("app").joinpath(PLACES_FILE).read_bytes()
-    assert rebuilt.read_bytes() == shipped, "run `python -m app.places` and commit the file"
+    shipped = resources.files("app.ingestion").joinpath(PLACES_FILE).read_bytes()
+    assert rebuilt.read_bytes() == shipped, (
+        "run `python -m app.ingestion.places` and commit the file"
+    )
 
 
 @pytest.mark.parametrize(

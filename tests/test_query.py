@@ -5,10 +5,10 @@ import tantivy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.errors import InvalidParameter
-from app.query import AllOf, AnyOf, AtomKind, Column, Term, interpreted, parse_query
+from app.problems import InvalidParameter
 from app.search import render
 from app.search.index import SearchIndex
+from app.search.language import AllOf, AnyOf, AtomKind, Column, Term, interpreted, parse_query
 
 W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
 

@@ -7,8 +7,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from app.ingest import IngestReport
-from app.reader import Reader
+from app.ingestion.ingest import IngestReport
+from app.store.reader import Reader
 from tests.conftest import SEED_SLUG
 
 # SQLite: "attempt to write a readonly database"; PostgreSQL: "... in a read-only transaction".

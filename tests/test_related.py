@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import Article
+from app.store.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.models import Article
 from app.search import engine as index_search
 from app.search import render
+from app.store.models import Article
 from tests.conftest import Ingest, caught_up
 from tests.factories import ArticleText
 from tests.live import ROOT, live_server

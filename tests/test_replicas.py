@@ -6,10 +6,10 @@ from pathlib import Path
 import httpx2
 from fastapi.testclient import TestClient
 
-from app.database import create_db_engine, migrate
-from app.ingest import ingest_paths
-from app.main import create_app
+from app.api.app import create_app
+from app.ingestion.ingest import ingest_paths
 from app.settings import Settings
+from app.store.database import create_db_engine, migrate
 from tests.conftest import SEED_TITLE, Ingest
 from tests.factories import ArticleText, generated_article
 from tests.index_checks import wait_for

@@ -1,4 +1,4 @@
-"""The server layer as ``byline serve`` runs it (uvicorn with app/server.py), over raw sockets:
+"""The server layer as ``byline serve`` runs it (uvicorn with app/api/server.py), over raw sockets:
 request heads bounded in bytes and time, its own errors as problem+json, hosts and proxy
 headers, and the store's points through the real server on both stores."""
 
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 
-from app.database import migrate
+from app.store.database import migrate
 from tests.conftest import SEED_SLUG
 from tests.live import live_server
 

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from app.cli import cli
-from app.database import create_db_engine, migrate
-from app.ingest import ingest_paths
-from app.main import create_app
-from app.models import Article
+from app.api.app import create_app
+from app.cli.commands import cli
+from app.ingestion.ingest import ingest_paths
 from app.settings import Settings
+from app.store.database import create_db_engine, migrate
+from app.store.models import Article
 from tests.conftest import SEEDS, CaughtUpClient, Ingest, PostgreSQL
 from tests.factories import ArticleText, generated_article
 

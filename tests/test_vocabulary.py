@@ -6,11 +6,11 @@ import pytest
 import tantivy
 from sqlmodel import Session, select
 
-from app.models import Article
-from app.names import name_key
 from app.search import vocabulary as vocabulary_module
+from app.search.names import name_key
 from app.search.schema import name_keys, word_spans
 from app.search.vocabulary import Vocabulary, index_term, stem
+from app.store.models import Article
 from tests.conftest import Ingest, caught_up
 from tests.factories import ArticleText
 from tests.index_checks import open_search_index

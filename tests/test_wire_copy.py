@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.ingest import Outcome, discover_files
-from app.parser import ArticleRejected, parse_article, parse_file_bytes
+from app.ingestion.ingest import Outcome, discover_files
+from app.ingestion.parser import ArticleRejected, parse_article, parse_file_bytes
 from tests.conftest import WIRE_FIXTURES, Ingest, assert_parsed_as
 
 PLACEHOLDERS = Path(__file__).parent / "fixtures" / "placeholders"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.parser import (
+from app.ingestion.parser import (
     ArticleRejected,
     _headline_labels,
     _is_agency,

@@ -26,14 +26,12 @@ from typing import Any
 
 import tantivy
 
-from app.errors import InvalidParameter
-from app.pagination import Cursor
-from app.passages import MARKED_WHOLE, body_passage, title_passage
-from app.query import Column, ParsedQuery, Term, added_terms, map_terms
-from app.reader import SUMMARY_SQL, Read, decoded
+from app.problems import InvalidParameter
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
+from app.search.language import Column, ParsedQuery, Term, added_terms, map_terms
+from app.search.passages import MARKED_WHOLE, body_passage, title_passage
 from app.search.schema import ID_BITS, NO_YEAR_OLDEST, SCHEMA, sort_key
 from app.search.snippets import (
     CLOSE,
@@ -46,7 +44,16 @@ from app.search.snippets import (
     lede_snippet,
     marked_html,
 )
-from app.store import FACET_VALUES_LIMIT, ArticleFilters, Facet, FacetCounts, Page, SearchSort
+from app.store.articles import (
+    FACET_VALUES_LIMIT,
+    ArticleFilters,
+    Facet,
+    FacetCounts,
+    Page,
+    SearchSort,
+)
+from app.store.cursors import Cursor
+from app.store.reader import SUMMARY_SQL, Read, decoded
 
 # Hits fetched beyond a page by relevance, to see that no tie crosses its end (the engine
 # breaks ties of score by its own order, not by year and id).
@@ -675,7 +682,7 @@ def _snippet(
     body: str, marking: Marking, needles: re.Pattern[str] | None, words: int
 ) -> tuple[int | None, str]:
     """The best paragraph's index and an excerpt of it, marked; a long body is marked on a
-    window of its best paragraph only (app/passages.py)."""
+    window of its best paragraph only (app/search/passages.py)."""
     if len(body) <= MARKED_WHOLE:
         return best_snippet(marked(body, marking, start=OPEN, stop=CLOSE), words=words)
     window = body_passage(body, needles)

@@ -20,9 +20,9 @@ from functools import lru_cache
 
 import tantivy
 
-from app.passages import needle_pattern
-from app.query import AtomKind, Column, ParsedQuery
 from app.search import grams
+from app.search.language import AtomKind, Column, ParsedQuery
+from app.search.passages import needle_pattern
 from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded, screened, word_run
 
 
@@ -97,7 +97,7 @@ def stem_start(stem: str) -> str:
 
 
 def window_needles(words: Sequence[str]) -> re.Pattern[str] | None:
-    """What the window of a long text is chosen by (``app/passages.py``): the words and the
+    """What the window of a long text is chosen by (``app/search/passages.py``): the words and the
     index terms they stand for (a stem begins as most forms of its word do)."""
     return needle_pattern([*words, *(term for word in words for term in analyze(TEXT, word))])
 

@@ -32,7 +32,6 @@ from typing import Any, Literal
 import tantivy
 from sqlalchemy import Connection, Engine, func, select
 
-from app.models import Article
 from app.search.schema import (
     PROGRESS_ID,
     SCHEMA_VERSION,
@@ -40,7 +39,8 @@ from app.search.schema import (
     open_index,
     progress_document,
 )
-from app.store import changes_after, last_change
+from app.store.articles import changes_after, last_change
+from app.store.models import Article
 
 # Changes applied in one index commit: bounds the work a crash redoes.
 BATCH_CHANGES = 2_000

@@ -16,7 +16,7 @@ The related articles are an OR of the words as search queries them (``render``: 
 the headline weighing ``TITLE_BOOST`` times the body), the article itself left out, ordered as
 search orders by relevance (score, then the most recent year, then the highest id). Each comes
 with the words it shares, marked on the store's text: a long headline or body on its window
-(``app/passages.py``).
+(``app/search/passages.py``).
 """
 
 import math
@@ -28,15 +28,15 @@ from dataclasses import dataclass
 import tantivy
 from sqlmodel import Session, col, select
 
-from app.models import Article
-from app.names import folded
-from app.passages import MARKED_WHOLE, body_passage, title_passage
-from app.query import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.search import render
 from app.search.engine import best_first, match_count
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.index import SearchIndex
+from app.search.language import AnyOf, AtomKind, Column, ParsedQuery, Term
+from app.search.names import folded
+from app.search.passages import MARKED_WHOLE, body_passage, title_passage
 from app.search.schema import SCHEMA, TEXT, analyze
+from app.store.models import Article
 
 DISTINCTIVE_TERMS = 10
 CANDIDATE_TERMS = 40

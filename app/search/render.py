@@ -36,10 +36,10 @@ from collections.abc import Sequence
 
 import tantivy
 
-from app.query import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.grams import grams_query
+from app.search.language import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze, microseconds
-from app.store import ArticleFilters
+from app.store.articles import ArticleFilters
 
 TITLE_BOOST = 5.0
 PHRASE_BOOST = 0.5

@@ -5,7 +5,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from app.passages import Passage
+from app.search.passages import Passage
 
 # Characters no article holds (control characters are never stored) mark the matches until the
 # text is HTML-escaped; only then do they become <mark> tags.

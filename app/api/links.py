@@ -1,0 +1,101 @@
+"""The URLs responses carry: an article's own, the next page's (also a ``Link`` header), and the
+suggested search's.
+
+They start with the ``public_url`` setting when it is set; otherwise with the request's scheme
+and ``Host``, which ``AllowedHosts`` (app/api/middleware.py) has checked against ``allowed_hosts``.
+"""
+
+import re
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from starlette.types import Scope
+
+from app.store.models import Article, ArticleSummary, bounded_lede
+
+ARTICLES_PATH = "/v1/articles"
+_SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def base_url(request: Request) -> str:
+    """The ``public_url`` setting, else ``str(request.base_url)``, remembered for each scheme,
+    server, root path and ``Host`` (building it costs more than the rest of a cached answer)."""
+    scope = request.scope
+    public: str | None = getattr(scope["app"].state, "public_url", None)
+    if public is not None:
+        return public
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root_path = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")  # a tuple from uvicorn, a list from the test client
+    key = (scope.get("scheme"), server and tuple(server), root_path, host)
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= 256:  # the Host header is the client's: bounded
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = str(request.base_url)
+    return found
+
+
+_BASE_URLS: dict[tuple[object, ...], str] = {}
+
+
+def article_body_key(request: Request, ref: str) -> tuple[str, str]:
+    """The key of an article's JSON body in the reader's ``bodies`` cache: the body holds
+    absolute URLs, so the base URL (``Host``, proxy headers) is part of it."""
+    return base_url(request), ref
+
+
+def articles_url(request: Request) -> str:
+    """The absolute URL of the article list, which an article's URL extends with its slug."""
+    return f"{base_url(request)}{ARTICLES_PATH[1:]}/"
+
+
+def article_url(request: Request, slug: str, *, base: str | None = None) -> str:
+    """The absolute URL of an article, by slug (what ``url_for`` gives, without its route walk);
+    pass ``base`` from ``articles_url`` when making many."""
+    return (base or articles_url(request)) + (
+        slug if _SLUG.fullmatch(slug) else quote(slug, safe="")
+    )
+
+
+def summary(request: Request, article: Article) -> ArticleSummary:
+    """An article's summary with its absolute URL."""
+    return ArticleSummary.model_validate(
+        article,
+        update={"url": article_url(request, article.slug), "lede": bounded_lede(article.lede)},
+    )
+
+
+def next_page_url(request: Request, next_cursor: str | None) -> str | None:
+    """The URL of the next page (a ``Link: <...>; rel="next"`` header too, by ``JSONResponse``)."""
+    if next_cursor is None:
+        return None
+    params = request.query_params.multi_items()
+    query = [(name, value) for name, value in params if name != "cursor"]
+    query.append(("cursor", next_cursor))
+    path = quote(route_path(request.scope)[1:], safe="/")
+    return f"{base_url(request)}{path}?{urlencode(query)}"
+
+
+def search_url(request: Request, q: str | None) -> str | None:
+    """The URL of this search with ``q`` for its query, from its first page (None for no ``q``)."""
+    if q is None:
+        return None
+    params = request.query_params.multi_items()
+    query = [(name, value) for name, value in params if name not in {"cursor", "q"}]
+    query.insert(0, ("q", q))
+    path = quote(route_path(request.scope)[1:], safe="/")
+    return f"{base_url(request)}{path}?{urlencode(query)}"
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app's routes match: without the root path (as Starlette's routing does)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if (
+        root_path
+        and path.startswith(root_path)
+        and path[len(root_path) : len(root_path) + 1] == "/"
+    ):
+        return path[len(root_path) :]
+    return path

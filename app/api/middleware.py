@@ -1,0 +1,158 @@
+"""ASGI middleware of the app."""
+
+import re
+from collections.abc import Hashable
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.links import ARTICLES_PATH, article_body_key, route_path
+from app.problems import Problem, UnknownHost, problem_response, problem_type_uri
+from app.store.reader import Reader
+
+
+class AllowedHosts:
+    """Answer only requests whose ``Host`` is allowed (``*``: any, ``*.example.org``: its
+    subdomains), as Django's ``ALLOWED_HOSTS``: links are made from it, so a forged one would
+    send clients elsewhere. A request without ``Host`` (HTTP/1.0) is answered: its links use
+    the server's own address."""
+
+    def __init__(self, app: ASGIApp, *, hosts: list[str]) -> None:
+        self.app = app
+        self.any = "*" in hosts
+        # As the settings write them: names, addresses, IPv6 ones with or without brackets.
+        listed = [host.strip().lower().removeprefix("[").removesuffix("]") for host in hosts]
+        self.names = {host.rstrip(".") for host in listed if host and not host.startswith("*.")}
+        self.suffixes = tuple(host[1:].rstrip(".") for host in listed if host.startswith("*."))
+        self.seen: dict[bytes, bool] = {}  # by Host header: the hot path decides once
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.any or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = next((value for name, value in scope["headers"] if name == b"host"), None)
+        if host is None or self._allowed(host):
+            await self.app(scope, receive, send)
+            return
+        shown = host.decode("latin-1")
+        error = UnknownHost(
+            f"This server does not answer for the host {shown!r}: "
+            "see the allowed_hosts and public_url settings."
+        )
+        problem = Problem(
+            type=problem_type_uri(UnknownHost),
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+            instance=scope["path"],
+        )
+        await problem_response(problem)(scope, receive, send)
+
+    def _allowed(self, host: bytes) -> bool:
+        allowed = self.seen.get(host)
+        if allowed is None:
+            name = host_name(host)
+            allowed = name in self.names or (
+                bool(name) and any(name.endswith(suffix) for suffix in self.suffixes)
+            )
+            if len(self.seen) >= 256:  # the Host header is the client's: bounded
+                self.seen.clear()
+            self.seen[host] = allowed
+        return allowed
+
+
+# A Host value (RFC 9110 §7.2): a name or an IPv4 address, or an IPv6 one in brackets, and an
+# optional port; anything else (``[::1]@evil.example``, ``evil.example/.example.org``) names no
+# host of ours.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9_.-]*))(?::[0-9]{1,5})?")
+
+
+def host_name(host: bytes) -> str:
+    """The name of a ``Host`` value, without its port, in lower case (``[::1]:80`` -> ``::1``);
+    empty when the value is no host."""
+    found = _HOST.fullmatch(host.decode("latin-1").strip().lower())
+    if found is None:
+        return ""
+    return found["ipv6"] or found["name"].rstrip(".")
+
+
+class HeadAsGet:
+    """Answer HEAD as GET without the body (RFC 9110 §9.3.2): probes and link checkers use it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_without_body)
+
+
+class CachedArticles:
+    """Keep the responses of ``GET /v1/articles/{ref}`` until the store changes, and send them
+    again before FastAPI routes the request.
+
+    Routing and solving path parameters is most of the time an article takes once its body is
+    made. A response kept is the route's own (status 200, headers and body as it sent them),
+    in the reader's ``bodies`` cache, by reference and base URL (the body holds absolute URLs);
+    the store's version is checked on every request, as for the search cache. Anything else,
+    errors included, is the route's to answer.
+    """
+
+    PREFIX = ARTICLES_PATH + "/"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ref = self._ref(scope)
+        store: Reader | None = getattr(scope["app"].state, "reader", None) if ref else None
+        if ref is None or store is None or not store.bodies.size:
+            await self.app(scope, receive, send)
+            return
+        try:
+            version = await store.call(store.version)
+        except Exception:  # the route asks again, and answers the error as usual
+            await self.app(scope, receive, send)
+            return
+        key = article_body_key(Request(scope), ref)
+        kept = store.bodies.get(version, key)
+        if kept is None:
+            await self.app(scope, receive, _keeping(send, store, version, key))
+            return
+        headers, body = kept
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _ref(self, scope: Scope) -> str | None:
+        """The ``ref`` of a GET of one article, else None."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        path = route_path(scope)
+        ref = path[len(self.PREFIX) :]
+        return ref if path.startswith(self.PREFIX) and ref and "/" not in ref else None
+
+
+def _keeping(send: Send, store: Reader, version: int, key: Hashable) -> Send:
+    """``send``, keeping the response in ``store.bodies`` when it is a 200 in one body."""
+    start: Message = {}
+
+    async def keep_and_send(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+        elif start.get("status") == 200 and not message.get("more_body", False):
+            store.bodies.put(version, key, (start.get("headers", []), message.get("body", b"")))
+            start = {}  # a body in several messages was not kept; nor is anything after
+        else:
+            start = {}
+        await send(message)
+
+    return keep_and_send

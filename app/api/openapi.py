@@ -1,0 +1,122 @@
+"""The OpenAPI document: what FastAPI generates, completed with what it cannot say itself.
+
+- Each error response shows an example of every problem type it answers (app/api/examples.py),
+  made as the API makes it.
+- Every operation declares the ``400`` that ``AllowedHosts`` answers for a foreign ``Host``.
+- FastAPI drops every null from the document, the examples' too, so ``next: null`` would never
+  show: each model's examples are put back as the model holds them.
+"""
+
+import copy
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, unknown_host
+from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
+from app.problems import (
+    PROBLEM_MEDIA_TYPE,
+    PROBLEM_TYPES,
+    Problem,
+    UnknownHost,
+    problem_responses,
+    problem_schemas,
+    problem_type_uri,
+)
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document of ``app``."""
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+        license_info=app.license_info,
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(problem_schemas())
+    schemas.update(QUERY_SCHEMAS)
+    _restore_model_examples(schemas)
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            _declare_unknown_host(operation)
+            examples = PROBLEM_EXAMPLES.get(operation["operationId"], ())
+            for example in (*examples, unknown_host(_example_path(path, operation))):
+                _show_problem_example(operation, example)
+    return document
+
+
+def problem_body(example: ProblemExample) -> dict[str, Any]:
+    """The problem+json body the API answers ``example.request`` with."""
+    kind = PROBLEM_TYPES[example.kind]
+    problem = Problem(
+        type=problem_type_uri(kind),
+        title=kind.title,
+        status=kind.status,
+        detail=example.detail,
+        instance=urlsplit(example.request).path,
+        errors=list(example.errors) or None,
+    )
+    body: dict[str, Any] = problem.model_dump(mode="json", exclude_none=True)
+    return body
+
+
+def _show_problem_example(operation: dict[str, Any], example: ProblemExample) -> None:
+    kind = PROBLEM_TYPES[example.kind]
+    response = operation["responses"].get(str(int(kind.status)))
+    if response is None:  # tests/test_openapi.py: every example is shown where it belongs
+        return
+    request = f"`GET {example.request}`"
+    if example.host:
+        request += f" with `Host: {example.host}`"
+    response["content"][PROBLEM_MEDIA_TYPE].setdefault("examples", {})[kind.slug] = {
+        "summary": example.summary,
+        "description": f"The answer to {request}.",
+        "value": problem_body(example),
+    }
+
+
+def _example_path(path: str, operation: dict[str, Any]) -> str:
+    """``path`` with each of its parameters given its first example."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            value = (parameter["schema"].get("examples") or [parameter.get("example")])[0]
+            path = path.replace(f"{{{parameter['name']}}}", str(value))
+    return path
+
+
+def _declare_unknown_host(operation: dict[str, Any]) -> None:
+    """Declare the 400 that ``AllowedHosts`` answers for a foreign ``Host``."""
+    declared_here = problem_responses(UnknownHost, validated=False)[400]
+    declared = operation["responses"].setdefault("400", declared_here)
+    if declared is not declared_here:
+        declared["description"] += f" Or: {declared_here['description']}"
+
+
+def _restore_model_examples(schemas: dict[str, Any]) -> None:
+    """Each component's examples as its model holds them, nulls included."""
+    models = _models_by_name()
+    for name, schema in schemas.items():
+        model = models.get(name)
+        extra = model.model_config.get("json_schema_extra") if model else None
+        if "examples" in schema and isinstance(extra, dict) and "examples" in extra:
+            schema["examples"] = copy.deepcopy(extra["examples"])
+
+
+def _models_by_name() -> dict[str, type[BaseModel]]:
+    """This application's models by class name (the name FastAPI gives their schemas); a name
+    two models share is left out, as FastAPI then names their schemas otherwise."""
+    found: dict[str, list[type[BaseModel]]] = {}
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.split(".")[0] == "app":
+            found.setdefault(model.__name__, []).append(model)
+    return {name: models[0] for name, models in found.items() if len(set(models)) == 1}

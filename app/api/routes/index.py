@@ -1,0 +1,73 @@
+"""``/`` and ``/v1``: where a person (the docs) and a program (the entry points) start."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api import examples
+from app.api.links import base_url
+
+router = APIRouter()
+
+API_INDEX_NAME = "api_index"
+
+
+class EntryPoint(BaseModel):
+    """One operation of the API."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [examples.API_INDEX["entry_points"][0]]}
+    )
+
+    name: str = Field(description="The operation's id in the OpenAPI document.")
+    summary: str = Field(description="What it answers.")
+    href: str = Field(
+        description="Its absolute URL; a path parameter is a `{name}` to fill in (RFC 6570)."
+    )
+
+
+class ApiIndex(BaseModel):
+    """The API's entry points and where it is described."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.API_INDEX]})
+
+    entry_points: list[EntryPoint] = Field(
+        description="Every operation, in the order of the OpenAPI document."
+    )
+    openapi: str = Field(description="The OpenAPI document.")
+    docs: str = Field(description="The interactive documentation (Swagger UI).")
+    redoc: str = Field(description="The reference documentation (ReDoc).")
+
+
+@router.get("/", include_in_schema=False)
+def home(request: Request) -> RedirectResponse:
+    """People start at the docs until a page of their own exists: a temporary redirect (307, so
+    the method is kept, HEAD included)."""
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/docs", status_code=307)
+
+
+@router.get(
+    "/v1",
+    response_model=ApiIndex,
+    name=API_INDEX_NAME,
+    summary="List the API's entry points",
+    tags=["index"],
+)
+def api_index(request: Request) -> ApiIndex:
+    """Every operation of this API with its absolute URL, and the links to its documentation."""
+    base = base_url(request)
+    document = request.app.openapi()  # what is documented is what is listed
+    return ApiIndex(
+        entry_points=[
+            EntryPoint(
+                name=operation["operationId"], summary=operation["summary"], href=base + path[1:]
+            )
+            for path, operations in document["paths"].items()
+            for operation in operations.values()
+            if operation["operationId"] != API_INDEX_NAME
+        ],
+        openapi=base + request.app.openapi_url[1:],
+        docs=f"{base}docs",
+        redoc=f"{base}redoc",
+    )
