@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 from app.search.index import SearchIndex
 from app.search.schema import PROGRESS_ID
 from app.settings import Settings
-from app.store.articles import last_change
+from app.store.changes import last_change
 
 WRITER_MB = Settings.model_fields["index_writer_mb"].default
 

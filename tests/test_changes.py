@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from app.ingestion.ingest import Outcome, ingest_paths
-from app.store.articles import Change, changes_after, last_change
+from app.store.changes import Change, changes_after, last_change
 from app.store.database import alembic_config, create_db_engine, migrate
 from app.store.models import Article, ChangeKind
 from app.store.transfer import export_store, import_store

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from app.store.articles import ArticleFilters
+from app.store.filters import ArticleFilters
 from tests.conftest import Ingest
 
 DATES = {

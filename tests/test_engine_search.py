@@ -22,9 +22,9 @@ from app.search import render
 from app.search.language import Column, parse_query
 from app.search.schema import article_document, open_index
 from app.settings import Settings
-from app.store.articles import ArticleFilters
 from app.store.cursors import Cursor
 from app.store.database import create_db_engine, migrate
+from app.store.filters import ArticleFilters
 from tests.conftest import SEEDS, CaughtUpClient, Ingest, caught_up
 from tests.factories import ArticleText, generated_article
 

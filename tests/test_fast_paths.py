@@ -23,11 +23,15 @@ from app.api import dependencies
 from app.api.app import create_app
 from app.api.routes import articles as article_routes
 from app.api.routes import search as search_routes
+from app.api.schemas import ArticleDetail, ArticlePage, ArticleSummary, SearchPage
 from app.ingestion.ingest import IngestReport
 from app.settings import Settings
-from app.store.articles import ArticleFilters
-from app.store.models import ArticleDetail, ArticlePage, SearchPage
-from app.store.reader import RESPONSE_CACHE_BYTES, Reader, VersionedCache, open_reader
+from app.store import listing
+from app.store.caches import RESPONSE_CACHE_BYTES, VersionedCache
+from app.store.filters import ArticleFilters
+from app.store.listing import SUMMARY_COLUMNS, read_page
+from app.store.readers import open_reader
+from app.store.readers.base import Reader
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 
@@ -149,17 +153,15 @@ def test_a_search_kept_while_the_index_was_behind_is_computed_again_once_it_foll
         assert client.get("/v1/search", params={"q": "harbour"}).json()["total"] == before + 1
 
 
-def pages_computed(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def pages_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The limits of the pages of articles the app's reader computes from now on, in order."""
-    store = client.app.state.reader  # type: ignore[attr-defined]
     computed: list[int] = []
-    original = store.articles
 
-    def counted(**kwargs: Any) -> Any:
+    def counted(store: Reader, **kwargs: Any) -> Any:
         computed.append(kwargs["limit"])
-        return original(**kwargs)
+        return read_page(store, **kwargs)
 
-    monkeypatch.setattr(store, "articles", counted)
+    monkeypatch.setattr(article_routes, "read_page", counted)
     return computed
 
 
@@ -170,7 +172,7 @@ def test_kept_pages_of_articles_follow_the_store(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    computed = pages_computed(client, monkeypatch)
+    computed = pages_computed(monkeypatch)
     params: dict[str, str | int] = {"limit": 3, "facets": "year"}
     first = client.get("/v1/articles", params=params)
     again = client.get("/v1/articles", params=params)
@@ -194,7 +196,7 @@ def test_pages_of_articles_with_the_cache_off(
     settings: Settings, corpus: IngestReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with TestClient(create_app(settings.model_copy(update={"search_cache": 0}))) as client:
-        computed = pages_computed(client, monkeypatch)
+        computed = pages_computed(monkeypatch)
         bodies = {client.get("/v1/articles", params={"limit": 2}).content for _ in range(3)}
         assert len(bodies) == 1
         assert computed == [2, 2, 2]
@@ -379,8 +381,8 @@ def test_a_page_counts_and_reads_one_snapshot(
     ingest(tmp_path / "first")
     store = open_reader(database_url, cache_size=16)
     try:
-        assert store.articles(filters=ArticleFilters()).total == 1  # the count is cached
-        counted = store.facet_counts
+        assert read_page(store, filters=ArticleFilters()).total == 1  # the count is cached
+        counted = listing.facet_counts
         folders = [tmp_path / "more-0", tmp_path / "more-1"]
 
         def commit_between(*args: Any) -> Any:
@@ -388,13 +390,13 @@ def test_a_page_counts_and_reads_one_snapshot(
                 ingest(folders.pop())
             return counted(*args)
 
-        monkeypatch.setattr(store, "facet_counts", commit_between)
+        monkeypatch.setattr(listing, "facet_counts", commit_between)
         # The first reading saw a commit (1 counted, 4 rows) and is read again in one
         # snapshot, which the second commit, made inside it, does not change.
-        page = store.articles(filters=ArticleFilters(), limit=10)
+        page = read_page(store, filters=ArticleFilters(), limit=10)
         assert (page.total, len(page.items)) == (4, 4)
         monkeypatch.undo()
-        page = store.articles(filters=ArticleFilters(), limit=10)
+        page = read_page(store, filters=ArticleFilters(), limit=10)
         assert (page.total, len(page.items)) == (6, 6)
     finally:
         store.close()
@@ -428,3 +430,8 @@ def test_a_sqlite_readers_connections_end_with_their_threads(database_url: str) 
         assert open_files() <= held + 1
     finally:
         store.close()
+
+
+def test_the_summary_columns_are_the_summary_models_fields_in_order() -> None:
+    # The list route lays a row out without FastAPI's second pass: its columns, then the URL.
+    assert (*SUMMARY_COLUMNS, "url") == tuple(ArticleSummary.model_fields)

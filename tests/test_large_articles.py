@@ -21,8 +21,9 @@ from app.search.index import SearchIndex
 from app.search.language import ParsedQuery
 from app.search.names import Expansion
 from app.search.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
-from app.store.models import LEDE_LIMIT, bounded_lede
-from app.store.reader import Read, open_reader
+from app.store.listing import LEDE_LIMIT, bounded_lede
+from app.store.readers import open_reader
+from app.store.readers.base import Read
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
 

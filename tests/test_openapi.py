@@ -14,14 +14,15 @@ from openapi_spec_validator import validate
 
 from app.api import examples
 from app.api.app import create_app
+from app.api.errors import PROBLEM_MEDIA_TYPE
 from app.api.openapi import problem_body
 from app.api.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
 from app.ingestion.ingest import IngestReport
-from app.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
+from app.problems import PROBLEM_TYPES
 from app.search.language import Column
 from app.settings import Settings
-from app.store.articles import Facet, ListSort, sort_key_types
 from app.store.cursors import Cursor
+from app.store.filters import Facet, ListSort, sort_key_types
 from tests.conftest import SEEDS
 from tests.live import free_port, live_server
 

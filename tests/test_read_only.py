@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.ingestion.ingest import IngestReport
-from app.store.reader import Reader
+from app.store.readers.base import Reader
 from tests.conftest import SEED_SLUG
 
 # SQLite: "attempt to write a readonly database"; PostgreSQL: "... in a read-only transaction".

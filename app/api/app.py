@@ -8,17 +8,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.errors import install_problem_handlers
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet
 from app.api.openapi import openapi_document
 from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
-from app.problems import install_problem_handlers
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
 from app.search.schema import prepare_text_tables
 from app.settings import Settings, get_settings
 from app.store.database import create_db_engine, schema_head
-from app.store.reader import open_reader
+from app.store.readers import open_reader
 
 DESCRIPTION = """
 Byline serves a corpus of news articles as JSON: list them, fetch one by id or slug, read the text

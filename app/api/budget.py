@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.problems import SearchTimeout
-from app.store.reader import Read, Reader, Row
+from app.store.readers.base import Read, Reader, Row
 
 T = TypeVar("T")
 # SQLite calls the progress handler every this many virtual machine steps (tens of µs).

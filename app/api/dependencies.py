@@ -10,8 +10,8 @@ from sqlmodel import Session
 from app.api.query_params import QueryModel
 from app.problems import InvalidParameter
 from app.search.language import Column
-from app.store.articles import ArticleFilters, Facet, ListSort, SearchSort
-from app.store.reader import Reader
+from app.store.filters import ArticleFilters, Facet, ListSort, SearchSort
+from app.store.readers.base import Reader
 
 T = TypeVar("T")
 

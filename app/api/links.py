@@ -11,7 +11,9 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from starlette.types import Scope
 
-from app.store.models import Article, ArticleSummary, bounded_lede
+from app.api.schemas import ArticleSummary
+from app.store.listing import bounded_lede
+from app.store.models import Article
 
 ARTICLES_PATH = "/v1/articles"
 _SLUG = re.compile(r"[a-z0-9-]+")

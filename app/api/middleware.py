@@ -6,9 +6,10 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.errors import Problem, problem_response
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
-from app.problems import Problem, UnknownHost, problem_response, problem_type_uri
-from app.store.reader import Reader
+from app.problems import UnknownHost, problem_type_uri
+from app.store.readers.base import Reader
 
 
 class AllowedHosts:

@@ -15,17 +15,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses, problem_schemas
 from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, unknown_host
 from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
-from app.problems import (
-    PROBLEM_MEDIA_TYPE,
-    PROBLEM_TYPES,
-    Problem,
-    UnknownHost,
-    problem_responses,
-    problem_schemas,
-    problem_type_uri,
-)
+from app.problems import PROBLEM_TYPES, UnknownHost, problem_type_uri
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:

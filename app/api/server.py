@@ -18,7 +18,7 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.problems import PROBLEM_MEDIA_TYPE
+from app.api.errors import PROBLEM_MEDIA_TYPE
 from app.settings import get_settings
 
 HEAD_END = b"\r\n\r\n"

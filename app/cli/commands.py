@@ -20,15 +20,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.api.schemas import run_summary
 from app.cli.allocator import bound_arenas
 from app.cli.progress import ingest_progress, rebuild_progress
 from app.ingestion.ingest import FileResult, IngestReport, Outcome, ingest_paths
 from app.problems import NotFound
 from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings, get_settings
-from app.store.articles import count_changes_after, get_run, last_change, list_runs
+from app.store.articles import get_run, list_runs
+from app.store.changes import count_changes_after, last_change
 from app.store.database import create_db_engine, migrate
-from app.store.models import run_summary
 
 cli = typer.Typer(
     help="Byline: a searchable JSON API over a folder of news articles.",

@@ -27,7 +27,8 @@ from sqlmodel import Session, col, select
 from app.ingestion.formats import READERS, reader_for
 from app.ingestion.parser import ArticleRejected, ParsedArticle
 from app.store.database import run, session_scope
-from app.store.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
+from app.store.models import Article, ArticleRevision, IngestRun, SourceFile
+from app.store.times import utc_now
 
 ARTICLE_SUFFIXES = frozenset(READERS)
 _SUFFIXES_SHOWN = ", ".join(sorted(ARTICLE_SUFFIXES))

@@ -44,16 +44,11 @@ from app.search.snippets import (
     lede_snippet,
     marked_html,
 )
-from app.store.articles import (
-    FACET_VALUES_LIMIT,
-    ArticleFilters,
-    Facet,
-    FacetCounts,
-    Page,
-    SearchSort,
-)
+from app.store.articles import Page
 from app.store.cursors import Cursor
-from app.store.reader import SUMMARY_SQL, Read, decoded
+from app.store.filters import FACET_VALUES_LIMIT, ArticleFilters, Facet, FacetCounts, SearchSort
+from app.store.listing import SUMMARY_SQL, decoded
+from app.store.readers.base import Read
 
 # Hits fetched beyond a page by relevance, to see that no tie crosses its end (the engine
 # breaks ties of score by its own order, not by year and id).

@@ -25,7 +25,7 @@ import psycopg
 from sqlalchemy import Engine
 
 from app.search.index import BATCH_CHANGES, IndexBusy, Progress, SearchIndex
-from app.store.articles import last_change
+from app.store.changes import last_change
 
 POLL_S = 0.5
 LONGEST_PAUSE_S = 30.0

@@ -39,7 +39,7 @@ from app.search.schema import (
     open_index,
     progress_document,
 )
-from app.store.articles import changes_after, last_change
+from app.store.changes import changes_after, last_change
 from app.store.models import Article
 
 # Changes applied in one index commit: bounds the work a crash redoes.

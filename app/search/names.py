@@ -37,7 +37,7 @@ from app.search.language import (
 if TYPE_CHECKING:
     from app.search.index import SearchIndex
     from app.search.vocabulary import Vocabulary
-    from app.store.reader import Read
+    from app.store.readers.base import Read
 
 MIN_NAME_LENGTH = 4
 SAMPLE_PLACES = 5

@@ -39,7 +39,7 @@ import tantivy
 from app.search.grams import grams_query
 from app.search.language import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze, microseconds
-from app.store.articles import ArticleFilters
+from app.store.filters import ArticleFilters
 
 TITLE_BOOST = 5.0
 PHRASE_BOOST = 0.5

@@ -8,6 +8,7 @@ from fastapi.responses import PlainTextResponse
 from app.api.budget import Budget, within_budget
 from app.api.caching import Answer, kept_response
 from app.api.dependencies import ListQuery, ListQueryDep, SessionDep, list_query, reader
+from app.api.errors import problem_responses
 from app.api.links import (
     ARTICLES_PATH,
     article_url,
@@ -16,10 +17,7 @@ from app.api.links import (
     summary,
 )
 from app.api.responses import JSONResponse, facet_content, json_body, shaped
-from app.problems import InvalidParameter, NotFound, SearchTimeout, problem_responses
-from app.search.related import distinctive_terms, related_articles
-from app.store.articles import Page, article_versions, get_article
-from app.store.models import (
+from app.api.schemas import (
     ArticleDetail,
     ArticlePage,
     RelatedHit,
@@ -27,7 +25,11 @@ from app.store.models import (
     Revision,
     RevisionList,
 )
-from app.store.reader import Reader, Row
+from app.problems import InvalidParameter, NotFound, SearchTimeout
+from app.search.related import distinctive_terms, related_articles
+from app.store.articles import Page, article_versions, get_article
+from app.store.listing import read_article, read_page
+from app.store.readers.base import Reader, Row
 
 router = APIRouter(prefix=ARTICLES_PATH, tags=["articles"])
 
@@ -60,7 +62,8 @@ async def list_articles_route(request: Request, params: ListQueryDep) -> Respons
         # A page is a few index seeks and its count is cached: on SQLite, answered on the event
         # loop (the reader says where its reads run).
         page = await store.call(
-            store.articles,
+            read_page,
+            store,
             filters=params,
             sort=params.sort,
             limit=params.limit,
@@ -107,7 +110,7 @@ async def get_article_route(request: Request, ref: ArticleRef) -> Response:
 
 
 def _article_body(store: Reader, request: Request, ref: str) -> bytes:
-    article = store.article(ref)
+    article = read_article(store, ref)
     url = article_url(request, article["slug"])
     article.update(url=url, raw_url=f"{url}/raw")
     return json_body(shaped(article, ArticleDetail))

@@ -7,10 +7,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.dependencies import SessionDep
-from app.problems import NotReady, problem_responses
-from app.store.articles import count_articles, count_changes_after, last_change, list_runs
+from app.api.errors import problem_responses
+from app.api.schemas import IndexStats, Stats, run_summary
+from app.problems import NotReady
+from app.store.articles import count_articles, list_runs
+from app.store.changes import count_changes_after, last_change
 from app.store.database import ping, schema_revision
-from app.store.models import IndexStats, Stats, run_summary
 
 router = APIRouter(tags=["health"])
 

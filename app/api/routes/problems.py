@@ -6,7 +6,8 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict
 
 from app.api import examples
-from app.problems import PROBLEM_TYPES, NotFound, problem_responses, problem_type_uri
+from app.api.errors import problem_responses
+from app.problems import PROBLEM_TYPES, NotFound, problem_type_uri
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 

@@ -5,9 +5,11 @@ from fastapi import APIRouter, Request, Response
 from app.api.budget import Budget, within_budget
 from app.api.caching import Answer, kept_response
 from app.api.dependencies import SearchQuery, SearchQueryDep, search_query
+from app.api.errors import problem_responses
 from app.api.links import article_url, articles_url, next_page_url, search_url
 from app.api.responses import facet_content, json_body, shaped
-from app.problems import InvalidParameter, SearchTimeout, problem_responses
+from app.api.schemas import QueryUnderstanding, SearchHit, SearchPage
+from app.problems import InvalidParameter, SearchTimeout
 from app.search import search_index
 from app.search.language import (
     AllOf,
@@ -22,7 +24,6 @@ from app.search.language import (
     shown,
 )
 from app.search.names import Expansion, complete_prefixes, expand_names, suggest
-from app.store.models import QueryUnderstanding, SearchHit, SearchPage
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

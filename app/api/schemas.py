@@ -1,0 +1,264 @@
+"""The shapes the API returns: article summaries and details, pages, search hits, stats and
+revisions, each with its documented example."""
+
+from datetime import datetime
+from typing import Literal
+
+from sqlmodel import Field, SQLModel
+
+from app.api import examples
+from app.store.models import ArticleBase, IngestRun
+
+
+class ArticleKey(SQLModel):
+    """The two stable ways to name an article."""
+
+    id: int = Field(description="Stable numeric id.")
+    slug: str = Field(description="Stable readable id, from the headline.")
+
+
+class ArticleSummary(ArticleBase, ArticleKey):
+    """An article in a list: enough to show it and a link to the whole of it."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_SUMMARY]}}
+
+    url: str = Field(description="Where the full article is.")
+
+
+class ArticleDetail(ArticleSummary):
+    """The whole article as parsed, with links to the text as received."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_DETAIL]}}
+
+    paragraphs: list[str] = Field(description="The body, one string a paragraph, dateline removed.")
+    copyright: str | None = Field(description="The copyright line, as written.")
+    dateline_date: str | None = Field(description="A date the dateline gives, as written.")
+    web_url: str | None = Field(description="The article's own address, from an export's `url`.")
+    tags: list[str] = Field(description="From front matter or an export's tags.")
+    labels: list[str] = Field(
+        description="A wire service's markers of the story's state, taken out of its headline: "
+        "`corrected`, `refile`, `repeat`, `update 2`."
+    )
+    content_hash: str = Field(description="sha256 of the text as received.")
+    raw_url: str = Field(description="The text as received, as text/plain.")
+    ingested_at: datetime
+    updated_at: datetime
+
+
+class FacetValue(SQLModel):
+    """One value of a facet and how many results have it."""
+
+    model_config = {"json_schema_extra": {"examples": [{"value": "ABC Audio", "count": 1}]}}
+
+    value: str | int | None = Field(description="The value; null counts results without one.")
+    count: int
+
+
+Facets = dict[str, list[FacetValue]]
+FACETS_DESCRIPTION = (
+    "Asked for with `facets`: per field, its most frequent values (at most 50) over all results, "
+    "not just this page."
+)
+
+
+class ArticlePage(SQLModel):
+    """A page of articles and how to get the next one."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.ARTICLE_PAGE]}}
+
+    items: list[ArticleSummary]
+    total: int = Field(description="Articles matching the filters, on all pages.")
+    limit: int = Field(description="The most items a page holds.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+    next: str | None = Field(description="URL of the next page; also in the `Link` header.")
+    facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)
+
+
+class Highlight(SQLModel):
+    """Where a hit matched, as HTML: the article's text is escaped and matches are in <mark>."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.HIGHLIGHT]}}
+
+    title: str = Field(description="The headline with its matches marked.")
+    snippet: str = Field(
+        description="An excerpt of the best-matching paragraph; the lede when only the headline "
+        "matched."
+    )
+    paragraph: int | None = Field(
+        description="Index in `paragraphs` of the paragraph the snippet is from."
+    )
+
+
+class SearchHit(ArticleSummary):
+    """An article that matched a search."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.SEARCH_HIT]}}
+
+    score: float = Field(
+        description="BM25 relevance; higher is better. Comparable within a query. Hits holding "
+        "the query's words as typed score 0 or more; hits matching only through a name variant "
+        "come after them, with scores below 0."
+    )
+    highlight: Highlight
+    matched_variants: list[str] = Field(
+        description="The name variants added to the query (`query.expanded`, not prefix "
+        "completions) that this article holds; empty when it holds none."
+    )
+
+
+class QueryUnderstanding(SQLModel):
+    """How the query was read: a client can show it back to the user."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.QUERY_UNDERSTANDING]}}
+
+    q: str
+    interpreted: str = Field(description="The query as understood, in the query language.")
+    words: list[str] = Field(description="Words looked for (`title:` when limited to a field).")
+    phrases: list[str] = Field(description="Exact phrases looked for.")
+    prefixes: list[str] = Field(description="Word prefixes (`deploy*`) looked for.")
+    alternatives: list[list[str]] = Field(
+        description="Groups joined by OR: one of each must match."
+    )
+    excluded: list[str] = Field(description="Words, phrases and groups no hit may contain.")
+    search_in: list[str] = Field(description="Fields searched by terms that name none.")
+    expanded: dict[str, list[str]] = Field(
+        description="What was added to a term: the spellings of a name the corpus holds (not "
+        "with `fuzzy=false`), and the corpus words a `prefix*` completes to."
+    )
+    warnings: list[str] = Field(description="Parts of the query that were ignored, and why.")
+
+
+class SearchPage(SQLModel):
+    """A page of search hits, best first unless another sort was asked for."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.SEARCH_PAGE]}}
+
+    query: QueryUnderstanding
+    items: list[SearchHit]
+    total: int = Field(description="Articles matching the query and filters, on all pages.")
+    limit: int
+    next_cursor: str | None
+    next: str | None
+    facets: Facets | None = Field(default=None, description=FACETS_DESCRIPTION)
+    did_you_mean: str | None = Field(
+        default=None,
+        description="The query's words with each that the corpus holds rarely (or not at all) "
+        "replaced by a word one or two edits away that it holds far more often; null when no "
+        "word is replaced.",
+    )
+    did_you_mean_url: str | None = Field(
+        default=None,
+        description="The search for `did_you_mean`, with this request's other parameters "
+        "(from the first page).",
+    )
+
+
+class RelatedHit(ArticleSummary):
+    """An article related to another."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RELATED_HIT]}}
+
+    score: float = Field(description="BM25 over the shared terms; higher is closer.")
+    shared_terms: list[str] = Field(description="The distinctive words both articles hold.")
+
+
+class RelatedPage(SQLModel):
+    """The articles closest to one article, closest first."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RELATED_PAGE]}}
+
+    article: ArticleSummary
+    terms: list[str] = Field(
+        description="The article's most distinctive words (TF-IDF), which the others share."
+    )
+    items: list[RelatedHit]
+
+
+class RunSummary(SQLModel):
+    """An ingestion run in brief."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.RUN_SUMMARY]}}
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None = Field(description="Null when the run was cut off.")
+    paths: list[str]
+    counts: dict[str, int] | None
+
+
+class IndexStats(SQLModel):
+    """The search index of the server process that answered: how far it follows the store."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.INDEX_STATS]}}
+
+    applied_change: int = Field(
+        description="The number of the last change to the articles the index has applied (0: "
+        "none yet). The index follows the store about a second behind, at most."
+    )
+    lag: int = Field(
+        description="How many changes to the articles the store has committed that the index "
+        "has not applied yet."
+    )
+    documents: int = Field(description="The articles the index holds.")
+    size_bytes: int = Field(description="The bytes the index's folder takes on disk.")
+
+
+class Stats(SQLModel):
+    """How much the store holds, the last ingestion, the last change to the articles and how
+    far the search index has followed them."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.STATS]}}
+
+    articles: int
+    last_run: RunSummary | None
+    search_index: Literal["complete", "pending"] = Field(
+        description="`complete` when this process's search index holds every change to the"
+        " articles, `pending` while it has some yet to apply (`index.lag`): an article is listed"
+        " as soon as its batch commits, and found by search once the index has applied it."
+    )
+    last_change: int = Field(
+        description="The number of the latest change to the articles, 0 before the first: every"
+        " article added, updated or removed takes the next number, and numbers are committed in"
+        " their order, so a change numbered below one seen here never appears later."
+    )
+    index: IndexStats
+
+
+def run_summary(run: IngestRun) -> RunSummary:
+    """A stored run as the API and the CLI show it."""
+    assert run.id is not None
+    counts = run.report.get("counts") if run.report else None
+    return RunSummary(
+        id=run.id,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        paths=run.paths,
+        counts=counts,
+    )
+
+
+class Revision(SQLModel):
+    """One version of an article and what changed from the version before it."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.REVISION]}}
+
+    revision: int = Field(description="1 for the first version; the highest is the current one.")
+    current: bool
+    title: str
+    content_hash: str
+    valid_from: datetime = Field(description="When this version was ingested.")
+    valid_until: datetime | None = Field(description="When a newer version replaced it.")
+    changed: list[str] = Field(description="Fields that differ from the previous version.")
+    paragraphs_added: int
+    paragraphs_removed: int
+
+
+class RevisionList(SQLModel):
+    """Every version of an article, oldest first."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.REVISION_LIST]}}
+
+    article: ArticleSummary
+    revisions: list[Revision]

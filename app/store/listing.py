@@ -1,0 +1,222 @@
+"""The article list's reads: an article by id or slug, a page of summaries in a sort order
+with its total and facets, all in one state of the store; and rows as responses give them.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from app.store.articles import Page, article_key, missing
+from app.store.cursors import Cursor
+from app.store.filters import (
+    FACET_VALUES_LIMIT,
+    ArticleFilters,
+    Facet,
+    FacetCounts,
+    ListSort,
+    filter_sql,
+    sort_key_types,
+)
+from app.store.readers.base import Reader, Row
+from app.store.times import read_time
+
+# A response's ``lede`` holds at most this many characters: a summary stays small whatever the
+# article's size (a list of 100 summaries is at most about 100 KB of ledes).
+LEDE_LIMIT = 1_000
+
+
+def bounded_lede(lede: str | None) -> str | None:
+    """The lede as responses give it: cut at a word to ``LEDE_LIMIT`` characters with an
+    ellipsis when longer."""
+    if lede is None or len(lede) <= LEDE_LIMIT:
+        return lede
+    cut = lede[: LEDE_LIMIT - 1]
+    space = cut.rfind(" ")
+    # A text without spaces near the end (a very long word, a URL) is cut where it is.
+    if space > LEDE_LIMIT // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+SUMMARY_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "dateline",
+    "source",
+    "year",
+    "authors",
+    "published_at",
+    "lede",
+    "word_count",
+)
+
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    "body",
+    "copyright",
+    "dateline_date",
+    "web_url",
+    "tags",
+    "labels",
+    "content_hash",
+    "ingested_at",
+    "updated_at",
+)
+
+# The lede is read only as far as a response needs it (``bounded_lede``, one character more to
+# tell that it goes on).
+_COLUMN_SQL = {"lede": f"substr(lede, 1, {LEDE_LIMIT + 1}) AS lede"}
+
+SUMMARY_SQL = ", ".join(_COLUMN_SQL.get(column, column) for column in SUMMARY_COLUMNS)
+
+DETAIL_SQL = ", ".join(_COLUMN_SQL.get(column, column) for column in DETAIL_COLUMNS)
+
+
+def keyset_segments(sort: ListSort, key: list[Any] | None) -> list[tuple[str, list[Any], str]]:
+    """The rows after ``key`` in ``sort`` order, as consecutive index range scans.
+
+    One OR-ed keyset condition would make SQLite walk the index from the start, so a deep page
+    would cost more than the first; each segment here is a seek, so every page costs the same.
+    """
+    if sort == ListSort.TITLE:
+        ordering = "title ASC, id ASC"
+        if key is None:
+            return [("1 = 1", [], ordering)]
+        return [
+            ("title = ? AND id > ?", [key[0], key[1]], ordering),
+            ("title > ?", [key[0]], ordering),
+        ]
+    newest = sort == ListSort.NEWEST
+    by_id = "id DESC" if newest else "id ASC"
+    by_year = f"year {'DESC' if newest else 'ASC'}, {by_id}"
+    beyond_id = "id < ?" if newest else "id > ?"
+    if key is None:
+        return [("year IS NOT NULL", [], by_year), ("year IS NULL", [], by_id)]
+    last_year, last_id = key
+    if last_year is None:
+        return [(f"year IS NULL AND {beyond_id}", [last_id], by_id)]
+    later_years = "year < ?" if newest else "year > ?"
+    return [
+        (f"year = ? AND {beyond_id}", [last_year, last_id], by_id),
+        (f"year IS NOT NULL AND {later_years}", [last_year], by_year),
+        ("year IS NULL", [], by_id),
+    ]
+
+
+def decoded(row: Row) -> Row:
+    """A row with its JSON lists and times as Python values, its lede bounded, and the body as
+    paragraphs."""
+    for name in ("authors", "tags", "labels"):
+        value = row.get(name)
+        if isinstance(value, str | bytes):
+            row[name] = [] if value == "[]" else orjson.loads(value)
+    for name in ("published_at", "ingested_at", "updated_at"):
+        if row.get(name) is not None:
+            row[name] = read_time(row[name])
+    if "lede" in row:
+        row["lede"] = bounded_lede(row["lede"])
+    if "body" in row:
+        body = row.pop("body")
+        row["paragraphs"] = body.split("\n") if body else []
+    return row
+
+
+def read_article(reader: Reader, ref: str) -> Row:
+    """The whole article with this numeric id or slug; raise ``NotFound`` otherwise."""
+    column, value = article_key(ref)  # a column name of ours, never the caller's text
+    found = reader.rows(f"SELECT {DETAIL_SQL} FROM article WHERE {column} = ?", (value,))
+    if not found:
+        raise missing(ref)
+    return decoded(found[0])
+
+
+def read_page(
+    reader: Reader,
+    *,
+    filters: ArticleFilters,
+    sort: ListSort = ListSort.NEWEST,
+    limit: int = 20,
+    cursor: str | None = None,
+    facets: Sequence[Facet] = (),
+) -> Page[Row]:
+    """A page of article summaries in ``sort`` order, after ``cursor`` when given.
+
+    Its total, facets and rows show one state of the store: when nothing committed while
+    they were read (the version is the same after), each query read the store at that
+    version; otherwise they are read again in one snapshot (a transaction costs more).
+    """
+    before = reader.version()
+    page = _page(reader, before, filters, sort, limit, cursor, facets)
+    if reader.version() == before:
+        return page
+    with reader.snapshot() as version:
+        return _page(reader, version, filters, sort, limit, cursor, facets)
+
+
+def _page(
+    reader: Reader,
+    version: int | None,
+    filters: ArticleFilters,
+    sort: ListSort,
+    limit: int,
+    cursor: str | None,
+    facets: Sequence[Facet],
+) -> Page[Row]:
+    where, parameters = filter_sql(filters, dialect=reader.dialect)
+    total = reader.cached(
+        version,
+        ("count", where, tuple(parameters)),
+        lambda: int(
+            reader.rows(f"SELECT count(*) AS n FROM article WHERE {where}", parameters)[0]["n"]
+        ),
+    )
+    counts = facet_counts(reader, version, facets, where, parameters)
+    key = None
+    if cursor is not None:
+        key = Cursor.decode(cursor, sort=sort, key_types=sort_key_types(sort)).key
+    rows: list[Row] = []
+    for condition, condition_parameters, ordering in keyset_segments(sort, key):
+        wanted = limit + 1 - len(rows)
+        rows += reader.rows(
+            f"SELECT {SUMMARY_SQL} FROM article WHERE {where} AND {condition}"
+            f" ORDER BY {ordering} LIMIT ?",
+            [*parameters, *condition_parameters, wanted],
+        )
+        if len(rows) > limit:
+            break
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        sort_values = [last["title"] if sort == ListSort.TITLE else last["year"], last["id"]]
+        next_cursor = Cursor(sort, sort_values).encode()
+    items = [decoded(row) for row in rows]
+    return Page(items=items, total=total, next_cursor=next_cursor, facets=counts)
+
+
+def facet_counts(
+    reader: Reader,
+    version: int | None,
+    facets: Iterable[Facet],
+    where: str,
+    parameters: Sequence[Any],
+) -> FacetCounts | None:
+    """Per facet, its most frequent values over the articles ``where`` keeps (cached)."""
+    wanted = list(dict.fromkeys(facets))
+    if not wanted:
+        return None
+    counts: FacetCounts = {}
+    for facet in wanted:
+        column = facet.value
+        sql = (
+            f"SELECT {column} AS value, count(*) AS number FROM article WHERE {where}"
+            f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}"
+        )
+        counts[column] = reader.cached(
+            version,
+            ("facet", sql, tuple(parameters)),
+            lambda sql=sql: [(row["value"], row["number"]) for row in reader.rows(sql, parameters)],  # type: ignore[misc]
+        )
+    return counts
