@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.store.models import ArticleSummary
 from tests.conftest import SEED_FILE, SEED_SLUG, SEED_TITLE, Ingest
 from tests.factories import ArticleText, generated_article

@@ -23,7 +23,7 @@ from app.api import dependencies
 from app.api.app import create_app
 from app.api.routes import articles as article_routes
 from app.api.routes import search as search_routes
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from app.store.articles import ArticleFilters
 from app.store.models import ArticleDetail, ArticlePage, SearchPage

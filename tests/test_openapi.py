@@ -16,7 +16,7 @@ from app.api import examples
 from app.api.app import create_app
 from app.api.openapi import problem_body
 from app.api.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES
 from app.search.language import Column
 from app.settings import Settings
