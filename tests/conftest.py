@@ -27,8 +27,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.app import create_app
-from app.ingestion.ingest import IngestReport, ingest_paths
+from app.ingestion.outcomes import IngestReport
 from app.ingestion.parser import ParsedArticle
+from app.ingestion.run import ingest_paths
 from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate

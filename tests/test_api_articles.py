@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import ArticleSummary
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from tests.conftest import SEED_FILE, SEED_SLUG, SEED_TITLE, Ingest
 from tests.factories import ArticleText, generated_article
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from app.api.app import create_app
-from app.ingestion.ingest import IngestReport, ingest_paths
+from app.ingestion.outcomes import IngestReport
+from app.ingestion.run import ingest_paths
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
 from app.store.models import Article

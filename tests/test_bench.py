@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from app.ingestion.ingest import ingest_paths
 from app.ingestion.parser import parse_file_bytes
+from app.ingestion.run import ingest_paths
 from app.store.database import create_db_engine
 from tests.live import ROOT
 

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from app.ingestion.ingest import Outcome, ingest_paths
+from app.ingestion.outcomes import Outcome
+from app.ingestion.run import ingest_paths
 from app.store.changes import Change, changes_after, last_change
 from app.store.database import alembic_config, create_db_engine, migrate
 from app.store.models import Article, ChangeKind

@@ -8,7 +8,8 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from app.cli.commands import INDEX_PHASE, cli
+from app.cli.commands import cli
+from app.cli.ingest_command import INDEX_PHASE
 from app.ingestion.formats import READERS
 from app.settings import get_settings
 from tests.conftest import ROOT, SEEDS

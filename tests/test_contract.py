@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
 from tests.conftest import SEEDS, CaughtUpClient, PostgreSQL

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.store.database import create_db_engine, migrate
 from tests.crash_safety import assert_whole
 from tests.factories import generated_article

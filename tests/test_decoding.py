@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ingestion.ingest import Outcome
+from app.ingestion.outcomes import Outcome
 from app.ingestion.parser import ArticleRejected, decode_text, parse_article
 from tests.conftest import Ingest
 

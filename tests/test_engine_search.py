@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from app.api.app import create_app
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.search import engine as index_search
 from app.search import render
 from app.search.language import Column, parse_query

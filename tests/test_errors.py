@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from app.api.app import create_app
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}

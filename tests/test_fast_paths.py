@@ -1,4 +1,4 @@
-"""The hot read paths (app/store/reader.py, app/api/responses.py) answer what the response
+"""The hot read paths (app/store/listing.py, app/api/responses.py) answer what the response
 models say.
 
 List, detail and search build their JSON with orjson instead of letting FastAPI validate and
@@ -24,7 +24,7 @@ from app.api.app import create_app
 from app.api.routes import articles as article_routes
 from app.api.routes import search as search_routes
 from app.api.schemas import ArticleDetail, ArticlePage, ArticleSummary, SearchPage
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from app.store import listing
 from app.store.caches import RESPONSE_CACHE_BYTES, VersionedCache

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from app.ingestion.formats import parse_date, read_json, read_json_lines, read_markdown
-from app.ingestion.ingest import Outcome
+from app.ingestion.outcomes import Outcome
 from tests.conftest import Ingest
 
 MARKDOWN = """---

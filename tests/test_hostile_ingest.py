@@ -23,17 +23,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from app.cli.commands import cli, printable
+from app.cli.commands import cli
+from app.cli.console import printable
 from app.ingestion.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
-from app.ingestion.ingest import (
-    MAX_FILE_BYTES,
-    FileResult,
-    IngestReport,
-    Outcome,
-    ingest_paths,
-    shown_path,
-)
+from app.ingestion.outcomes import FileResult, IngestReport, Outcome, shown_path
 from app.ingestion.parser import ArticleRejected, decode_text
+from app.ingestion.reading import MAX_FILE_BYTES
+from app.ingestion.run import ingest_paths
 from app.store.models import Article, IngestRun
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article
@@ -256,7 +252,7 @@ def test_a_reader_that_raises_fails_its_file_alone(
         raise RuntimeError("the reader broke")
 
     monkeypatch.setattr(
-        "app.ingestion.ingest.reader_for",
+        "app.ingestion.reading.reader_for",
         lambda suffix: broken if suffix == ".md" else reader_for(suffix),
     )
     (tmp_path / "bad.md").write_text("# A title\n\nWords.\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from app.api.app import create_app
 from app.api.middleware import host_name
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from tests.conftest import SEED_SLUG, CaughtUpClient, Ingest
 from tests.factories import generated_article

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from tests.conftest import SEEDS
 

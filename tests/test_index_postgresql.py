@@ -19,7 +19,7 @@ from sqlalchemy import Engine, make_url
 from typer.testing import CliRunner
 
 from app.cli.commands import cli
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.search.follower import IndexFollower
 from app.store.database import create_db_engine
 from tests.conftest import ROOT, PostgreSQL

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx2
 from sqlalchemy import Engine
 
-from app.ingestion.ingest import BATCH_SIZE, ingest_paths
+from app.ingestion.run import ingest_paths
+from app.ingestion.writer import BATCH_SIZE
 from tests.factories import generated_article
 from tests.index_checks import (
     assert_follows,
@@ -36,7 +37,7 @@ KILLED_AFTER_A_STORE_COMMIT = """
 import os, signal, sys
 from pathlib import Path
 from app.store.database import create_db_engine
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.search.index import SearchIndex
 from app.settings import Settings
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from app.api.app import create_app
 from app.cli.commands import cli
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.search.follower import LONGEST_PAUSE_S, IndexFollower
 from app.search.index import IndexBusy, Progress, SearchIndex
 from app.search.schema import PROGRESS_ID, SCHEMA_VERSION, open_index

@@ -9,13 +9,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.ingestion.ingest import (
-    MAX_FILE_BYTES,
-    FileResult,
-    Outcome,
-    discover_files,
-    ingest_paths,
-)
+from app.ingestion.discovery import discover_files
+from app.ingestion.outcomes import FileResult, Outcome
+from app.ingestion.reading import MAX_FILE_BYTES
+from app.ingestion.run import ingest_paths
 from app.search import render
 from app.search.language import parse_query
 from app.store.models import Article

@@ -17,7 +17,7 @@ from app.api.app import create_app
 from app.api.errors import PROBLEM_MEDIA_TYPE
 from app.api.openapi import problem_body
 from app.api.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.problems import PROBLEM_TYPES
 from app.search.language import Column
 from app.settings import Settings

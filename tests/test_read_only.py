@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from app.ingestion.ingest import IngestReport
+from app.ingestion.outcomes import IngestReport
 from app.store.readers.base import Reader
 from tests.conftest import SEED_SLUG
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from tests.conftest import Ingest
 from tests.factories import ArticleText
 

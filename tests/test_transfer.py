@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from app.api.app import create_app
 from app.cli.commands import cli
-from app.ingestion.ingest import ingest_paths
+from app.ingestion.run import ingest_paths
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
 from app.store.models import Article

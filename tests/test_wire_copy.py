@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.ingestion.ingest import Outcome, discover_files
+from app.ingestion.discovery import discover_files
+from app.ingestion.outcomes import Outcome
 from app.ingestion.parser import ArticleRejected, parse_article, parse_file_bytes
 from tests.conftest import WIRE_FIXTURES, Ingest, assert_parsed_as
 

@@ -26,7 +26,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def reader(request: Request) -> Reader:
-    """The app's plain read path (app/store/reader.py)."""
+    """The app's plain read path (app/store/readers/)."""
     store: Reader = request.app.state.reader
     return store
 

@@ -22,7 +22,8 @@ from rich.progress import (
 from rich.spinner import Spinner
 from rich.text import Text
 
-from app.ingestion.ingest import FileResult, discover_files
+from app.ingestion.discovery import discover_files
+from app.ingestion.outcomes import FileResult
 from app.search.index import Progress as IndexProgress
 
 PLAIN_EVERY_S = 5.0

@@ -82,7 +82,7 @@ def _postgresql_engine(
             "options": f"{server_options} -c default_transaction_read_only=on".strip()
         }
     # An autocommit engine's users retry a query once on a connection found dead instead (see
-    # app/store/reader.py): a ping before each query would double the round trips of the hot path.
+    # app/store/readers/): a ping before each query would double the round trips of the hot path.
     engine = create_engine(
         url,
         pool_pre_ping=not autocommit,

@@ -1,0 +1,58 @@
+"""``byline serve``: migrate, ingest the seeds folder, and run the API under uvicorn."""
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from app.cli.console import err, read_settings, store_errors
+from app.cli.ingest_command import ingest_with_progress, print_summary
+from app.settings import Settings
+from app.store.database import migrate
+
+
+def _with_default(help_text: str, setting: str) -> str:
+    """An option's help with the setting it overrides: its default and its variable (escaped,
+    as help is Rich markup, where a bracket opens a tag)."""
+    default = Settings.model_fields[setting].default
+    return f"{help_text} " + escape(f"[default: {default}, or BYLINE_{setting.upper()}]")
+
+
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help=_with_default("Address to bind.", "host"))
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help=_with_default("Port to listen on.", "port")),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help=_with_default("Server processes.", "workers")),
+    ] = None,
+) -> None:
+    """Migrate, ingest the seeds folder (unless BYLINE_INGEST_ON_START=false) and serve the API."""
+    settings = read_settings()
+    with store_errors():
+        migrate(settings.database_url)
+        if settings.ingest_on_start and settings.seeds_dir.is_dir():
+            print_summary(*ingest_with_progress(settings, [settings.seeds_dir], quiet=False))
+        elif settings.ingest_on_start:
+            seeds = escape(str(settings.seeds_dir))
+            err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
+    import uvicorn  # noqa: PLC0415  (not imported by the other commands: memory, start time)
+
+    from app.api.server import BoundedHttpToolsProtocol  # noqa: PLC0415  (as uvicorn)
+
+    uvicorn.run(
+        "app.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        http=BoundedHttpToolsProtocol,
+        ws="none",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
