@@ -9,7 +9,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from app.cli.commands import INDEX_PHASE, cli
-from app.ingestion.formats import READERS
+from app.ingestion.formats.readers import READERS
 from app.settings import get_settings
 from tests.conftest import ROOT, SEEDS
 from tests.factories import ArticleText

@@ -24,7 +24,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from app.cli.commands import cli, printable
-from app.ingestion.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
+from app.ingestion.formats.decoding import decode_text
+from app.ingestion.formats.json_exports import MAX_RECORDS
+from app.ingestion.formats.markdown import MAX_FRONT_MATTER_CHARS
+from app.ingestion.formats.readers import reader_for
 from app.ingestion.ingest import (
     MAX_FILE_BYTES,
     FileResult,
@@ -33,7 +36,7 @@ from app.ingestion.ingest import (
     ingest_paths,
     shown_path,
 )
-from app.ingestion.parser import ArticleRejected, decode_text
+from app.ingestion.parsed import ArticleRejected
 from app.store.models import Article, IngestRun
 from tests.conftest import Ingest
 from tests.factories import ArticleText, generated_article

@@ -24,8 +24,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from app.ingestion.formats import READERS, reader_for
-from app.ingestion.parser import ArticleRejected, ParsedArticle
+from app.ingestion.formats.readers import READERS, reader_for
+from app.ingestion.parsed import ArticleRejected, ParsedArticle
 from app.store.database import run, session_scope
 from app.store.models import Article, ArticleRevision, IngestRun, SourceFile, utc_now
 
