@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.app import create_app
 from app.ingestion.outcomes import IngestReport
-from app.ingestion.parser import ParsedArticle
+from app.ingestion.parsed import ParsedArticle
 from app.ingestion.run import ingest_paths
 from app.search.index import IndexBusy, SearchIndex
 from app.settings import Settings

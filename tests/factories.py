@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.ingestion.parser import ParsedArticle, parse_article
+from app.ingestion.parsed import ParsedArticle
+from app.ingestion.wire.parse import parse_article
 
 
 @dataclass

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from app.ingestion.parser import parse_file_bytes
+from app.ingestion.formats.readers import read_text
 from app.ingestion.run import ingest_paths
 from app.store.database import create_db_engine
 from tests.live import ROOT
@@ -38,7 +38,9 @@ def test_the_same_seed_writes_the_same_corpus(tmp_path: Path) -> None:
 def test_every_generated_article_parses_with_its_fields(tmp_path: Path) -> None:
     generator().generate(tmp_path, count=60, seed=3)
     for path in tmp_path.rglob("*.txt"):
-        article = parse_file_bytes(path.read_bytes())
+        [record] = read_text(path.read_bytes())
+        article = record.article
+        assert article is not None
         assert article.dateline
         assert article.source
         assert article.year is not None

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from app.cli.commands import cli
 from app.cli.ingest_command import INDEX_PHASE
-from app.ingestion.formats import READERS
+from app.ingestion.formats.readers import READERS
 from app.settings import get_settings
 from tests.conftest import ROOT, SEEDS
 from tests.factories import ArticleText

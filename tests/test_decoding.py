@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from app.ingestion.formats.decoding import decode_text
 from app.ingestion.outcomes import Outcome
-from app.ingestion.parser import ArticleRejected, decode_text, parse_article
+from app.ingestion.parsed import ArticleRejected
+from app.ingestion.wire.parse import parse_article
 from tests.conftest import Ingest
 
 # Articles as agencies and papers write them, one a script (Yoruba's tone marks as separate

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from app.ingestion.formats import parse_date, read_json, read_json_lines, read_markdown
+from app.ingestion.formats.fields import parse_date
+from app.ingestion.formats.json_exports import read_json, read_json_lines
+from app.ingestion.formats.markdown import read_markdown
 from app.ingestion.outcomes import Outcome
 from tests.conftest import Ingest
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.ingestion.parser import parse_file_bytes
+from app.ingestion.formats.readers import read_text
 from app.search import highlight
 from app.search.highlight import Marking, marked, marking_of, screen_needles, stem_start
 from app.search.language import Column, parse_query
@@ -120,7 +120,9 @@ def test_hostile_text_is_marked_or_left_as_it_is() -> None:
 def _fixture_texts() -> list[tuple[str, str]]:
     texts = []
     for path in sorted(WIRE_FIXTURES.glob("*.txt")):
-        article = parse_file_bytes(Path(path).read_bytes())
+        [record] = read_text(Path(path).read_bytes())
+        article = record.article
+        assert article is not None
         texts.append((article.title, "\n\n".join(article.paragraphs)))
     return texts
 

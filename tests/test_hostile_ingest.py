@@ -25,9 +25,12 @@ from typer.testing import CliRunner
 
 from app.cli.commands import cli
 from app.cli.console import printable
-from app.ingestion.formats import MAX_FRONT_MATTER_CHARS, MAX_RECORDS, reader_for
+from app.ingestion.formats.decoding import decode_text
+from app.ingestion.formats.json_exports import MAX_RECORDS
+from app.ingestion.formats.markdown import MAX_FRONT_MATTER_CHARS
+from app.ingestion.formats.readers import reader_for
 from app.ingestion.outcomes import FileResult, IngestReport, Outcome, shown_path
-from app.ingestion.parser import ArticleRejected, decode_text
+from app.ingestion.parsed import ArticleRejected
 from app.ingestion.reading import MAX_FILE_BYTES
 from app.ingestion.run import ingest_paths
 from app.store.models import Article, IngestRun

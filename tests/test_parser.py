@@ -7,20 +7,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.ingestion.parser import (
-    _WORD,
-    ArticleRejected,
-    ParsedArticle,
-    decode_text,
-    parse_article,
-    parse_file_bytes,
-)
+from app.ingestion.formats.decoding import decode_text
+from app.ingestion.formats.readers import read_text
+from app.ingestion.parsed import _WORD, ArticleRejected, ParsedArticle
+from app.ingestion.wire.parse import parse_article
 from tests.conftest import SEED_FILE, SEED_TITLE
 
 
 def test_seed_fields() -> None:
     data = SEED_FILE.read_bytes()
-    article = parse_file_bytes(data)
+    [record] = read_text(data)
+    article = record.article
+    assert article is not None
     assert article.title == SEED_TITLE
     assert article.dateline == "LONDON"
     assert article.source == "ABC Audio"
@@ -220,7 +218,7 @@ def test_invalid_utf8_is_read_as_windows_1252_with_a_warning() -> None:
 )
 def test_rejections_say_why(data: bytes, reason: str) -> None:
     with pytest.raises(ArticleRejected, match=reason):
-        parse_file_bytes(data)
+        read_text(data)
 
 
 @given(st.text())
@@ -236,4 +234,4 @@ def test_any_text_parses_or_is_rejected(text: str) -> None:
 @given(st.binary())
 def test_any_bytes_decode_and_parse_or_are_rejected(data: bytes) -> None:
     with contextlib.suppress(ArticleRejected):
-        parse_file_bytes(data)
+        read_text(data)

@@ -7,8 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.ingestion.discovery import discover_files
+from app.ingestion.formats.readers import read_text
 from app.ingestion.outcomes import Outcome
-from app.ingestion.parser import ArticleRejected, parse_article, parse_file_bytes
+from app.ingestion.parsed import ArticleRejected
+from app.ingestion.wire.parse import parse_article
 from tests.conftest import WIRE_FIXTURES, Ingest, assert_parsed_as
 
 PLACEHOLDERS = Path(__file__).parent / "fixtures" / "placeholders"
@@ -125,7 +127,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_wire_fixture(name: str) -> None:
-    assert_parsed_as(parse_file_bytes((WIRE_FIXTURES / name).read_bytes()), EXPECTED[name])
+    [record] = read_text((WIRE_FIXTURES / name).read_bytes())
+    assert record.article is not None
+    assert_parsed_as(record.article, EXPECTED[name])
 
 
 @pytest.mark.parametrize(

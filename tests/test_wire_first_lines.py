@@ -10,13 +10,11 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.ingestion.parser import (
-    ArticleRejected,
-    _headline_labels,
-    _is_agency,
-    parse_article,
-    parse_file_bytes,
-)
+from app.ingestion.formats.readers import read_text
+from app.ingestion.parsed import ArticleRejected
+from app.ingestion.wire.dateline import _is_agency
+from app.ingestion.wire.headline import _headline_labels
+from app.ingestion.wire.parse import parse_article
 from tests.conftest import WIRE_FIXTURES, Ingest, assert_parsed_as
 
 EXPECTED: dict[str, dict[str, Any]] = {
@@ -131,7 +129,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_wire_fixture(name: str) -> None:
-    assert_parsed_as(parse_file_bytes((WIRE_FIXTURES / name).read_bytes()), EXPECTED[name])
+    [record] = read_text((WIRE_FIXTURES / name).read_bytes())
+    assert record.article is not None
+    assert_parsed_as(record.article, EXPECTED[name])
 
 
 @pytest.mark.parametrize(

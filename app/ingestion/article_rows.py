@@ -3,7 +3,7 @@ revision an update keeps of the article it replaces."""
 
 from typing import Any
 
-from app.ingestion.parser import ParsedArticle
+from app.ingestion.parsed import ParsedArticle
 from app.store.models import Article, ArticleRevision
 
 # Longer headlines are cut here (the raw text keeps them whole): a line this long is not a

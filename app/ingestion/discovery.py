@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
-from app.ingestion.formats import READERS
+from app.ingestion.formats.readers import READERS
 from app.ingestion.outcomes import FileResult, Outcome, shown_path
 
 ARTICLE_SUFFIXES = frozenset(READERS)

@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from app.ingestion.formats import reader_for
+from app.ingestion.formats.readers import reader_for
 from app.ingestion.outcomes import FileResult, Outcome, shown_path
-from app.ingestion.parser import ArticleRejected, ParsedArticle
+from app.ingestion.parsed import ArticleRejected, ParsedArticle
 from app.store.database import run
 
 MAX_FILE_BYTES = 10 * 1024 * 1024

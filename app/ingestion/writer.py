@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from app.ingestion.article_rows import apply_fields, article_fields, revision_of
 from app.ingestion.outcomes import FileResult, Outcome
-from app.ingestion.parser import ParsedArticle
+from app.ingestion.parsed import ParsedArticle
 from app.ingestion.reading import KnownFile, Loaded, LoadedFile
 from app.ingestion.slugs import free_slug, slug_base, slugs_taken, unique_slug
 from app.store.models import Article, SourceFile
