@@ -9,6 +9,8 @@ from app.api.links import article_url, articles_url, next_page_url, search_url
 from app.api.responses import facet_content, json_body, shaped
 from app.problems import InvalidParameter, SearchTimeout, problem_responses
 from app.search import search_index
+from app.search.completions import complete_prefixes
+from app.search.corrections import suggest
 from app.search.language import (
     AllOf,
     AnyOf,
@@ -21,7 +23,7 @@ from app.search.language import (
     parse_query,
     shown,
 )
-from app.search.names import Expansion, complete_prefixes, expand_names, suggest
+from app.search.name_variants import Expansion, expand_names
 from app.store.models import QueryUnderstanding, SearchHit, SearchPage
 
 router = APIRouter(prefix="/v1", tags=["search"])
