@@ -193,7 +193,7 @@ def article(rng: random.Random, draw: Callable[[], str], number: int) -> str:
     if rng.random() < 0.33:
         name = rng.choice(rng.choice(NAME_VARIANTS))
         # Inside the sentence, as wire copy mostly writes a name: a sentence's first word's
-        # capital does not tell a name (app/search/names.py).
+        # capital does not tell a name (app/search/written_forms.py).
         sentences.insert(rng.randrange(len(sentences)), f"Officials quoted {name} at length.")
     per_paragraph = max(1, len(sentences) // rng.randint(8, 16))
     paragraphs = [

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, text
 
 from app.api.app import create_app
 from app.ingestion.run import ingest_paths
-from app.search import engine as index_search
-from app.search import render
+from app.search import page_cursor, relevance_order, render
 from app.search.language import Column, parse_query
 from app.search.schema import article_document, open_index
 from app.settings import Settings
@@ -378,17 +377,17 @@ def test_a_long_tie_walked_in_recency_order_is_the_tie_fetched_whole(
     harbour_articles(tmp_path, ingest, 60)
     caught_up(index_client.app.state.search_index, engine)  # type: ignore[attr-defined]
     fetched_whole = every_page(index_client, q=q, limit=7)
-    monkeypatch.setattr(index_search, "TIE_MARGIN", 1)
-    monkeypatch.setattr(index_search, "LONG_TIE", 4)
-    monkeypatch.setattr(index_search, "WALK_STEP", 3)
+    monkeypatch.setattr(relevance_order, "TIE_MARGIN", 1)
+    monkeypatch.setattr(relevance_order, "LONG_TIE", 4)
+    monkeypatch.setattr(relevance_order, "WALK_STEP", 3)
     walks = []
-    walk = index_search._tied
+    walk = relevance_order._tied
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         walks.append(args)
         return walk(*args, **kwargs)
 
-    monkeypatch.setattr(index_search, "_tied", counted)
+    monkeypatch.setattr(relevance_order, "_tied", counted)
     # Another snippet length: the answers are computed again, not the kept ones.
     assert every_page(index_client, q=q, limit=7, snippet_words=31) == fetched_whole
     assert walks  # the ties were long enough to be walked
@@ -405,7 +404,7 @@ def test_pages_by_relevance_stop_at_the_window_and_say_how_to_go_on(
 ) -> None:
     harbour_articles(tmp_path, ingest, 30)
     caught_up(index_client.app.state.search_index, engine)  # type: ignore[attr-defined]
-    monkeypatch.setattr(index_search, "RELEVANCE_WINDOW", 10)
+    monkeypatch.setattr(page_cursor, "RELEVANCE_WINDOW", 10)
     first = search(index_client, q="harbour", limit=7)
     second = search(index_client, q="harbour", limit=7, cursor=first["next_cursor"])
     response = index_client.get(

@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
 
-from app.search.names import name_key
+from app.search.name_keys import name_key
 from app.store.database import MIGRATIONS_DIR, alembic_config, create_db_engine, migrate
 
 

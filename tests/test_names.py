@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.search.names import name_key
+from app.search.name_keys import name_key
 from app.store.models import Article
 from tests.conftest import Ingest
 from tests.factories import ArticleText

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from app.search import engine as index_search
-from app.search import render
+from app.search import relevance_order, render
 from app.store.models import Article
 from tests.conftest import Ingest, caught_up
 from tests.factories import ArticleText
@@ -187,7 +186,7 @@ def test_ranking_is_exact_across_ties(
 ) -> None:
     # The engine's top-k must give the order of the full ranking, page after page, whether its
     # margin suffices or it fetches more.
-    monkeypatch.setattr(index_search, "TIE_MARGIN", margin)
+    monkeypatch.setattr(relevance_order, "TIE_MARGIN", margin)
     expected = reference(engine, "harbour")
     assert len(expected) == 60
     assert paged(client, "harbour", limit=limit) == expected

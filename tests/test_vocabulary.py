@@ -7,7 +7,7 @@ import tantivy
 from sqlmodel import Session, select
 
 from app.search import vocabulary as vocabulary_module
-from app.search.names import name_key
+from app.search.name_keys import name_key
 from app.search.schema import name_keys, word_spans
 from app.search.vocabulary import Vocabulary, index_term, stem
 from app.store.models import Article

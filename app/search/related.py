@@ -29,12 +29,13 @@ import tantivy
 from sqlmodel import Session, col, select
 
 from app.search import render
-from app.search.engine import best_first, match_count
 from app.search.highlight import Marking, marked, marking_of, window_needles
+from app.search.hits import match_count
 from app.search.index import SearchIndex
 from app.search.language import AnyOf, AtomKind, Column, ParsedQuery, Term
-from app.search.names import folded
+from app.search.name_keys import folded
 from app.search.passages import MARKED_WHOLE, body_passage, title_passage
+from app.search.relevance_order import best_first
 from app.search.schema import SCHEMA, TEXT, analyze
 from app.store.models import Article
 

@@ -7,7 +7,7 @@ value in any case. The query side analyses with the same analyzers (``analyze``)
 term and an indexed term always meet. Text written without spaces (Chinese, Japanese, Thai) is
 held once more as pairs of characters in the ``*_grams`` fields (``app/search/grams.py``), so a
 word inside a run is found. ``NAME_KEYS`` files the words that may be names under their
-similarity key (``app/search/names.py``), for name variants to find the spellings of one sound.
+similarity key (``app/search/name_keys.py``), for name variants to find the spellings of one sound.
 """
 
 import re
@@ -22,7 +22,7 @@ from typing import Any
 import tantivy
 
 from app.search import grams
-from app.search.names import name_key
+from app.search.name_keys import name_key
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).

@@ -30,7 +30,7 @@ def upgrade() -> None:
         # Filled by ingestion, never here: a migration runs none of the app's code.
         op.execute("CREATE VIRTUAL TABLE article_fts_vocab USING fts5vocab(article_fts, 'row')")
     elif op.get_bind().dialect.name == "postgresql":
-        # Terms compared by code point (the prefix ranges of app/search/names.py assume it);
+        # Terms compared by code point (the prefix ranges of app/search/completions.py assume it);
         # trigrams find the corpus words a misspelt one is close to.
         op.execute('ALTER TABLE search_term ALTER COLUMN term TYPE text COLLATE "C"')
         op.execute(

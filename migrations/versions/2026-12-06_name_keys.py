@@ -1,6 +1,6 @@
 """Name keys under the widened transliteration rules: the key of every vocabulary term again.
 
-``search_term.key`` groups the spellings of a name (app/search/names.py ``name_key``). The rules
+``search_term.key`` groups the spellings of a name (app/search/name_keys.py ``name_key``). The rules
 grew (Russian shch as sch, schtsch or chtch, kh as h, i as y, ou as u, ae as ai, doubled letters as
 one), so the keys stored under the earlier rules no longer meet the keys of query words. The
 rules of both versions are written out here, as they stood: a migration must give the same

@@ -11,6 +11,8 @@ from app.api.responses import facet_content, json_body, shaped
 from app.api.schemas import QueryUnderstanding, SearchHit, SearchPage
 from app.problems import InvalidParameter, SearchTimeout
 from app.search import search_index
+from app.search.completions import complete_prefixes
+from app.search.corrections import suggest
 from app.search.language import (
     AllOf,
     AnyOf,
@@ -23,7 +25,7 @@ from app.search.language import (
     parse_query,
     shown,
 )
-from app.search.names import Expansion, complete_prefixes, expand_names, suggest
+from app.search.name_variants import Expansion, expand_names
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

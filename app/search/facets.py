@@ -1,0 +1,60 @@
+"""A search's facets: the most frequent values of a field over all its matches, counted by the
+engine's terms aggregations."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import tantivy
+
+from app.store.filters import FACET_VALUES_LIMIT, Facet, FacetCounts
+
+# The values a facet counts per segment and in all: a terms aggregation is exact when it sees
+# every value of every segment; a corpus with more values than this counts its most frequent
+# ones approximately.
+FACET_BUCKETS = 20_000
+FACET_FIELDS = {Facet.SOURCE: "source_value", Facet.DATELINE: "dateline_value", Facet.YEAR: "year"}
+
+
+def no_facet_counts(facets: Sequence[Facet]) -> FacetCounts | None:
+    """The facets of a search that matches nothing: each without values."""
+    return {facet.value: [] for facet in facets} if facets else None
+
+
+def facet_counts(
+    searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[Facet], total: int
+) -> FacetCounts | None:
+    """Per facet, its most frequent values over all the matches (count, then value; articles
+    without one counted under None), exact: every value of every segment is counted."""
+    if not facets:
+        return None
+    wanted = list(dict.fromkeys(facets))
+    aggregations = {
+        facet.value: {
+            "terms": {
+                "field": FACET_FIELDS[facet],
+                "size": FACET_BUCKETS,
+                "segment_size": FACET_BUCKETS,
+            }
+        }
+        for facet in wanted
+    }
+    answer = searcher.aggregate(query, aggregations)
+    counts: FacetCounts = {}
+    for facet in wanted:
+        result = answer[facet.value]
+        values: list[tuple[str | int | None, int]] = [
+            (_facet_value(bucket["key"], facet), int(bucket["doc_count"]))
+            for bucket in result["buckets"]
+        ]
+        # Each article has at most one value: the matches not counted under one have none.
+        without = total - sum(count for _, count in values) - int(result["sum_other_doc_count"])
+        if without > 0:
+            values.append((None, without))
+        # As the store orders them: most frequent first, then by value (none before any).
+        values.sort(key=lambda entry: (-entry[1], entry[0] is not None, entry[0] or 0))
+        counts[facet.value] = values[:FACET_VALUES_LIMIT]
+    return counts
+
+
+def _facet_value(key: Any, facet: Facet) -> str | int:
+    return int(key) if facet is Facet.YEAR else str(key)
