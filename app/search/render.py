@@ -39,7 +39,7 @@ import tantivy
 from app.search.grams import grams_query
 from app.search.language import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze, microseconds
-from app.store.filters import ArticleFilters
+from app.store.filters import WHOLE_VALUE_FILTERS, ArticleFilters
 
 TITLE_BOOST = 5.0
 PHRASE_BOOST = 0.5
@@ -89,18 +89,14 @@ def filtered(query: tantivy.Query, conditions: Sequence[tantivy.Query]) -> tanti
 
 
 def filter_conditions(filters: ArticleFilters) -> list[tantivy.Query]:
-    """The conditions ``filters`` put on the articles: source, dateline and label matched whole
-    in any case, the year, the publication time from ``published_after`` (in) to
-    ``published_before`` (out)."""
+    """The conditions ``filters`` put on the articles: each whole-value filter's values
+    (``WHOLE_VALUE_FILTERS``) matched whole in any case, the year, the publication time from
+    ``published_after`` (in) to ``published_before`` (out)."""
     conditions = []
-    for field, values in (
-        ("source", filters.source),
-        ("dateline", filters.dateline),
-        ("label", filters.label),
-    ):
-        if values:
+    for declared in WHOLE_VALUE_FILTERS:
+        if values := declared.wanted(filters):
             terms = [term for value in values for term in analyze(KEYWORD, value)]
-            conditions.append(tantivy.Query.term_set_query(SCHEMA, field, terms))
+            conditions.append(tantivy.Query.term_set_query(SCHEMA, declared.parameter, terms))
     if filters.year:
         conditions.append(tantivy.Query.term_set_query(SCHEMA, "year", filters.year))
     after, before = filters.published_after, filters.published_before

@@ -23,6 +23,7 @@ import tantivy
 
 from app.search import grams
 from app.search.name_keys import name_key
+from app.store.filters import WHOLE_VALUE_FILTERS
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
@@ -119,8 +120,8 @@ def _schema() -> tantivy.Schema:
     # never scored.
     builder.add_text_field(NAME_KEYS, tokenizer_name="raw", index_option="basic")
     # Filters match whole values in any case; facets count the values as written.
-    for name in ("source", "dateline", "label"):
-        builder.add_text_field(name, tokenizer_name=KEYWORD, index_option="basic")
+    for declared in WHOLE_VALUE_FILTERS:
+        builder.add_text_field(declared.parameter, tokenizer_name=KEYWORD, index_option="basic")
     for name in ("source_value", "dateline_value"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_integer_field("year", indexed=True, fast=True)
@@ -186,12 +187,12 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
             document.add_text(name, held)
     for keyed in sorted(name_keys(title, body)):
         document.add_text(NAME_KEYS, keyed)
+    for declared in WHOLE_VALUE_FILTERS:
+        for value in declared.stored(article):
+            document.add_text(declared.parameter, value)
     for name in ("source", "dateline"):
         if (value := article[name]) is not None:
-            document.add_text(name, value)
             document.add_text(f"{name}_value", value)
-    for label in article["labels"] or ():
-        document.add_text("label", label)
     if article["year"] is not None:
         document.add_integer("year", article["year"])
     published: datetime | None = article["published_at"]

@@ -6,7 +6,8 @@ The search index renders the same declarations as its own conditions
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -129,14 +130,43 @@ class ArticleFilters(BaseModel):
     @property
     def empty(self) -> bool:
         """Whether no filter is set (a search then need not look at the article table to count)."""
-        return not (
-            self.source
-            or self.dateline
-            or self.label
-            or self.year
-            or self.published_after is not None
-            or self.published_before is not None
-        )
+        # Every field, so that a filter added to the model cannot be forgotten here: a list is
+        # set when it has a value, a time when it is given.
+        return not any(getattr(self, name) for name in type(self).model_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class WholeValueFilter:
+    """A filter whose values each match a stored text whole and in any case: the value of a
+    column, or any value of a column holding a JSON list.
+
+    Its ``parameter`` names the query parameter, the field of ``ArticleFilters`` and the search
+    index's keyword field; the store (``filter_sql``), the index's documents and its conditions
+    (``app/search/schema.py``, ``app/search/render.py``) all follow this declaration.
+    """
+
+    parameter: str
+    column: str
+    listed: bool = False
+
+    def wanted(self, filters: ArticleFilters) -> list[str]:
+        """The values a request asks for."""
+        values: list[str] = getattr(filters, self.parameter)
+        return values
+
+    def stored(self, article: Mapping[str, Any]) -> list[str]:
+        """The values an article row holds."""
+        value = article[self.column]
+        if self.listed:
+            return list(value or ())
+        return [] if value is None else [value]
+
+
+WHOLE_VALUE_FILTERS = (
+    WholeValueFilter("source", "source"),
+    WholeValueFilter("dateline", "dateline"),
+    WholeValueFilter("label", "labels", listed=True),
+)
 
 
 class Facet(StrEnum):
@@ -165,20 +195,21 @@ def filter_sql(
     conditions = ["1 = 1"]
     parameters: list[Any] = []
     # Case-insensitive on both sides, so that `dateline=london` finds LONDON.
-    for column, values in (("source", filters.source), ("dateline", filters.dateline)):
-        if values:
-            marks = ", ".join("lower(?)" for _ in values)
-            conditions.append(f"lower({prefix}{column}) IN ({marks})")
-            parameters += values
-    if filters.label:
-        marks = ", ".join("lower(?)" for _ in filters.label)
-        elements = (
-            f"json_each({prefix}labels)"
-            if dialect == "sqlite"
-            else f"json_array_elements_text({prefix}labels) AS element(value)"
-        )
-        conditions.append(f"EXISTS (SELECT 1 FROM {elements} WHERE lower(value) IN ({marks}))")
-        parameters += filters.label
+    for declared in WHOLE_VALUE_FILTERS:
+        if not (values := declared.wanted(filters)):
+            continue
+        marks = ", ".join("lower(?)" for _ in values)
+        column = f"{prefix}{declared.column}"
+        if declared.listed:
+            elements = (
+                f"json_each({column})"
+                if dialect == "sqlite"
+                else f"json_array_elements_text({column}) AS element(value)"
+            )
+            conditions.append(f"EXISTS (SELECT 1 FROM {elements} WHERE lower(value) IN ({marks}))")
+        else:
+            conditions.append(f"lower({column}) IN ({marks})")
+        parameters += values
     if filters.year:
         conditions.append(f"{prefix}year IN ({', '.join('?' for _ in filters.year)})")
         parameters += filters.year
