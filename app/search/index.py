@@ -40,6 +40,7 @@ from app.search.schema import (
     progress_document,
 )
 from app.store.changes import changes_after, last_change
+from app.store.filters import WHOLE_VALUE_FILTERS
 from app.store.models import Article
 
 # Changes applied in one index commit: bounds the work a crash redoes.
@@ -329,21 +330,24 @@ def _open(folder: Path) -> tantivy.Index:
     return open_index(folder)
 
 
+# The columns a document is made of (``app/search/schema.py``): the texts, the facets' and the
+# sorts' values, and the column of every whole-value filter.
+INDEXED_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            *("id", "title", "body", "source", "dateline", "year", "published_at"),
+            *(declared.column for declared in WHOLE_VALUE_FILTERS),
+        )
+    )
+)
+
+
 def _articles(
     connection: Connection, where: Any, *, order_by: Any = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """The articles the store holds that match ``where``, as the index reads them."""
     table = Article.__table__.c  # type: ignore[attr-defined]
-    statement = select(
-        table.id,
-        table.title,
-        table.body,
-        table.source,
-        table.dateline,
-        table.labels,
-        table.year,
-        table.published_at,
-    ).where(where)
+    statement = select(*(table[name] for name in INDEXED_COLUMNS)).where(where)
     if order_by is not None:
         statement = statement.order_by(order_by)
     if limit is not None:
