@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.search.index import SearchIndex  # noqa: E402
-from app.search.schema import TEXT, analyze  # noqa: E402
+from app.search.words import TEXT, analyze  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 # One-, two- and three-word queries, a phrase and a name, over the generated corpus's words

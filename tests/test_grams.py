@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import tantivy
 
-from app.search import grams, schema
+from app.search import grams, schema, words
 
 # Real sentences, as agencies write them: no space between words.
 CHINESE = "中国国家统计局周一公布，第三季度国内生产总值同比增长百分之四点九。"
@@ -109,20 +109,20 @@ def test_latin_script_puts_nothing_in_the_grams_fields() -> None:
 
 
 def test_the_word_analyzers_are_unchanged() -> None:
-    assert schema.analyze(schema.TEXT, LATIN) == [
+    assert words.analyze(words.TEXT, LATIN) == [
         "the", "prime", "minist", "s", "e", "mail", "to", "zurich", "minist",
     ]  # fmt: skip
-    assert schema.analyze(schema.WORDS, LATIN) == [
+    assert words.analyze(words.WORDS, LATIN) == [
         "the", "prime", "minister", "s", "e", "mail", "to", "zurich", "ministers",
     ]  # fmt: skip
     # A run of text without spaces is still one word to them: the grams find words inside it.
-    assert schema.analyze(schema.TEXT, "北京市政府") == ["北京市政府"]
+    assert words.analyze(words.TEXT, "北京市政府") == ["北京市政府"]
 
 
 def test_grams_hold_each_character_with_the_next_and_the_last_alone() -> None:
     assert grams.grams_text("在北京市。东京") == "在北 北京 京市 市 东京 京"
     # The index cuts them at the spaces, one position a gram, so the pairs make phrases.
-    analyzer = schema.ANALYZERS[schema.GRAMS]
+    analyzer = words.ANALYZERS[words.GRAMS]
     tokens = analyzer.pre_tokenize(grams.grams_text("在北京市")).tokens
     assert [(token.text, token.position) for token in tokens] == [
         ("在北", 0), ("北京", 1), ("京市", 2), ("市", 3),
@@ -147,4 +147,4 @@ def test_a_hostile_run_is_indexed_up_to_the_limit() -> None:
     assert grams.grams_text("\u0e48" * 1000) == ""  # marks with no letter
     # A letter with a hundred thousand marks is one character, too long for a term.
     piled = grams.grams_text("\u0e01" + "\u0e48" * 100_000)
-    assert schema.analyze(schema.GRAMS, piled) == []
+    assert words.analyze(words.GRAMS, piled) == []

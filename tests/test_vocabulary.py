@@ -8,8 +8,9 @@ from sqlmodel import Session, select
 
 from app.search import vocabulary as vocabulary_module
 from app.search.name_keys import name_key
-from app.search.schema import name_keys, word_spans
+from app.search.schema import name_keys
 from app.search.vocabulary import Vocabulary, index_term, stem
+from app.search.words import word_spans
 from app.store.models import Article
 from tests.conftest import Ingest, caught_up
 from tests.factories import ArticleText

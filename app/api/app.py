@@ -15,7 +15,7 @@ from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
-from app.search.schema import prepare_text_tables
+from app.search.words import prepare_text_tables
 from app.settings import Settings, get_settings
 from app.store.database import create_db_engine, schema_head
 from app.store.readers import open_reader

@@ -8,7 +8,7 @@ tokenized comes back unmarked rather than raising.
 
 Tokenizing is most of a search's time (a 4,000-character body takes 0.3 ms, the engine's own
 search of 100,000 articles less), and most paragraphs hold none of the query's words, so a
-paragraph is tokenized only when its screened text (``schema.screened``: folded as the terms
+paragraph is tokenized only when its screened text (``words.screened``: folded as the terms
 are) holds a term's beginning where a word starts (``screen_needles``); the others cannot
 match. What is marked is the same as when the whole text is tokenized.
 """
@@ -23,7 +23,7 @@ import tantivy
 from app.search import grams
 from app.search.language import AtomKind, Column, ParsedQuery
 from app.search.passages import needle_pattern
-from app.search.schema import ANALYZERS, TEXT, WORDS, analyze, folded, screened, word_run
+from app.search.words import ANALYZERS, TEXT, WORDS, analyze, folded, screened, word_run
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from app.problems import InvalidParameter
+from app.search.words import has_words
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
@@ -91,18 +92,6 @@ def map_terms(node: Node, change: Callable[[Term], Node]) -> Node:
     if isinstance(node, AnyOf):
         return AnyOf(tuple(map_terms(option, change) for option in node.options))
     return AllOf(tuple(map_terms(child, change) for child in node.required), node.excluded)
-
-
-def is_token_char(char: str) -> bool:
-    """Whether a word of the query language holds this character (letters, digits, private
-    use)."""
-    category = unicodedata.category(char)
-    return category[0] in "LN" or category == "Co"
-
-
-def has_words(text: str) -> bool:
-    """Whether any character of the text would be indexed."""
-    return any(is_token_char(char) for char in text)
 
 
 def parse_query(q: str) -> ParsedQuery:

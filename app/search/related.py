@@ -36,7 +36,8 @@ from app.search.language import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.search.name_keys import folded
 from app.search.passages import MARKED_WHOLE, body_passage, title_passage
 from app.search.relevance_order import best_first
-from app.search.schema import SCHEMA, TEXT, analyze
+from app.search.schema import SCHEMA
+from app.search.words import TEXT, analyze
 from app.store.models import Article
 
 DISTINCTIVE_TERMS = 10

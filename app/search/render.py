@@ -38,7 +38,8 @@ import tantivy
 
 from app.search.grams import grams_query
 from app.search.language import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
-from app.search.schema import KEYWORD, SCHEMA, TEXT, WORDS, analyze, microseconds
+from app.search.schema import SCHEMA, microseconds
+from app.search.words import KEYWORD, TEXT, WORDS, analyze
 from app.store.filters import WHOLE_VALUE_FILTERS, ArticleFilters
 
 TITLE_BOOST = 5.0

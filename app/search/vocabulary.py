@@ -19,7 +19,8 @@ from functools import lru_cache
 import tantivy
 
 from app.search.index import SearchIndex
-from app.search.schema import LONGEST_WORD, NAME_KEYS, SCHEMA, TEXT, WORDS, analyze
+from app.search.schema import NAME_KEYS, SCHEMA
+from app.search.words import LONGEST_WORD, TEXT, WORDS, analyze
 
 WORD_FIELDS = ("title_words", "body_words")
 # A capped count is settled by the term dictionary when it counts the word in this many times

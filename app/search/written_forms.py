@@ -11,9 +11,8 @@ nothing stale is answered.
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from app.search.language import is_token_char
-from app.search.schema import word_spans
 from app.search.vocabulary import Vocabulary, index_term, stem
+from app.search.words import word_spans
 
 if TYPE_CHECKING:
     from app.store.readers.base import Read
@@ -209,16 +208,5 @@ def _headline_like(line: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    """The text cut into tokens as the query language cuts words (runs of letters, digits)."""
-    tokens: list[str] = []
-    start = None
-    for position, char in enumerate(text):
-        if is_token_char(char):
-            if start is None:
-                start = position
-        elif start is not None:
-            tokens.append(text[start:position])
-            start = None
-    if start is not None:
-        tokens.append(text[start:])
-    return tokens
+    """The words of the text, cut as the index cuts them."""
+    return [text[start:end] for start, end in word_spans(text)]
