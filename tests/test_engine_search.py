@@ -18,7 +18,8 @@ from sqlalchemy import Engine, text
 from app.api.app import create_app
 from app.ingestion.run import ingest_paths
 from app.search import page_cursor, relevance_order, render
-from app.search.language import Column, parse_query
+from app.search.language import parse_query
+from app.search.query_tree import Column
 from app.search.schema import article_document, open_index
 from app.settings import Settings
 from app.store.cursors import Cursor

@@ -9,7 +9,8 @@ import pytest
 from app.ingestion.formats.readers import read_text
 from app.search import highlight
 from app.search.highlight import Marking, marked, marking_of, screen_needles, stem_start
-from app.search.language import Column, parse_query
+from app.search.language import parse_query
+from app.search.query_tree import Column
 from app.search.words import TEXT, analyze, screened
 from tests.conftest import WIRE_FIXTURES
 

@@ -18,9 +18,9 @@ from app.api.budget import Budget
 from app.api.caching import Answer, _once
 from app.problems import SearchTimeout
 from app.search.index import SearchIndex
-from app.search.language import ParsedQuery
 from app.search.name_variants import Expansion
 from app.search.passages import MARKED_WHOLE, WINDOW, body_passage, needle_pattern, title_passage
+from app.search.query_tree import ParsedQuery
 from app.store.listing import LEDE_LIMIT, bounded_lede
 from app.store.readers import open_reader
 from app.store.readers.base import Read

@@ -19,7 +19,7 @@ from app.api.openapi import problem_body
 from app.api.routes.docs import ASSETS_DIR, REDOC_BUNDLE, REDOC_CDN_LOGO, REDOC_LOGO
 from app.ingestion.outcomes import IngestReport
 from app.problems import PROBLEM_TYPES
-from app.search.language import Column
+from app.search.query_tree import Column
 from app.settings import Settings
 from app.store.cursors import Cursor
 from app.store.filters import Facet, ListSort, sort_key_types

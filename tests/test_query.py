@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from app.problems import InvalidParameter
 from app.search import render
 from app.search.index import SearchIndex
-from app.search.language import AllOf, AnyOf, AtomKind, Column, Term, interpreted, parse_query
+from app.search.language import parse_query
+from app.search.query_tree import AllOf, AnyOf, AtomKind, Column, Term, interpreted
 
 W, P, X = AtomKind.WORD, AtomKind.PHRASE, AtomKind.PREFIX
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.api.query_params import QueryModel
 from app.problems import InvalidParameter
-from app.search.language import Column
+from app.search.query_tree import Column
 from app.store.filters import ArticleFilters, Facet, ListSort, SearchSort
 from app.store.readers.base import Reader
 

@@ -4,9 +4,9 @@ for the response to show; drawn from the search index's words (``app/search/voca
 from typing import TYPE_CHECKING
 
 from app.search.index import SearchIndex
-from app.search.language import AtomKind, Node, ParsedQuery, Term, map_terms
 from app.search.name_keys import folded
 from app.search.name_variants import Expansion
+from app.search.query_tree import AtomKind, Node, ParsedQuery, Term, map_terms
 from app.search.vocabulary import Vocabulary, index_term, stem
 from app.search.written_forms import surface_forms
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from app.search.index import SearchIndex
-from app.search.language import AtomKind, Node, ParsedQuery, Term, interpreted, map_terms
 from app.search.name_keys import FAR_MORE, MIN_NAME_LENGTH, folded, max_distance, name_key
+from app.search.query_tree import AtomKind, Node, ParsedQuery, Term, interpreted, map_terms
 from app.search.vocabulary import Vocabulary, index_term
 from app.search.written_forms import surface_forms
 

@@ -16,10 +16,10 @@ from app.search import render
 from app.search.facets import facet_counts, no_facet_counts
 from app.search.hits import Hit, match_count
 from app.search.index import SearchIndex
-from app.search.language import Column, ParsedQuery, Term, added_terms
 from app.search.matches import page_matches
 from app.search.ordered_pages import in_order
 from app.search.page_cursor import cursor_after, cursor_key
+from app.search.query_tree import Column, ParsedQuery, Term, added_terms
 from app.search.relevance_pages import by_relevance
 from app.search.schema import SCHEMA
 from app.search.snippets import SearchMatch

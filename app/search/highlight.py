@@ -21,8 +21,8 @@ from functools import lru_cache
 import tantivy
 
 from app.search import grams
-from app.search.language import AtomKind, Column, ParsedQuery
 from app.search.passages import needle_pattern
+from app.search.query_tree import AtomKind, Column, ParsedQuery
 from app.search.words import ANALYZERS, TEXT, WORDS, analyze, folded, screened, word_run
 
 

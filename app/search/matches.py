@@ -11,8 +11,8 @@ import tantivy
 from app.search import render
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.hits import Hit
-from app.search.language import Column, ParsedQuery, Term, map_terms
 from app.search.passages import MARKED_WHOLE, body_passage, title_passage
+from app.search.query_tree import Column, ParsedQuery, Term, map_terms
 from app.search.snippets import (
     CLOSE,
     OPEN,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.search.index import SearchIndex
-from app.search.language import AnyOf, AtomKind, Node, ParsedQuery, Term, map_terms
 from app.search.name_keys import FAR_MORE, folded, max_distance, name_key, sounds
+from app.search.query_tree import AnyOf, AtomKind, Node, ParsedQuery, Term, map_terms
 from app.search.vocabulary import Vocabulary, index_term
 from app.search.written_forms import by_frequency, usage_of
 

@@ -32,9 +32,9 @@ from app.search import render
 from app.search.highlight import Marking, marked, marking_of, window_needles
 from app.search.hits import match_count
 from app.search.index import SearchIndex
-from app.search.language import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.search.name_keys import folded
 from app.search.passages import MARKED_WHOLE, body_passage, title_passage
+from app.search.query_tree import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.search.relevance_order import best_first
 from app.search.schema import SCHEMA
 from app.search.words import TEXT, analyze

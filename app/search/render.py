@@ -37,7 +37,7 @@ from collections.abc import Sequence
 import tantivy
 
 from app.search.grams import grams_query
-from app.search.language import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
+from app.search.query_tree import AllOf, AnyOf, AtomKind, Column, Node, ParsedQuery, Term
 from app.search.schema import SCHEMA, microseconds
 from app.search.words import KEYWORD, TEXT, WORDS, analyze
 from app.store.filters import WHOLE_VALUE_FILTERS, ArticleFilters

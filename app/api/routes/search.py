@@ -13,7 +13,9 @@ from app.problems import InvalidParameter, SearchTimeout
 from app.search import search_index
 from app.search.completions import complete_prefixes
 from app.search.corrections import suggest
-from app.search.language import (
+from app.search.language import parse_query
+from app.search.name_variants import Expansion, expand_names
+from app.search.query_tree import (
     AllOf,
     AnyOf,
     AtomKind,
@@ -22,10 +24,8 @@ from app.search.language import (
     ParsedQuery,
     Term,
     interpreted,
-    parse_query,
     shown,
 )
-from app.search.name_variants import Expansion, expand_names
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

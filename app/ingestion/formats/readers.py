@@ -8,7 +8,8 @@ from app.ingestion.formats.markdown import read_markdown
 from app.ingestion.parsed import Record
 from app.ingestion.wire.parse import parse_article
 
-Reader = Callable[[bytes], list[Record]]
+# How a format reads a file's bytes into its articles.
+FormatReader = Callable[[bytes], list[Record]]
 
 
 def read_text(data: bytes) -> list[Record]:
@@ -17,7 +18,7 @@ def read_text(data: bytes) -> list[Record]:
     return [Record(None, parse_article(decoded.text, warnings=decoded.warnings))]
 
 
-READERS: dict[str, Reader] = {
+READERS: dict[str, FormatReader] = {
     ".txt": read_text,
     ".md": read_markdown,
     ".markdown": read_markdown,
@@ -27,6 +28,6 @@ READERS: dict[str, Reader] = {
 }
 
 
-def reader_for(suffix: str) -> Reader:
+def reader_for(suffix: str) -> FormatReader:
     """The reader of files with this suffix (plain text for any other)."""
     return READERS.get(suffix.lower(), read_text)
