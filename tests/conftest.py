@@ -30,7 +30,8 @@ from app.api.app import create_app
 from app.ingestion.outcomes import IngestReport
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.run import ingest_paths
-from app.search.index import IndexBusy, SearchIndex
+from app.search.index import SearchIndex
+from app.search.upkeep_reports import IndexBusy
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
 

@@ -21,8 +21,9 @@ from app.api.app import create_app
 from app.cli.commands import cli
 from app.ingestion.run import ingest_paths
 from app.search.follower import LONGEST_PAUSE_S, IndexFollower
-from app.search.index import IndexBusy, Progress, SearchIndex
+from app.search.index import SearchIndex
 from app.search.schema import PROGRESS_ID, SCHEMA_VERSION, open_index
+from app.search.upkeep_reports import IndexBusy, Progress
 from app.settings import Settings
 from app.store.database import create_db_engine
 from tests.conftest import Ingest

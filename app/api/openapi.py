@@ -1,4 +1,5 @@
-"""The OpenAPI document: what FastAPI generates, completed with what it cannot say itself.
+"""The OpenAPI document: the API's description and tags, what FastAPI generates, completed with
+what it cannot say itself.
 
 - Each error response shows an example of every problem type it answers (app/api/examples.py),
   made as the API makes it.
@@ -19,6 +20,46 @@ from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses, probl
 from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, unknown_host
 from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
 from app.problems import PROBLEM_TYPES, UnknownHost, problem_type_uri
+
+DESCRIPTION = """
+Byline serves a corpus of news articles as JSON: list them, fetch one by id or slug, read the text
+as it was received, and search them all with ranked, highlighted full-text search.
+
+**Paging.** Lists are keyset-paged: follow `next` (or the `Link: <…>; rel="next"` header), or
+pass `next_cursor` back as `cursor`. Page 5,000 costs what page 1 costs.
+
+**Search syntax** (`q` of `/v1/search`):
+
+| you write | it finds |
+|---|---|
+| `troops Macron` | articles with all the words |
+| `"allied troops"` | the exact phrase |
+| `Paris OR Kyiv` | either word (`OR` in capitals joins the words beside it) |
+| `Macron -Pen`, `Macron -"Le Pen"` | articles without the word or phrase |
+| `deploy*` | words starting with the prefix |
+| `Macron (Berlin OR Brussels)` | parentheses group (a group can be excluded with `-`) |
+| `title:Macron`, `body:"red lines"` | the word, phrase or group in that field only |
+
+`search_in=title` limits the words that name no field. Matching ignores case and accents
+(`Mélenchon` = `Melenchon`) and stems English words (`troop`
+finds `troops`). Spellings of a name find each other (`Zelensky`, `Zelenskyy`, `Zelenskiy`;
+`Gaddafi`, `Qaddafi`): `query.expanded` shows the variants added, `fuzzy=false` turns them off,
+and a word the corpus holds rarely gets a fix in `did_you_mean` (its search in
+`did_you_mean_url`) when a word an edit or two away is far more frequent. Anything else is plain
+text, never an operator. Hits are ranked by BM25 with a
+word in the headline weighing five times a word in the body. Highlights are HTML in which the
+article's own text is escaped, so the only markup is `<mark>`.
+
+**Errors** are RFC 9457 `application/problem+json` documents; `GET` their `type` for what it means.
+"""
+
+TAGS = [
+    {"name": "index", "description": "Where the API starts: its entry points."},
+    {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
+    {"name": "search", "description": "Ranked full-text search with highlights."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+    {"name": "problems", "description": "What each error `type` means."},
+]
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:

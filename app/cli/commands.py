@@ -22,7 +22,8 @@ from app.cli.progress import rebuild_progress
 from app.cli.serve_command import serve_command
 from app.cli.transfer_commands import export_command, import_command
 from app.problems import NotFound
-from app.search.index import IndexBusy, SearchIndex
+from app.search.index import SearchIndex
+from app.search.upkeep_reports import IndexBusy
 from app.store.articles import get_run, list_runs
 from app.store.database import migrate
 

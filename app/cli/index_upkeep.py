@@ -8,7 +8,8 @@ from rich.markup import escape
 from sqlalchemy import Engine
 
 from app.cli.console import err
-from app.search.index import IndexBusy, SearchIndex
+from app.search.index import SearchIndex
+from app.search.upkeep_reports import IndexBusy
 from app.store.changes import count_changes_after, last_change
 
 # Seconds between ingestion's catch-ups of the search index: each commit of the index costs a

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from app.ingestion.discovery import discover_files
 from app.ingestion.outcomes import FileResult
-from app.search.index import Progress as IndexProgress
+from app.search.upkeep_reports import Progress as IndexProgress
 
 PLAIN_EVERY_S = 5.0
 

@@ -24,7 +24,8 @@ import time
 import psycopg
 from sqlalchemy import Engine
 
-from app.search.index import BATCH_CHANGES, IndexBusy, Progress, SearchIndex
+from app.search.index import BATCH_CHANGES, SearchIndex
+from app.search.upkeep_reports import IndexBusy, Progress
 from app.store.changes import last_change
 
 POLL_S = 0.5

@@ -21,77 +21,31 @@ fields, or none at all, starts empty and catches up from the first change.
 
 import logging
 import os
-import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import tantivy
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine, func, select
 
 from app.search.schema import (
     PROGRESS_ID,
     SCHEMA_VERSION,
     article_document,
-    open_index,
+    open_or_replace_index,
     progress_document,
 )
+from app.search.store_documents import READ_CHUNK, replace_documents, stored_articles
+from app.search.upkeep_reports import CatchUp, IndexBusy, IndexState, OnProgress, Progress
 from app.store.changes import changes_after, last_change
-from app.store.filters import WHOLE_VALUE_FILTERS
 from app.store.models import Article
 
 # Changes applied in one index commit: bounds the work a crash redoes.
 BATCH_CHANGES = 2_000
-# Articles read from the store at once: bounds the memory a batch of long articles takes.
-READ_CHUNK = 200
 WRITER_THREADS = 1
 
 _log = logging.getLogger(__name__)
-
-
-class IndexBusy(Exception):
-    """Another writer (this process or another) holds the index's writer lock."""
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """How far a catch-up (changes applied, by number) or a rebuild (articles read) is."""
-
-    unit: Literal["change", "article"]
-    done: int
-    total: int
-
-    def __str__(self) -> str:
-        if self.unit == "change":
-            return f"change {self.done:,} of {self.total:,} applied"
-        return f"{self.done:,} of {self.total:,} articles read"
-
-
-OnProgress = Callable[[Progress], None]
-
-
-@dataclass(frozen=True, slots=True)
-class CatchUp:
-    """What a catch-up did: the change the index had applied before and after, the number of
-    changes it applied, and whether it rebuilt the index first."""
-
-    before: int
-    after: int
-    changes: int
-    rebuilt: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class IndexState:
-    """The loaded commit: the last change it applied, the articles it holds, and the bytes
-    the folder takes on disk."""
-
-    applied_change: int
-    documents: int
-    size_bytes: int
 
 
 class SearchIndex:
@@ -104,7 +58,7 @@ class SearchIndex:
     def __init__(self, folder: Path, *, writer_mb: int) -> None:
         self.folder = folder
         self.writer_heap = writer_mb * 2**20
-        self.index = _open(folder)
+        self.index = open_or_replace_index(folder)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher over the latest commit this process has loaded. Commits of any process
@@ -130,7 +84,7 @@ class SearchIndex:
         """Open the folder anew (empty) when it was deleted under this process; whether it was."""
         if self.folder.is_dir() and tantivy.Index.exists(str(self.folder)):
             return False
-        self.index = _open(self.folder)
+        self.index = open_or_replace_index(self.folder)
         return True
 
     def _progress(self, searcher: tantivy.Searcher | None = None) -> tuple[int, int | None, bool]:
@@ -213,7 +167,7 @@ class SearchIndex:
                         break
                     target = max(target, changes[-1].number)
                     latest = {change.article_id: change.number for change in changes}
-                    if not _replace(writer, connection, latest, stop=stop):
+                    if not replace_documents(writer, connection, latest, stop=stop):
                         break
                 writer.delete_documents_by_term("id", PROGRESS_ID)
                 applied = changes[-1].number
@@ -267,7 +221,7 @@ class SearchIndex:
                 writer.rollback()
                 return None
             with engine.connect() as connection:
-                rows = _articles(
+                rows = stored_articles(
                     connection, article.id > after, order_by=article.id, limit=READ_CHUNK
                 )
             if not rows:
@@ -315,65 +269,3 @@ def _size(folder: Path) -> int:
     except FileNotFoundError:  # the folder, or a file the writer just let go of
         pass
     return size
-
-
-def _open(folder: Path) -> tantivy.Index:
-    """The index in ``folder``; an index of other fields there is deleted first (the store
-    rebuilds it)."""
-    try:
-        return open_index(folder)
-    except ValueError as error:
-        if "schema does not match" not in str(error) and "ncompatible" not in str(error):
-            raise
-        _log.warning("%s holds an index of other fields: it is deleted and rebuilt", folder)
-    shutil.rmtree(folder, ignore_errors=True)
-    return open_index(folder)
-
-
-# The columns a document is made of (``app/search/schema.py``): the texts, the facets' and the
-# sorts' values, and the column of every whole-value filter.
-INDEXED_COLUMNS = tuple(
-    dict.fromkeys(
-        (
-            *("id", "title", "body", "source", "dateline", "year", "published_at"),
-            *(declared.column for declared in WHOLE_VALUE_FILTERS),
-        )
-    )
-)
-
-
-def _articles(
-    connection: Connection, where: Any, *, order_by: Any = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """The articles the store holds that match ``where``, as the index reads them."""
-    table = Article.__table__.c  # type: ignore[attr-defined]
-    statement = select(*(table[name] for name in INDEXED_COLUMNS)).where(where)
-    if order_by is not None:
-        statement = statement.order_by(order_by)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return [dict(row._mapping) for row in connection.execute(statement)]
-
-
-def _replace(
-    writer: tantivy.IndexWriter,
-    connection: Connection,
-    latest: dict[int, int],
-    *,
-    stop: threading.Event | None,
-) -> bool:
-    """Forget the articles ``latest`` names, then add again those the store holds, each with
-    the number of its latest change, a chunk of reads at a time; False when ``stop`` cut it
-    off (the batch is then not to be committed)."""
-    table = Article.__table__.c  # type: ignore[attr-defined]
-    ids = sorted(latest)
-    for start in range(0, len(ids), READ_CHUNK):
-        if stop is not None and stop.is_set():
-            writer.rollback()
-            return False
-        chunk = ids[start : start + READ_CHUNK]
-        for id in chunk:
-            writer.delete_documents_by_term("id", id)
-        for article in _articles(connection, table.id.in_(chunk)):
-            writer.add_document(article_document(article, change=latest[article["id"]]))
-    return True

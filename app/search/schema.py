@@ -8,6 +8,8 @@ may be names under their similarity key (``app/search/name_keys.py``), for name 
 find the spellings of one sound.
 """
 
+import logging
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -45,6 +47,8 @@ NAME_KEYS = "name_keys"
 # The id of the one document that is no article: it holds the number of the last change the
 # index applied, committed with the articles it covers (article ids start at 1).
 PROGRESS_ID = 0
+
+_log = logging.getLogger(__name__)
 
 
 def _schema() -> tantivy.Schema:
@@ -96,6 +100,19 @@ def open_index(folder: Path) -> tantivy.Index:
     for name, analyzer in analyzers().items():
         index.register_tokenizer(name, analyzer)
     return index
+
+
+def open_or_replace_index(folder: Path) -> tantivy.Index:
+    """The index in ``folder``; an index of other fields there is deleted first (the store
+    rebuilds it)."""
+    try:
+        return open_index(folder)
+    except ValueError as error:
+        if "schema does not match" not in str(error) and "ncompatible" not in str(error):
+            raise
+        _log.warning("%s holds an index of other fields: it is deleted and rebuilt", folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    return open_index(folder)
 
 
 # An id takes fewer bits than this (SQLite's rowids reach 2**63 only in theory; a corpus of
