@@ -6,13 +6,13 @@ from typing import Any
 
 import tantivy
 
+from app.search.schema import facet_field
 from app.store.filters import FACET_VALUES_LIMIT, Facet, FacetCounts
 
 # The values a facet counts per segment and in all: a terms aggregation is exact when it sees
 # every value of every segment; a corpus with more values than this counts its most frequent
 # ones approximately.
 FACET_BUCKETS = 20_000
-FACET_FIELDS = {Facet.SOURCE: "source_value", Facet.DATELINE: "dateline_value", Facet.YEAR: "year"}
 
 
 def no_facet_counts(facets: Sequence[Facet]) -> FacetCounts | None:
@@ -31,7 +31,7 @@ def facet_counts(
     aggregations = {
         facet.value: {
             "terms": {
-                "field": FACET_FIELDS[facet],
+                "field": facet_field(facet),
                 "size": FACET_BUCKETS,
                 "segment_size": FACET_BUCKETS,
             }
@@ -57,4 +57,4 @@ def facet_counts(
 
 
 def _facet_value(key: Any, facet: Facet) -> str | int:
-    return int(key) if facet is Facet.YEAR else str(key)
+    return int(key) if facet.counts_numbers else str(key)

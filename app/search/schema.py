@@ -31,7 +31,7 @@ from app.search.words import (
     folded,
     word_run,
 )
-from app.store.filters import WHOLE_VALUE_FILTERS
+from app.store.filters import WHOLE_VALUE_FILTERS, Facet
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
@@ -49,6 +49,11 @@ NAME_KEYS = "name_keys"
 PROGRESS_ID = 0
 
 _log = logging.getLogger(__name__)
+
+
+def facet_field(facet: Facet) -> str:
+    """The field a facet counts: the year's own, or a text facet's values as written."""
+    return facet.value if facet.counts_numbers else f"{facet.value}_value"
 
 
 def _schema() -> tantivy.Schema:
@@ -69,8 +74,11 @@ def _schema() -> tantivy.Schema:
     # Filters match whole values in any case; facets count the values as written.
     for declared in WHOLE_VALUE_FILTERS:
         builder.add_text_field(declared.parameter, tokenizer_name=KEYWORD, index_option="basic")
-    for name in ("source_value", "dateline_value"):
-        builder.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    for facet in Facet:
+        if not facet.counts_numbers:
+            builder.add_text_field(
+                facet_field(facet), tokenizer_name="raw", index_option="basic", fast=True
+            )
     builder.add_integer_field("year", indexed=True, fast=True)
     # Microseconds from the epoch: the engine's dates end at 1677 and 2262, an archive's do not.
     builder.add_integer_field("published_at", indexed=True, fast=True)
@@ -151,9 +159,9 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
     for declared in WHOLE_VALUE_FILTERS:
         for value in declared.stored(article):
             document.add_text(declared.parameter, value)
-    for name in ("source", "dateline"):
-        if (value := article[name]) is not None:
-            document.add_text(f"{name}_value", value)
+    for facet in Facet:
+        if not facet.counts_numbers and (value := article[facet.value]) is not None:
+            document.add_text(facet_field(facet), value)
     if article["year"] is not None:
         document.add_integer("year", article["year"])
     published: datetime | None = article["published_at"]

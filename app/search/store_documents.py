@@ -10,19 +10,20 @@ import tantivy
 from sqlalchemy import Connection, select
 
 from app.search.schema import article_document
-from app.store.filters import WHOLE_VALUE_FILTERS
+from app.store.filters import WHOLE_VALUE_FILTERS, Facet
 from app.store.models import Article
 
 # Articles read from the store at once: bounds the memory a batch of long articles takes.
 READ_CHUNK = 200
 
-# The columns a document is made of (``app/search/schema.py``): the texts, the facets' and the
-# sorts' values, and the column of every whole-value filter.
+# The columns a document is made of (``app/search/schema.py``): the texts, the sorts' values,
+# and the column of every whole-value filter and every facet.
 INDEXED_COLUMNS = tuple(
     dict.fromkeys(
         (
-            *("id", "title", "body", "source", "dateline", "year", "published_at"),
+            *("id", "title", "body", "year", "published_at"),
             *(declared.column for declared in WHOLE_VALUE_FILTERS),
+            *(facet.value for facet in Facet),
         )
     )
 )

@@ -170,11 +170,18 @@ WHOLE_VALUE_FILTERS = (
 
 
 class Facet(StrEnum):
-    """Fields that results can be counted by."""
+    """Fields that results can be counted by, each a column of the article table: the store
+    counts the column (``app/store/listing.py``), the search index the values it holds for it
+    (``app/search/schema.py``)."""
 
     SOURCE = "source"
     DATELINE = "dateline"
     YEAR = "year"
+
+    @property
+    def counts_numbers(self) -> bool:
+        """Whether the values counted are numbers (otherwise text, as written)."""
+        return self is Facet.YEAR
 
 
 FacetCounts = dict[str, list[tuple[str | int | None, int]]]
