@@ -32,6 +32,7 @@ from app.search.words import (
     word_run,
 )
 from app.store.filters import WHOLE_VALUE_FILTERS, Facet
+from app.store.times import in_utc
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
@@ -173,9 +174,7 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
 def microseconds(moment: datetime) -> int:
     """``moment`` as microseconds from the epoch, a moment without a zone taken as UTC (the
     store's)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment - EPOCH) // timedelta(microseconds=1)
+    return (in_utc(moment) - EPOCH) // timedelta(microseconds=1)
 
 
 def name_keys(*texts: str) -> set[str]:

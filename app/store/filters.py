@@ -127,13 +127,6 @@ class ArticleFilters(BaseModel):
         examples=["2025-01-01T00:00:00Z"],
     )
 
-    @property
-    def empty(self) -> bool:
-        """Whether no filter is set (a search then need not look at the article table to count)."""
-        # Every field, so that a filter added to the model cannot be forgotten here: a list is
-        # set when it has a value, a time when it is given.
-        return not any(getattr(self, name) for name in type(self).model_fields)
-
 
 @dataclass(frozen=True, slots=True)
 class WholeValueFilter:

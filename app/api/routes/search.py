@@ -1,5 +1,7 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from app.api.budget import Budget, within_budget
@@ -26,6 +28,7 @@ from app.search.query_tree import (
     interpreted,
     shown,
 )
+from app.search.snippets import SearchMatch
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -76,9 +79,28 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
         typed=completion.query,
     )
     did_you_mean = suggest(read, index, query, expanded=expansion.expanded)
+    expanded = completion.expanded | expansion.expanded
+    next_url = next_page_url(request, page.next_cursor)
+    content = {
+        "query": understanding(q, query, columns, expanded).model_dump(),
+        "items": _hits(request, page.items),
+        "total": page.total,
+        "limit": params.limit,
+        "next_cursor": page.next_cursor,
+        "next": next_url,
+        "facets": facet_content(page.facets),
+        "did_you_mean": did_you_mean,
+        "did_you_mean_url": search_url(request, did_you_mean),
+    }
+    return json_body(shaped(content, SearchPage)), next_url
+
+
+def _hits(request: Request, matches: list[SearchMatch]) -> list[dict[str, Any]]:
+    """The page's hits as the response gives them: each article's summary, its URL, score,
+    the name variants it holds and its highlights."""
     hits = []
     base = articles_url(request)
-    for match in page.items:
+    for match in matches:
         row = match.article
         row["url"] = article_url(request, row["slug"], base=base)
         row["score"] = match.score
@@ -89,20 +111,7 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
             "paragraph": match.snippet_paragraph,
         }
         hits.append(shaped(row, SearchHit))
-    expanded = completion.expanded | expansion.expanded
-    next_url = next_page_url(request, page.next_cursor)
-    content = {
-        "query": understanding(q, query, columns, expanded).model_dump(),
-        "items": hits,
-        "total": page.total,
-        "limit": params.limit,
-        "next_cursor": page.next_cursor,
-        "next": next_url,
-        "facets": facet_content(page.facets),
-        "did_you_mean": did_you_mean,
-        "did_you_mean_url": search_url(request, did_you_mean),
-    }
-    return json_body(shaped(content, SearchPage)), next_url
+    return hits
 
 
 def understanding(

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from app.ingestion.parsed import ParsedArticle
+from app.store.times import in_utc
 
 # A date longer than this is no date; the bound keeps the parsers that try it cheap.
 MAX_DATE_CHARS = 100
@@ -101,7 +102,7 @@ def parse_date(value: Any) -> datetime | None:
     else:
         return None
     try:
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return in_utc(moment)
     except OverflowError:
         raise DateOutOfRange(str(value)) from None
 
