@@ -15,14 +15,18 @@ from app.store.database import create_db_engine
 from tests.live import ROOT
 
 
-def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+def bench_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = module
+    sys.modules[f"bench_{name}"] = module
     spec.loader.exec_module(module)
     return module
+
+
+def generator() -> ModuleType:
+    return bench_module("generate")
 
 
 def test_the_same_seed_writes_the_same_corpus(tmp_path: Path) -> None:
@@ -77,3 +81,21 @@ def test_the_engine_ceiling_builds_the_index_and_counts_the_articles_with_both_w
     [timed] = engine_bench.timed(index, ["the said"], runs=5)
     assert timed.count == both > 0
     assert 0 <= timed.p50_ms <= timed.p99_ms
+
+
+def test_two_runs_are_compared_row_by_row() -> None:
+    compared = bench_module("compare").compared
+    before = (
+        "| ingestion | seconds | peak RSS MB |\n|---|---|---|\n| byline ingest | 100.0 | 200 |\n\n"
+        "| work | server | req/s | p50 ms | p99 ms |\n|---|---|---|---|---|\n"
+        "| article by id | Byline | 1,000 | 1.00 | 4.00 |\n"
+        "| first page | Byline | 500 (2 errors) | 2.00 | 8.00 |\n"
+    )
+    after = before.replace("100.0", "110.0").replace("1,000", "1,500").replace("8.00", "4.00")
+    lines = compared(before, after)
+    assert "| byline ingest | 100.0 | 110.0 | 1.10 | 200 | 200 |" in lines
+    assert "| article by id | Byline | 1,000 | 1,500 | 1.50 | 4.00 | 4.00 | 1.00 |" in lines
+    assert (
+        "| first page | Byline | 500 (2 errors) | 500 (2 errors) | 1.00 | 8.00 | 4.00 | 0.50 |"
+        in lines
+    )

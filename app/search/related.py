@@ -37,7 +37,7 @@ from app.search.passages import MARKED_WHOLE, body_passage, title_passage
 from app.search.query_tree import AnyOf, AtomKind, Column, ParsedQuery, Term
 from app.search.relevance_order import best_first
 from app.search.schema import SCHEMA
-from app.search.words import TEXT, analyze
+from app.search.words import TEXT, analyze, word_spans
 from app.store.models import Article
 
 DISTINCTIVE_TERMS = 10
@@ -47,7 +47,8 @@ DF_CAP = 1000  # document frequencies are counted up to here: past it a word is 
 # The words of a body are counted in its first this many characters: enough for any ordinary
 # article, and a 10 MB body costs no more than a long feature.
 WEIGHED_CHARACTERS = 65_536
-_WORD = re.compile(r"[^\W\d_]{3,}")
+# A shorter word (an initial, "US") ties unrelated articles.
+MIN_LETTERS = 3
 # What marks a shared word in a related article's text: characters no article holds.
 MARK_START, MARK_STOP = "\x02", "\x03"
 _MARKED = re.compile(f"{MARK_START}([^{MARK_STOP}]*){MARK_STOP}")
@@ -78,12 +79,23 @@ def candidate_words(article: Article) -> list[tuple[str, int]]:
     """The article's words (folded) that may be distinctive, with how often each counts (a
     headline's ``TITLE_COUNTS`` times), most frequent first, stopwords left out."""
     counts: Counter[str] = Counter()
-    for word in _WORD.findall(article.title):
+    for word in _candidates(article.title):
         counts[folded(word)] += TITLE_COUNTS
-    for word in _WORD.findall(article.body[:WEIGHED_CHARACTERS]):
+    for word in _candidates(article.body[:WEIGHED_CHARACTERS]):
         counts[folded(word)] += 1
     return [(word, count) for word, count in counts.most_common() if word not in STOPWORDS][
         :CANDIDATE_TERMS
+    ]
+
+
+def _candidates(text: str) -> list[str]:
+    """The words of ``text`` (as the index cuts them) of three letters or more, no digit in
+    them: numbers and initials tie unrelated articles."""
+    words = (text[start:end] for start, end in word_spans(text))
+    return [
+        word
+        for word in words
+        if len(word) >= MIN_LETTERS and not any(char.isdecimal() for char in word)
     ]
 
 
