@@ -60,9 +60,9 @@ def compared(before: str, after: str) -> list[str]:
         "| work | server | req/s before | after | × | p99 ms before | after | × |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    later = {(row[0], row[1]): row for row in table_rows(after, "| work |")}
+    later_work = {(row[0], row[1]): row for row in table_rows(after, "| work |")}
     for row in table_rows(before, "| work |"):
-        if (other := later.get((row[0], row[1]))) is None:
+        if (other := later_work.get((row[0], row[1]))) is None:
             continue
         rate = ratio(number(row[2]), number(other[2]))
         p99 = ratio(number(row[4]), number(other[4]))
