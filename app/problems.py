@@ -42,6 +42,16 @@ class UnknownHost(ProblemError):
     )
 
 
+class CrossOriginRefused(ProblemError):
+    status = HTTPStatus.BAD_REQUEST
+    slug = "cross-origin-refused"
+    title = "Cross-origin request refused"
+    description = (
+        "A browser asked (a CORS preflight) whether a page of another origin may call the API, "
+        "and this server does not allow that origin or method (the `cors_origins` setting)."
+    )
+
+
 class NotFound(ProblemError):
     status = HTTPStatus.NOT_FOUND
     slug = "not-found"
@@ -82,7 +92,15 @@ class ValidationFailed(ProblemError):
 
 PROBLEM_TYPES: dict[str, type[ProblemError]] = {
     kind.slug: kind
-    for kind in (InvalidParameter, NotFound, NotReady, SearchTimeout, UnknownHost, ValidationFailed)
+    for kind in (
+        CrossOriginRefused,
+        InvalidParameter,
+        NotFound,
+        NotReady,
+        SearchTimeout,
+        UnknownHost,
+        ValidationFailed,
+    )
 }
 
 

@@ -85,6 +85,25 @@ class Settings(BaseSettings):
         "keeps until the store changes (0: none).",
     )
 
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Origins whose web pages may call the API from a browser (CORS), comma "
+        "separated, such as `https://app.example.org`; `*` for any. Default: none.",
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            whole = parts.scheme in ("http", "https") and parts.netloc and parts.path in ("", "/")
+            if origin != "*" and not (whole and not parts.query and not parts.fragment):
+                raise ValueError(
+                    f"{origin!r} is no origin: write a scheme and host (and port), such as "
+                    "https://app.example.org or http://localhost:3000, with no path, or *"
+                )
+        return [origin.rstrip("/") for origin in value]
+
     request_timeout: float = Field(
         default=10.0,
         gt=0,
@@ -125,7 +144,7 @@ class Settings(BaseSettings):
         "connects or starts a request (later: a 408 and the connection is closed).",
     )
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

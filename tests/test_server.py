@@ -132,6 +132,15 @@ def test_what_the_server_layer_refuses_is_a_problem(
     answer, _ = exchange(server, [raw])
     assert answer.status == status
     assert detail in str(answer.problem()["detail"])
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "server" not in answer.headers
+
+
+def test_an_answer_names_no_server_and_says_not_to_sniff(server: str) -> None:
+    answer, _ = exchange(server, [request("/healthz")], refused=False)
+    assert answer.status == 200
+    assert "server" not in answer.headers  # no banner naming the server and its version
+    assert answer.headers["x-content-type-options"] == "nosniff"
 
 
 def test_a_method_the_app_does_not_serve_is_its_405_problem(server: str) -> None:

@@ -11,6 +11,8 @@ from app.api.links import ARTICLES_PATH, article_body_key, route_path
 from app.problems import UnknownHost, problem_type_uri
 from app.store.readers.base import Reader
 
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
 
 class AllowedHosts:
     """Answer only requests whose ``Host`` is allowed (``*``: any, ``*.example.org``: its
@@ -157,3 +159,28 @@ def _keeping(send: Send, store: Reader, version: int, key: Hashable) -> Send:
         await send(message)
 
     return keep_and_send
+
+
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every answer: a browser takes a body for what its
+    ``Content-Type`` says, never for script or HTML it guessed (an article's raw text is the
+    sender's, whatever it holds)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # A message of its own: an inner middleware may keep the one it sent (the kept
+                # article bodies keep their headers).
+                headers = message.get("headers", [])
+                if all(name != NOSNIFF[0] for name, _ in headers):
+                    message = {**message, "headers": [*headers, NOSNIFF]}
+            await send(message)
+
+        await self.app(scope, receive, sending)

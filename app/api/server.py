@@ -114,6 +114,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         head += [name + b": " + value for name, value in self.server_state.default_headers]
         head += [
             b"content-type: " + PROBLEM_MEDIA_TYPE.encode(),
+            b"x-content-type-options: nosniff",  # as the app's NoSniff sends on every answer
             b"content-length: " + str(len(body)).encode(),
             b"connection: close",
         ]

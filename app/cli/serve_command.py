@@ -55,4 +55,5 @@ def serve_command(
         ws="none",
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,  # no banner naming the server and its version to every client
     )

@@ -1,0 +1,59 @@
+"""Requests from web pages of other origins (CORS), for the origins the ``cors_origins`` setting
+lists: Starlette's middleware, with a refused preflight answered as problem+json.
+
+Off by default: a browser then keeps a page of another origin from reading any answer. With
+``*``, any page may read the API (it holds no credentials: nothing is sent with cookies).
+"""
+
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from app.api.errors import Problem, problem_response
+from app.problems import CrossOriginRefused, problem_type_uri
+
+# The headers of an answer a page may read besides the safelisted ones: the next page's link,
+# and when to try again after a 503.
+EXPOSED_HEADERS = ("Link", "Retry-After")
+# Browsers cache an answered preflight this long (seconds).
+PREFLIGHT_MAX_AGE = 600
+
+
+class CrossOrigin(CORSMiddleware):
+    """CORS for ``origins`` (``*``: any), for the API's reading methods."""
+
+    def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
+        super().__init__(
+            app,
+            allow_origins=origins,
+            allow_methods=("GET", "HEAD"),
+            allow_headers=("*",),
+            expose_headers=EXPOSED_HEADERS,
+            max_age=PREFLIGHT_MAX_AGE,
+        )
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code != 400:
+            return answer
+        # Starlette says which parts it refused ("Disallowed CORS origin, method").
+        refused = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
+        origin = request_headers["origin"]
+        method = request_headers["access-control-request-method"]
+        error = CrossOriginRefused(
+            f"A page of {origin!r} may not {method} here (refused: {refused}); the origins this "
+            "server allows are in its cors_origins setting, and it answers GET and HEAD."
+        )
+        problem = Problem(
+            type=problem_type_uri(CrossOriginRefused),
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+        )
+        headers = {
+            name: value
+            for name, value in answer.headers.items()
+            if name.lower() not in ("content-length", "content-type")
+        }
+        return problem_response(problem, headers=headers)
