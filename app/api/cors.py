@@ -10,8 +10,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from app.api.errors import Problem, problem_response
-from app.problems import CrossOriginRefused, problem_type_uri
+from app.api.errors import error_response
+from app.problems import CrossOriginRefused
 
 # The headers of an answer a page may read besides the safelisted ones: the next page's link,
 # and when to try again after a 503.
@@ -41,19 +41,15 @@ class CrossOrigin(CORSMiddleware):
         refused = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
         origin = request_headers["origin"]
         method = request_headers["access-control-request-method"]
-        error = CrossOriginRefused(
-            f"A page of {origin!r} may not {method} here (refused: {refused}); the origins this "
-            "server allows are in its cors_origins setting, and it answers GET and HEAD."
-        )
-        problem = Problem(
-            type=problem_type_uri(CrossOriginRefused),
-            title=error.title,
-            status=error.status,
-            detail=error.detail,
-        )
+        # The preflight's own headers (Vary, the methods allowed) go with the problem.
         headers = {
             name: value
             for name, value in answer.headers.items()
             if name.lower() not in ("content-length", "content-type")
         }
-        return problem_response(problem, headers=headers)
+        error = CrossOriginRefused(
+            f"A page of {origin!r} may not {method} here (refused: {refused}); the origins this "
+            "server allows are in its cors_origins setting, and it answers GET and HEAD.",
+            headers=headers,
+        )
+        return error_response(error)

@@ -65,6 +65,20 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
+def error_response(error: ProblemError, *, instance: str | None = None) -> JSONResponse:
+    """The answer to one of our exceptions: its problem document, with its headers."""
+    return problem_response(
+        Problem(
+            type=problem_type_uri(type(error)),
+            title=error.title,
+            status=error.status,
+            detail=error.detail,
+            instance=instance,
+        ),
+        headers=error.headers,
+    )
+
+
 def problem_responses(
     *kinds: type[ProblemError], validated: bool = True
 ) -> dict[int | str, dict[str, Any]]:
@@ -90,16 +104,7 @@ def problem_schemas() -> dict[str, Any]:
 
 async def _handle_problem_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProblemError)
-    return problem_response(
-        Problem(
-            type=problem_type_uri(type(error)),
-            title=error.title,
-            status=error.status,
-            detail=error.detail,
-            instance=request.url.path,
-        ),
-        headers=error.headers,
-    )
+    return error_response(error, instance=request.url.path)
 
 
 async def _handle_http_exception(request: Request, error: Exception) -> JSONResponse:

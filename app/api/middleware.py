@@ -6,9 +6,9 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import Problem, problem_response
+from app.api.errors import error_response
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
-from app.problems import UnknownHost, problem_type_uri
+from app.problems import UnknownHost
 from app.store.readers.base import Reader
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -42,14 +42,7 @@ class AllowedHosts:
             f"This server does not answer for the host {shown!r}: "
             "see the allowed_hosts and public_url settings."
         )
-        problem = Problem(
-            type=problem_type_uri(UnknownHost),
-            title=error.title,
-            status=error.status,
-            detail=error.detail,
-            instance=scope["path"],
-        )
-        await problem_response(problem)(scope, receive, send)
+        await error_response(error, instance=scope["path"])(scope, receive, send)
 
     def _allowed(self, host: bytes) -> bool:
         allowed = self.seen.get(host)
