@@ -85,6 +85,15 @@ class Settings(BaseSettings):
         "keeps until the store changes (0: none).",
     )
 
+    cache_max_age: int = Field(
+        default=0,
+        ge=0,
+        le=31_536_000,
+        description="Seconds browsers and shared caches may reuse an answer read from the store "
+        "before asking again (`Cache-Control: max-age`); 0: they ask each time, and an unchanged "
+        "answer is a 304 without a body (its `ETag`).",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Origins whose web pages may call the API from a browser (CORS), comma "

@@ -15,6 +15,7 @@ from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
+from app.api.validators import Validators
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
 from app.search.words import prepare_text_tables
@@ -80,9 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
-    # The last added is the outermost: a kept article body, a HEAD answered as GET, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it.
+    # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
+    # answered as GET, a page of another origin's request and a foreign Host's refusal all go
+    # out through those above it.
     app.add_middleware(CachedArticles)
+    app.add_middleware(Validators, max_age=settings.cache_max_age)  # ETag, 304, Cache-Control
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)

@@ -12,12 +12,14 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 
 from fastapi import Request, Response
+from starlette.types import Scope
 
 from app.api.dependencies import reader
 from app.api.links import base_url
 from app.api.responses import JSONResponse
 from app.problems import SearchTimeout
 from app.search.index import SearchIndex
+from app.store.readers.base import Reader
 
 # A response's body and the URL of its next page (for the ``Link`` header).
 Answer = tuple[bytes, str | None]
@@ -43,13 +45,22 @@ async def kept_response(
         # after a commit never gets a page read before it.
         body, next_url = await _once(flights, key, compute)
         return JSONResponse(body, next_url=next_url)
-    version = await store.call(store.version)
+    version = await current_version(request.scope, store)
     answer: Answer | None = store.responses.get(version, key)
     if answer is None:
         answer = await _once(flights, (version, key), compute)
         store.responses.put(version, key, answer)
     body, next_url = answer
     return JSONResponse(body, next_url=next_url)
+
+
+async def current_version(scope: Scope, store: Reader) -> int:
+    """The store's version for this request: the one ``Validators`` read for its tag, else read
+    now (on PostgreSQL a round trip, not to be made twice)."""
+    version: int | None = scope.get("state", {}).get("store_version")
+    if version is None:
+        version = await store.call(store.version)
+    return version
 
 
 async def _once(

@@ -15,7 +15,7 @@ from app.problems import CrossOriginRefused
 
 # The headers of an answer a page may read besides the safelisted ones: the next page's link,
 # and when to try again after a 503.
-EXPOSED_HEADERS = ("Link", "Retry-After")
+EXPOSED_HEADERS = ("ETag", "Link", "Retry-After")
 # Browsers cache an answered preflight this long (seconds).
 PREFLIGHT_MAX_AGE = 600
 

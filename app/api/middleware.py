@@ -6,6 +6,7 @@ from collections.abc import Hashable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.caching import current_version
 from app.api.errors import error_response
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
 from app.problems import UnknownHost
@@ -114,7 +115,7 @@ class CachedArticles:
             await self.app(scope, receive, send)
             return
         try:
-            version = await store.call(store.version)
+            version = await current_version(scope, store)
         except Exception:  # the route asks again, and answers the error as usual
             await self.app(scope, receive, send)
             return

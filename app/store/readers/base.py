@@ -23,6 +23,8 @@ Row = dict[str, Any]
 # (app/api/budget.py) watches the statement so that it can stop it.
 Watch = Callable[[Any], AbstractContextManager[None]]
 
+LAST_CHANGE_SQL = "SELECT number, at FROM article_change ORDER BY number DESC LIMIT 1"
+
 # A way to read the store: the rows of a query written with ``?`` placeholders.
 Read = Callable[[str, Sequence[Any]], list[Row]]
 
@@ -49,6 +51,7 @@ class Reader:
         )
         # Whole responses by article (app.api.middleware.CachedArticles), weighed by their bodies.
         self.bodies = VersionedCache(body_cache_bytes, weight=lambda _key, kept: len(kept[1]))
+        self._mark: tuple[int, str] | None = None  # change_mark's, with the version it was read at
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)``, on the event loop or on the reader's threads."""
@@ -64,6 +67,19 @@ class Reader:
     def version(self) -> int:
         """A number that changes whenever anything commits a change to the store."""
         raise NotImplementedError
+
+    def change_mark(self, version: int) -> str:
+        """What names the articles' state in every process and replica of this store: the
+        number and time of its last change (``version`` is this process's own number, which
+        only says when to read them again). The time tells apart two stores that reached the
+        same number, such as a store deleted and ingested again."""
+        kept = self._mark
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        rows = self.rows(LAST_CHANGE_SQL)
+        mark = f"{rows[0]['number']}@{rows[0]['at']}" if rows else "0"
+        self._mark = (version, mark)
+        return mark
 
     def close(self) -> None:
         """Let go of the store's connections."""
