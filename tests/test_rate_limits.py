@@ -117,6 +117,36 @@ def test_a_page_of_another_origin_reads_the_counts_and_the_refusal(limited: Test
     assert preflight.status_code == 200
 
 
+def test_the_documented_refusals_are_what_the_api_answers(
+    settings: Settings, seeded: IngestReport
+) -> None:
+    """Each operation's 429 example (at 600 a minute), replayed at 2 a minute."""
+    app = create_app(settings.model_copy(update={"rate_limit": "2/minute"}))
+    shown = [
+        (operation["responses"]["429"]["content"]["application/problem+json"], path)
+        for path, operations in app.openapi()["paths"].items()
+        for operation in operations.values()
+        if "429" in operation["responses"]
+    ]
+    assert len(shown) >= 8
+    assert all(path not in ("/healthz", "/readyz") for _, path in shown)
+    with CaughtUpClient(app) as client:
+        for content, _ in shown:
+            example = content["examples"]["rate-limited"]
+            target = example["description"].removeprefix("The answer to `GET ").removesuffix("`.")
+            # One client: its first two requests spend its rate, whatever they ask.
+            refused = [client.get(target) for _ in range(3)][-1]
+            assert refused.status_code == 429, target
+            body = refused.json()
+            retry_after = refused.headers["retry-after"]
+            assert body == {
+                **example["value"],
+                "detail": example["value"]["detail"]
+                .replace("600", "2")
+                .replace("12 s", f"{retry_after} s"),
+            }
+
+
 def test_the_problem_type_is_documented(client: TestClient) -> None:
     response = client.get("/problems/rate-limited")
     assert response.status_code == 200

@@ -32,6 +32,14 @@ logger = logging.getLogger("byline")
 
 # Probes are never limited: a load balancer's checks must not take a replica out.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# What the headers of a refusal say (the OpenAPI document declares them); every limited answer
+# carries the RateLimit-* ones.
+RATE_LIMIT_HEADERS = {
+    "Retry-After": "Seconds until the client may try again.",
+    "RateLimit-Limit": "The requests a window allows this client.",
+    "RateLimit-Remaining": "The requests the client has left in the window.",
+    "RateLimit-Reset": "Seconds until the window frees one more request.",
+}
 # The counters' keys in Redis start with it: one Redis may serve other programs too.
 KEY_PREFIX = "byline-rate"
 # Seconds Redis has to connect and answer: past them the request is served without a limit.
@@ -118,7 +126,8 @@ class RateLimits:
         if not allowed:
             retry_after = max(1, reset)
             refusal = RateLimited(
-                f"More than {rate.amount} requests in {describe_window(rate)} from this "
+                f"More than {rate.amount} request{'' if rate.amount == 1 else 's'} in "
+                f"{describe_window(rate)} from this "
                 f"{'API key' if who.startswith('key:') else 'address'}: "
                 f"try again in {retry_after} s.",
                 headers={**headers, "Retry-After": str(retry_after)},
