@@ -68,6 +68,17 @@ class NotReady(ProblemError):
     )
 
 
+class RateLimited(ProblemError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    slug = "rate-limited"
+    title = "Too many requests"
+    description = (
+        "The client (its API key, or its address when it sends none) made more requests than its"
+        " rate allows (the `rate_limit` setting, or the key's own rate). `Retry-After` says when"
+        " to try again; the `RateLimit-*` headers of every answer say how many remain."
+    )
+
+
 class SearchTimeout(ProblemError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     slug = "search-timeout"
@@ -97,6 +108,7 @@ PROBLEM_TYPES: dict[str, type[ProblemError]] = {
         InvalidParameter,
         NotFound,
         NotReady,
+        RateLimited,
         SearchTimeout,
         UnknownHost,
         ValidationFailed,

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -12,6 +12,11 @@ from sqlalchemy.exc import ArgumentError
 
 # The stores Byline runs on, by SQLAlchemy driver name (``postgresql`` alone is psycopg's).
 STORE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
+if TYPE_CHECKING:  # limits is imported when a rate is set: the CLI's commands start sooner
+    from limits import RateLimitItem
+
+# The stores of rate limits' counters, by URL scheme.
+RATE_LIMIT_STORES = frozenset({"memory", "redis", "rediss", "redis+unix"})
 STORE_URL_FORMS = (
     "give sqlite:///relative/path.db, sqlite:////absolute/path.db or "
     "postgresql+psycopg://user:password@host:5432/database"
@@ -122,6 +127,50 @@ class Settings(BaseSettings):
         "`Retry-After`.",
     )
 
+    rate_limit: str = Field(
+        default="",
+        description="Requests each client may make, such as `600/minute` or `10/second` "
+        "(the `limits` library's notation): per API key, or per client address for a request "
+        "without one; a key's own rate overrides it. `/healthz` and `/readyz` are never "
+        "limited. Default: empty, no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the rate limits' counters live: `memory://` (each server process its "
+        "own), or Redis, `redis://host:6379/0` (`rediss://` with TLS), shared by every worker "
+        "and replica that names it.",
+    )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from limits import parse_many  # noqa: PLC0415
+
+            try:
+                rates = parse_many(value)
+            except ValueError:
+                rates = []
+            if len(rates) != 1:
+                raise ValueError(
+                    f"{value!r} is no rate: write a number of requests per unit of time, such "
+                    "as 600/minute, 10/second or 5000 per hour (empty: no limit)"
+                )
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_storage(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in RATE_LIMIT_STORES:
+            shown = re.sub(r"(?<=://)[^/]*@", "***@", value)  # credentials stay out of logs
+            raise ValueError(
+                f"{shown!r} names no store for rate limits: give memory:// or a Redis URL, "
+                "such as redis://127.0.0.1:6379/0 (rediss:// with TLS, redis+unix:///path)"
+            )
+        return value
+
     public_url: str | None = Field(
         default=None,
         description="The address clients reach the API at, such as `https://news.example.org/api`"
@@ -209,6 +258,15 @@ class Settings(BaseSettings):
         # One folder a database: an index follows one store.
         name = re.sub(r"[^\w.-]", "_", url.database or "") or "byline"
         return Path("data") / f"{name}.index"
+
+    @property
+    def default_rate(self) -> "RateLimitItem | None":
+        """The ``rate_limit`` setting as the ``limits`` library holds it; None: no limit."""
+        if not self.rate_limit:
+            return None
+        from limits import parse_many  # noqa: PLC0415
+
+        return parse_many(self.rate_limit)[0]
 
     @property
     def read_url(self) -> str:

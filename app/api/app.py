@@ -13,6 +13,7 @@ from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
+from app.api.rate_limits import RateLimits
 from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
 from app.api.validators import Validators
@@ -82,11 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
-    # answered as GET, a page of another origin's request and a foreign Host's refusal all go
-    # out through those above it.
+    # answered as GET, a refusal over the rate limit, a page of another origin's request and a
+    # foreign Host's refusal all go out through those above it.
     app.add_middleware(CachedArticles)
     app.add_middleware(Validators, max_age=settings.cache_max_age)  # ETag, 304, Cache-Control
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    # Inside CORS, so that a page of another origin can read its 429 (and preflights are not
+    # counted); always there, as an API key may have a rate of its own when no default is set.
+    app.add_middleware(
+        RateLimits, rate=settings.default_rate, storage_url=settings.rate_limit_storage
+    )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts

@@ -14,8 +14,17 @@ from app.api.errors import error_response
 from app.problems import CrossOriginRefused
 
 # The headers of an answer a page may read besides the safelisted ones: the next page's link,
-# and when to try again after a 503.
-EXPOSED_HEADERS = ("ETag", "Link", "Retry-After")
+# its entity tag, when to try again after a 503 or a 429, and the client's rate limit
+# (app/api/rate_limits.py).
+EXPOSED_HEADERS = (
+    "ETag",
+    "Link",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+)
 # Browsers cache an answered preflight this long (seconds).
 PREFLIGHT_MAX_AGE = 600
 

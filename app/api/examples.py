@@ -334,3 +334,13 @@ def unknown_host(path: str) -> ProblemExample:
         "see the allowed_hosts and public_url settings.",
         host=OTHER_HOST,
     )
+
+
+def rate_limited(path: str) -> ProblemExample:
+    """The 429 that a client past a rate of 600 requests a minute gets for ``path``."""
+    return ProblemExample(
+        "rate-limited",
+        "Over the rate limit",
+        path,
+        "More than 600 requests in 1 minute from this address: try again in 12 s.",
+    )

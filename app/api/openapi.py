@@ -17,9 +17,10 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses, problem_schemas
-from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, unknown_host
+from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, rate_limited, unknown_host
 from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
-from app.problems import PROBLEM_TYPES, UnknownHost, problem_type_uri
+from app.api.rate_limits import EXEMPT_PATHS, RATE_LIMIT_HEADERS
+from app.problems import PROBLEM_TYPES, RateLimited, UnknownHost, problem_type_uri
 
 DESCRIPTION = """
 Byline serves a corpus of news articles as JSON: list them, fetch one by id or slug, read the text
@@ -80,8 +81,13 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     for path, operations in document["paths"].items():
         for operation in operations.values():
             _declare_unknown_host(operation)
-            examples = PROBLEM_EXAMPLES.get(operation["operationId"], ())
-            for example in (*examples, unknown_host(_example_path(path, operation))):
+            example_path = _example_path(path, operation)
+            examples = [*PROBLEM_EXAMPLES.get(operation["operationId"], ())]
+            examples.append(unknown_host(example_path))
+            if path not in EXEMPT_PATHS:
+                _declare_rate_limited(operation)
+                examples.append(rate_limited(example_path))
+            for example in examples:
                 _show_problem_example(operation, example)
     return document
 
@@ -131,6 +137,16 @@ def _declare_unknown_host(operation: dict[str, Any]) -> None:
     declared = operation["responses"].setdefault("400", declared_here)
     if declared is not declared_here:
         declared["description"] += f" Or: {declared_here['description']}"
+
+
+def _declare_rate_limited(operation: dict[str, Any]) -> None:
+    """Declare the 429 that ``RateLimits`` answers past a client's rate, with its headers."""
+    declared = problem_responses(RateLimited, validated=False)[429]
+    declared["headers"] = {
+        name: {"description": description, "schema": {"type": "integer"}}
+        for name, description in RATE_LIMIT_HEADERS.items()
+    }
+    operation["responses"].setdefault("429", declared)
 
 
 def _restore_model_examples(schemas: dict[str, Any]) -> None:
