@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.authentication import ApiKeys
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
@@ -80,10 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
-    # The last added is the outermost: a kept article body, a HEAD answered as GET, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it.
+    app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
+    # The last added is the outermost: a kept article body, a HEAD answered as GET, a refused
+    # key, a page of another origin's request and a foreign Host's refusal all go out through
+    # those above it.
     app.add_middleware(CachedArticles)
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    if settings.api_keys != "off":
+        # Before any answer of /v1, kept ones too; inside CORS, whose preflights carry no key.
+        app.add_middleware(ApiKeys, required=settings.api_keys == "required")
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
