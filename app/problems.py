@@ -52,6 +52,52 @@ class CrossOriginRefused(ProblemError):
     )
 
 
+# RFC 6750 §3: how a client learns what to send; the realm names the API.
+AUTHENTICATE = 'Bearer realm="byline"'
+
+
+class ApiKeyRequired(ProblemError):
+    status = HTTPStatus.UNAUTHORIZED
+    slug = "api-key-required"
+    title = "API key required"
+    description = (
+        "This server answers `/v1` only with an API key (the `api_keys` setting): send it as "
+        "`Authorization: Bearer KEY` or `X-API-Key: KEY`. Its operator makes keys with "
+        "`byline keys create`."
+    )
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": AUTHENTICATE})
+
+
+class InvalidApiKey(ProblemError):
+    status = HTTPStatus.UNAUTHORIZED
+    slug = "invalid-api-key"
+    title = "Invalid API key"
+    description = (
+        "The API key sent is no key of this server: not of the form `byl_` and 43 characters, "
+        "unknown, or revoked (`detail` says which). Ask its operator for a key."
+    )
+
+    def __init__(self, detail: str) -> None:
+        authenticate = f'{AUTHENTICATE}, error="invalid_token"'
+        super().__init__(detail, headers={"WWW-Authenticate": authenticate})
+
+
+class InsufficientScope(ProblemError):
+    status = HTTPStatus.FORBIDDEN
+    slug = "insufficient-scope"
+    title = "Insufficient scope"
+    description = (
+        "The API key is valid but may not do this: changing what the server holds needs a key "
+        "of scope `admin` (`byline keys create NAME --scope admin`)."
+    )
+
+    def __init__(self, detail: str, *, needed: str) -> None:
+        authenticate = f'{AUTHENTICATE}, error="insufficient_scope", scope="{needed}"'
+        super().__init__(detail, headers={"WWW-Authenticate": authenticate})
+
+
 class NotFound(ProblemError):
     status = HTTPStatus.NOT_FOUND
     slug = "not-found"
@@ -104,7 +150,10 @@ class ValidationFailed(ProblemError):
 PROBLEM_TYPES: dict[str, type[ProblemError]] = {
     kind.slug: kind
     for kind in (
+        ApiKeyRequired,
         CrossOriginRefused,
+        InsufficientScope,
+        InvalidApiKey,
         InvalidParameter,
         NotFound,
         NotReady,

@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -117,6 +117,14 @@ class Settings(BaseSettings):
                     "https://app.example.org or http://localhost:3000, with no path, or *"
                 )
         return [origin.rstrip("/") for origin in value]
+
+    api_keys: Literal["off", "optional", "required"] = Field(
+        default="off",
+        description="Whether `/v1` asks for an API key (`byline keys create`), sent as "
+        "`Authorization: Bearer KEY` or `X-API-Key: KEY`: `off` (none is checked), `optional` "
+        "(a key sent must be valid; without one a client may read) or `required`. Routes that "
+        "change the store need an `admin` key unless `off`.",
+    )
 
     request_timeout: float = Field(
         default=10.0,

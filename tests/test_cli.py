@@ -26,7 +26,16 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 def test_the_commands() -> None:
-    assert COMMANDS == ["export", "import", "ingest", "migrate", "reindex", "runs", "serve"]
+    assert COMMANDS == [
+        "export",
+        "import",
+        "ingest",
+        "keys",
+        "migrate",
+        "reindex",
+        "runs",
+        "serve",
+    ]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -92,7 +101,7 @@ def test_a_bad_database_url_is_one_line_naming_the_setting(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, command: str
 ) -> None:
     monkeypatch.setenv("BYLINE_DATABASE_URL", url)
-    result = runner.invoke(cli, [command])
+    result = runner.invoke(cli, [command, "list"] if command == "keys" else [command])
     assert result.exit_code == 2
     [line] = result.output.splitlines()
     assert line.startswith("error: BYLINE_DATABASE_URL: ")
@@ -260,3 +269,66 @@ def test_runs_are_kept_and_listed(runner: CliRunner, tmp_path: Path) -> None:
     assert "failures   " in table.output
     assert "empty file" in table.output
     assert runner.invoke(cli, ["runs", "999"]).exit_code == 1
+
+
+KEY_COMMANDS = ["create", "list", "revoke"]
+
+
+@pytest.mark.parametrize("command", KEY_COMMANDS)
+def test_every_keys_command_has_help(runner: CliRunner, command: str) -> None:
+    group = get_command(cli).commands["keys"]  # type: ignore[attr-defined]
+    assert sorted(group.commands) == KEY_COMMANDS
+    result = runner.invoke(cli, ["keys", command, "--help"])
+    assert result.exit_code == 0
+    output = shown(result.output)
+    assert group.commands[command].help.split()[0] in output
+    for parameter in group.commands[command].params:
+        help_text = getattr(parameter, "help", None)
+        if help_text:
+            assert " ".join(help_text.split()) in output
+
+
+def test_keys_create_prints_the_key_once_list_shows_it_revoke_ends_it(runner: CliRunner) -> None:
+    created = runner.invoke(cli, ["keys", "create", "newsroom", "--rate", "120/min"])
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip()
+    assert re.fullmatch(r"byl_[A-Za-z0-9_-]{43}", key)
+    assert "only time the key is shown" in shown(created.stderr)
+    assert "Authorization: Bearer KEY" in created.stderr
+    admin = runner.invoke(cli, ["keys", "create", "ops", "--scope", "admin"])
+    assert admin.exit_code == 0
+    listed = json.loads(runner.invoke(cli, ["keys", "list", "--json"]).stdout)
+    assert [(row["name"], row["scope"], row["rate_per_minute"]) for row in listed] == [
+        ("newsroom", "read", 120),
+        ("ops", "admin", None),
+    ]
+    assert listed[0]["prefix"] == key[:12]
+    assert key not in json.dumps(listed)  # the key is never shown again
+    table = runner.invoke(cli, ["keys", "list"]).stdout
+    assert "newsroom" in table
+    assert "120/min" in table
+    assert key[:12] in table
+    revoked = runner.invoke(cli, ["keys", "revoke", key[:12]])
+    assert revoked.exit_code == 0
+    assert "revoked newsroom" in revoked.stderr
+    assert json.loads(runner.invoke(cli, ["keys", "list", "--json"]).stdout)[0]["revoked_at"]
+    again = runner.invoke(cli, ["keys", "revoke", "newsroom"])
+    assert again.exit_code == 1
+    assert "No key in use" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["keys", "create", "two words"], "is no key name"),
+        (["keys", "create", "x", "--rate", "0"], "is no rate"),
+        (["keys", "create", "x", "--rate", "fast"], "is no rate"),
+        (["keys", "create", "x", "--scope", "root"], "root"),
+    ],
+)
+def test_keys_create_refuses_what_is_not_a_name_rate_or_scope(
+    runner: CliRunner, arguments: list[str], said: str
+) -> None:
+    result = runner.invoke(cli, arguments)
+    assert result.exit_code in (1, 2)
+    assert said in shown(result.output)

@@ -3,8 +3,11 @@ request heads bounded in bytes and time, its own errors as problem+json, hosts a
 headers, and the store's points through the real server on both stores."""
 
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,9 +16,10 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 
+from app.api.authentication import KEY_CACHE_SECONDS
 from app.store.database import migrate
 from tests.conftest import SEED_SLUG
-from tests.live import live_server
+from tests.live import ROOT, live_server
 
 MAX_HEADER_BYTES = 8192
 HEADER_TIMEOUT_S = 0.5
@@ -242,3 +246,49 @@ def test_the_store_through_the_real_server(database_url: str) -> None:
             assert found["total"] == 0  # the seed has no publication time
         listed = httpx2.get(f"{base}/v1/articles").json()["items"][0]
         assert listed["url"] == f"https://news.example.org/v1/articles/{SEED_SLUG}"
+
+
+def test_api_keys_through_the_real_server(tmp_path: Path) -> None:
+    # A key made by the real command, sent to a real server that requires keys (2 workers:
+    # each verifies for itself); a revocation is refused once the verdicts kept expire.
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    migrate(url)
+    environment = {**os.environ, "BYLINE_DATABASE_URL": url}
+    made = subprocess.run(
+        [sys.executable, "-m", "app", "keys", "create", "newsroom"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        cwd=ROOT,
+    )
+    key = made.stdout.strip()
+    with live_server(
+        url, None, BYLINE_INGEST_ON_START="false", BYLINE_API_KEYS="required", BYLINE_WORKERS="2"
+    ) as base:
+        assert httpx2.get(f"{base}/healthz").status_code == 200
+        missing = httpx2.get(f"{base}/v1/articles")
+        assert missing.status_code == 401
+        assert missing.headers["www-authenticate"] == 'Bearer realm="byline"'
+        assert missing.json()["type"] == "/problems/api-key-required"
+        bearer = httpx2.get(f"{base}/v1/articles", headers={"Authorization": f"Bearer {key}"})
+        assert bearer.status_code == 200
+        assert httpx2.get(f"{base}/v1/stats", headers={"X-API-Key": key}).status_code == 200
+        huge, _ = exchange(base, [request("/v1", b"X-API-Key: byl_" + b"a" * 6000)])
+        assert huge.status == 401
+        assert huge.problem()["type"] == "/problems/invalid-api-key"
+        subprocess.run(
+            [sys.executable, "-m", "app", "keys", "revoke", "newsroom"],
+            capture_output=True,
+            check=True,
+            env=environment,
+            cwd=ROOT,
+        )
+        deadline = time.monotonic() + KEY_CACHE_SECONDS + 5
+        refused = 0
+        while refused < 4 and time.monotonic() < deadline:  # both workers, several times
+            answer = httpx2.get(f"{base}/v1/stats", headers={"X-API-Key": key})
+            refused = refused + 1 if answer.status_code == 401 else 0
+            time.sleep(0.2)
+        assert refused == 4
+        assert "was revoked" in answer.json()["detail"]

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.authentication import ApiKeys
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
@@ -82,17 +83,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
+    app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
     # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
-    # answered as GET, a refusal over the rate limit, a page of another origin's request and a
-    # foreign Host's refusal all go out through those above it.
+    # answered as GET, a refusal over the rate limit, a refused key, a page of another origin's
+    # request and a foreign Host's refusal all go out through those above it.
     app.add_middleware(CachedArticles)
-    app.add_middleware(Validators, max_age=settings.cache_max_age)  # ETag, 304, Cache-Control
+    # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
+    app.add_middleware(
+        Validators, max_age=settings.cache_max_age, shared=settings.api_keys != "required"
+    )
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     # Inside CORS, so that a page of another origin can read its 429 (and preflights are not
     # counted); always there, as an API key may have a rate of its own when no default is set.
     app.add_middleware(
         RateLimits, rate=settings.default_rate, storage_url=settings.rate_limit_storage
     )
+    if settings.api_keys != "off":
+        # Before any answer of /v1, kept ones too, and outside the rate limits, which count by
+        # key; inside CORS, whose preflights carry no key.
+        app.add_middleware(ApiKeys, required=settings.api_keys == "required")
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts

@@ -14,8 +14,8 @@ from app.api.errors import error_response
 from app.problems import CrossOriginRefused
 
 # The headers of an answer a page may read besides the safelisted ones: the next page's link,
-# its entity tag, when to try again after a 503 or a 429, and the client's rate limit
-# (app/api/rate_limits.py).
+# its entity tag, when to try again after a 503 or a 429, the client's rate limit
+# (app/api/rate_limits.py) and what a 401 asks for.
 EXPOSED_HEADERS = (
     "ETag",
     "Link",
@@ -24,6 +24,7 @@ EXPOSED_HEADERS = (
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "RateLimit-Policy",
+    "WWW-Authenticate",
 )
 # Browsers cache an answered preflight this long (seconds).
 PREFLIGHT_MAX_AGE = 600

@@ -4,6 +4,9 @@ what it cannot say itself.
 - Each error response shows an example of every problem type it answers (app/api/examples.py),
   made as the API makes it.
 - Every operation declares the ``400`` that ``AllowedHosts`` answers for a foreign ``Host``.
+- The API-key schemes are declared whatever the ``api_keys`` setting (the docs' Authorize
+  button); the document requires them (``security``), with their ``401``, only when the
+  server does, and the routes guarded by a scope (``require_scope``) show their ``403``.
 - FastAPI drops every null from the document, the examples' too, so ``next: null`` would never
   show: each model's examples are put back as the model holds them.
 """
@@ -13,14 +16,35 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from app.api.authentication import (
+    BEARER_SCHEME,
+    HEADER_SCHEME,
+    MISSING_KEY,
+    ApiKeysMode,
+    bearer_key,
+    guarded,
+    header_key,
+    scope_refused,
+)
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses, problem_schemas
 from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, rate_limited, unknown_host
 from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
 from app.api.rate_limits import EXEMPT_PATHS, RATE_LIMIT_HEADERS
-from app.problems import PROBLEM_TYPES, RateLimited, UnknownHost, problem_type_uri
+from app.problems import (
+    PROBLEM_TYPES,
+    ApiKeyRequired,
+    InsufficientScope,
+    InvalidApiKey,
+    ProblemError,
+    RateLimited,
+    UnknownHost,
+    problem_type_uri,
+)
+from app.store.api_keys import ApiKey, KeyScope, check_key_form
 
 DESCRIPTION = """
 Byline serves a corpus of news articles as JSON: list them, fetch one by id or slug, read the text
@@ -78,11 +102,14 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     schemas.update(problem_schemas())
     schemas.update(QUERY_SCHEMAS)
     _restore_model_examples(schemas)
+    mode: ApiKeysMode = getattr(app.state, "api_keys", "off")
+    _declare_key_schemes(document, mode=mode)
     for path, operations in document["paths"].items():
         for operation in operations.values():
             _declare_unknown_host(operation)
             example_path = _example_path(path, operation)
             examples = [*PROBLEM_EXAMPLES.get(operation["operationId"], ())]
+            examples += _declare_key_problems(path, operation, mode=mode)
             examples.append(unknown_host(example_path))
             if path not in EXEMPT_PATHS:
                 _declare_rate_limited(operation)
@@ -90,6 +117,55 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             for example in examples:
                 _show_problem_example(operation, example)
     return document
+
+
+def _declare_key_schemes(document: dict[str, Any], *, mode: ApiKeysMode) -> None:
+    """The two ways of sending a key, required (or optional: ``{}``) as the server asks."""
+    schemes = document["components"].setdefault("securitySchemes", {})
+    for scheme in (bearer_key, header_key):
+        schemes[scheme.scheme_name] = jsonable_encoder(
+            scheme.model, by_alias=True, exclude_none=True
+        )
+    either: list[dict[str, list[str]]] = [{BEARER_SCHEME: []}, {HEADER_SCHEME: []}]
+    if mode == "required":
+        document["security"] = either
+    elif mode == "optional":
+        document["security"] = [{}, *either]
+
+
+def _declare_key_problems(
+    path: str, operation: dict[str, Any], *, mode: ApiKeysMode
+) -> tuple[ProblemExample, ...]:
+    """Declare the ``401`` and ``403`` an operation answers under ``mode``; their examples."""
+    scoped = "security" in operation  # require_scope's schemes
+    if mode == "off" or not (guarded(path) or scoped):
+        if mode != "off":
+            operation["security"] = []  # open whatever the server asks
+        return ()
+    request = _example_path(path, operation)
+    kinds: list[type[ProblemError]] = [InvalidApiKey]
+    shown = [ProblemExample(InvalidApiKey.slug, "A malformed key", request, _malformed())]
+    if mode == "required" or scoped:
+        kinds.insert(0, ApiKeyRequired)
+        shown.insert(0, ProblemExample(ApiKeyRequired.slug, "No key", request, MISSING_KEY))
+    unauthorized = problem_responses(kinds[0], validated=False)[401]
+    unauthorized["description"] = " Or: ".join(kind.description for kind in kinds)
+    operation["responses"]["401"] = unauthorized
+    if scoped:
+        operation["responses"]["403"] = problem_responses(InsufficientScope, validated=False)[403]
+        reader = ApiKey(id=1, name="newsroom", scope=KeyScope.READ, rate_per_minute=None)
+        detail = scope_refused(reader, KeyScope.ADMIN).detail
+        shown.append(ProblemExample(InsufficientScope.slug, "A read key", request, detail))
+    return tuple(shown)
+
+
+def _malformed() -> str:
+    """The detail of a malformed key's 401."""
+    try:
+        check_key_form("")
+    except InvalidApiKey as refused:
+        return refused.detail
+    raise AssertionError("an empty key has a key's form")
 
 
 def problem_body(example: ProblemExample) -> dict[str, Any]:

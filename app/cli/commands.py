@@ -1,6 +1,6 @@
 """The ``byline`` command: the Typer app and its commands, with the small ones here (migrate the
-store, rebuild the search index, list the ingestion runs); ingest, serve, export and import have
-their own modules."""
+store, rebuild the search index, list the ingestion runs); ingest, serve, export and import, and
+the API keys, have their own modules."""
 
 import json
 import time
@@ -18,6 +18,7 @@ from app.api.schemas import run_summary
 from app.cli.allocator import bound_arenas
 from app.cli.console import err, migrated_store, printable, read_settings, store_errors
 from app.cli.ingest_command import ingest_command
+from app.cli.key_commands import keys_cli
 from app.cli.progress import rebuild_progress
 from app.cli.serve_command import serve_command
 from app.cli.transfer_commands import export_command, import_command
@@ -136,6 +137,7 @@ cli.command("runs")(runs_command)
 cli.command("serve")(serve_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
+cli.add_typer(keys_cli, name="keys")
 
 
 def main() -> None:

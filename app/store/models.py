@@ -1,5 +1,5 @@
-"""The stored tables: articles, their source files and revisions, ingestion runs and the
-numbered changes. The shapes the API returns are in ``app/api/schemas.py``.
+"""The stored tables: articles, their source files and revisions, ingestion runs, the
+numbered changes and the API keys. The shapes the API returns are in ``app/api/schemas.py``.
 """
 
 from datetime import datetime
@@ -151,3 +151,24 @@ class ArticleChange(SQLModel, table=True):
     article_id: int
     kind: str = Field(max_length=7)  # a ChangeKind
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class ApiKeyRecord(SQLModel, table=True):
+    """An API key as stored: its SHA-256 digest (never the key), the prefix shown to tell it
+    apart, what it may do and how often (``app/store/api_keys.py``)."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Unique among the keys not revoked: a name can be given again once its key is revoked.
+    name: str = Field(max_length=64, index=True)
+    prefix: str = Field(max_length=16, unique=True)
+    digest: str = Field(max_length=64, unique=True)
+    scope: str = Field(max_length=8)  # an app.store.api_keys.KeyScope
+    rate_per_minute: int | None = None
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

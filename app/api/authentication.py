@@ -1,0 +1,198 @@
+"""Who is calling: the API-key middleware of ``/v1`` (the ``api_keys`` setting), the short-lived
+cache of the keys it verified, and the guard of the routes that need a key's scope.
+
+An ASGI middleware, not a dependency: ``CachedArticles`` answers kept article bodies before
+FastAPI routes a request, so a dependency would never see those requests. The middleware puts
+the key it verified at ``scope["state"]["api_key"]`` (an ``app.store.api_keys.ApiKey``), where
+the guard and anything after it (rate limits) read it.
+
+A verdict on a key (the key, or why it is refused) is kept ``KEY_CACHE_SECONDS`` in each
+process: a client sending the same key again costs a dictionary lookup, not a read of the store,
+and a key revoked (``byline keys revoke``) is refused by every worker and replica within that
+time (plus a read replica's lag).
+"""
+
+import time
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.errors import error_response
+from app.api.links import route_path
+from app.problems import (
+    ApiKeyRequired,
+    InsufficientScope,
+    InvalidApiKey,
+    NotReady,
+    ProblemError,
+)
+from app.store.api_keys import ApiKey, KeyScope, check_key_form, verify_api_key
+from app.store.readers.base import Reader
+
+ApiKeysMode = Literal["off", "optional", "required"]
+
+KEY_CACHE_SECONDS = 5.0
+# Keys are the client's to choose: the verdicts kept are bounded.
+KEY_CACHE_ENTRIES = 4096
+GUARDED_PREFIX = "/v1"
+MISSING_KEY = (
+    "This server answers /v1 only with an API key: send it as `Authorization: Bearer KEY` or "
+    "`X-API-Key: KEY`."
+)
+
+# The schemes the OpenAPI document declares (/docs' Authorize button): either header will do.
+BEARER_SCHEME = "BearerKey"
+HEADER_SCHEME = "ApiKeyHeader"
+bearer_key = HTTPBearer(
+    scheme_name=BEARER_SCHEME,
+    description="An API key (`byline keys create`) as `Authorization: Bearer KEY`.",
+    auto_error=False,
+)
+header_key = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name=HEADER_SCHEME,
+    description="An API key (`byline keys create`) as `X-API-Key: KEY`.",
+    auto_error=False,
+)
+
+
+def guarded(path: str) -> bool:
+    """Whether a request to ``path`` (as the routes match it) needs a key: ``/v1`` and below;
+    the probes, the docs, the OpenAPI document and the problem types stay open."""
+    return path == GUARDED_PREFIX or path.startswith(GUARDED_PREFIX + "/")
+
+
+class ApiKeys:
+    """Verify the key a ``/v1`` request sends (``Authorization: Bearer KEY`` or ``X-API-Key``);
+    with ``required``, answer a request without one ``401``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        required: bool,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.required = required
+        self.clock = clock
+        self.verdicts: dict[str, tuple[float, ApiKey | InvalidApiKey]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not guarded(route_path(scope)):
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = await self._verified(scope)
+        except ProblemError as error:
+            await error_response(error, instance=scope["path"])(scope, receive, send)
+            return
+        if key is not None:
+            scope.setdefault("state", {})["api_key"] = key
+        await self.app(scope, receive, send)
+
+    async def _verified(self, scope: Scope) -> ApiKey | None:
+        """The key the request sends, verified; None when it sends none and may go without."""
+        sent = sent_key(scope["headers"])
+        if sent is None:
+            if self.required:
+                raise ApiKeyRequired(MISSING_KEY)
+            return None
+        check_key_form(sent)  # before the cache: only keys of the right form are kept
+        now = self.clock()
+        kept = self.verdicts.get(sent)
+        if kept is None or kept[0] <= now:
+            reader: Reader = scope["app"].state.reader
+            verdict = await _verdict(reader, sent)
+            self._keep(sent, now + KEY_CACHE_SECONDS, verdict)
+        else:
+            verdict = kept[1]
+        if isinstance(verdict, InvalidApiKey):
+            raise verdict
+        return verdict
+
+    def _keep(self, key: str, until: float, verdict: ApiKey | InvalidApiKey) -> None:
+        if len(self.verdicts) >= KEY_CACHE_ENTRIES:
+            now = self.clock()
+            self.verdicts = {k: v for k, v in self.verdicts.items() if v[0] > now}
+            if len(self.verdicts) >= KEY_CACHE_ENTRIES:
+                self.verdicts.clear()
+        self.verdicts[key] = (until, verdict)
+
+
+async def _verdict(reader: Reader, key: str) -> ApiKey | InvalidApiKey:
+    """The key, or why it is refused; a store that cannot be read is a 503, never a 500."""
+    try:
+        return await reader.call(verify_api_key, reader.rows, key=key)
+    except InvalidApiKey as refused:
+        return refused
+    except ProblemError:
+        raise
+    except Exception as error:
+        raise NotReady(
+            f"The store could not be read to check the API key ({type(error).__name__}); try again."
+        ) from None
+
+
+def sent_key(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The key the headers send (``InvalidApiKey`` when they send two, or an ``Authorization``
+    of another scheme and no ``X-API-Key``); None when they send none."""
+    sent: set[str] = set()
+    other_scheme = None
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").strip().partition(" ")
+            if scheme.lower() == "bearer":
+                sent.add(credentials.strip())
+            else:
+                other_scheme = scheme[:20]
+        elif name == b"x-api-key":
+            sent.add(value.decode("latin-1").strip())
+    if len(sent) > 1:
+        raise InvalidApiKey(
+            "The request sends more than one API key: send one, as `Authorization: Bearer KEY` "
+            "or `X-API-Key: KEY`."
+        )
+    if not sent and other_scheme is not None:
+        raise InvalidApiKey(
+            f"`Authorization: {other_scheme} …` is not how a key is sent: send "
+            "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+        )
+    return next(iter(sent), None)
+
+
+def require_scope(needed: KeyScope) -> Callable[..., ApiKey | None]:
+    """A route dependency: the request's key, which must grant ``needed`` (``admin`` grants
+    ``read``); ``401`` without a key and ``403`` with a key of a lesser scope. With the
+    ``api_keys`` setting ``off`` nothing is checked. Guards ``/v1`` routes (where the
+    middleware verifies keys); the OpenAPI document shows their schemes."""
+
+    def key_with_scope(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_key)],
+        _header: Annotated[str | None, Security(header_key)],
+    ) -> ApiKey | None:
+        key: ApiKey | None = request.scope.get("state", {}).get("api_key")
+        if request.app.state.api_keys == "off":
+            return key
+        if key is None:
+            raise ApiKeyRequired(
+                f"This needs an API key of scope {needed.value!r}: send it as "
+                "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+            )
+        if not key.scope.grants(needed):
+            raise scope_refused(key, needed)
+        return key
+
+    return key_with_scope
+
+
+def scope_refused(key: ApiKey, needed: KeyScope) -> InsufficientScope:
+    """The 403 of ``key`` on a route that needs ``needed``."""
+    return InsufficientScope(
+        f"The API key {key.name!r} has the scope {key.scope.value!r}; this needs {needed.value!r}.",
+        needed=needed.value,
+    )
