@@ -1,8 +1,9 @@
 """The interactive docs in a real browser: every asset from the server, "Try it out" works.
 
 Playwright drives Debian's Chromium (``BYLINE_CHROMIUM``, default ``/usr/bin/chromium``), headless;
-any request that leaves loopback, or that the page's Content-Security-Policy had to block, and any
-error in the console fail the test. Without Chromium these tests skip and say so.
+any request that leaves loopback, anything the page's Content-Security-Policy had to block (each
+``securitypolicyviolation`` event the page fires is collected) and any error in the console fail
+the test. Without Chromium these tests skip and say so.
 """
 
 import os
@@ -30,6 +31,13 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Runs in every page before its own scripts: keeps what the page's policy blocked, for the test.
+COLLECT_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -73,6 +81,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         route.abort()
 
     context.route(beyond_loopback, stop)
+    context.add_init_script(COLLECT_VIOLATIONS)
     page = context.new_page()
     page.on(
         "console",
@@ -80,12 +89,16 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     )
     page.on("pageerror", lambda error: console_errors.append(str(error)))
     yield page
+    violations = page.evaluate("window.__violations")
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert outside == [], f"the page reached beyond loopback: {outside}"
+    assert violations == [], f"the page's Content-Security-Policy blocked: {violations}"
+    blocked = [text for text in console_errors if "Content Security Policy" in text]
+    assert blocked == [], f"the page's Content-Security-Policy blocked: {blocked}"
     assert console_errors == [], f"the page logged errors: {console_errors}"
 
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
-from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
+from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, SecurityHeaders
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
-    app.add_middleware(NoSniff)
+    app.add_middleware(SecurityHeaders)
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(index.router)

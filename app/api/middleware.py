@@ -12,6 +12,9 @@ from app.problems import UnknownHost
 from app.store.readers.base import Reader
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
+# An API's answers are data, never a page: nothing in them may run, load or frame them.
+NOTHING_ALLOWED = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+ANSWER_HEADERS = (NOSNIFF, NOTHING_ALLOWED)
 
 
 class AllowedHosts:
@@ -154,10 +157,12 @@ def _keeping(send: Send, store: Reader, version: int, key: Hashable) -> Send:
     return keep_and_send
 
 
-class NoSniff:
-    """``X-Content-Type-Options: nosniff`` on every answer: a browser takes a body for what its
-    ``Content-Type`` says, never for script or HTML it guessed (an article's raw text is the
-    sender's, whatever it holds)."""
+class SecurityHeaders:
+    """What every answer tells a browser: ``X-Content-Type-Options: nosniff`` (a body is taken
+    for what its ``Content-Type`` says, never for script or HTML it guessed: an article's raw
+    text is the sender's, whatever it holds), and unless the answer has a policy of its own (the
+    docs pages), a Content-Security-Policy that allows nothing: an answer opened in a browser
+    runs no script, loads nothing and cannot be framed, whatever it holds."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -172,8 +177,10 @@ class NoSniff:
                 # A message of its own: an inner middleware may keep the one it sent (the kept
                 # article bodies keep their headers).
                 headers = message.get("headers", [])
-                if all(name != NOSNIFF[0] for name, _ in headers):
-                    message = {**message, "headers": [*headers, NOSNIFF]}
+                names = {name for name, _ in headers}
+                added = [header for header in ANSWER_HEADERS if header[0] not in names]
+                if added:
+                    message = {**message, "headers": [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, sending)
