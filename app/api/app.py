@@ -11,7 +11,13 @@ from fastapi import FastAPI
 from app import __version__
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
-from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, SecurityHeaders
+from app.api.middleware import (
+    AllowedHosts,
+    BodyLimit,
+    CachedArticles,
+    HeadAsGet,
+    SecurityHeaders,
+)
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.routes import articles, health, index, problems, search
 from app.api.routes.docs import install_docs
@@ -80,10 +86,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
-    # The last added is the outermost: a kept article body, a HEAD answered as GET, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it.
+    # The last added is the outermost: a kept article body, a HEAD answered as GET, a body's
+    # refusal, a page of another origin's request and a foreign Host's refusal all go out
+    # through those above it.
     app.add_middleware(CachedArticles)
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts

@@ -8,7 +8,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
-from app.problems import UnknownHost
+from app.problems import BodyTooLarge, InvalidContentLength, UnknownHost
 from app.store.readers.base import Reader
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -73,6 +73,85 @@ def host_name(host: bytes) -> str:
     if found is None:
         return ""
     return found["ipv6"] or found["name"].rstrip(".")
+
+
+class BodyLimit:
+    """Refuse a request whose body is larger than ``max_bytes``: at once when its
+    ``Content-Length`` says so (nothing of it is read), else (a chunked body) when what the app
+    reads passes the limit, whatever the app answers then. A ``Content-Length`` that is not one
+    number is a 400: the server cannot tell where the body ends. A route that reads no body
+    never holds one, however long."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lengths = {value for name, value in scope["headers"] if name == b"content-length"}
+        if lengths:
+            refusal = self._refusal(lengths)
+            if refusal is not None:
+                await error_response(refusal, instance=scope["path"])(scope, receive, send)
+                return
+            if (
+                int(lengths.pop().strip(b" \t")) <= self.max_bytes
+            ):  # the server reads no more than it says
+                await self.app(scope, receive, send)
+                return
+        await self._counting(scope, receive, send)
+
+    def _refusal(self, lengths: set[bytes]) -> InvalidContentLength | BodyTooLarge | None:
+        shown = ", ".join(sorted(repr(value.decode("latin-1")) for value in lengths))
+        # Spaces around it are no part of it (RFC 9110 §5.5).
+        [length] = [value.strip(b" \t") for value in lengths] if len(lengths) == 1 else [b""]
+        if not (length.isdigit() and length.isascii()):
+            return InvalidContentLength(
+                f"The request's Content-Length ({shown}) is not one decimal number of bytes."
+            )
+        if int(length) > self.max_bytes:
+            return BodyTooLarge(self._too_large(f"its Content-Length says {int(length)}"))
+        return None
+
+    async def _counting(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app, refusing the request once the body it reads passes the limit."""
+        read = 0
+        refusal: BodyTooLarge | None = None
+        started = False
+
+        async def receiving() -> Message:
+            nonlocal read, refusal
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > self.max_bytes and refusal is None:
+                    said = f"it passed that ({read} bytes read)"
+                    refusal = BodyTooLarge(self._too_large(said))
+                    raise refusal
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if refusal is not None and not started:
+                return  # the app's answer to the refusal (a 400 or a 500): this one's instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        except BodyTooLarge as error:
+            if error is not refusal or started:
+                raise
+        if refusal is not None and not started:
+            await error_response(refusal, instance=scope["path"])(scope, receive, send)
+
+    def _too_large(self, said: str) -> str:
+        return (
+            f"The request's body may take {self.max_bytes} bytes on this server (the "
+            f"max_body_bytes setting); {said}."
+        )
 
 
 class HeadAsGet:
