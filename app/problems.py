@@ -98,6 +98,26 @@ class InsufficientScope(ProblemError):
         super().__init__(detail, headers={"WWW-Authenticate": authenticate})
 
 
+class InvalidContentLength(ProblemError):
+    status = HTTPStatus.BAD_REQUEST
+    slug = "invalid-content-length"
+    title = "Invalid Content-Length"
+    description = (
+        "The request's `Content-Length` is not one decimal number of bytes (or it is sent twice "
+        "with different values): the server cannot tell where its body ends."
+    )
+
+
+class BodyTooLarge(ProblemError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    slug = "body-too-large"
+    title = "Request body too large"
+    description = (
+        "The request's body is larger than this server takes (the `max_body_bytes` setting), as "
+        "its `Content-Length` says or as it was read: nothing of it was used."
+    )
+
+
 class NotFound(ProblemError):
     status = HTTPStatus.NOT_FOUND
     slug = "not-found"
@@ -151,9 +171,11 @@ PROBLEM_TYPES: dict[str, type[ProblemError]] = {
     kind.slug: kind
     for kind in (
         ApiKeyRequired,
+        BodyTooLarge,
         CrossOriginRefused,
         InsufficientScope,
         InvalidApiKey,
+        InvalidContentLength,
         InvalidParameter,
         NotFound,
         NotReady,

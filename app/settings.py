@@ -202,6 +202,13 @@ class Settings(BaseSettings):
         le=1024 * 1024,
         description="Bytes a request's line and headers may take (more: a 414 or 431).",
     )
+    max_body_bytes: int = Field(
+        default=2**20,
+        ge=0,
+        le=2**30,
+        description="Bytes a request's body may take, as its `Content-Length` says or as it is "
+        "read (more: a 413).",
+    )
     header_timeout: float = Field(
         default=10.0,
         gt=0,

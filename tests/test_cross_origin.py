@@ -1,5 +1,5 @@
 """Pages of other origins (CORS, the ``cors_origins`` setting) and the headers every answer
-carries (``X-Content-Type-Options: nosniff``)."""
+carries (``X-Content-Type-Options: nosniff``, a Content-Security-Policy)."""
 
 from collections.abc import Iterator
 
@@ -123,15 +123,24 @@ def test_origins_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> No
     assert Settings().cors_origins == ["https://a.example", "http://localhost:3000"]
 
 
-def test_every_answer_says_not_to_sniff(allowing: TestClient) -> None:
+def test_every_answer_says_not_to_sniff_and_allows_nothing(allowing: TestClient) -> None:
     answers = [
         *(allowing.get(url) for url in PAGES),
         allowing.get(f"/v1/articles/{SEED_SLUG}"),  # kept, sent before routing
         allowing.get(f"/v1/articles/{SEED_SLUG}/raw"),
         allowing.get("/v1/articles/no-such-article"),
-        allowing.get("/docs"),
         allowing.get("/v1/articles", headers={"Host": "evil.example"}),
         preflight(allowing, "https://evil.example"),
+        allowing.get("/problems/not-found"),
     ]
     for answer in answers:
         assert answer.headers["x-content-type-options"] == "nosniff"
+        policy = answer.headers["content-security-policy"]
+        assert policy == "default-src 'none'; frame-ancestors 'none'", answer.url
+    for page in ("/docs", "/redoc"):  # a policy of their own, which their assets satisfy
+        answer = allowing.get(page)
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers.get_list("content-security-policy") == [
+            answer.headers["content-security-policy"]
+        ]
+        assert "default-src 'self'" in answer.headers["content-security-policy"]

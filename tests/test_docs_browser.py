@@ -1,11 +1,16 @@
-"""The interactive docs in a real browser: every asset from the server, "Try it out" works.
+"""The API in a real browser: the interactive docs (every asset from the server, "Try it out"
+works, nothing their Content-Security-Policy blocks), and pages of other origins calling the API
+(CORS): an allowed origin reads the answer and its ``Link``, another gets nothing.
 
 Playwright drives Debian's Chromium (``BYLINE_CHROMIUM``, default ``/usr/bin/chromium``), headless;
-any request that leaves loopback, or that the page's Content-Security-Policy had to block, and any
-error in the console fail the test. Without Chromium these tests skip and say so.
+any request that leaves loopback, anything the page's Content-Security-Policy had to block (each
+``securitypolicyviolation`` event the page fires is collected) and any error in the console fail
+the test. Without Chromium these tests skip and say so.
 """
 
+import http.server
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from tests.conftest import SEED_TITLE
+from tests.factories import generated_article
 from tests.live import ROOT, live_server
 
 pytestmark = pytest.mark.browser
@@ -30,6 +36,13 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# Runs in every page before its own scripts: keeps what the page's policy blocked, for the test.
+COLLECT_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -73,6 +86,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         route.abort()
 
     context.route(beyond_loopback, stop)
+    context.add_init_script(COLLECT_VIOLATIONS)
     page = context.new_page()
     page.on(
         "console",
@@ -80,12 +94,16 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     )
     page.on("pageerror", lambda error: console_errors.append(str(error)))
     yield page
+    violations = page.evaluate("window.__violations")
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert outside == [], f"the page reached beyond loopback: {outside}"
+    assert violations == [], f"the page's Content-Security-Policy blocked: {violations}"
+    blocked = [text for text in console_errors if "Content Security Policy" in text]
+    assert blocked == [], f"the page's Content-Security-Policy blocked: {blocked}"
     assert console_errors == [], f"the page logged errors: {console_errors}"
 
 
@@ -119,3 +137,91 @@ def test_redoc_renders_the_operations(page: Page, server: str) -> None:
     summaries = [op["summary"] for ops in spec["paths"].values() for op in ops.values()]
     for summary in summaries:
         expect(page.locator("h2", has_text=summary).first).to_be_visible()
+
+
+class OtherOrigin:
+    """A web server of another loopback origin, serving one empty page at ``/``."""
+
+    def __init__(self) -> None:
+        class EmptyPage(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = b"<!doctype html><title>another origin</title>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EmptyPage)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def origins() -> Iterator[tuple[OtherOrigin, OtherOrigin]]:
+    """Two origins: the first is allowed to call the API, the second is not."""
+    allowed, other = OtherOrigin(), OtherOrigin()
+    yield allowed, other
+    allowed.close()
+    other.close()
+
+
+@pytest.fixture(scope="module")
+def cors_server(
+    tmp_path_factory: pytest.TempPathFactory, origins: tuple[OtherOrigin, OtherOrigin]
+) -> Iterator[str]:
+    """A live server on two articles (a page of one has a next) allowing the first origin."""
+    folder = tmp_path_factory.mktemp("cors")
+    for number in (1, 2):
+        generated_article(number).write(folder / "articles", f"{number}.txt")
+    env = {"BYLINE_SEEDS_DIR": str(folder / "articles"), "BYLINE_CORS_ORIGINS": origins[0].origin}
+    with live_server(f"sqlite:///{folder / 'byline.db'}", **env) as base:
+        yield base
+
+
+# Run in a page: the status, `Link` and item count of a fetch of the API, or the error's name.
+FETCH = """async (url) => {
+  try {
+    const response = await fetch(url);
+    const body = await response.json();
+    return {status: response.status, link: response.headers.get("Link"), items: body.items.length};
+  } catch (error) {
+    return {error: error.name};
+  }
+}"""
+
+
+def test_a_page_of_an_allowed_origin_reads_the_api_and_its_link(
+    page: Page, cors_server: str, origins: tuple[OtherOrigin, OtherOrigin]
+) -> None:
+    page.goto(origins[0].origin)
+    answer = page.evaluate(FETCH, f"{cors_server}/v1/articles?limit=1")
+    assert answer["status"] == 200
+    assert answer["items"] == 1
+    assert answer["link"].startswith(f"<{cors_server}/v1/articles?")
+    assert answer["link"].endswith('>; rel="next"')
+
+
+def test_a_page_of_another_origin_cannot_read_the_api(
+    browser: Browser, cors_server: str, origins: tuple[OtherOrigin, OtherOrigin]
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    console_errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: console_errors.append(message.text) if message.type == "error" else None,
+    )
+    page.goto(origins[1].origin)
+    answer = page.evaluate(FETCH, f"{cors_server}/v1/articles?limit=1")
+    context.close()
+    assert answer == {"error": "TypeError"}
+    assert any("blocked by CORS policy" in text for text in console_errors), console_errors

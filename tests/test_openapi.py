@@ -315,6 +315,43 @@ def test_docs_pages_use_only_this_server(client: TestClient, page: str) -> None:
         assert client.get(asset).status_code == 200
 
 
+def directives(policy: str) -> dict[str, str]:
+    """A Content-Security-Policy's directives, by name."""
+    named = (part.strip().partition(" ") for part in policy.split(";"))
+    return {name: sources for name, _, sources in named}
+
+
+def test_swagger_ui_runs_only_its_own_inline_script(client: TestClient) -> None:
+    nonces = set()
+    for _ in range(2):
+        response = client.get("/docs")
+        policy = directives(response.headers["content-security-policy"])
+        nonce = re.fullmatch(r"'self' 'nonce-([\w-]{22})'", policy["script-src"])
+        assert nonce is not None, policy["script-src"]
+        assert response.text.count(f'<script nonce="{nonce[1]}">') == 1
+        assert response.text.count("<script") == 2  # the bundle, from this origin, and that one
+        assert policy["style-src"] == "'self'"
+        nonces.add(nonce[1])
+    assert len(nonces) == 2  # a nonce is good for one answer
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_pages_may_not_be_framed_nor_leak_their_address(client: TestClient, page: str) -> None:
+    response = client.get(page)
+    policy = directives(response.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == policy["object-src"] == policy["base-uri"] == "'none'"
+    assert policy["connect-src"] == "'self'"
+    assert "unsafe-eval" not in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_redoc_runs_no_inline_script(client: TestClient) -> None:
+    policy = directives(client.get("/redoc").headers["content-security-policy"])
+    assert policy["script-src"] == "'self'"
+    # Its bundle adds <style> elements as it loads (tests/test_docs_browser.py: none blocked).
+    assert policy["style-src"] == "'self' 'unsafe-inline'"
+
+
 def test_docs_assets_are_served(client: TestClient) -> None:
     for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         response = client.get(f"/docs-assets/{name}")

@@ -137,6 +137,7 @@ def test_what_the_server_layer_refuses_is_a_problem(
     assert answer.status == status
     assert detail in str(answer.problem()["detail"])
     assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "server" not in answer.headers
 
 

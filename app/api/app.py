@@ -12,7 +12,13 @@ from app import __version__
 from app.api.authentication import ApiKeys
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
-from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
+from app.api.middleware import (
+    AllowedHosts,
+    BodyLimit,
+    CachedArticles,
+    HeadAsGet,
+    SecurityHeaders,
+)
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateLimits
 from app.api.routes import articles, health, index, problems, search
@@ -85,8 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
     # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
-    # answered as GET, a refusal over the rate limit, a refused key, a page of another origin's
-    # request and a foreign Host's refusal all go out through those above it.
+    # answered as GET, a refusal over the rate limit, a refused key, a body's refusal, a page of
+    # another origin's request and a foreign Host's refusal all go out through those above it.
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
@@ -102,10 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Before any answer of /v1, kept ones too, and outside the rate limits, which count by
         # key; inside CORS, whose preflights carry no key.
         app.add_middleware(ApiKeys, required=settings.api_keys == "required")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
-    app.add_middleware(NoSniff)
+    app.add_middleware(SecurityHeaders)
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(index.router)

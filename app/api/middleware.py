@@ -9,10 +9,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.caching import current_version
 from app.api.errors import error_response
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
-from app.problems import UnknownHost
+from app.problems import BodyTooLarge, InvalidContentLength, UnknownHost
 from app.store.readers.base import Reader
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
+# An API's answers are data, never a page: nothing in them may run, load or frame them.
+NOTHING_ALLOWED = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+ANSWER_HEADERS = (NOSNIFF, NOTHING_ALLOWED)
 
 
 class AllowedHosts:
@@ -71,6 +74,85 @@ def host_name(host: bytes) -> str:
     if found is None:
         return ""
     return found["ipv6"] or found["name"].rstrip(".")
+
+
+class BodyLimit:
+    """Refuse a request whose body is larger than ``max_bytes``: at once when its
+    ``Content-Length`` says so (nothing of it is read), else (a chunked body) when what the app
+    reads passes the limit, whatever the app answers then. A ``Content-Length`` that is not one
+    number is a 400: the server cannot tell where the body ends. A route that reads no body
+    never holds one, however long."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        lengths = {value for name, value in scope["headers"] if name == b"content-length"}
+        if lengths:
+            refusal = self._refusal(lengths)
+            if refusal is not None:
+                await error_response(refusal, instance=scope["path"])(scope, receive, send)
+                return
+            if (
+                int(lengths.pop().strip(b" \t")) <= self.max_bytes
+            ):  # the server reads no more than it says
+                await self.app(scope, receive, send)
+                return
+        await self._counting(scope, receive, send)
+
+    def _refusal(self, lengths: set[bytes]) -> InvalidContentLength | BodyTooLarge | None:
+        shown = ", ".join(sorted(repr(value.decode("latin-1")) for value in lengths))
+        # Spaces around it are no part of it (RFC 9110 §5.5).
+        [length] = [value.strip(b" \t") for value in lengths] if len(lengths) == 1 else [b""]
+        if not (length.isdigit() and length.isascii()):
+            return InvalidContentLength(
+                f"The request's Content-Length ({shown}) is not one decimal number of bytes."
+            )
+        if int(length) > self.max_bytes:
+            return BodyTooLarge(self._too_large(f"its Content-Length says {int(length)}"))
+        return None
+
+    async def _counting(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app, refusing the request once the body it reads passes the limit."""
+        read = 0
+        refusal: BodyTooLarge | None = None
+        started = False
+
+        async def receiving() -> Message:
+            nonlocal read, refusal
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > self.max_bytes and refusal is None:
+                    said = f"it passed that ({read} bytes read)"
+                    refusal = BodyTooLarge(self._too_large(said))
+                    raise refusal
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            if refusal is not None and not started:
+                return  # the app's answer to the refusal (a 400 or a 500): this one's instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        except BodyTooLarge as error:
+            if error is not refusal or started:
+                raise
+        if refusal is not None and not started:
+            await error_response(refusal, instance=scope["path"])(scope, receive, send)
+
+    def _too_large(self, said: str) -> str:
+        return (
+            f"The request's body may take {self.max_bytes} bytes on this server (the "
+            f"max_body_bytes setting); {said}."
+        )
 
 
 class HeadAsGet:
@@ -155,10 +237,12 @@ def _keeping(send: Send, store: Reader, version: int, key: Hashable) -> Send:
     return keep_and_send
 
 
-class NoSniff:
-    """``X-Content-Type-Options: nosniff`` on every answer: a browser takes a body for what its
-    ``Content-Type`` says, never for script or HTML it guessed (an article's raw text is the
-    sender's, whatever it holds)."""
+class SecurityHeaders:
+    """What every answer tells a browser: ``X-Content-Type-Options: nosniff`` (a body is taken
+    for what its ``Content-Type`` says, never for script or HTML it guessed: an article's raw
+    text is the sender's, whatever it holds), and unless the answer has a policy of its own (the
+    docs pages), a Content-Security-Policy that allows nothing: an answer opened in a browser
+    runs no script, loads nothing and cannot be framed, whatever it holds."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -173,8 +257,10 @@ class NoSniff:
                 # A message of its own: an inner middleware may keep the one it sent (the kept
                 # article bodies keep their headers).
                 headers = message.get("headers", [])
-                if all(name != NOSNIFF[0] for name, _ in headers):
-                    message = {**message, "headers": [*headers, NOSNIFF]}
+                names = {name for name, _ in headers}
+                added = [header for header in ANSWER_HEADERS if header[0] not in names]
+                if added:
+                    message = {**message, "headers": [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, sending)

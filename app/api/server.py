@@ -19,6 +19,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.api.errors import PROBLEM_MEDIA_TYPE
+from app.api.middleware import ANSWER_HEADERS
 from app.settings import get_settings
 
 HEAD_END = b"\r\n\r\n"
@@ -114,7 +115,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         head += [name + b": " + value for name, value in self.server_state.default_headers]
         head += [
             b"content-type: " + PROBLEM_MEDIA_TYPE.encode(),
-            b"x-content-type-options: nosniff",  # as the app's NoSniff sends on every answer
+            # What the app's SecurityHeaders send on every answer.
+            *(name + b": " + value for name, value in ANSWER_HEADERS),
             b"content-length: " + str(len(body)).encode(),
             b"connection: close",
         ]
