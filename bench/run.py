@@ -65,6 +65,26 @@ SHORT_QUERIES = [
     "harbour minister said",
     PHRASE,
 ]
+# Issue #23's serving features, all off then all on (a key needed and sent, a rate limit that
+# never refuses, a page of another origin, /metrics counting, the JSON access log, answers
+# compressed for a client asking as browsers do), on the loads its goal is stated in.
+FEATURES_OFF = "Byline, serving features off"
+FEATURES_ON = "Byline, serving features on"
+SERVING_WORK = ("article by id", "first page of 20", "page at 90% depth")
+SERVING_ORIGIN = "https://app.example.org"
+SERVING_OFF = {"BYLINE_METRICS": "false", "BYLINE_ACCESS_LOG": "off", "BYLINE_COMPRESSION": "false"}
+SERVING_ON = {
+    "BYLINE_API_KEYS": "required",
+    "BYLINE_RATE_LIMIT": "1000000/minute",
+    "BYLINE_CORS_ORIGINS": SERVING_ORIGIN,
+    "BYLINE_METRICS": "true",
+    "BYLINE_ACCESS_LOG": "json",
+    "BYLINE_COMPRESSION": "true",
+    "BYLINE_CACHE_MAX_AGE": "60",
+}
+# Off and on in turn this many times, each figure the mean: the machine drifts over a run.
+SERVING_ROUNDS = 2
+
 # The search engine alone, in one process (bench/engine.py): the ceiling of any search.
 ENGINE = "Tantivy in process"
 
@@ -338,6 +358,7 @@ def _children(pid: int) -> list[int]:
 
 
 LUA_PATHS = """
+%s
 paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
 counter = 0
@@ -351,14 +372,25 @@ WRK_LATENCY = re.compile(r"^\s+(50|99)(?:\.000)?%\s+([\d.]+)(us|ms|s)\s*$", re.M
 
 
 def wrk(
-    base: str, paths: list[str], *, seconds: int, connections: int, name: str
+    base: str,
+    paths: list[str],
+    *,
+    seconds: int,
+    connections: int,
+    name: str,
+    headers: dict[str, str] | None = None,
 ) -> tuple[float, float, float, int]:
-    """Load ``paths`` in turn; req/s, p50 ms, p99 ms and the count of non-2xx or socket errors."""
+    """Load ``paths`` in turn, each request with ``headers``; req/s, p50 ms, p99 ms and the
+    count of non-2xx or socket errors."""
     (WORK / "wrk").mkdir(exist_ok=True)
     script = WORK / "wrk" / f"{name}.lua"
     listing = WORK / "wrk" / f"{name}.paths"
     listing.write_text("\n".join(paths) + "\n")
-    script.write_text(LUA_PATHS % listing)
+    sent = "\n".join(
+        f"wrk.headers[{json.dumps(header)}] = {json.dumps(value)}"
+        for header, value in (headers or {}).items()
+    )
+    script.write_text(LUA_PATHS % (sent, listing))
     command = ["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
     command += ["--latency", "-s", str(script), base]
     subprocess.run([*command[:5], "-d1s", *command[6:]], capture_output=True, check=True)
@@ -463,6 +495,7 @@ def load_all(
     paths: dict[str, list[str]],
     args: Any,
     connections: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     for work, asked in paths.items():
         name = re.sub(r"\W+", "-", f"{server_name}-{work}")
@@ -472,6 +505,7 @@ def load_all(
             seconds=args.seconds,
             connections=connections or args.connections,
             name=name,
+            headers=headers,
         )
         load = Load(work, server_name, asked[0], rate, p50, p99, errors)
         results.loads.append(load)
@@ -529,9 +563,16 @@ def http(results: Results, database: Path, args: Any) -> None:
     print("Tantivy in process", flush=True)
     top20 = engine_ceiling(results, database)
 
-    print("byline serve", flush=True)
     command: list[str | Path] = [BIN / "byline", "serve", "--port", "{port}", "--workers", "1"]
     env = byline_env(database, BYLINE_LOG_LEVEL="warning")
+    if args.only_serving:
+        with server(command, "/readyz", env) as (base, _):
+            paths = byline_paths(base, results.count)
+        print("serving features off and on", flush=True)
+        serving_cost(results, database, command, paths, args)
+        return
+
+    print("byline serve", flush=True)
     with server(command, "/readyz", env) as (base, process):
         results.ready_seconds = process.ready_seconds
         paths = byline_paths(base, results.count)
@@ -539,6 +580,9 @@ def http(results: Results, database: Path, args: Any) -> None:
         served = get_json(f"{base}/v1/search?{quoted(HALF, limit=20)}")
         results.top20_exact = [hit["id"] for hit in served["items"]] == top20
         results.server_rss_mb = tree_rss_mb(process.pid, "VmHWM")
+
+    print("serving features off and on", flush=True)
+    serving_cost(results, database, command, paths, args)
 
     print("byline serve, caches off", flush=True)
     env = byline_env(database, BYLINE_LOG_LEVEL="warning", **CACHES_OFF)
@@ -570,6 +614,67 @@ def http(results: Results, database: Path, args: Any) -> None:
             if "defaults" in label:
                 paths = {"first page of 20": paths["first page of 20"]}
             load_all(results, label, base, paths, args)
+
+
+def serving_cost(
+    results: Results,
+    database: Path,
+    command: list[str | Path],
+    paths: dict[str, list[str]],
+    args: Any,
+) -> None:
+    """What the serving features cost: the same loads on a server with them all off, then all
+    on, in turn (``SERVING_ROUNDS``); a key of the store is made for the run and revoked after."""
+    env = byline_env(database, BYLINE_LOG_LEVEL="warning")
+    name = f"bench-{os.getpid()}"
+    made = subprocess.run(
+        [BIN / "byline", "keys", "create", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = made.stdout.strip()
+    on_headers = {
+        "X-API-Key": key,
+        "Origin": SERVING_ORIGIN,
+        "Accept-Encoding": "gzip, deflate, br, zstd",
+    }
+    sums: dict[tuple[str, str], list[float]] = {}
+    try:
+        for _round in range(SERVING_ROUNDS):
+            for label, extra, headers in (
+                (FEATURES_OFF, SERVING_OFF, {}),
+                (FEATURES_ON, SERVING_ON, on_headers),
+            ):
+                # The access log at info, so that the JSON lines are written (to /dev/null).
+                served = byline_env(database, BYLINE_LOG_LEVEL="info", **extra)
+                with server(command, "/readyz", served) as (base, _):
+                    for work in SERVING_WORK:
+                        name_ = re.sub(r"\W+", "-", f"{label}-{work}")
+                        figures = wrk(
+                            base,
+                            paths[work],
+                            seconds=args.seconds,
+                            connections=args.connections,
+                            name=name_,
+                            headers=headers,
+                        )
+                        total = sums.setdefault((work, label), [0.0, 0.0, 0.0, 0.0])
+                        for position, figure in enumerate(figures):
+                            total[position] += figure
+    finally:
+        subprocess.run([BIN / "byline", "keys", "revoke", name], env=env, check=True)
+    for work in SERVING_WORK:
+        for label in (FEATURES_OFF, FEATURES_ON):
+            rate, p50, p99, errors = (figure / SERVING_ROUNDS for figure in sums[(work, label)])
+            load = Load(work, label, paths[work][0], rate, p50, p99, round(errors * SERVING_ROUNDS))
+            results.loads.append(load)
+            print(
+                f"  {work:<40} {label:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms"
+                f"  p99 {p99:7.2f} ms",
+                flush=True,
+            )
 
 
 def http_postgresql(results: Results, command: list[str | Path], args: Any) -> None:
@@ -763,9 +868,34 @@ def goal_lines(results: Results) -> list[str]:
             f"{worst.p99_ms:.1f} ms ({worst.work[6:]})",
             worst.p99_ms <= 50,
         )
-    for goal, figure, met in [*index_goals(results), *postgresql_goals(results)]:
+    for goal, figure, met in [
+        *serving_goals(results),
+        *index_goals(results),
+        *postgresql_goals(results),
+    ]:
         add(goal, figure, met)
     return lines
+
+
+def serving_goals(results: Results) -> list[tuple[str, str, bool | None]]:
+    """The serving features' cost: at most 10% of the article's and the pages' req/s."""
+    costs, figures = [], []
+    for work in SERVING_WORK:
+        off, on = results.rate(work, FEATURES_OFF), results.rate(work, FEATURES_ON)
+        if off and on:
+            costs.append(1 - on / off)
+            figures.append(f"{work}: {on:,.0f} on, {off:,.0f} off ({on / off - 1:+.0%})")
+    if not costs:
+        return []
+    figure = "; ".join(figures)
+    return [
+        (
+            "all serving features on (key, rate limit, CORS, metrics, JSON access log, "
+            "compression) cost ≤ 10% of article and page req/s",
+            figure,
+            all(cost <= 0.10 for cost in costs),
+        )
+    ]
 
 
 def postgresql_goals(results: Results) -> list[tuple[str, str, bool | None]]:
@@ -901,6 +1031,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--skip-sqlite-ingest", action="store_true", help="reuse the last SQLite database"
+    )
+    parser.add_argument(
+        "--only-serving",
+        action="store_true",
+        help="of the HTTP loads, only the serving features' cost (off, then on)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
