@@ -2,7 +2,7 @@
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -142,6 +142,18 @@ class Settings(BaseSettings):
         le=600,
         description="Seconds a client has to send a request's line and headers once it "
         "connects or starts a request (later: a 408 and the connection is closed).",
+    )
+
+    metrics: bool = Field(
+        default=True,
+        description="Whether `/metrics` answers with the server's Prometheus metrics (requests, "
+        "latency, caches, the search index's lag, ingestion runs); off: it is a 404 and "
+        "nothing is counted.",
+    )
+    access_log: Literal["text", "json", "off"] = Field(
+        default="text",
+        description="The access log on standard output: uvicorn's lines of text, one JSON object "
+        "a request, or none.",
     )
 
     @field_validator("allowed_hosts", "cors_origins", mode="before")

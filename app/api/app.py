@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.access_log import AccessLog
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
+from app.api.metrics import CountedRequests, RequestMetrics
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
-from app.api.routes import articles, health, index, problems, search
+from app.api.routes import articles, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
@@ -81,13 +83,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     # The last added is the outermost: a kept article body, a HEAD answered as GET, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it.
+    # another origin's request and a foreign Host's refusal all go out through those above it,
+    # and each is counted and logged, whoever answered it.
     app.add_middleware(CachedArticles)
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
     app.add_middleware(NoSniff)
+    if settings.metrics:
+        app.state.metrics = RequestMetrics(app.state)
+        app.add_middleware(CountedRequests, metrics=app.state.metrics)
+        app.include_router(metrics.router)
+    if settings.access_log == "json":
+        app.add_middleware(AccessLog)
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(index.router)
