@@ -47,10 +47,7 @@ MULTIPROCESS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # The reader's caches (app/store/readers/base.py), by the name of their attribute.
 CACHES = ("responses", "bodies", "counts")
-# Paths whose template is remembered (HEAD, kept articles and unmatched paths have no route in
-# the scope): a client's paths are many and long, so only so many and so long.
-TEMPLATES_HELD = 1024
-TEMPLATE_PATH_CHARS = 256
+PUBLISH_S = 1.0
 
 _log = logging.getLogger("uvicorn.error.metrics")
 
@@ -204,11 +201,15 @@ class CountedRequests:
     def __init__(self, app: ASGIApp, *, metrics: RequestMetrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.templates: dict[str, str] = {}
-        self.patterns: list[tuple[re.Pattern[str], str]] | None = None
+        self.templates: RouteTemplates | None = None
+        self.published_at = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or route_path(scope) == METRICS_PATH:
+        if scope["type"] != "http" or (
+            scope["path"].endswith(METRICS_PATH) and route_path(scope) == METRICS_PATH
+        ):
+            if scope["type"] == "lifespan" and self.templates is None:
+                self.templates = RouteTemplates(scope["app"])  # its routes are all in by now
             await self.app(scope, receive, send)
             return
         status = 500  # unless a response starts: the app raised
@@ -223,11 +224,15 @@ class CountedRequests:
         try:
             await self.app(scope, receive, counting)
         finally:
-            seconds = time.perf_counter() - started
-            self.metrics.observe(self._template(scope), scope["method"], status, seconds)
-            reader = getattr(scope["app"].state, "reader", None)
-            if reader is not None:
-                self.metrics.publish_caches(reader)
+            ended = time.perf_counter()
+            self.metrics.observe(self._template(scope), scope["method"], status, ended - started)
+            # The caches' counts reach the other processes' scrapes within a second (a scrape
+            # of this process publishes them first).
+            if ended - self.published_at >= PUBLISH_S:
+                self.published_at = ended
+                reader = getattr(scope["app"].state, "reader", None)
+                if reader is not None:
+                    self.metrics.publish_caches(reader)
 
     def _template(self, scope: Scope) -> str:
         """The template of the route that answered, as the router left it in the scope, or
@@ -235,32 +240,45 @@ class CountedRequests:
         route = scope.get("route")
         if route is not None:
             return str(getattr(route, "path_format", UNMATCHED))
-        path = route_path(scope)
-        template = self.templates.get(path)
-        if template is None:
-            if self.patterns is None:
-                self.patterns = route_patterns(scope["app"])
-            template = next(
-                (template for pattern, template in self.patterns if pattern.match(path)), UNMATCHED
+        if self.templates is None:  # an app run without its lifespan
+            self.templates = RouteTemplates(scope["app"])
+        return self.templates.of(route_path(scope))
+
+
+class RouteTemplates:
+    """The app's route templates, and which one a path matches, in one regular expression.
+
+    The API's templates are those its OpenAPI document names (the app's routes list included
+    routers, not their routes), besides the app's own routes (the docs pages); those without
+    parameters first, so that a fixed path wins over a parameter.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        found = [(compile_path(path)[0], path) for path in app.openapi()["paths"]]
+        found += [
+            (route.path_regex, route.path_format)
+            for route in app.router.routes
+            if isinstance(route, Route | Mount)
+        ]
+        found.sort(key=lambda pattern: pattern[1].count("{"))
+        self.templates: list[str] = [str(template) for _, template in found]
+        # Each pattern as one alternative, named by its place, its own groups unnamed.
+        self.pattern = re.compile(
+            "|".join(
+                f"(?P<t{place}>{_UNNAMED.sub('(?:', pattern.pattern.strip('^$'))})"
+                for place, (pattern, _) in enumerate(found)
             )
-            if len(path) <= TEMPLATE_PATH_CHARS:
-                if len(self.templates) >= TEMPLATES_HELD:
-                    self.templates.clear()
-                self.templates[path] = template
-        return template
+        )
+
+    def of(self, path: str) -> str:
+        """The template ``path`` matches, or ``unmatched``."""
+        found = self.pattern.fullmatch(path)
+        if found is None or found.lastgroup is None:
+            return UNMATCHED
+        return self.templates[int(found.lastgroup[1:])]
 
 
-def route_patterns(app: FastAPI) -> list[tuple[re.Pattern[str], str]]:
-    """Each route's template and the pattern of its paths, those without parameters first: the
-    API's, as its OpenAPI document names them (included routers are not listed in the app's
-    routes), and the app's own (the docs pages)."""
-    found = [(compile_path(path)[0], path) for path in app.openapi()["paths"]]
-    found += [
-        (route.path_regex, route.path_format)
-        for route in app.router.routes
-        if isinstance(route, Route | Mount)
-    ]
-    return sorted(found, key=lambda pattern: pattern[1].count("{"))
+_UNNAMED = re.compile(r"\(\?P<\w+>")
 
 
 @contextmanager
