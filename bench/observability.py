@@ -16,11 +16,13 @@ request, steadier than req/s on a machine that other work shares.
 
 import argparse
 import asyncio
-import logging
 import os
 import statistics
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,15 +88,14 @@ def main() -> None:
 
 def in_process(database: Path, loads: dict[str, list[str]], *, requests: int, rounds: int) -> None:
     """Microseconds a request of each load takes through the app, for each setting."""
-    # The JSON lines go where a server's would, to a stream: here one that discards them.
-    logging.getLogger("byline.access").addHandler(logging.FileHandler(os.devnull))
     timings: dict[tuple[str, str], list[float]] = {}
     for _ in range(rounds):
         for setting, extra in SETTINGS.items():
             changes = {key.removeprefix("BYLINE_").lower(): value for key, value in extra.items()}
             settings = Settings(database_url=f"sqlite:///{database}", **changes)  # type: ignore[arg-type]
             for work, paths in loads.items():
-                micros = asyncio.run(_timed(create_app(settings), paths, requests))
+                with _discarded_stdout():  # where the JSON lines go
+                    micros = asyncio.run(_timed(create_app(settings), paths, requests))
                 timings.setdefault((work, setting), []).append(micros)
                 print(f"  {work:<26} {setting:<30} {micros:7.1f} µs a request")
     print()
@@ -108,6 +109,20 @@ def in_process(database: Path, loads: dict[str, list[str]], *, requests: int, ro
             for median in [statistics.median(timings[(work, setting)])]
         ]
         print(f"| {work} | " + " | ".join(cells) + " |")
+
+
+@contextmanager
+def _discarded_stdout() -> Iterator[None]:
+    """Standard output's file descriptor onto /dev/null, for as long as the block runs."""
+    sys.stdout.flush()
+    kept = os.dup(1)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+    try:
+        yield
+    finally:
+        os.dup2(kept, 1)
+        os.close(kept)
 
 
 async def _timed(app: Any, paths: list[str], requests: int) -> float:
