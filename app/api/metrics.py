@@ -23,7 +23,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -50,6 +56,10 @@ CACHES = ("responses", "bodies", "counts")
 PUBLISH_S = 1.0
 
 _log = logging.getLogger("uvicorn.error.metrics")
+
+# No ``_created`` series beside each counter: a sample more for every label set, which the
+# processes of multiprocess mode do not write anyway.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class RequestMetrics:
