@@ -217,6 +217,18 @@ class Settings(BaseSettings):
         "connects or starts a request (later: a 408 and the connection is closed).",
     )
 
+    metrics: bool = Field(
+        default=True,
+        description="Whether `/metrics` answers with the server's Prometheus metrics (requests, "
+        "latency, caches, the search index's lag, ingestion runs); off: it is a 404 and "
+        "nothing is counted.",
+    )
+    access_log: Literal["text", "json", "off"] = Field(
+        default="text",
+        description="The access log on standard output: uvicorn's lines of text, one JSON object "
+        "a request, or none.",
+    )
+
     @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

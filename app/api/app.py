@@ -9,9 +9,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.access_log import AccessLog
 from app.api.authentication import ApiKeys
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
+from app.api.metrics import CountedRequests, RequestMetrics
 from app.api.middleware import (
     AllowedHosts,
     BodyLimit,
@@ -21,7 +23,7 @@ from app.api.middleware import (
 )
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateLimits
-from app.api.routes import articles, health, index, problems, search
+from app.api.routes import articles, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
 from app.api.validators import Validators
 from app.search.follower import IndexFollower
@@ -92,7 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
     # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
     # answered as GET, a refusal over the rate limit, a refused key, a body's refusal, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it.
+    # another origin's request and a foreign Host's refusal all go out through those above it,
+    # and each is counted and logged, whoever answered it.
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
@@ -113,6 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
     app.add_middleware(SecurityHeaders)
+    if settings.metrics:
+        app.state.metrics = RequestMetrics(app.state)
+        app.add_middleware(CountedRequests, metrics=app.state.metrics)
+        app.include_router(metrics.router)
+    if settings.access_log == "json":
+        app.add_middleware(AccessLog)
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(index.router)

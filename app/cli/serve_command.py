@@ -42,18 +42,23 @@ def serve_command(
             err.print(f"[yellow]no seeds folder at {seeds}; not ingesting")
     import uvicorn  # noqa: PLC0415  (not imported by the other commands: memory, start time)
 
+    from app.api.metrics import shared_by_processes  # noqa: PLC0415  (as uvicorn)
     from app.api.server import BoundedHttpToolsProtocol  # noqa: PLC0415  (as uvicorn)
 
-    uvicorn.run(
-        "app.api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level,
-        http=BoundedHttpToolsProtocol,
-        ws="none",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,  # no banner naming the server and its version to every client
-    )
+    processes = workers or settings.workers
+    # Several processes: /metrics adds up the counts of them all (app/api/metrics.py).
+    with shared_by_processes(processes if settings.metrics else 1):
+        uvicorn.run(
+            "app.api.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=processes,
+            log_level=settings.log_level,
+            access_log=settings.access_log == "text",  # json: app/api/access_log.py writes it
+            http=BoundedHttpToolsProtocol,
+            ws="none",
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            server_header=False,  # no banner naming the server and its version to every client
+        )

@@ -1,13 +1,14 @@
 """Reads of stored articles, ingestion runs and revisions through a session: an article by
-id or slug, its versions, the runs. The hot reads of the API are in ``listing``.
+id or slug, its versions, the runs and their totals. The hot reads of the API are in ``listing``.
 """
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from app.problems import NotFound
@@ -65,6 +66,51 @@ def list_runs(session: Session, *, limit: int = 20) -> list[IngestRun]:
     """The latest ingestion runs, newest first."""
     statement = select(IngestRun).order_by(col(IngestRun.id).desc()).limit(limit)
     return list(session.exec(statement))
+
+
+@dataclass(frozen=True, slots=True)
+class RunTotals:
+    """The ingestion runs in all: those finished without and with a failed file and those not
+    finished (under way, or cut off), the files of each outcome over every run, and when the
+    last run started and finished."""
+
+    succeeded: int
+    failed: int
+    unfinished: int
+    files: dict[str, int]
+    last_started_at: datetime | None
+    last_finished_at: datetime | None
+
+
+def run_totals(session: Session, *, outcomes: Sequence[str], failure: str) -> RunTotals:
+    """The totals of every run, in two statements whatever their number: ``outcomes`` are the
+    keys of a report's counts to add up, ``failure`` the one that makes a run failed."""
+    table = IngestRun.__table__.c  # type: ignore[attr-defined]
+    failed_files = func.coalesce(table.report[("counts", failure)].as_integer(), 0)
+    finished = table.finished_at.is_not(None)
+    row = session.execute(
+        select(
+            func.count(),
+            func.count(table.finished_at),
+            func.coalesce(func.sum(case((and_(finished, failed_files > 0), 1), else_=0)), 0),
+            *(
+                func.coalesce(func.sum(table.report[("counts", outcome)].as_integer()), 0)
+                for outcome in outcomes
+            ),
+        )
+    ).one()
+    runs, done, failed, *files = (int(value) for value in row)
+    last = session.execute(
+        select(table.started_at, table.finished_at).order_by(table.id.desc()).limit(1)
+    ).first()
+    return RunTotals(
+        succeeded=done - failed,
+        failed=failed,
+        unfinished=runs - done,
+        files=dict(zip(outcomes, files, strict=True)),
+        last_started_at=last.started_at if last else None,
+        last_finished_at=last.finished_at if last else None,
+    )
 
 
 def get_run(session: Session, *, run_id: int) -> IngestRun:

@@ -36,6 +36,9 @@ class VersionedCache:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        # Lookups that found a value and those that did not, since the start (app/api/metrics.py).
+        self.hits = 0
+        self.misses = 0
 
     def get(self, version: int, key: Hashable) -> Any:
         with self._lock:
@@ -43,9 +46,13 @@ class VersionedCache:
                 self._entries.clear()
                 self._held = 0
                 self._version = version
+                self.misses += 1
                 return None
             found = self._entries.get(key)
-            if found is not None:
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
                 self._entries.move_to_end(key)
             return found
 

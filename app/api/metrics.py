@@ -1,0 +1,307 @@
+"""Prometheus metrics of a serving process: requests by route template, method and status, their
+latency, the reader's caches' hits and misses, and, read when scraped, the search index's lag
+behind the store and the ingestion runs; their exposition for ``/metrics``.
+
+Labels are bounded: a request is counted under its route's template (``/v1/articles/{ref}``),
+never under its path, and a path no route matches under ``unmatched``. ``/metrics`` itself is
+not counted.
+
+With several server processes (``byline serve --workers N``) a scrape reaches one of them:
+``serve`` gives them a folder of their own in ``PROMETHEUS_MULTIPROC_DIR``, where each keeps its
+counters and histograms, and a scrape adds up every process's (prometheus_client's multiprocess
+mode). What is read when scraped (the store, the search index) is read by the process that
+answers.
+"""
+
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from starlette.routing import Mount, Route, compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.links import route_path
+from app.ingestion.outcomes import Outcome
+from app.store.articles import run_totals
+from app.store.caches import VersionedCache
+from app.store.changes import count_changes_after, last_change
+from app.store.readers.base import Reader
+
+METRICS_PATH = "/metrics"
+UNMATCHED = "unmatched"
+# prometheus_client's multiprocess mode: set, every process writes its values in this folder.
+MULTIPROCESS_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
+# From a kept article's fraction of a millisecond to the request timeout's 10 s.
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+# The reader's caches (app/store/readers/base.py), by the name of their attribute.
+CACHES = ("responses", "bodies", "counts")
+PUBLISH_S = 1.0
+
+_log = logging.getLogger("uvicorn.error.metrics")
+
+# No ``_created`` series beside each counter: a sample more for every label set, which the
+# processes of multiprocess mode do not write anyway.
+disable_created_metrics()  # type: ignore[no-untyped-call]
+
+
+class RequestMetrics:
+    """The metrics a process counts as it serves, and the registry a scrape reads."""
+
+    def __init__(self, state: Any) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "byline_http_requests",
+            "Requests answered, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "byline_http_request_duration_seconds",
+            "Seconds from a request's arrival to its response's last byte, by route template.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        hits = Counter(
+            "byline_cache_hits",
+            "Lookups answered from a cache of the store's reader, by cache.",
+            ["cache"],
+            registry=self.registry,
+        )
+        misses = Counter(
+            "byline_cache_misses",
+            "Lookups a cache of the store's reader did not hold (or the store had changed).",
+            ["cache"],
+            registry=self.registry,
+        )
+        self.cache_counters = {name: (hits.labels(name), misses.labels(name)) for name in CACHES}
+        self.published = dict.fromkeys(CACHES, (0, 0))  # the caches' counts, as counted
+        # Children by their labels: ``labels()`` takes a lock and checks its values every call.
+        self.counted: dict[tuple[str, str, int], Any] = {}
+        self.timed: dict[str, Any] = {}
+        self.multiprocess = bool(os.environ.get(MULTIPROCESS_FOLDER))
+        if self.multiprocess:
+            self.exposed = CollectorRegistry()
+            MultiProcessCollector(self.exposed)  # type: ignore[no-untyped-call]
+        else:
+            self.exposed = self.registry
+        self.exposed.register(StoreMetrics(state))
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one request and its latency."""
+        key = (route, method, status)
+        counter = self.counted.get(key)
+        if counter is None:
+            counter = self.counted[key] = self.requests.labels(route, method, str(status))
+        counter.inc()
+        histogram = self.timed.get(route)
+        if histogram is None:
+            histogram = self.timed[route] = self.latency.labels(route)
+        histogram.observe(seconds)
+
+    def publish_caches(self, reader: Reader) -> None:
+        """Add the caches' hits and misses since the last call to their counters (the caches
+        count in plain integers, which other processes cannot read)."""
+        for name in CACHES:
+            cache: VersionedCache = getattr(reader, name)
+            hits, misses = cache.hits, cache.misses
+            seen_hits, seen_misses = self.published[name]
+            if hits == seen_hits and misses == seen_misses:
+                continue
+            self.published[name] = (hits, misses)
+            hit_counter, miss_counter = self.cache_counters[name]
+            # Counts lower than seen: a new reader (an app started again), counting from 0.
+            hit_counter.inc(hits - seen_hits if hits >= seen_hits else hits)
+            miss_counter.inc(misses - seen_misses if misses >= seen_misses else misses)
+
+    def exposition(self, reader: Reader | None) -> bytes:
+        """The metrics in Prometheus' text format, every process's in multiprocess mode."""
+        if reader is not None:
+            self.publish_caches(reader)
+        return generate_latest(self.exposed)
+
+
+class StoreMetrics(Collector):
+    """What a scrape reads from the store and the search index: the store's last change, the
+    index's, the changes it has yet to apply, and the ingestion runs."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state  # the app's: its engine and search index exist once it serves
+
+    def collect(self) -> Iterator[Metric]:
+        engine = getattr(self.state, "engine", None)
+        index = getattr(self.state, "search_index", None)
+        if engine is None or index is None:
+            return
+        applied = index.applied_change()
+        try:
+            with Session(engine) as session:
+                store = last_change(session.connection())
+                lag = count_changes_after(session.connection(), applied)
+                runs = run_totals(
+                    session, outcomes=[str(outcome) for outcome in Outcome], failure=Outcome.FAILED
+                )
+        except SQLAlchemyError as error:
+            _log.warning("metrics: the store cannot answer (%s)", type(error).__name__)
+            return
+        yield GaugeMetricFamily(
+            "byline_store_last_change", "The number of the store's latest change.", value=store
+        )
+        yield GaugeMetricFamily(
+            "byline_search_index_applied_change",
+            "The number of the last change the search index of this process applied.",
+            value=applied,
+        )
+        yield GaugeMetricFamily(
+            "byline_search_index_lag",
+            "Changes to the store the search index of this process has yet to apply.",
+            value=lag,
+        )
+        by_result = GaugeMetricFamily(
+            "byline_ingest_runs",
+            "Ingestion runs: finished with every file taken (succeeded), finished with a file "
+            "failed (failed), or not finished (under way, or cut off).",
+            labels=["result"],
+        )
+        by_result.add_metric(["succeeded"], runs.succeeded)
+        by_result.add_metric(["failed"], runs.failed)
+        by_result.add_metric(["unfinished"], runs.unfinished)
+        yield by_result
+        files = CounterMetricFamily(
+            "byline_ingest_files",
+            "Files of every ingestion run by outcome (a file unchanged counts its articles).",
+            labels=["outcome"],
+        )
+        for outcome, count in runs.files.items():
+            files.add_metric([outcome], count)
+        yield files
+        for name, at, what in (
+            ("started", runs.last_started_at, "started"),
+            ("finished", runs.last_finished_at, "finished (absent while it runs or if cut off)"),
+        ):
+            if at is not None:
+                yield GaugeMetricFamily(
+                    f"byline_ingest_last_run_{name}_timestamp_seconds",
+                    f"When the last ingestion run {what}, in seconds since the epoch.",
+                    value=at.timestamp(),
+                )
+
+
+class CountedRequests:
+    """Count every request (but ``/metrics``) and time it, under its route's template."""
+
+    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.templates: RouteTemplates | None = None
+        self.published_at = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (
+            scope["path"].endswith(METRICS_PATH) and route_path(scope) == METRICS_PATH
+        ):
+            if scope["type"] == "lifespan" and self.templates is None:
+                self.templates = RouteTemplates(scope["app"])  # its routes are all in by now
+            await self.app(scope, receive, send)
+            return
+        status = 500  # unless a response starts: the app raised
+
+        async def counting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            ended = time.perf_counter()
+            self.metrics.observe(self._template(scope), scope["method"], status, ended - started)
+            # The caches' counts reach the other processes' scrapes within a second (a scrape
+            # of this process publishes them first).
+            if ended - self.published_at >= PUBLISH_S:
+                self.published_at = ended
+                reader = getattr(scope["app"].state, "reader", None)
+                if reader is not None:
+                    self.metrics.publish_caches(reader)
+
+    def _template(self, scope: Scope) -> str:
+        """The template of the route that answered, as the router left it in the scope, or
+        else (HEAD, a kept article, no route) the first template that matches the path."""
+        route = scope.get("route")
+        if route is not None:
+            return str(getattr(route, "path_format", UNMATCHED))
+        if self.templates is None:  # an app run without its lifespan
+            self.templates = RouteTemplates(scope["app"])
+        return self.templates.of(route_path(scope))
+
+
+class RouteTemplates:
+    """The app's route templates, and which one a path matches, in one regular expression.
+
+    The API's templates are those its OpenAPI document names (the app's routes list included
+    routers, not their routes), besides the app's own routes (the docs pages); those without
+    parameters first, so that a fixed path wins over a parameter.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        found = [(compile_path(path)[0], path) for path in app.openapi()["paths"]]
+        found += [
+            (route.path_regex, route.path_format)
+            for route in app.router.routes
+            if isinstance(route, Route | Mount)
+        ]
+        found.sort(key=lambda pattern: pattern[1].count("{"))
+        self.templates: list[str] = [str(template) for _, template in found]
+        # Each pattern as one alternative, named by its place, its own groups unnamed.
+        self.pattern = re.compile(
+            "|".join(
+                f"(?P<t{place}>{_UNNAMED.sub('(?:', pattern.pattern.strip('^$'))})"
+                for place, (pattern, _) in enumerate(found)
+            )
+        )
+
+    def of(self, path: str) -> str:
+        """The template ``path`` matches, or ``unmatched``."""
+        found = self.pattern.fullmatch(path)
+        if found is None or found.lastgroup is None:
+            return UNMATCHED
+        return self.templates[int(found.lastgroup[1:])]
+
+
+_UNNAMED = re.compile(r"\(\?P<\w+>")
+
+
+@contextmanager
+def shared_by_processes(processes: int) -> Iterator[None]:
+    """For more than one server process, a new folder in ``PROMETHEUS_MULTIPROC_DIR`` where
+    each keeps its metrics, removed once they stop (a folder the environment names already is
+    the operator's: used, and kept)."""
+    if processes < 2 or os.environ.get(MULTIPROCESS_FOLDER):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="byline-metrics-") as folder:
+        os.environ[MULTIPROCESS_FOLDER] = folder  # the processes uvicorn starts inherit it
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROCESS_FOLDER]

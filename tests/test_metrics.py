@@ -1,0 +1,280 @@
+"""``/metrics`` (app/api/metrics.py) read with prometheus_client's own parser: requests by route
+template and status, latency, the caches, the index's lag and the ingestion runs, on both
+stores; the setting that turns it off; several server processes adding up; and the JSON access
+log (app/api/access_log.py) of a real server."""
+
+import glob
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.api.app import create_app
+from app.api.metrics import LATENCY_BUCKETS, StoreMetrics
+from app.ingestion.outcomes import IngestReport, Outcome
+from app.search.index import SearchIndex
+from app.settings import Settings
+from app.store.database import migrate
+from app.store.models import IngestRun
+from tests.conftest import SEED_SLUG
+from tests.live import live_server
+
+Labels = frozenset[tuple[str, str]]
+
+
+class Scrape:
+    """A scrape's samples, by name and labels."""
+
+    def __init__(self, text: str) -> None:
+        self.samples: dict[tuple[str, Labels], float] = {}
+        self.types: dict[str, str] = {}
+        for family in text_string_to_metric_families(text):
+            self.types[family.name] = family.type
+            for sample in family.samples:
+                self.samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
+
+    def value(self, name: str, **labels: str) -> float | None:
+        return self.samples.get((name, frozenset(labels.items())))
+
+    def label_values(self, name: str, label: str) -> set[str]:
+        return {
+            value
+            for (sample, labels), _ in self.samples.items()
+            if sample == name
+            for key, value in labels
+            if key == label
+        }
+
+
+def scrape(client: TestClient | httpx2.Client, base: str = "") -> Scrape:
+    answer = client.get(f"{base}/metrics")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/plain; version=")
+    return Scrape(answer.text)
+
+
+def requests_of(found: Scrape, route: str, status: str, method: str = "GET") -> float | None:
+    return found.value("byline_http_requests_total", route=route, method=method, status=status)
+
+
+def test_requests_are_counted_by_route_template_and_status(
+    client: TestClient, seeded: IngestReport
+) -> None:
+    article = f"/v1/articles/{SEED_SLUG}"
+    for path in ("/v1/articles", article, article, "/v1/articles/1", "/v1/articles/no-such"):
+        client.get(path)
+    client.head(article)
+    client.get("/v1/search", params={"q": "troops"})
+    for n in range(20):  # paths no route has: one label, however many
+        client.get(f"/nothing-here-{n}")
+    client.post("/v1/articles")
+
+    found = scrape(client)
+    assert requests_of(found, "/v1/articles", "200") == 1
+    assert requests_of(found, "/v1/articles/{ref}", "200") == 3  # one kept, answered before routing
+    assert requests_of(found, "/v1/articles/{ref}", "404") == 1
+    assert requests_of(found, "/v1/articles/{ref}", "200", method="HEAD") == 1
+    assert requests_of(found, "/v1/search", "200") == 1
+    assert requests_of(found, "unmatched", "404") == 20
+    assert requests_of(found, "/v1/articles", "405", method="POST") == 1
+    routes = found.label_values("byline_http_requests_total", "route")
+    assert all(route == "unmatched" or route.startswith("/v1/") for route in routes), routes
+    assert "/metrics" not in routes  # a scrape does not count itself
+    assert found.types["byline_http_request_duration_seconds"] == "histogram"
+    timed = found.value("byline_http_request_duration_seconds_count", route="/v1/articles/{ref}")
+    assert timed == 5
+    assert (
+        found.value(
+            "byline_http_request_duration_seconds_bucket",
+            route="/v1/articles/{ref}",
+            le=str(float(LATENCY_BUCKETS[-1])),
+        )
+        == 5
+    )
+
+
+def test_the_caches_hits_and_misses(client: TestClient, seeded: IngestReport) -> None:
+    for _ in range(3):
+        client.get(f"/v1/articles/{SEED_SLUG}")
+        client.get("/v1/articles")
+    found = scrape(client)
+    assert found.types["byline_cache_hits"] == "counter"
+    # The first of each is computed and kept; the two after are answered from the cache.
+    for cache in ("bodies", "responses"):
+        assert found.value("byline_cache_hits_total", cache=cache) == 2, cache
+        assert found.value("byline_cache_misses_total", cache=cache) == 1, cache
+    assert found.value("byline_cache_hits_total", cache="counts") is not None
+
+
+def test_the_store_the_index_and_the_runs_as_scraped(
+    client: TestClient, seeded: IngestReport
+) -> None:
+    found = scrape(client)
+    last = found.value("byline_store_last_change")
+    assert last is not None
+    assert last > 0
+    assert found.value("byline_search_index_applied_change") == last
+    assert found.value("byline_search_index_lag") == 0
+    assert found.value("byline_ingest_runs", result="succeeded") == 1
+    assert found.value("byline_ingest_runs", result="failed") == 0
+    assert found.value("byline_ingest_runs", result="unfinished") == 0
+    for outcome in Outcome:
+        files = found.value("byline_ingest_files_total", outcome=outcome.value)
+        assert files == seeded.counts[outcome], outcome
+    started = found.value("byline_ingest_last_run_started_timestamp_seconds")
+    finished = found.value("byline_ingest_last_run_finished_timestamp_seconds")
+    assert started is not None
+    assert finished is not None
+    assert started <= finished <= datetime.now(UTC).timestamp()
+
+
+def collected(engine: Engine, index: SearchIndex) -> Scrape:
+    """What ``StoreMetrics`` gives for the store of ``engine`` and ``index``, as text."""
+    collector = StoreMetrics(SimpleNamespace(engine=engine, search_index=index))
+    lines = []
+    for family in collector.collect():
+        kind = "counter" if family.type == "counter" else "gauge"
+        lines.append(f"# TYPE {family.name} {kind}")
+        for sample in family.samples:
+            labels = ",".join(f'{key}="{value}"' for key, value in sample.labels.items())
+            lines.append(f"{sample.name}{{{labels}}} {sample.value}")
+    return Scrape("\n".join(lines) + "\n")
+
+
+def test_an_index_behind_the_store_shows_its_lag(
+    engine: Engine, seeded: IngestReport, tmp_path: Path
+) -> None:
+    found = collected(engine, SearchIndex(tmp_path / "empty.index", writer_mb=64))
+    assert found.value("byline_search_index_applied_change") == 0
+    last = found.value("byline_store_last_change")
+    assert last is not None
+    assert found.value("byline_search_index_lag") == last > 0
+
+
+def test_runs_failed_and_unfinished_are_told_apart(engine: Engine, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(IngestRun(finished_at=now, report={"counts": {"added": 3, "failed": 0}}))
+        session.add(IngestRun(finished_at=now, report={"counts": {"added": 1, "failed": 2}}))
+        session.add(IngestRun())  # cut off: no finish, no report
+        session.commit()
+    found = collected(engine, SearchIndex(tmp_path / "empty.index", writer_mb=64))
+    assert found.value("byline_ingest_runs", result="succeeded") == 1
+    assert found.value("byline_ingest_runs", result="failed") == 1
+    assert found.value("byline_ingest_runs", result="unfinished") == 1
+    assert found.value("byline_ingest_files_total", outcome="added") == 4
+    assert found.value("byline_ingest_files_total", outcome="failed") == 2
+    assert found.value("byline_ingest_files_total", outcome="pruned") == 0
+    assert found.value("byline_ingest_last_run_started_timestamp_seconds") is not None
+    assert found.value("byline_ingest_last_run_finished_timestamp_seconds") is None
+
+
+def test_an_empty_store_has_no_runs(engine: Engine, tmp_path: Path) -> None:
+    found = collected(engine, SearchIndex(tmp_path / "empty.index", writer_mb=64))
+    assert found.value("byline_store_last_change") == 0
+    assert found.value("byline_ingest_runs", result="succeeded") == 0
+    assert found.value("byline_ingest_last_run_started_timestamp_seconds") is None
+
+
+@pytest.mark.sqlite_only
+def test_metrics_off_is_a_404_and_counts_nothing(settings: Settings) -> None:
+    with TestClient(create_app(settings.model_copy(update={"metrics": False}))) as client:
+        client.get("/healthz")
+        answer = client.get("/metrics")
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert not hasattr(client.app.state, "metrics")  # type: ignore[attr-defined]
+
+
+@pytest.mark.sqlite_only
+def test_metrics_are_not_in_the_openapi_document(client: TestClient) -> None:
+    assert "/metrics" not in client.get("/openapi.json").json()["paths"]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("value", ["yes please", "2"])
+def test_a_bad_setting_is_refused(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BYLINE_ACCESS_LOG", value)
+    with pytest.raises(ValueError, match="access_log"):
+        Settings()
+
+
+def metrics_folders() -> set[str]:
+    return set(glob.glob(str(Path(tempfile.gettempdir()) / "byline-metrics-*")))
+
+
+@pytest.mark.sqlite_only
+def test_two_server_processes_are_scraped_as_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'byline.db'}"
+    migrate(url)
+    before = metrics_folders()
+    env = {"BYLINE_INGEST_ON_START": "false", "BYLINE_WORKERS": "2"}
+    with live_server(url, tmp_path / "serve.log", **env) as base:
+        made = metrics_folders() - before
+        assert len(made) == 1  # where the processes keep their counts
+        # A new connection each: the processes take them in turn, as the kernel hands them out.
+        for _ in range(40):
+            assert httpx2.get(f"{base}/healthz").status_code == 200
+        pids = {path.name for path in Path(made.pop()).iterdir()}
+        scrapes = [Scrape(httpx2.get(f"{base}/metrics").text) for _ in range(6)]
+    assert len({name.rsplit("_", 1)[-1] for name in pids}) == 2, pids  # counter_PID.db a process
+    for found in scrapes:
+        assert requests_of(found, "/healthz", "200") == 40
+        assert found.value("byline_store_last_change") == 0
+    assert not metrics_folders() - before  # removed once the server stops
+
+
+def access_lines(log: Path) -> list[dict[str, object]]:
+    lines = log.read_text().splitlines()
+    return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+@pytest.mark.sqlite_only
+def test_the_json_access_log_of_a_real_server(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'byline.db'}"
+    migrate(url)
+    log = tmp_path / "serve.log"
+    env = {"BYLINE_INGEST_ON_START": "false", "BYLINE_ACCESS_LOG": "json"}
+    with live_server(url, log, **env) as base:
+        headers = {"User-Agent": "newsroom-tool/1.0", "X-Request-ID": "req-7"}
+        listed = httpx2.get(f"{base}/v1/articles", params={"limit": 5}, headers=headers)
+        missing = httpx2.get(f"{base}/v1/articles/no-such")
+    entries = access_lines(log)
+    assert all(set(entry) == set(entries[0]) for entry in entries)
+    [entry] = [e for e in entries if e["path"] == "/v1/articles"]
+    assert entry["method"] == "GET"
+    assert entry["query"] == "limit=5"
+    assert entry["status"] == 200
+    assert entry["bytes"] == len(listed.content)
+    assert entry["client"] == "127.0.0.1"
+    assert entry["user_agent"] == "newsroom-tool/1.0"
+    assert entry["request_id"] == "req-7"
+    assert isinstance(entry["duration_ms"], float)
+    assert entry["duration_ms"] > 0
+    assert datetime.fromisoformat(str(entry["time"])).tzinfo is not None
+    [entry] = [e for e in entries if e["path"] == "/v1/articles/no-such"]
+    assert entry["status"] == 404
+    assert entry["bytes"] == len(missing.content)
+    assert entry["request_id"] is None
+    assert '"GET /v1/articles' not in log.read_text()  # uvicorn's own lines are not kept too
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(("setting", "uvicorn_lines"), [("text", True), ("off", False)])
+def test_the_text_access_log_or_none(tmp_path: Path, setting: str, uvicorn_lines: bool) -> None:
+    url = f"sqlite:///{tmp_path / 'byline.db'}"
+    migrate(url)
+    log = tmp_path / "serve.log"
+    env = {"BYLINE_INGEST_ON_START": "false", "BYLINE_ACCESS_LOG": setting}
+    with live_server(url, log, **env) as base:
+        httpx2.get(f"{base}/v1/articles")
+    assert ('"GET /v1/articles HTTP/1.1" 200' in log.read_text()) is uvicorn_lines
+    assert not access_lines(log)
