@@ -291,9 +291,24 @@ def test_optional_reads_without_a_key_but_refuses_a_bad_one_and_guards_admin(
         )
 
 
+@pytest.mark.parametrize("mode", ["required", "optional"])
+def test_metrics_need_an_admin_key_when_keys_are_on(
+    settings: Settings, engine: Engine, mode: str
+) -> None:
+    with CaughtUpClient(keyed_app(settings, mode)) as client:
+        problem(client.get("/metrics"), 401, "api-key-required")
+        reader = make_key(engine, "reader")
+        problem(client.get("/metrics", headers={"X-API-Key": reader}), 403, "insufficient-scope")
+        admin = make_key(engine, "ops", KeyScope.ADMIN)
+        answer = client.get("/metrics", headers={"Authorization": f"Bearer {admin}"})
+        assert answer.status_code == 200
+        assert "byline_http_requests_total" in answer.text
+
+
 def test_off_the_guard_lets_everything_through(settings: Settings) -> None:
     with CaughtUpClient(keyed_app(settings, "off")) as client:
         assert client.post(ADMIN_ROUTE).json() == {"changed_by": None}
+        assert client.get("/metrics").status_code == 200
 
 
 # The verdicts kept.

@@ -90,7 +90,8 @@ def test_probes_are_never_limited(limited: TestClient) -> None:
     for _ in range(6):
         for probe in ("/healthz", "/readyz"):
             response = limited.get(probe)
-            assert response.status_code == 200
+            # /readyz may still say the follower's first pass is under way: a 503, never a 429.
+            assert response.status_code in (200, 503)
             assert not set(HEADERS) & set(response.headers)
     assert limited.get("/v1/articles").headers["ratelimit-remaining"] == "2"
 

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import error_response
 from app.api.links import route_path
+from app.api.metrics import METRICS_PATH
 from app.problems import (
     ApiKeyRequired,
     InsufficientScope,
@@ -60,9 +61,10 @@ header_key = APIKeyHeader(
 
 
 def guarded(path: str) -> bool:
-    """Whether a request to ``path`` (as the routes match it) needs a key: ``/v1`` and below;
-    the probes, the docs, the OpenAPI document and the problem types stay open."""
-    return path == GUARDED_PREFIX or path.startswith(GUARDED_PREFIX + "/")
+    """Whether a request to ``path`` (as the routes match it) needs a key: ``/v1`` and below, and
+    ``/metrics`` (an admin key's, as Meilisearch's and Typesense's metrics need their master
+    key); the probes, the docs, the OpenAPI document and the problem types stay open."""
+    return path in (GUARDED_PREFIX, METRICS_PATH) or path.startswith(GUARDED_PREFIX + "/")
 
 
 class ApiKeys:

@@ -30,8 +30,9 @@ from app.problems import RateLimited
 
 logger = logging.getLogger("byline")
 
-# Probes are never limited: a load balancer's checks must not take a replica out.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# Probes are never limited: a load balancer's checks must not take a replica out; nor is the
+# operator's scraper.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # What the headers of a refusal say (the OpenAPI document declares them); every limited answer
 # carries the RateLimit-* ones.
 RATE_LIMIT_HEADERS = {
