@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.compression import Compression
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
 from app.api.middleware import AllowedHosts, CachedArticles, HeadAsGet, NoSniff
@@ -84,6 +85,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # another origin's request and a foreign Host's refusal all go out through those above it.
     app.add_middleware(CachedArticles)
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones
+        app.add_middleware(
+            Compression,
+            min_bytes=settings.compression_min_bytes,
+            kept_bytes=settings.compression_cache_mb * 2**20,
+        )
     if settings.cors_origins:
         app.add_middleware(CrossOrigin, origins=settings.cors_origins)
     app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
