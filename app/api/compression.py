@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import brotli
 import zstandard
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.store.caches import VersionedCache
@@ -81,16 +80,16 @@ STREAM: dict[str, Callable[[], Encoder]] = {
 # Media types worth compressing: text, JSON and XML (the API's answers, its problems, the raw
 # text of articles, the docs pages and their scripts). Images and archives are compressed already.
 _TEXT_TYPES = frozenset(
-    {"application/json", "application/javascript", "application/xml", "image/svg+xml"}
+    {b"application/json", b"application/javascript", b"application/xml", b"image/svg+xml"}
 )
 
 
-def compressible(content_type: str) -> bool:
-    media_type = content_type.partition(";")[0].strip().lower()
+def compressible(content_type: bytes) -> bool:
+    media_type = content_type.partition(b";")[0].strip().lower()
     return (
-        media_type.startswith("text/")
+        media_type.startswith(b"text/")
         or media_type in _TEXT_TYPES
-        or media_type.endswith(("+json", "+xml"))
+        or media_type.endswith((b"+json", b"+xml"))
     )
 
 
@@ -147,11 +146,11 @@ def preferred_coding(accept_encoding: str) -> str | None:
 _VARIANT = re.compile(rb'"([^"]*)-(' + b"|".join(c.encode() for c in PREFERENCE) + rb')"')
 
 
-def variant_tag(etag: str, coding: str) -> str:
+def variant_tag(etag: bytes, coding: str) -> bytes:
     """The ETag of ``etag``'s answer compressed with ``coding``; a weak tag is left as is (it
     may be shared by representations that differ only in coding)."""
-    if len(etag) >= 2 and etag[0] == '"' and etag[-1] == '"':
-        return f'{etag[:-1]}-{coding}"'
+    if len(etag) >= 2 and etag[:1] == b'"' and etag[-1:] == b'"':
+        return etag[:-1] + b"-" + coding.encode() + b'"'
     return etag
 
 
@@ -173,26 +172,28 @@ class Compression:
             await self.app(scope, receive, send)
             return
         accepted: list[bytes] = []
-        held_tags: list[tuple[str, str]] = []  # (plain tag, coding) of If-None-Match's variants
-        headers: list[tuple[bytes, bytes]] = []
-        for name, value in scope["headers"]:
+        held_tags: list[tuple[bytes, str]] = []  # (plain tag, coding) of If-None-Match's variants
+        headers = scope["headers"]
+        for name, value in headers:
             if name == b"accept-encoding":
                 accepted.append(value)
             elif name == b"if-none-match" and b"-" in value:
                 held_tags += [
-                    (f'"{tag.decode("latin-1")}"', coding.decode())
-                    for tag, coding in _VARIANT.findall(value)
+                    (b'"' + tag + b'"', code.decode()) for tag, code in _VARIANT.findall(value)
                 ]
-                headers.append((name, _VARIANT.sub(rb'"\1"', value)))
-                continue
-            headers.append((name, value))
+        if held_tags:
+            headers = [
+                (name, _VARIANT.sub(rb'"\1"', value) if name == b"if-none-match" else value)
+                for name, value in headers
+            ]
+            scope = {**scope, "headers": headers}
         coding = self._negotiate(b", ".join(accepted)) if accepted else None
-        head = scope["method"] == "HEAD"
-        # A HEAD is run as a GET (RFC 9110 §9.3.2: the same headers), so that its Content-Length
-        # and Content-Encoding are those of the body a GET gets; the body is dropped here.
-        inner = {**scope, "headers": headers, "method": "GET" if head else scope["method"]}
-        answer = _Answer(self, coding, held_tags, _without_body(send) if head else send)
-        await self.app(inner, receive, answer.send)
+        if scope["method"] == "HEAD":
+            # Run as a GET (RFC 9110 §9.3.2: the same headers), so that its Content-Length and
+            # Content-Encoding are those of the body a GET gets; the body is dropped here.
+            scope = {**scope, "method": "GET"}
+            send = _without_body(send)
+        await self.app(scope, receive, _Answer(self, coding, held_tags, send).send)
 
     def _negotiate(self, accept_encoding: bytes) -> str | None:
         coding = self._negotiated.get(accept_encoding, "")
@@ -225,7 +226,7 @@ class _Answer:
         self,
         compression: Compression,
         coding: str | None,
-        held_tags: list[tuple[str, str]],
+        held_tags: list[tuple[bytes, str]],
         send: Send,
     ) -> None:
         self.compression = compression
@@ -254,30 +255,30 @@ class _Answer:
 
     async def _started(self, start: Message) -> None:
         status = start["status"]
-        # A copy: an inner middleware may keep the message it sent (CachedArticles does).
-        headers = MutableHeaders(raw=list(start.get("headers", [])))
+        # Raw headers, as Starlette writes them (lower-case names), read and written without
+        # parsing: this runs on every answer. Written to a new list: an inner middleware may
+        # keep the message it sent (CachedArticles does).
+        headers: list[tuple[bytes, bytes]] = start.get("headers", [])
         if status == 304:
-            etag = headers.get("etag")
+            etag = _header(headers, b"etag")
             held = [coding for tag, coding in self.held_tags if tag == etag]
             if etag is not None and held:
                 # The client's tag that matched: the variant it holds, preferably the one it
                 # would get now.
                 coding = self.coding if self.coding in held else held[0]
-                headers["etag"] = variant_tag(etag, coding)
-            headers.add_vary_header("Accept-Encoding")
-            await self.out({**start, "headers": headers.raw})
+                headers = _replaced(headers, b"etag", variant_tag(etag, coding))
+            await self.out({**start, "headers": _varying(headers)})
             return
         if (
             status < 200
             or status in (204, 206)
-            or not compressible(headers.get("content-type", ""))
-            or "content-encoding" in headers  # encoded already: the answer is the route's
-            or "no-transform" in headers.get("cache-control", "")
+            or not compressible(_header(headers, b"content-type") or b"")
+            or _header(headers, b"content-encoding") is not None  # the route's own coding
+            or b"no-transform" in (_header(headers, b"cache-control") or b"")
         ):
             await self.out(start)
             return
-        headers.add_vary_header("Accept-Encoding")
-        start = {**start, "headers": headers.raw}
+        start = {**start, "headers": _varying(headers)}
         if self.coding is None:
             await self.out(start)
             return
@@ -285,29 +286,53 @@ class _Answer:
 
     async def _first_body(self, start: Message, message: Message) -> None:
         self.start = None
-        assert self.coding is not None  # a start is held only to compress
+        coding = self.coding
+        assert coding is not None  # a start is held only to compress
         body: bytes = message.get("body", b"")
         more: bool = message.get("more_body", False)
-        headers = MutableHeaders(raw=start["headers"])
-        length = len(body) if not more else int(headers.get("content-length", "-1") or -1)
+        headers: list[tuple[bytes, bytes]] = start["headers"]
+        length = len(body) if not more else int(_header(headers, b"content-length") or -1)
         if 0 <= length < self.compression.min_bytes:
             await self.out(start)
             await self.out(message)
             return
-        headers["content-encoding"] = self.coding
-        if (etag := headers.get("etag")) is not None:
-            headers["etag"] = variant_tag(etag, self.coding)
+        if (etag := _header(headers, b"etag")) is not None:
+            headers = _replaced(headers, b"etag", variant_tag(etag, coding))
+        headers = [(name, value) for name, value in headers if name != b"content-length"]
+        headers.append((b"content-encoding", coding.encode()))
         if more:  # streamed: compressed as it comes, sent chunked
-            del headers["content-length"]
-            self.encoder = STREAM[self.coding]()
-            await self.out(start)
+            self.encoder = STREAM[coding]()
+            await self.out({**start, "headers": headers})
             body = self.encoder.compress(body)
             await self.out({"type": "http.response.body", "body": body, "more_body": True})
             return
-        compressed = self.compression.compressed(body, self.coding)
-        headers["content-length"] = str(len(compressed))
-        await self.out(start)
+        compressed = self.compression.compressed(body, coding)
+        headers.append((b"content-length", str(len(compressed)).encode()))
+        await self.out({**start, "headers": headers})
         await self.out({"type": "http.response.body", "body": compressed})
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The value of the header ``name`` (lower case), its lines joined; None without it."""
+    values = [value for key, value in headers if key == name]
+    return b", ".join(values) if values else None
+
+
+def _replaced(
+    headers: list[tuple[bytes, bytes]], name: bytes, value: bytes
+) -> list[tuple[bytes, bytes]]:
+    return [*((key, old) for key, old in headers if key != name), (name, value)]
+
+
+def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with Accept-Encoding in ``Vary``."""
+    vary = _header(headers, b"vary")
+    if vary is None:
+        return [*headers, (b"vary", b"Accept-Encoding")]
+    named = {field.strip().lower() for field in vary.split(b",")}
+    if b"accept-encoding" in named or b"*" in named:
+        return headers
+    return _replaced(headers, b"vary", vary + b", Accept-Encoding")
 
 
 def _without_body(send: Send) -> Send:
