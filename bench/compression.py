@@ -2,7 +2,7 @@
 100 summaries, uncompressed and with each coding, with compression off, on with every answer
 compressed again (``BYLINE_COMPRESSION_CACHE_MB=0``) and on with compressed bodies kept.
 
-    python -m bench.compression bench/.work/byline-10000.db --seconds 5
+    python bench/compression.py bench/.work/byline-10000.db --seconds 5
 
 The server is pinned to CPU 0 and wrk to CPU 1, as in ``bench/run.py``; one worker.
 """
@@ -14,7 +14,8 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from bench.run import BIN, LOAD_CPU, LUA_PATHS, WORK, WRK_LATENCY, byline_env, server
+# Run as a script (python bench/compression.py): its folder is first on the path.
+from run import BIN, LOAD_CPU, LUA_PATHS, WORK, WRK_LATENCY, byline_env, server
 
 CODINGS = ("none", "gzip", "br", "zstd")
 SETUPS = {

@@ -5,8 +5,9 @@ or more; the strong ``ETag`` of a compressed answer names its coding.
 A body compressed in one piece is kept, compressed, by its bytes and coding: the answers the
 reader's caches keep (articles, pages, searches) come back as the same bytes object, so each is
 compressed once per coding, not at every request (bench/RESULTS.md: compressing a page of 100
-summaries at every request cost more than half its requests a second). The key is the content
-itself, so a kept body is never the wrong one, whatever the route and its validators do.
+summaries at every request cut its requests a second by four fifths with gzip, by half with
+zstd). The key is the content itself, so a kept body is never the wrong one, whatever the route
+and its validators do, and answers without an ETag are kept too.
 """
 
 import re
@@ -21,8 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.store.caches import VersionedCache
 
 # The levels are chosen for speed (bench/RESULTS.md, 2026-12-07): on a page of 100 summaries
-# (66 KB) gzip 5 takes half the time of gzip 6 for a body 3% larger, brotli 4 a third of
-# brotli 5's for 5% more, zstd 3 a third of zstd 6's for 4% more.
+# (66 KB) gzip 5 takes 0.55 to 0.8 of gzip 6's time for a body 3% larger, brotli 4 0.4 to 0.65
+# of brotli 5's for 5% more, zstd 3 a quarter to a third of zstd 6's for 5% more.
 GZIP_LEVEL = 5
 BROTLI_QUALITY = 4
 ZSTD_LEVEL = 3
@@ -199,9 +200,10 @@ class Compression:
         coding = self._negotiated.get(accept_encoding, "")
         if coding == "":
             coding = preferred_coding(accept_encoding.decode("latin-1"))
-            if len(self._negotiated) >= 256:  # the header is the client's: bounded
-                self._negotiated.clear()
-            self._negotiated[accept_encoding] = coding
+            if len(accept_encoding) <= ACCEPT_ENCODING_MAX:  # the header is the client's: bounded
+                if len(self._negotiated) >= 256:
+                    self._negotiated.clear()
+                self._negotiated[accept_encoding] = coding
         return coding
 
     def compressed(self, body: bytes, coding: str) -> bytes:
