@@ -425,6 +425,7 @@ def test_the_docs_assets_are_compressed_and_revalidated(served: TestClient) -> N
         with served.stream("GET", url, headers={"Accept-Encoding": "br"}) as response:
             raw = b"".join(response.iter_raw())
         assert response.headers["content-encoding"] == "br"
+        assert "accept-ranges" not in response.headers  # ranges are the plain body's
         assert brotli.decompress(raw) == plain.content
         # The static files' own ETag and 304, through the variant's tag.
         etag = response.headers["etag"]
@@ -460,3 +461,12 @@ def test_the_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("BYLINE_COMPRESSION_MIN_BYTES", "-1")
     with pytest.raises(ValidationError, match="compression_min_bytes"):
         Settings()
+
+
+def test_a_range_is_of_the_plain_body(served: TestClient) -> None:
+    url = "/docs-assets/swagger-ui.css"
+    whole = served.get(url, headers={"Accept-Encoding": "identity"}).content
+    part = served.get(url, headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert "content-encoding" not in part.headers
+    assert part.content == whole[:100]

@@ -300,7 +300,9 @@ class _Answer:
             return
         if (etag := _header(headers, b"etag")) is not None:
             headers = _replaced(headers, b"etag", variant_tag(etag, coding))
-        headers = [(name, value) for name, value in headers if name != b"content-length"]
+        # Ranges would count the plain body's bytes (a Range request is answered as it is), so
+        # the compressed answer offers none, as nginx's gzip does.
+        headers = [(name, v) for name, v in headers if name not in _PLAIN_BODY_HEADERS]
         headers.append((b"content-encoding", coding.encode()))
         if more:  # streamed: compressed as it comes, sent chunked
             self.encoder = STREAM[coding]()
@@ -312,6 +314,9 @@ class _Answer:
         headers.append((b"content-length", str(len(compressed)).encode()))
         await self.out({**start, "headers": headers})
         await self.out({"type": "http.response.body", "body": compressed})
+
+
+_PLAIN_BODY_HEADERS = (b"content-length", b"accept-ranges")
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
