@@ -99,6 +99,26 @@ class Settings(BaseSettings):
         "answer is a 304 without a body (its `ETag`).",
     )
 
+    compression: bool = Field(
+        default=True,
+        description="Whether answers of `compression_min_bytes` or more are compressed (zstd, "
+        "brotli or gzip) for clients whose `Accept-Encoding` asks for it.",
+    )
+    compression_min_bytes: int = Field(
+        default=1024,
+        ge=0,
+        le=2**30,
+        description="Bytes an answer's body must have to be compressed: below, the saving is "
+        "smaller than the work.",
+    )
+    compression_cache_mb: int = Field(
+        default=16,
+        ge=0,
+        le=4096,
+        description="Megabytes of compressed bodies (with their plain ones) each server process "
+        "keeps, so that a kept answer is compressed once per coding (0: none).",
+    )
+
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default=[],
         description="Origins whose web pages may call the API from a browser (CORS), comma "

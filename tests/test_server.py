@@ -2,6 +2,7 @@
 request heads bounded in bytes and time, its own errors as problem+json, hosts and proxy
 headers, and the store's points through the real server on both stores."""
 
+import gzip
 import json
 import os
 import re
@@ -146,6 +147,29 @@ def test_an_answer_names_no_server_and_says_not_to_sniff(server: str) -> None:
     assert answer.status == 200
     assert "server" not in answer.headers  # no banner naming the server and its version
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_gzip_answer_of_the_real_server_decodes_to_the_plain_one(server: str) -> None:
+    plain, _ = exchange(server, [request("/openapi.json")], refused=False)
+    gzipped, _ = exchange(
+        server, [request("/openapi.json", b"Accept-Encoding: gzip")], refused=False
+    )
+    head, _ = exchange(
+        server, [request("/openapi.json", b"Accept-Encoding: gzip", method=b"HEAD")], refused=False
+    )
+    assert plain.status == gzipped.status == head.status == 200
+    assert "content-encoding" not in plain.headers
+    assert gzipped.headers["content-encoding"] == head.headers["content-encoding"] == "gzip"
+    assert int(gzipped.headers["content-length"]) == len(gzipped.body) < len(plain.body)
+    assert gzip.decompress(gzipped.body) == plain.body
+    assert head.body == b""
+    assert head.headers == gzipped.headers | {"date": head.headers["date"]}
+    assert plain.headers["vary"] == gzipped.headers["vary"] == "Accept-Encoding"
+    garbage, _ = exchange(
+        server, [request("/openapi.json", b"Accept-Encoding: gzip;q=\xff" * 300)], refused=False
+    )
+    assert garbage.status == 200
+    assert garbage.body == plain.body
 
 
 def test_a_method_the_app_does_not_serve_is_its_405_problem(server: str) -> None:

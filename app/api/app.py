@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.api.access_log import AccessLog
 from app.api.authentication import ApiKeys
+from app.api.compression import Compression
 from app.api.cors import CrossOrigin
 from app.api.errors import install_problem_handlers
 from app.api.metrics import CountedRequests, RequestMetrics
@@ -93,15 +94,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
     # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
-    # answered as GET, a refusal over the rate limit, a refused key, a body's refusal, a page of
-    # another origin's request and a foreign Host's refusal all go out through those above it,
-    # and each is counted and logged, whoever answered it.
+    # answered as GET, a compressed answer, a refusal over the rate limit, a refused key, a
+    # body's refusal, a page of another origin's request and a foreign Host's refusal all go out
+    # through those above it, and each is counted and logged, whoever answered it.
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
         Validators, max_age=settings.cache_max_age, shared=settings.api_keys != "required"
     )
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
+    if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones
+        app.add_middleware(
+            Compression,
+            min_bytes=settings.compression_min_bytes,
+            kept_bytes=settings.compression_cache_mb * 2**20,
+        )
     # Inside CORS, so that a page of another origin can read its 429 (and preflights are not
     # counted); always there, as an API key may have a rate of its own when no default is set.
     app.add_middleware(
