@@ -1,0 +1,150 @@
+"""What each serving feature costs a kept answer, in process: ``python bench/serving.py``.
+
+    python bench/serving.py [--requests 5000] [--rounds 3]
+
+Makes the same requests of the ASGI app itself (no sockets, no HTTP parsing: the microseconds
+of CPU time the app spends, steadier than req/s on a shared machine) on a 2,000-article store
+(``bench/run.py``'s corpus): a kept article by id and a kept first page of ``/v1/articles``,
+with every serving feature of issue #23 off, all on (a key required and sent, a rate limit that
+never refuses, a page of another origin, /metrics, the JSON access log, compression asked for as
+browsers do), and all on but one, so that each feature's share shows. ``bench/run.py`` measures
+the same settings through the real server with wrk (``--only-serving``).
+"""
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import time
+from typing import Any
+
+from observability import _discarded_stdout
+from run import BIN, SERVING_ORIGIN, WORK, _ids, byline_env, corpus
+from sqlmodel import Session
+
+from app.api.app import create_app
+from app.settings import Settings
+from app.store.api_keys import KeyScope, create_api_key, revoke_api_key
+from app.store.database import create_db_engine
+
+ALL_OFF: dict[str, Any] = {"metrics": False, "access_log": "off", "compression": False}
+ALL_ON: dict[str, Any] = {
+    "api_keys": "required",
+    "rate_limit": "1000000/minute",
+    "cors_origins": [SERVING_ORIGIN],
+    "metrics": True,
+    "access_log": "json",
+    "compression": True,
+    "cache_max_age": 60,
+}
+# Each feature's "off", to measure all on but it.
+WITHOUT = {
+    "rate_limit": "",
+    "api_keys": "off",
+    "metrics": False,
+    "access_log": "off",
+    "compression": False,
+    "cors_origins": [],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    database = WORK / f"observability-{args.count}.db"
+    if not database.exists():
+        folder = corpus(args.count, 1)
+        subprocess.run([BIN / "byline", "ingest", folder], env=byline_env(database), check=True)
+    engine = create_db_engine(f"sqlite:///{database}", writer=True)
+    name = f"bench-serving-{os.getpid()}"
+    with Session(engine) as session:
+        key, _ = create_api_key(session, name=name, scope=KeyScope.READ, rate_per_minute=None)
+        session.commit()
+    headers = [
+        (b"x-api-key", key.encode()),
+        (b"origin", SERVING_ORIGIN.encode()),
+        (b"accept-encoding", b"gzip, deflate, br, zstd"),
+    ]
+    variants: dict[str, tuple[dict[str, Any], list[tuple[bytes, bytes]]]] = {
+        "all off": (ALL_OFF, []),
+        "all on": (ALL_ON, headers),
+    }
+    for feature, off in WITHOUT.items():
+        variants[f"all on but {feature}"] = ({**ALL_ON, feature: off}, headers)
+    loads = {
+        "article by id (kept)": [f"/v1/articles/{n}" for n in _ids(args.count)],
+        "first page of 20 (kept)": ["/v1/articles?limit=20"],
+    }
+    timings: dict[tuple[str, str], list[float]] = {}
+    try:
+        for _ in range(args.rounds):
+            for variant, (changes, sent) in variants.items():
+                settings = Settings(database_url=f"sqlite:///{database}", **changes)
+                for work, paths in loads.items():
+                    with _discarded_stdout():  # where the JSON lines go
+                        micros = asyncio.run(_timed(create_app(settings), paths, sent, args))
+                    timings.setdefault((variant, work), []).append(micros)
+    finally:
+        with Session(engine) as session:
+            revoke_api_key(session, name_or_prefix=name)
+            session.commit()
+    print("| settings | " + " | ".join(loads) + " |")
+    print("|---|" + "---:|" * len(loads))
+    everything = {work: statistics.median(timings[("all on", work)]) for work in loads}
+    for variant in variants:
+        cells = []
+        for work in loads:
+            median = statistics.median(timings[(variant, work)])
+            share = f" (its share {everything[work] - median:+.1f})" if "but" in variant else ""
+            cells.append(f"{median:.1f} µs{share}")
+        print(f"| {variant} | " + " | ".join(cells) + " |")
+
+
+async def _timed(
+    app: Any, paths: list[str], headers: list[tuple[bytes, bytes]], args: Any
+) -> float:
+    """The mean microseconds of CPU time of ``args.requests`` GETs of ``paths`` in turn, after
+    a warm-up in which every answer is made and kept."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200, message
+
+    def scope(path: str) -> dict[str, Any]:
+        target, _, query = path.partition("?")
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": target,
+            "raw_path": target.encode(),
+            "root_path": "",
+            "query_string": query.encode(),
+            "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench"), *headers],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+            "state": {},
+        }
+
+    async with app.router.lifespan_context(app):
+        for _ in range(2):
+            for path in paths:
+                await app(scope(path), receive, send)
+        requests: int = args.requests
+        started = time.process_time()
+        for number in range(requests):
+            await app(scope(paths[number % len(paths)]), receive, send)
+        return (time.process_time() - started) / requests * 1e6
+
+
+if __name__ == "__main__":
+    main()
