@@ -2,7 +2,7 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-08
+Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
