@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from starlette.types import Message, Receive, Scope, Send
 from typer.testing import CliRunner
 
+from app.api import rate_limits
 from app.api.app import create_app
 from app.api.rate_limits import KEY_PREFIX, RateLimits, client_of
 from app.cli.commands import cli
@@ -267,6 +269,46 @@ def test_a_key_has_its_rate_when_no_default_is_set() -> None:
     found = asyncio.run(answers(limits, [request_scope(key=key)] * 2 + [request_scope()] * 3))
     assert statuses(found) == ["200", "429", "200", "200", "200"]
     assert "ratelimit-limit" not in found[2]
+
+
+def test_the_allowance_comes_back_one_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """3 a minute: one request freed every 20 s, up to 3; a refusal is not counted."""
+    now = [0.0]
+    monkeypatch.setattr(rate_limits, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    limits = RateLimits(answer_ok, rate=parse("3/minute"))
+
+    def at(seconds: float, requests: int) -> list[tuple[str, str, str]]:
+        now[0] = 1000.0 + seconds
+        found = asyncio.run(answers(limits, [request_scope()] * requests))
+        return [
+            (answer["status"], answer["ratelimit-remaining"], answer["ratelimit-reset"])
+            for answer in found
+        ]
+
+    first = [("200", "2", "20"), ("200", "1", "20"), ("200", "0", "20"), ("429", "0", "20")]
+    assert at(0, 4) == first
+    assert at(15, 1) == [("429", "0", "5")]
+    assert at(20, 2) == [("200", "0", "20"), ("429", "0", "20")]
+    assert at(70, 1) == [("200", "1", "10")]
+    assert at(500, 1) == [("200", "2", "20")]
+
+
+def test_the_clients_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client back to its full allowance needs no entry: they are dropped as clients come."""
+    monkeypatch.setattr(rate_limits, "MEMORY_CLIENTS", 10)
+    limits = RateLimits(answer_ok, rate=parse("1000/second"))
+    scopes = [request_scope(f"192.0.2.{number}") for number in range(100)]
+
+    async def visit() -> int:
+        largest = 0
+        for scope in scopes:
+            await answers(limits, [scope])
+            largest = max(largest, len(limits.arrivals))
+            # A millisecond later, each earlier client has its whole allowance again.
+            await asyncio.sleep(0.002)
+        return largest
+
+    assert asyncio.run(visit()) <= 10
 
 
 def test_who_is_counted() -> None:

@@ -1,15 +1,29 @@
 """Rate limits: how many requests each client may make, per API key or, for a request without
-one, per client address; counted by the ``limits`` library in this process's memory or in Redis.
+one, per client address; counted in this process's memory or in Redis.
 
 Every limited answer carries ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset``
 and ``RateLimit-Policy`` (draft-ietf-httpapi-ratelimit-headers-06: separate fields, the reset in
 seconds from now); one over the limit is a 429 ``rate-limited`` problem with ``Retry-After``.
 
-The strategy is the sliding window counter: two counters a client (this window's and the last
-one's, the last weighted by how much of it still overlaps the window ending now), so a hit costs
-the same whatever the rate, and a client cannot spend twice its rate across a window's edge as a
-fixed window allows. The moving window would be exact but keeps one entry per request (600 a
-client at 600/minute) and counts them on every hit.
+The counting is GCRA, the generic cell rate algorithm (as redis-cell and many API gateways count):
+a rate of N requests in a window of W seconds lets one request through every W/N seconds, with a
+burst of N. Each client is one number, its theoretical arrival time (TAT): when its next request
+would be on time if it kept exactly to its rate. A request at ``now`` moves it to
+``max(TAT, now) + W/N`` and is allowed while that is at most ``now + W``; a refused request
+leaves it alone. So a hit is a read, a few additions and a write whatever the rate; the remaining
+requests (``(now + W - TAT) / (W/N)``, rounded down) and the seconds until one more is freed
+follow exactly from that one number, with no second look at the store; and nobody spends twice
+their rate across a window's edge (there are no edges). The ``limits`` library's sliding window
+counter keeps two counters a client, estimates how the last window's requests were spread, and
+costs about 25 µs a request in memory through the library's layers and two round trips to Redis
+(the hit, then the counts for the headers).
+
+In memory the TATs are a dict of floats on the monotonic clock; a TAT in the past means a full
+allowance, the same as no entry, so such entries are dropped whenever the dict has grown past a
+bound (it holds the clients of the last window at most). In Redis one Lua script (EVALSHA)
+reads, moves and writes the TAT on Redis' own clock (the servers sharing it need not agree on the
+time), with the key expiring when the TAT passes: one round trip a request. The ``limits``
+library stays for what it does well, reading the ``600/minute`` notation of the settings.
 
 When Redis cannot be reached, requests are served without a limit (fail open, logged): the
 counters protect the API, and their store failing should not take the API down with it.
@@ -18,15 +32,18 @@ counters protect the API, and their store failing should not take the API down w
 import logging
 import math
 import time
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits import RateLimitItem
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import error_response
 from app.api.links import route_path
 from app.problems import RateLimited
+
+if TYPE_CHECKING:
+    from redis.commands.core import AsyncScript
 
 logger = logging.getLogger("byline")
 
@@ -48,32 +65,86 @@ STORE_TIMEOUT_S = 0.5
 # After the store fails, requests go unlimited this long before it is tried again, so that a
 # store that is down costs one timeout every so often, not one a request.
 STORE_RETRY_S = 5.0
+# Clients counted in memory before the ones back to a full allowance are dropped (the bound then
+# doubles with the clients still counting, so that dropping costs O(1) a request on average).
+MEMORY_CLIENTS = 10_000
+# Float rounding must not take a request from a client (2.9999999 remaining is 3).
+EPSILON = 1e-9
+
+# GCRA in Redis: KEYS[1] the client's TAT (ms on Redis' clock); ARGV the requests and the window
+# in ms. Answers {allowed (1 or 0), remaining, seconds until one more is freed}.
+GCRA_SCRIPT = """
+local requests, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval = window / requests
+local clock = redis.call('TIME')
+-- ms since 2023-11-14 (1.7e9 s): small enough numbers for floats finer than a µs
+local now = (clock[1] - 1700000000) * 1000 + clock[2] / 1000
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+tat = tat + interval
+local allow_at = tat - window
+if now < allow_at then
+  return {0, 0, math.ceil((allow_at - now) / 1000)}
+end
+redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.max(1, math.ceil(tat - now)))
+local freed = (now - allow_at) / interval
+local remaining = math.floor(freed + 1e-9)
+return {1, remaining, math.max(0, math.ceil(((remaining + 1 - freed) * interval - 1e-6) / 1000))}
+"""
 
 
-def counter_store(url: str) -> Storage:
-    """The counters' store a ``rate_limit_storage`` URL names (``memory://`` or Redis)."""
-    if url.startswith("memory:"):
-        return MemoryStorage()
-    # redis-py's asyncio client (limits' default is coredis): the Redis client most installs have.
-    return RedisStorage(
-        f"async+{url}",
-        implementation="redispy",
-        key_prefix=KEY_PREFIX,
-        wrap_exceptions=True,
+class Rate:
+    """A rate as the counting uses it: its numbers and its fixed headers, made once."""
+
+    __slots__ = ("described", "headers", "interval_s", "requests", "window_ms", "window_s")
+
+    def __init__(self, requests: int, window_s: int, described: str) -> None:
+        self.requests = requests
+        self.window_s = window_s
+        self.interval_s = window_s / requests
+        self.window_ms = window_s * 1000
+        self.described = described
+        self.headers = (
+            (b"ratelimit-limit", str(requests).encode()),
+            (b"ratelimit-policy", f"{requests};w={window_s}".encode()),
+        )
+
+    @classmethod
+    def of(cls, rate: RateLimitItem) -> "Rate":
+        """The rate the ``limits`` library read from the settings."""
+        unit = rate.GRANULARITY.name
+        described = f"1 {unit}" if rate.multiples == 1 else f"{rate.multiples} {unit}s"
+        return cls(rate.amount, rate.get_expiry(), described)
+
+
+def redis_script(url: str) -> "AsyncScript":
+    """The GCRA script, on a client of the Redis a ``rate_limit_storage`` URL names."""
+    from redis.asyncio import Redis  # noqa: PLC0415 (only a Redis store needs it)
+    from redis.asyncio.retry import Retry  # noqa: PLC0415
+    from redis.backoff import NoBackoff  # noqa: PLC0415
+
+    client = Redis.from_url(
+        # redis-py spells a socket's scheme unix://; the setting takes limits' redis+unix:// too.
+        url.replace("redis+unix://", "unix://", 1),
         socket_timeout=STORE_TIMEOUT_S,
         socket_connect_timeout=STORE_TIMEOUT_S,
+        # No retries: a store that fails is left alone for STORE_RETRY_S instead.
+        retry=Retry(NoBackoff(), 0),
     )
+    return client.register_script(GCRA_SCRIPT)
 
 
 def client_of(scope: Scope) -> tuple[str, int | None]:
     """Who a request counts against, and that client's own rate per minute if it has one: the
     API key the keys' middleware found, else the client's address (uvicorn takes it from
     ``X-Forwarded-For`` when a trusted proxy sent it)."""
-    key = scope.get("state", {}).get("api_key")
-    key_id = getattr(key, "id", None)
-    if key_id is not None:
-        rate = getattr(key, "rate_per_minute", None)
-        return f"key:{key_id}", rate if isinstance(rate, int) else None
+    state = scope.get("state")
+    key = state.get("api_key") if state else None
+    if key is not None:
+        key_id = getattr(key, "id", None)
+        if key_id is not None:
+            rate = getattr(key, "rate_per_minute", None)
+            return f"key:{key_id}", rate if isinstance(rate, int) else None
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}", None
 
@@ -85,12 +156,16 @@ class RateLimits:
         self, app: ASGIApp, *, rate: RateLimitItem | None, storage_url: str = "memory://"
     ) -> None:
         self.app = app
-        self.default_rate = rate
+        self.default_rate = None if rate is None else Rate.of(rate)
+        self.in_memory = storage_url.startswith("memory:")
         self.storage_url = storage_url
-        # Made at the first request: the memory store's locks belong to the serving event loop.
-        self.limiter: SlidingWindowCounterRateLimiter | None = None
+        # Each client's TAT on the monotonic clock, when counting in memory.
+        self.arrivals: dict[str, float] = {}
+        self.sweep_at = MEMORY_CLIENTS
+        # Made at the first request: redis-py's connections belong to the serving event loop.
+        self.script: AsyncScript | None = None
         self.store_down_until = 0.0
-        self.key_rates: dict[int, RateLimitItem] = {}
+        self.key_rates: dict[int, Rate] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or route_path(scope) in EXEMPT_PATHS:
@@ -98,15 +173,73 @@ class RateLimits:
             return
         who, own_rate = client_of(scope)
         rate = self.default_rate if own_rate is None else self._per_minute(own_rate)
-        if rate is None or time.monotonic() < self.store_down_until:
+        if rate is None:
             await self.app(scope, receive, send)
             return
-        if self.limiter is None:
-            self.limiter = SlidingWindowCounterRateLimiter(counter_store(self.storage_url))
+        if self.in_memory:
+            # GCRA on this process's dict, inline: this is every limited request's cost.
+            now = time.monotonic()
+            arrivals = self.arrivals
+            tat = arrivals.get(who, now)
+            tat = (tat if tat > now else now) + rate.interval_s
+            allow_at = tat - rate.window_s
+            if now < allow_at:
+                await self._refuse(rate, who, math.ceil(allow_at - now), scope, receive, send)
+                return
+            if len(arrivals) >= self.sweep_at:
+                self._sweep(now)
+            self.arrivals[who] = tat
+            freed = (now - allow_at) / rate.interval_s
+            remaining = int(freed + EPSILON)
+            reset = math.ceil((remaining + 1 - freed) * rate.interval_s - EPSILON)
+        else:
+            counted = await self._count_in_redis(rate, who)
+            if counted is None:
+                await self.app(scope, receive, send)
+                return
+            allowed, remaining, reset = counted
+            if not allowed:
+                await self._refuse(rate, who, reset, scope, receive, send)
+                return
+        await self.app(scope, receive, Counted(send, rate, remaining, reset))
+
+    @staticmethod
+    async def _refuse(
+        rate: Rate, who: str, reset: int, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer a request over its client's rate: the 429 problem, with when to try again."""
+        retry_after = max(1, reset)
+        refusal = RateLimited(
+            f"More than {rate.requests} request{'' if rate.requests == 1 else 's'} in "
+            f"{rate.described} from this "
+            f"{'API key' if who.startswith('key:') else 'address'}: "
+            f"try again in {retry_after} s.",
+            headers={
+                "RateLimit-Limit": str(rate.requests),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(retry_after),
+                "RateLimit-Policy": f"{rate.requests};w={rate.window_s}",
+                "Retry-After": str(retry_after),
+            },
+        )
+        await error_response(refusal, instance=scope["path"])(scope, receive, send)
+
+    def _sweep(self, now: float) -> None:
+        """Drop the clients back to a full allowance: no entry says the same."""
+        self.arrivals = {who: tat for who, tat in self.arrivals.items() if tat > now}
+        self.sweep_at = max(MEMORY_CLIENTS, 2 * len(self.arrivals))
+
+    async def _count_in_redis(self, rate: Rate, who: str) -> tuple[bool, int, int] | None:
+        """GCRA in Redis, one round trip; None: the store failed, the request goes unlimited."""
+        if time.monotonic() < self.store_down_until:
+            return None
+        if self.script is None:
+            self.script = redis_script(self.storage_url)
         try:
-            allowed = await self.limiter.hit(rate, who)
-            window = await self.limiter.get_window_stats(rate, who)
-        # Whatever the store raised (limits wraps Redis' errors, not every one): never a 500.
+            allowed, remaining, reset = await self.script(
+                keys=[f"{KEY_PREFIX}:{who}"], args=[rate.requests, rate.window_ms]
+            )
+        # Whatever the client raised (connection, timeout, a script error): never a 500.
         except Exception as error:
             self.store_down_until = time.monotonic() + STORE_RETRY_S
             logger.warning(
@@ -115,52 +248,43 @@ class RateLimits:
                 error,
                 STORE_RETRY_S,
             )
-            await self.app(scope, receive, send)
-            return
-        reset = max(0, math.ceil(window.reset_time - time.time()))
-        headers = {
-            "RateLimit-Limit": str(rate.amount),
-            "RateLimit-Remaining": str(window.remaining),
-            "RateLimit-Reset": str(reset),
-            "RateLimit-Policy": f"{rate.amount};w={rate.get_expiry()}",
-        }
-        if not allowed:
-            retry_after = max(1, reset)
-            refusal = RateLimited(
-                f"More than {rate.amount} request{'' if rate.amount == 1 else 's'} in "
-                f"{describe_window(rate)} from this "
-                f"{'API key' if who.startswith('key:') else 'address'}: "
-                f"try again in {retry_after} s.",
-                headers={**headers, "Retry-After": str(retry_after)},
-            )
-            await error_response(refusal, instance=scope["path"])(scope, receive, send)
-            return
-        await self.app(scope, receive, _with_headers(send, headers))
+            return None
+        return allowed == 1, int(remaining), int(reset)
 
-    def _per_minute(self, requests: int) -> RateLimitItem:
+    def _per_minute(self, requests: int) -> Rate:
         """A key's own rate, made once (the keys' middleware holds a handful)."""
         rate = self.key_rates.get(requests)
         if rate is None:
             if len(self.key_rates) >= 1024:
                 self.key_rates.clear()
-            rate = self.key_rates[requests] = RateLimitItemPerMinute(requests)
+            rate = self.key_rates[requests] = Rate(requests, 60, "1 minute")
         return rate
 
 
-def describe_window(rate: RateLimitItem) -> str:
-    """``1 minute``, ``10 seconds``: the window of a rate, as a detail says it."""
-    unit = rate.GRANULARITY.name
-    return f"1 {unit}" if rate.multiples == 1 else f"{rate.multiples} {unit}s"
+class Counted:
+    """``send``, with a limited answer's ``RateLimit-*`` fields added to the response's start."""
 
+    __slots__ = ("rate", "remaining", "reset", "send")
 
-def _with_headers(send: Send, headers: dict[str, str]) -> Send:
-    """``send``, with ``headers`` added to the response's start."""
-    raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    def __init__(self, send: Send, rate: Rate, remaining: int, reset: int) -> None:
+        self.send = send
+        self.rate = rate
+        self.remaining = remaining
+        self.reset = reset
 
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            # A message of its own: the kept article bodies keep the one the route sent.
-            message = {**message, "headers": [*message.get("headers", []), *raw]}
-        await send(message)
-
-    return sending
+    # Not a coroutine: it hands back ``send``'s, one frame fewer a message.
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] != "http.response.start":
+            return self.send(message)
+        # A message of its own: the kept article bodies keep the one the route sent.
+        return self.send(
+            {
+                **message,
+                "headers": [
+                    *message.get("headers", ()),
+                    *self.rate.headers,
+                    (b"ratelimit-remaining", b"%d" % self.remaining),
+                    (b"ratelimit-reset", b"%d" % self.reset),
+                ],
+            }
+        )
