@@ -5,7 +5,9 @@ log (app/api/access_log.py) of a real server."""
 
 import glob
 import json
+import random
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,8 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.api.access_log import AccessLog
 from app.api.app import create_app
-from app.api.metrics import LATENCY_BUCKETS, StoreMetrics
+from app.api.metrics import LATENCY_BUCKETS, RequestMetrics, StoreMetrics
 from app.ingestion.outcomes import IngestReport, Outcome
 from app.search.index import SearchIndex
 from app.settings import Settings
@@ -278,3 +281,24 @@ def test_the_text_access_log_or_none(tmp_path: Path, setting: str, uvicorn_lines
         httpx2.get(f"{base}/v1/articles")
     assert ('"GET /v1/articles HTTP/1.1" 200' in log.read_text()) is uvicorn_lines
     assert not access_lines(log)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.0001, 0.0005, 0.0007, 0.25, 10.0, 11.0])
+def test_a_request_counts_as_the_metrics_own_inc_and_observe_would(seconds: float) -> None:
+    counted, observed = (RequestMetrics(SimpleNamespace()) for _ in range(2))
+    counted.observe("/v1/articles/{ref}", "GET", 200, seconds)
+    counted.observe("/v1/articles/{ref}", "GET", 200, seconds)
+    for _ in range(2):
+        observed.requests.labels("/v1/articles/{ref}", "GET", "200").inc()
+        observed.latency.labels("/v1/articles/{ref}").observe(seconds)
+    assert counted.exposition(None) == observed.exposition(None)
+
+
+def test_the_access_log_times_as_datetime_does() -> None:
+    log = AccessLog(app=None)  # type: ignore[arg-type]
+    now = time.time()
+    second = float(int(now))
+    edges = [second, second + 0.0004995, second + 0.9994999, second + 0.9999996, now]
+    for seconds in edges + [random.uniform(0, 2e9) for _ in range(10_000)]:
+        expected = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+        assert log._time(seconds) == expected, seconds

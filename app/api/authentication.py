@@ -103,10 +103,10 @@ class ApiKeys:
             if self.required:
                 raise ApiKeyRequired(MISSING_KEY)
             return None
-        check_key_form(sent)  # before the cache: only keys of the right form are kept
         now = self.clock()
-        kept = self.verdicts.get(sent)
+        kept = self.verdicts.get(sent)  # only keys of the right form are kept
         if kept is None or kept[0] <= now:
+            check_key_form(sent)
             reader: Reader = scope["app"].state.reader
             verdict = await _verdict(reader, sent)
             self._keep(sent, now + KEY_CACHE_SECONDS, verdict)
@@ -142,28 +142,30 @@ async def _verdict(reader: Reader, key: str) -> ApiKey | InvalidApiKey:
 def sent_key(headers: list[tuple[bytes, bytes]]) -> str | None:
     """The key the headers send (``InvalidApiKey`` when they send two, or an ``Authorization``
     of another scheme and no ``X-API-Key``); None when they send none."""
-    sent: set[str] = set()
-    other_scheme = None
+    sent = other_scheme = None
     for name, value in headers:
-        if name == b"authorization":
+        if name == b"x-api-key":
+            key = value.decode("latin-1").strip()
+        elif name == b"authorization":
             scheme, _, credentials = value.decode("latin-1").strip().partition(" ")
-            if scheme.lower() == "bearer":
-                sent.add(credentials.strip())
-            else:
+            if scheme.lower() != "bearer":
                 other_scheme = scheme[:20]
-        elif name == b"x-api-key":
-            sent.add(value.decode("latin-1").strip())
-    if len(sent) > 1:
-        raise InvalidApiKey(
-            "The request sends more than one API key: send one, as `Authorization: Bearer KEY` "
-            "or `X-API-Key: KEY`."
-        )
-    if not sent and other_scheme is not None:
+                continue
+            key = credentials.strip()
+        else:
+            continue
+        if sent is not None and key != sent:
+            raise InvalidApiKey(
+                "The request sends more than one API key: send one, as "
+                "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+            )
+        sent = key
+    if sent is None and other_scheme is not None:
         raise InvalidApiKey(
             f"`Authorization: {other_scheme} …` is not how a key is sent: send "
             "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
         )
-    return next(iter(sent), None)
+    return sent
 
 
 def require_scope(needed: KeyScope) -> Callable[..., ApiKey | None]:
