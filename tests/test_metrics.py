@@ -3,6 +3,7 @@ template and status, latency, the caches, the index's lag and the ingestion runs
 stores; the setting that turns it off; several server processes adding up; and the JSON access
 log (app/api/access_log.py) of a real server."""
 
+import asyncio
 import glob
 import json
 import random
@@ -11,6 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx2
 import pytest
@@ -19,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.api.access_log import AccessLog
+from app.api.access_log import ATOMIC_BYTES, AccessLog
 from app.api.app import create_app
 from app.api.metrics import LATENCY_BUCKETS, RequestMetrics, StoreMetrics
 from app.ingestion.outcomes import IngestReport, Outcome
@@ -302,3 +304,34 @@ def test_the_access_log_times_as_datetime_does() -> None:
     for seconds in edges + [random.uniform(0, 2e9) for _ in range(10_000)]:
         expected = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
         assert log._time(seconds) == expected, seconds
+
+
+def test_the_access_log_writes_a_turns_lines_at_its_end_whole(tmp_path: Path) -> None:
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def ignore(message: Any) -> None:
+        pass
+
+    async def requests(log: AccessLog, count: int, path: str) -> int:
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+        before = output.stat().st_size
+        for _ in range(count):
+            await log(dict(scope), None, ignore)  # type: ignore[arg-type]
+        written = output.stat().st_size - before
+        await asyncio.sleep(0)  # the turn ends
+        return written
+
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        log = AccessLog(answer)
+        log.output = file.fileno()
+        assert asyncio.run(requests(log, 3, "/v1")) == 0  # not yet: all three at the turn's end
+        writes = asyncio.run(requests(log, 100, "/v1/articles/" + "a" * 100))
+    lines = output.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 103
+    # Before the turn ends, as the lines waiting reach 4 KiB: whole lines, 4 KiB at most left.
+    assert writes % len(lines[-1]) == 0
+    assert 0 < 100 * len(lines[-1]) - writes <= ATOMIC_BYTES
+    assert [json.loads(line)["status"] for line in lines] == [200] * 103

@@ -1,10 +1,11 @@
 """The access log as JSON lines (``access_log = json``): one object a request, on standard
 output, where uvicorn's own access log goes when it is the one kept.
 
-Each line is one ``write`` to the file descriptor, not a record of the ``logging`` module:
-making and formatting a record was a fifth of a kept article's time, and a line written whole
-is not cut by another server process's lines (up to the pipe's atomic 4 KiB), which a buffer
-flushed now and then could do.
+Lines are written to the file descriptor, not as records of the ``logging`` module: making and
+formatting a record was a fifth of a kept article's time. The lines of the requests that end in
+one turn of the event loop go out in one ``write`` at its end (a system call cost as much as the
+rest of a line), whole lines of at most the pipe's atomic 4 KiB (a longer line alone), so that
+another server process's lines never cut one, which a buffer flushed now and then could do.
 
 An object holds when the request came (UTC), its method, path and query, the status answered,
 the milliseconds until its response's last byte, the body's bytes, the client's address (the
@@ -14,7 +15,9 @@ when not sent)::
     {"time":"2026-01-05T09:30:00.123+00:00","method":"GET","path":"/v1/articles/42",...}
 """
 
+import asyncio
 import os
+import select
 from datetime import UTC, datetime
 from time import perf_counter, time
 
@@ -23,6 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Standard output's file descriptor, whatever object ``sys.stdout`` is now.
 STDOUT = 1
+# What a pipe writes whole, never mixed with another writer's bytes.
+ATOMIC_BYTES = select.PIPE_BUF
 # The end of a time's text after its second, by its milliseconds.
 _MILLISECONDS = tuple(f".{milliseconds:03d}+00:00" for milliseconds in range(1000))
 
@@ -37,10 +42,16 @@ class AccessLog:
         # took longer than the rest of the line.
         self.second = -1
         self.second_text = ""
+        self.lines: list[bytes] = []  # to write at the end of the event loop's turn
+        self.lines_bytes = 0
+        self.flush_due = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.flush()  # the last requests' lines, as the server stops
             return
         status = 500  # unless a response starts: the app raised
         sent = 0
@@ -79,7 +90,28 @@ class AccessLog:
                 "user_agent": agent,
                 "request_id": request_id,
             }
-            write_whole(self.output, orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+            self._write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+
+    def _write(self, line: bytes) -> None:
+        """Write ``line`` with the others of this turn of the event loop, at its end."""
+        if self.lines_bytes + len(line) > ATOMIC_BYTES:
+            self._write_waiting()
+        self.lines.append(line)
+        self.lines_bytes += len(line)
+        if not self.flush_due:
+            self.flush_due = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write the lines waiting (the end of a turn of the event loop)."""
+        self.flush_due = False
+        self._write_waiting()
+
+    def _write_waiting(self) -> None:
+        """Write the lines waiting, in one ``write``."""
+        if self.lines:
+            lines, self.lines, self.lines_bytes = self.lines, [], 0
+            write_whole(self.output, b"".join(lines))
 
     def _time(self, seconds: float) -> str:
         """``seconds`` since the epoch in ISO 8601, to the millisecond, in UTC."""

@@ -88,7 +88,15 @@ class ApiKeys:
             await self.app(scope, receive, send)
             return
         try:
-            key = await self._verified(scope)
+            sent = sent_key(scope["headers"])
+            if sent is None:
+                if self.required:
+                    raise ApiKeyRequired(MISSING_KEY)
+                key = None
+            else:
+                key = self._kept(sent)
+                if key is None:
+                    key = await self._verified(scope, sent)
         except ProblemError as error:
             await error_response(error, instance=scope["path"])(scope, receive, send)
             return
@@ -96,22 +104,23 @@ class ApiKeys:
             scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)
 
-    async def _verified(self, scope: Scope) -> ApiKey | None:
-        """The key the request sends, verified; None when it sends none and may go without."""
-        sent = sent_key(scope["headers"])
-        if sent is None:
-            if self.required:
-                raise ApiKeyRequired(MISSING_KEY)
-            return None
-        now = self.clock()
+    def _kept(self, sent: str) -> ApiKey | None:
+        """The key ``sent``, as the verdict kept on it tells; None when none is kept. Not a
+        coroutine: most requests end here, and making and awaiting one costs more than this."""
         kept = self.verdicts.get(sent)  # only keys of the right form are kept
-        if kept is None or kept[0] <= now:
-            check_key_form(sent)
-            reader: Reader = scope["app"].state.reader
-            verdict = await _verdict(reader, sent)
-            self._keep(sent, now + KEY_CACHE_SECONDS, verdict)
-        else:
-            verdict = kept[1]
+        if kept is None or kept[0] <= self.clock():
+            return None
+        if isinstance(kept[1], InvalidApiKey):
+            raise kept[1]
+        return kept[1]
+
+    async def _verified(self, scope: Scope, sent: str) -> ApiKey:
+        """The key ``sent``, verified now (and the verdict kept)."""
+        check_key_form(sent)
+        until = self.clock() + KEY_CACHE_SECONDS  # from before the read, as the store was then
+        reader: Reader = scope["app"].state.reader
+        verdict = await _verdict(reader, sent)
+        self._keep(sent, until, verdict)
         if isinstance(verdict, InvalidApiKey):
             raise verdict
         return verdict
