@@ -3,12 +3,16 @@ template and status, latency, the caches, the index's lag and the ingestion runs
 stores; the setting that turns it off; several server processes adding up; and the JSON access
 log (app/api/access_log.py) of a real server."""
 
+import asyncio
 import glob
 import json
+import random
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx2
 import pytest
@@ -17,8 +21,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.api.access_log import ATOMIC_BYTES, AccessLog
 from app.api.app import create_app
-from app.api.metrics import LATENCY_BUCKETS, StoreMetrics
+from app.api.metrics import LATENCY_BUCKETS, RequestMetrics, StoreMetrics
 from app.ingestion.outcomes import IngestReport, Outcome
 from app.search.index import SearchIndex
 from app.settings import Settings
@@ -278,3 +283,55 @@ def test_the_text_access_log_or_none(tmp_path: Path, setting: str, uvicorn_lines
         httpx2.get(f"{base}/v1/articles")
     assert ('"GET /v1/articles HTTP/1.1" 200' in log.read_text()) is uvicorn_lines
     assert not access_lines(log)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.0001, 0.0005, 0.0007, 0.25, 10.0, 11.0])
+def test_a_request_counts_as_the_metrics_own_inc_and_observe_would(seconds: float) -> None:
+    counted, observed = (RequestMetrics(SimpleNamespace()) for _ in range(2))
+    counted.observe("/v1/articles/{ref}", "GET", 200, seconds)
+    counted.observe("/v1/articles/{ref}", "GET", 200, seconds)
+    for _ in range(2):
+        observed.requests.labels("/v1/articles/{ref}", "GET", "200").inc()
+        observed.latency.labels("/v1/articles/{ref}").observe(seconds)
+    assert counted.exposition(None) == observed.exposition(None)
+
+
+def test_the_access_log_times_as_datetime_does() -> None:
+    log = AccessLog(app=None)  # type: ignore[arg-type]
+    now = time.time()
+    second = float(int(now))
+    edges = [second, second + 0.0004995, second + 0.9994999, second + 0.9999996, now]
+    for seconds in edges + [random.uniform(0, 2e9) for _ in range(10_000)]:
+        expected = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+        assert log._time(seconds) == expected, seconds
+
+
+def test_the_access_log_writes_a_turns_lines_at_its_end_whole(tmp_path: Path) -> None:
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def ignore(message: Any) -> None:
+        pass
+
+    async def requests(log: AccessLog, count: int, path: str) -> int:
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+        before = output.stat().st_size
+        for _ in range(count):
+            await log(dict(scope), None, ignore)  # type: ignore[arg-type]
+        written = output.stat().st_size - before
+        await asyncio.sleep(0)  # the turn ends
+        return written
+
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        log = AccessLog(answer)
+        log.output = file.fileno()
+        assert asyncio.run(requests(log, 3, "/v1")) == 0  # not yet: all three at the turn's end
+        writes = asyncio.run(requests(log, 100, "/v1/articles/" + "a" * 100))
+    lines = output.read_bytes().splitlines(keepends=True)
+    assert len(lines) == 103
+    # Before the turn ends, as the lines waiting reach 4 KiB: whole lines, 4 KiB at most left.
+    assert writes % len(lines[-1]) == 0
+    assert 0 < 100 * len(lines[-1]) - writes <= ATOMIC_BYTES
+    assert [json.loads(line)["status"] for line in lines] == [200] * 103

@@ -88,7 +88,15 @@ class ApiKeys:
             await self.app(scope, receive, send)
             return
         try:
-            key = await self._verified(scope)
+            sent = sent_key(scope["headers"])
+            if sent is None:
+                if self.required:
+                    raise ApiKeyRequired(MISSING_KEY)
+                key = None
+            else:
+                key = self._kept(sent)
+                if key is None:
+                    key = await self._verified(scope, sent)
         except ProblemError as error:
             await error_response(error, instance=scope["path"])(scope, receive, send)
             return
@@ -96,22 +104,23 @@ class ApiKeys:
             scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)
 
-    async def _verified(self, scope: Scope) -> ApiKey | None:
-        """The key the request sends, verified; None when it sends none and may go without."""
-        sent = sent_key(scope["headers"])
-        if sent is None:
-            if self.required:
-                raise ApiKeyRequired(MISSING_KEY)
+    def _kept(self, sent: str) -> ApiKey | None:
+        """The key ``sent``, as the verdict kept on it tells; None when none is kept. Not a
+        coroutine: most requests end here, and making and awaiting one costs more than this."""
+        kept = self.verdicts.get(sent)  # only keys of the right form are kept
+        if kept is None or kept[0] <= self.clock():
             return None
-        check_key_form(sent)  # before the cache: only keys of the right form are kept
-        now = self.clock()
-        kept = self.verdicts.get(sent)
-        if kept is None or kept[0] <= now:
-            reader: Reader = scope["app"].state.reader
-            verdict = await _verdict(reader, sent)
-            self._keep(sent, now + KEY_CACHE_SECONDS, verdict)
-        else:
-            verdict = kept[1]
+        if isinstance(kept[1], InvalidApiKey):
+            raise kept[1]
+        return kept[1]
+
+    async def _verified(self, scope: Scope, sent: str) -> ApiKey:
+        """The key ``sent``, verified now (and the verdict kept)."""
+        check_key_form(sent)
+        until = self.clock() + KEY_CACHE_SECONDS  # from before the read, as the store was then
+        reader: Reader = scope["app"].state.reader
+        verdict = await _verdict(reader, sent)
+        self._keep(sent, until, verdict)
         if isinstance(verdict, InvalidApiKey):
             raise verdict
         return verdict
@@ -142,28 +151,30 @@ async def _verdict(reader: Reader, key: str) -> ApiKey | InvalidApiKey:
 def sent_key(headers: list[tuple[bytes, bytes]]) -> str | None:
     """The key the headers send (``InvalidApiKey`` when they send two, or an ``Authorization``
     of another scheme and no ``X-API-Key``); None when they send none."""
-    sent: set[str] = set()
-    other_scheme = None
+    sent = other_scheme = None
     for name, value in headers:
-        if name == b"authorization":
+        if name == b"x-api-key":
+            key = value.decode("latin-1").strip()
+        elif name == b"authorization":
             scheme, _, credentials = value.decode("latin-1").strip().partition(" ")
-            if scheme.lower() == "bearer":
-                sent.add(credentials.strip())
-            else:
+            if scheme.lower() != "bearer":
                 other_scheme = scheme[:20]
-        elif name == b"x-api-key":
-            sent.add(value.decode("latin-1").strip())
-    if len(sent) > 1:
-        raise InvalidApiKey(
-            "The request sends more than one API key: send one, as `Authorization: Bearer KEY` "
-            "or `X-API-Key: KEY`."
-        )
-    if not sent and other_scheme is not None:
+                continue
+            key = credentials.strip()
+        else:
+            continue
+        if sent is not None and key != sent:
+            raise InvalidApiKey(
+                "The request sends more than one API key: send one, as "
+                "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+            )
+        sent = key
+    if sent is None and other_scheme is not None:
         raise InvalidApiKey(
             f"`Authorization: {other_scheme} …` is not how a key is sent: send "
             "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
         )
-    return next(iter(sent), None)
+    return sent
 
 
 def require_scope(needed: KeyScope) -> Callable[..., ApiKey | None]:
