@@ -3,7 +3,6 @@
 import re
 from collections.abc import Hashable
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.caching import current_version
@@ -216,7 +215,7 @@ class CachedArticles:
         except Exception:  # the route asks again, and answers the error as usual
             await self.app(scope, receive, send)
             return
-        key = article_body_key(Request(scope), ref)
+        key = article_body_key(scope, ref)
         kept = store.bodies.get(version, key)
         if kept is None:
             await self.app(scope, receive, _keeping(send, store, version, key))
