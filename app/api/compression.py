@@ -2,12 +2,12 @@
 ``Accept-Encoding`` prefers (RFC 9110 §12.5.3), for bodies of ``BYLINE_COMPRESSION_MIN_BYTES``
 or more; the strong ``ETag`` of a compressed answer names its coding.
 
-A body compressed in one piece is kept, compressed, by its bytes and coding: the answers the
-reader's caches keep (articles, pages, searches) come back as the same bytes object, so each is
-compressed once per coding, not at every request (bench/RESULTS.md: compressing a page of 100
-summaries at every request cut its requests a second by four fifths with gzip, by half with
-zstd). The key is the content itself, so a kept body is never the wrong one, whatever the route
-and its validators do, and answers without an ETag are kept too.
+A body compressed in one piece is kept, compressed, by its strong ETag (else by its bytes) and
+coding: the answers the reader's caches keep (articles, pages, searches) are compressed once per
+coding, not at every request (bench/RESULTS.md: compressing a page of 100 summaries at every
+request cut its requests a second by four fifths with gzip, by half with zstd). A kept body is
+checked against the one sent (the same object, or equal bytes), so it is never the wrong one,
+whatever the route and its validators do.
 """
 
 import re
