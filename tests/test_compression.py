@@ -386,6 +386,54 @@ def test_the_kept_bodies_are_bounded(compressions: list[str]) -> None:
     assert compressions == ["gzip", "br", "zstd", "gzip"]  # room for one plain body and its gzip
 
 
+def test_a_kept_body_is_found_by_its_tag_and_never_the_wrong_one(
+    compressions: list[str],
+) -> None:
+    """Kept by ETag, a body is compressed once whatever object carries it; a tag that a route
+    gives to another body (which no route should) still gets that body compressed."""
+    bodies = [BIG, bytes(BIG), BIG.replace(b"harbour", b"harbor")]
+
+    async def tagged(request: Request) -> Response:
+        body = bodies[int(request.query_params["n"])]
+        return Response(body, media_type="application/json", headers={"etag": TAG})
+
+    inner = Starlette(routes=[Route("/tagged", tagged)])
+    app = Compression(inner, min_bytes=1024, kept_bytes=2**20)
+
+    def get(n: int) -> bytes:
+        return call_with_query(app, "/tagged", f"n={n}").decoded()
+
+    assert [get(0), get(1), get(0)] == [BIG, BIG, BIG]
+    assert compressions == ["gzip"]
+    assert get(2) == bodies[2]
+    assert compressions == ["gzip", "gzip"]
+
+
+def call_with_query(app: ASGIApp, path: str, query: str) -> Answer:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"accept-encoding", b"gzip")],
+        "server": ("127.0.0.1", 8000),
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    return Answer(sent)
+
+
 # The app as served: the article and list routes, their kept bodies, HEAD, the setting.
 
 

@@ -1,14 +1,18 @@
 """Pages of other origins (CORS, the ``cors_origins`` setting) and the headers every answer
 carries (``X-Content-Type-Options: nosniff``, a Content-Security-Policy)."""
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.app import create_app
+from app.api.cors import EXPOSED_HEADERS, PREFLIGHT_MAX_AGE, CrossOrigin
 from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from tests.conftest import SEED_SLUG, CaughtUpClient
@@ -144,3 +148,52 @@ def test_every_answer_says_not_to_sniff_and_allows_nothing(allowing: TestClient)
             answer.headers["content-security-policy"]
         ]
         assert "default-src 'self'" in answer.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("origins", [[APP_ORIGIN], ["*"]])
+@pytest.mark.parametrize("origin", [APP_ORIGIN, "https://evil.example", None])
+@pytest.mark.parametrize(
+    "answered",
+    [
+        [(b"content-type", b"application/json")],
+        [(b"vary", b"Accept-Encoding"), (b"etag", b'"a"'), (b"vary", b"Accept")],
+        [(b"access-control-allow-origin", b"https://other.example"), (b"vary", b"Origin")],
+    ],
+)
+def test_a_simple_request_gets_the_headers_starlettes_middleware_gives(
+    origins: list[str], origin: str | None, answered: list[tuple[bytes, bytes]]
+) -> None:
+    """The simple (not preflight) requests skip Starlette's middleware for speed: the answer's
+    headers are the ones it gives, in any order."""
+
+    async def route(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(answered)})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    def headers_of(app: ASGIApp) -> list[tuple[bytes, bytes]]:
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        request = [(b"host", b"testserver")]
+        if origin is not None:
+            request.append((b"origin", origin.encode()))
+        scope = {"type": "http", "method": "GET", "path": "/v1", "headers": request}
+        asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+        return sorted(sent[0]["headers"])
+
+    starlettes = CORSMiddleware(
+        route,
+        allow_origins=origins,
+        allow_methods=("GET", "HEAD"),
+        allow_headers=("*",),
+        expose_headers=EXPOSED_HEADERS,
+        max_age=PREFLIGHT_MAX_AGE,
+    )
+    ours = CrossOrigin(route, origins=origins)
+    for _ in range(2):  # decided once per Origin, then kept
+        assert headers_of(ours) == headers_of(starlettes)

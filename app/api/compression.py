@@ -2,18 +2,18 @@
 ``Accept-Encoding`` prefers (RFC 9110 §12.5.3), for bodies of ``BYLINE_COMPRESSION_MIN_BYTES``
 or more; the strong ``ETag`` of a compressed answer names its coding.
 
-A body compressed in one piece is kept, compressed, by its bytes and coding: the answers the
-reader's caches keep (articles, pages, searches) come back as the same bytes object, so each is
-compressed once per coding, not at every request (bench/RESULTS.md: compressing a page of 100
-summaries at every request cut its requests a second by four fifths with gzip, by half with
-zstd). The key is the content itself, so a kept body is never the wrong one, whatever the route
-and its validators do, and answers without an ETag are kept too.
+A body compressed in one piece is kept, compressed, by its strong ETag (else by its bytes) and
+coding: the answers the reader's caches keep (articles, pages, searches) are compressed once per
+coding, not at every request (bench/RESULTS.md: compressing a page of 100 summaries at every
+request cut its requests a second by four fifths with gzip, by half with zstd). A kept body is
+checked against the one sent (the same object, or equal bytes), so it is never the wrong one,
+whatever the route and its validators do.
 """
 
 import re
 import zlib
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import brotli
 import zstandard
@@ -155,6 +155,14 @@ def variant_tag(etag: bytes, coding: str) -> bytes:
     return etag
 
 
+class Kept(NamedTuple):
+    """A body kept compressed: the plain body it was made of, and what is sent."""
+
+    plain: bytes
+    compressed: bytes
+    length: bytes  # of the compressed body, as Content-Length writes it
+
+
 class Compression:
     """Compress answers of a compressible type whose body has ``min_bytes`` or more, with the
     coding the request prefers; keep the compressed bodies (``kept_bytes`` of plain and
@@ -164,20 +172,23 @@ class Compression:
     def __init__(self, app: ASGIApp, *, min_bytes: int, kept_bytes: int) -> None:
         self.app = app
         self.min_bytes = min_bytes
-        # One version for ever: a body keyed by its bytes never goes stale.
+        # One version for ever: a kept body is checked against the one sent, never stale.
         self.kept = VersionedCache(kept_bytes, weight=_weight)
-        self._negotiated: dict[bytes, str | None] = {}  # by Accept-Encoding: decided once
+        # Decided once per value; both are bounded (the first is the client's header, the
+        # second the app's few media types).
+        self._negotiated: dict[bytes, str | None] = {}
+        self._compressible: dict[bytes, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        accepted: list[bytes] = []
+        accepted: bytes | None = None
         held_tags: list[tuple[bytes, str]] = []  # (plain tag, coding) of If-None-Match's variants
         headers = scope["headers"]
         for name, value in headers:
             if name == b"accept-encoding":
-                accepted.append(value)
+                accepted = value if accepted is None else accepted + b", " + value
             elif name == b"if-none-match" and b"-" in value:
                 held_tags += [
                     (b'"' + tag + b'"', code.decode()) for tag, code in _VARIANT.findall(value)
@@ -188,7 +199,7 @@ class Compression:
                 for name, value in headers
             ]
             scope = {**scope, "headers": headers}
-        coding = self._negotiate(b", ".join(accepted)) if accepted else None
+        coding = None if accepted is None else self._negotiate(accepted)
         if scope["method"] == "HEAD":
             # Run as a GET (RFC 9110 §9.3.2: the same headers), so that its Content-Length and
             # Content-Encoding are those of the body a GET gets; the body is dropped here.
@@ -206,23 +217,49 @@ class Compression:
                 self._negotiated[accept_encoding] = coding
         return coding
 
-    def compressed(self, body: bytes, coding: str) -> bytes:
-        """``body`` compressed with ``coding``, kept or compressed now (and kept)."""
-        key = (body, coding)
-        compressed: bytes | None = self.kept.get(0, key)
-        if compressed is None:
+    def is_compressible(self, content_type: bytes) -> bool:
+        found = self._compressible.get(content_type)
+        if found is None:
+            found = compressible(content_type)
+            if len(self._compressible) >= 64:
+                self._compressible.clear()
+            self._compressible[content_type] = found
+        return found
+
+    def compressed(self, body: bytes, coding: str, etag: bytes | None = None) -> Kept:
+        """``body`` compressed with ``coding`` and its length, kept or compressed now (and
+        kept). A body with a strong ``etag`` is kept by it: looking it up hashes the short tag,
+        not the body, and the kept answer of one article or page is found whether the body
+        sent is the same object (a kept answer) or made again. A tag is not trusted to name
+        the bytes: the kept plain body is compared with the one sent (the same object, or a
+        comparison of bytes, far cheaper than hashing them), so a body is never the wrong one."""
+        key: tuple[bytes, str] = (
+            (etag, coding) if etag is not None and etag[:1] == b'"' else (body, coding)
+        )
+        kept: Kept | None = self.kept.get(0, key)
+        if kept is None or (kept.plain is not body and kept.plain != body):
             compressed = COMPRESS[coding](body)
-            self.kept.put(0, key, compressed)
-        return compressed
+            kept = Kept(body, compressed, b"%d" % len(compressed))
+            self.kept.put(0, key, kept)
+        return kept
 
 
-def _weight(key: Any, compressed: bytes) -> int:
-    """What a kept body holds: the plain body of its key (body, coding) and the compressed one."""
-    return len(key[0]) + len(compressed)
+def _weight(_key: Any, kept: Kept) -> int:
+    """What a kept body holds: the plain body and the compressed one."""
+    return len(kept.plain) + len(kept.compressed)
+
+
+# Headers a compressed answer does not pass on as they are.
+_REWRITTEN = frozenset({b"content-length", b"accept-ranges", b"etag"})
+_SUFFIX = {coding: b"-" + coding.encode() + b'"' for coding in PREFERENCE}
+_CODING = {coding: (b"content-encoding", coding.encode()) for coding in PREFERENCE}
+_VARY = (b"vary", b"Accept-Encoding")
 
 
 class _Answer:
     """One answer on its way out: its start held until its first body says how to send it."""
+
+    __slots__ = ("coding", "compression", "encoder", "etag", "held_tags", "out", "passed", "start")
 
     def __init__(
         self,
@@ -237,11 +274,14 @@ class _Answer:
         self.out = send
         self.start: Message | None = None  # held until the first body
         self.encoder: Encoder | None = None  # a streamed body being compressed
+        self.etag: bytes | None = None  # the plain body's tag, of a held answer
+        self.passed: list[tuple[bytes, bytes]] = []  # the held answer's headers if compressed
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
+        kind = message["type"]
+        if kind == "http.response.start":
             await self._started(message)
-        elif message["type"] != "http.response.body":
+        elif kind != "http.response.body":
             await self.out(message)
         elif self.start is not None:
             await self._first_body(self.start, message)
@@ -257,9 +297,9 @@ class _Answer:
 
     async def _started(self, start: Message) -> None:
         status = start["status"]
-        # Raw headers, as Starlette writes them (lower-case names), read and written without
-        # parsing: this runs on every answer. Written to a new list: an inner middleware may
-        # keep the message it sent (CachedArticles does).
+        # Raw headers, as Starlette writes them (lower-case names), read in one pass and
+        # written to a new list: an inner middleware may keep the message it sent
+        # (CachedArticles does).
         headers: list[tuple[bytes, bytes]] = start.get("headers", [])
         if status == 304:
             etag = _header(headers, b"etag")
@@ -267,24 +307,61 @@ class _Answer:
             if etag is not None and held:
                 # The client's tag that matched: the variant it holds, preferably the one it
                 # would get now.
-                coding = self.coding if self.coding in held else held[0]
-                headers = _replaced(headers, b"etag", variant_tag(etag, coding))
+                variant = self.coding if self.coding in held else held[0]
+                headers = _replaced(headers, b"etag", variant_tag(etag, variant))
             await self.out({**start, "headers": _varying(headers)})
             return
+        content_type = b""
+        etags = varies = 0
+        # The headers of the answer if it is compressed: those of the plain body's length,
+        # ranges (they would count the plain body's bytes: a compressed answer offers none, as
+        # nginx's gzip does) and tag are rewritten.
+        passed: list[tuple[bytes, bytes]] = []
+        for header in headers:
+            name = header[0]
+            if name in _REWRITTEN:
+                if name == b"etag":
+                    self.etag = header[1]
+                    etags += 1
+                continue
+            if name == b"content-type":
+                content_type = header[1]
+            elif name == b"vary":
+                varies += 1
+            elif name == b"content-encoding" or (  # the route's own coding
+                name == b"cache-control" and b"no-transform" in header[1]
+            ):
+                await self.out(start)
+                return
+            passed.append(header)
+        coding = self.coding
         if (
             status < 200
             or status in (204, 206)
-            or not compressible(_header(headers, b"content-type") or b"")
-            or _header(headers, b"content-encoding") is not None  # the route's own coding
-            or b"no-transform" in (_header(headers, b"cache-control") or b"")
+            or not self.compression.is_compressible(content_type)
         ):
             await self.out(start)
             return
-        start = {**start, "headers": _varying(headers)}
-        if self.coding is None:
+        if varies:
+            headers = _varying(headers)
+            passed = [header for header in headers if header[0] not in _REWRITTEN]
+        else:
+            headers = [*headers, _VARY]
+            passed.append(_VARY)
+        start = {**start, "headers": headers}
+        if coding is None:
             await self.out(start)
             return
+        if etags > 1:
+            self.etag = _header(headers, b"etag")
+        etag = self.etag
+        if etag is not None:
+            # A strong tag names one representation, and the compressed body is another (see
+            # variant_tag); a weak one is left as it is.
+            passed.append((b"etag", etag[:-1] + _SUFFIX[coding] if etag[:1] == b'"' else etag))
+        passed.append(_CODING[coding])
         self.start = start
+        self.passed = passed
 
     async def _first_body(self, start: Message, message: Message) -> None:
         self.start = None
@@ -298,25 +375,17 @@ class _Answer:
             await self.out(start)
             await self.out(message)
             return
-        if (etag := _header(headers, b"etag")) is not None:
-            headers = _replaced(headers, b"etag", variant_tag(etag, coding))
-        # Ranges would count the plain body's bytes (a Range request is answered as it is), so
-        # the compressed answer offers none, as nginx's gzip does.
-        headers = [(name, v) for name, v in headers if name not in _PLAIN_BODY_HEADERS]
-        headers.append((b"content-encoding", coding.encode()))
+        headers = self.passed
         if more:  # streamed: compressed as it comes, sent chunked
             self.encoder = STREAM[coding]()
             await self.out({**start, "headers": headers})
             body = self.encoder.compress(body)
             await self.out({"type": "http.response.body", "body": body, "more_body": True})
             return
-        compressed = self.compression.compressed(body, coding)
-        headers.append((b"content-length", str(len(compressed)).encode()))
+        kept = self.compression.compressed(body, coding, self.etag)
+        headers.append((b"content-length", kept.length))
         await self.out({**start, "headers": headers})
-        await self.out({"type": "http.response.body", "body": compressed})
-
-
-_PLAIN_BODY_HEADERS = (b"content-length", b"accept-ranges")
+        await self.out({"type": "http.response.body", "body": kept.compressed})
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
@@ -335,7 +404,7 @@ def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """``headers`` with Accept-Encoding in ``Vary``."""
     vary = _header(headers, b"vary")
     if vary is None:
-        return [*headers, (b"vary", b"Accept-Encoding")]
+        return [*headers, _VARY]
     named = {field.strip().lower() for field in vary.split(b",")}
     if b"accept-encoding" in named or b"*" in named:
         return headers

@@ -20,11 +20,25 @@ _SLUG = re.compile(r"[a-z0-9-]+")
 
 
 def base_url(request: Request) -> str:
-    """The ``public_url`` setting, else ``str(request.base_url)``, remembered for each scheme,
-    server, root path and ``Host`` (building it costs more than the rest of a cached answer)."""
-    scope = request.scope
+    """The ``public_url`` setting, else ``str(request.base_url)``: see ``scope_base_url``."""
+    return scope_base_url(request.scope)
+
+
+# Where the scope holds its request's base URL once it is known: the validators, the kept
+# articles and the routes each ask for it.
+_SCOPE_KEY = "byline.base_url"
+
+
+def scope_base_url(scope: Scope) -> str:
+    """The ``public_url`` setting, else the base URL of the request ``scope`` is of, remembered
+    for each scheme, server, root path and ``Host`` (building it costs more than the rest of a
+    cached answer) and in the scope."""
+    found: str | None = scope.get(_SCOPE_KEY)
+    if found is not None:
+        return found
     public: str | None = getattr(scope["app"].state, "public_url", None)
     if public is not None:
+        scope[_SCOPE_KEY] = public
         return public
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     root_path = scope.get("app_root_path", scope.get("root_path", ""))
@@ -34,17 +48,18 @@ def base_url(request: Request) -> str:
     if found is None:
         if len(_BASE_URLS) >= 256:  # the Host header is the client's: bounded
             _BASE_URLS.clear()
-        found = _BASE_URLS[key] = str(request.base_url)
+        found = _BASE_URLS[key] = str(Request(scope).base_url)
+    scope[_SCOPE_KEY] = found
     return found
 
 
 _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 
-def article_body_key(request: Request, ref: str) -> tuple[str, str]:
+def article_body_key(scope: Scope, ref: str) -> tuple[str, str]:
     """The key of an article's JSON body in the reader's ``bodies`` cache: the body holds
     absolute URLs, so the base URL (``Host``, proxy headers) is part of it."""
-    return base_url(request), ref
+    return scope_base_url(scope), ref
 
 
 def articles_url(request: Request) -> str:

@@ -3,7 +3,6 @@
 import re
 from collections.abc import Hashable
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.caching import current_version
@@ -76,6 +75,10 @@ def host_name(host: bytes) -> str:
     return found["ipv6"] or found["name"].rstrip(".")
 
 
+# The HTTP versions in which a request's body is framed only by Content-Length or chunks.
+_WITHOUT_FRAMING = frozenset({"1.0", "1.1"})
+
+
 class BodyLimit:
     """Refuse a request whose body is larger than ``max_bytes``: at once when its
     ``Content-Length`` says so (nothing of it is read), else (a chunked body) when what the app
@@ -91,7 +94,18 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        lengths = {value for name, value in scope["headers"] if name == b"content-length"}
+        lengths: set[bytes] = set()
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                lengths.add(value)
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not lengths and not chunked and scope.get("http_version") in _WITHOUT_FRAMING:
+            # An HTTP/1 request that says neither its length nor its chunks has no body (RFC
+            # 9112 §6.3): nothing to count.
+            await self.app(scope, receive, send)
+            return
         if lengths:
             refusal = self._refusal(lengths)
             if refusal is not None:
@@ -201,7 +215,7 @@ class CachedArticles:
         except Exception:  # the route asks again, and answers the error as usual
             await self.app(scope, receive, send)
             return
-        key = article_body_key(Request(scope), ref)
+        key = article_body_key(scope, ref)
         kept = store.bodies.get(version, key)
         if kept is None:
             await self.app(scope, receive, _keeping(send, store, version, key))
@@ -251,16 +265,32 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, receive, _Secured(send).send)
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                # A message of its own: an inner middleware may keep the one it sent (the kept
-                # article bodies keep their headers).
-                headers = message.get("headers", [])
-                names = {name for name, _ in headers}
-                added = [header for header in ANSWER_HEADERS if header[0] not in names]
-                if added:
-                    message = {**message, "headers": [*headers, *added]}
-            await send(message)
 
-        await self.app(scope, receive, sending)
+_ANSWER_HEADER_NAMES = frozenset(name for name, _ in ANSWER_HEADERS)
+
+
+class _Secured:
+    """One answer on its way out, given ANSWER_HEADERS that it does not have."""
+
+    __slots__ = ("out",)
+
+    def __init__(self, send: Send) -> None:
+        self.out = send
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            # A message of its own: an inner middleware may keep the one it sent (the kept
+            # article bodies keep their headers).
+            for name, _ in headers:
+                if name in _ANSWER_HEADER_NAMES:  # the answer's own (the docs pages' policy)
+                    names = {name for name, _ in headers}
+                    added = [header for header in ANSWER_HEADERS if header[0] not in names]
+                    if added:
+                        message = {**message, "headers": [*headers, *added]}
+                    break
+            else:
+                message = {**message, "headers": [*headers, *ANSWER_HEADERS]}
+        await self.out(message)

@@ -15,11 +15,10 @@ the last run as it goes, which no store-wide number names. Health probes are nev
 import hashlib
 from enum import Enum, auto
 
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.api.links import ARTICLES_PATH, base_url, route_path
+from app.api.links import ARTICLES_PATH, route_path, scope_base_url
 from app.store.readers.base import Reader
 
 
@@ -50,6 +49,10 @@ def freshness(path: str) -> Freshness | None:
 # would wait for a new problem type to show.
 STATIC_MAX_AGE = 3600
 
+# Entity tags kept by what they are made of: more than the kept articles and pages a process
+# answers again and again.
+TAGS_KEPT = 8192
+
 
 class Validators:
     """Tag, revalidate and set the freshness of GET answers (HEAD is a GET here: HeadAsGet is
@@ -63,6 +66,8 @@ class Validators:
         self.static = audience + b", max-age=%d" % STATIC_MAX_AGE
         self.live = b"no-store"
         self.schema = ""
+        # Tags by what they are made of: a kept answer's tag is looked up, not hashed again.
+        self._tags: dict[tuple[str, ...], bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -98,7 +103,7 @@ class Validators:
         state = scope["app"].state
         if not self.schema:
             self.schema = getattr(state, "schema_head", None) or ""
-        parts = [__version__, self.schema, base_url(Request(scope)), path]
+        parts = [__version__, self.schema, scope_base_url(scope), path]
         parts.append(scope.get("query_string", b"").decode("latin-1"))
         if kind is not Freshness.STATIC:
             store: Reader = state.reader
@@ -108,8 +113,15 @@ class Validators:
             parts.append(await store.call(store.change_mark, version))
         if kind is Freshness.INDEX:
             parts.append(str(state.search_index.applied_change()))
-        digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
-        return b'"' + digest.encode() + b'"'
+        key = tuple(parts)
+        tag = self._tags.get(key)
+        if tag is None:
+            digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+            tag = b'"' + digest.encode() + b'"'
+            if len(self._tags) >= TAGS_KEPT:  # paths and queries are the client's: bounded
+                self._tags.clear()
+            self._tags[key] = tag
+        return tag
 
 
 class Match(Enum):
@@ -156,10 +168,19 @@ def _not_modified_if_found(send: Send, headers: list[tuple[bytes, bytes]]) -> Se
 
 def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     """``send``, adding ``headers`` to a 200's start."""
+    return _WithHeaders(send, headers).send
 
-    async def send_with_headers(message: Message) -> None:
+
+class _WithHeaders:
+    """A send that adds headers to a 200's start (a class: no closure made per request)."""
+
+    __slots__ = ("headers", "out")
+
+    def __init__(self, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+        self.out = send
+        self.headers = headers
+
+    async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start" and message["status"] == 200:
-            message = {**message, "headers": [*message.get("headers", []), *headers]}
-        await send(message)
-
-    return send_with_headers
+            message = {**message, "headers": [*message.get("headers", []), *self.headers]}
+        await self.out(message)
