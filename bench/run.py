@@ -82,7 +82,18 @@ SERVING_ON = {
     "BYLINE_COMPRESSION": "true",
     "BYLINE_CACHE_MAX_AGE": "60",
 }
-# Off and on in turn this many times, each figure the mean: the machine drifts over a run.
+# All on but one, on the article by id (the lightest answer, where a feature weighs most): each
+# feature's share.
+SERVING_WITHOUT = {
+    "rate limit": {"BYLINE_RATE_LIMIT": ""},
+    "API key": {"BYLINE_API_KEYS": "off"},
+    "CORS": {"BYLINE_CORS_ORIGINS": ""},
+    "metrics": {"BYLINE_METRICS": "false"},
+    "JSON access log": {"BYLINE_ACCESS_LOG": "off"},
+    "compression": {"BYLINE_COMPRESSION": "false"},
+}
+# Off, on and on but each in turn this many times, each figure the mean: the machine drifts over
+# a run.
 SERVING_ROUNDS = 2
 
 # The search engine alone, in one process (bench/engine.py): the ceiling of any search.
@@ -542,6 +553,15 @@ def load_computed(
 
 
 def http(results: Results, database: Path, args: Any) -> None:
+    command: list[str | Path] = [BIN / "byline", "serve", "--port", "{port}", "--workers", "1"]
+    env = byline_env(database, BYLINE_LOG_LEVEL="warning")
+    if args.only_serving:
+        with server(command, "/readyz", env) as (base, _):
+            paths = byline_paths(base, results.count)
+        print("serving features off and on", flush=True)
+        serving_cost(results, database, command, paths, args)
+        return
+
     uvicorn: list[str | Path] = [
         BIN / "uvicorn",
         "--host",
@@ -562,15 +582,6 @@ def http(results: Results, database: Path, args: Any) -> None:
 
     print("Tantivy in process", flush=True)
     top20 = engine_ceiling(results, database)
-
-    command: list[str | Path] = [BIN / "byline", "serve", "--port", "{port}", "--workers", "1"]
-    env = byline_env(database, BYLINE_LOG_LEVEL="warning")
-    if args.only_serving:
-        with server(command, "/readyz", env) as (base, _):
-            paths = byline_paths(base, results.count)
-        print("serving features off and on", flush=True)
-        serving_cost(results, database, command, paths, args)
-        return
 
     print("byline serve", flush=True)
     with server(command, "/readyz", env) as (base, process):
@@ -640,24 +651,27 @@ def serving_cost(
         "Origin": SERVING_ORIGIN,
         "Accept-Encoding": "gzip, deflate, br, zstd",
     }
+    variants: list[tuple[str, dict[str, str], dict[str, str], tuple[str, ...]]] = [
+        (FEATURES_OFF, SERVING_OFF, {}, SERVING_WORK),
+        (FEATURES_ON, SERVING_ON, on_headers, SERVING_WORK),
+    ]
+    for feature, off in SERVING_WITHOUT.items():
+        variant = (f"{FEATURES_ON} but {feature}", {**SERVING_ON, **off}, on_headers)
+        variants.append((*variant, ("article by id",)))
     sums: dict[tuple[str, str], list[float]] = {}
     try:
         for _round in range(SERVING_ROUNDS):
-            for label, extra, headers in (
-                (FEATURES_OFF, SERVING_OFF, {}),
-                (FEATURES_ON, SERVING_ON, on_headers),
-            ):
+            for label, extra, headers, works in variants:
                 # The access log at info, so that the JSON lines are written (to /dev/null).
                 served = byline_env(database, BYLINE_LOG_LEVEL="info", **extra)
                 with server(command, "/readyz", served) as (base, _):
-                    for work in SERVING_WORK:
-                        name_ = re.sub(r"\W+", "-", f"{label}-{work}")
+                    for work in works:
                         figures = wrk(
                             base,
                             paths[work],
                             seconds=args.seconds,
                             connections=args.connections,
-                            name=name_,
+                            name=re.sub(r"\W+", "-", f"{label}-{work}"),
                             headers=headers,
                         )
                         total = sums.setdefault((work, label), [0.0, 0.0, 0.0, 0.0])
@@ -665,16 +679,14 @@ def serving_cost(
                             total[position] += figure
     finally:
         subprocess.run([BIN / "byline", "keys", "revoke", name], env=env, check=True)
-    for work in SERVING_WORK:
-        for label in (FEATURES_OFF, FEATURES_ON):
-            rate, p50, p99, errors = (figure / SERVING_ROUNDS for figure in sums[(work, label)])
-            load = Load(work, label, paths[work][0], rate, p50, p99, round(errors * SERVING_ROUNDS))
-            results.loads.append(load)
-            print(
-                f"  {work:<40} {label:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms"
-                f"  p99 {p99:7.2f} ms",
-                flush=True,
-            )
+    for (work, label), total in sums.items():
+        rate, p50, p99, errors = (figure / SERVING_ROUNDS for figure in total)
+        load = Load(work, label, paths[work][0], rate, p50, p99, round(errors * SERVING_ROUNDS))
+        results.loads.append(load)
+        print(
+            f"  {work:<40} {label:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
+            flush=True,
+        )
 
 
 def http_postgresql(results: Results, command: list[str | Path], args: Any) -> None:
@@ -887,6 +899,14 @@ def serving_goals(results: Results) -> list[tuple[str, str, bool | None]]:
             figures.append(f"{work}: {on:,.0f} on, {off:,.0f} off ({on / off - 1:+.0%})")
     if not costs:
         return []
+    on = results.rate("article by id", FEATURES_ON)
+    shares = []
+    for feature in SERVING_WITHOUT:
+        without = results.rate("article by id", f"{FEATURES_ON} but {feature}")
+        if on and without:
+            shares.append(f"{feature} {1 - on / without:.0%}")
+    if shares:
+        figures.append("each feature's share of the article's time: " + ", ".join(shares))
     figure = "; ".join(figures)
     return [
         (
