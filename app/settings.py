@@ -180,10 +180,10 @@ class Settings(BaseSettings):
                 rates = parse_many(value)
             except ValueError:
                 rates = []
-            if len(rates) != 1:
+            if len(rates) != 1 or rates[0].amount < 1:
                 raise ValueError(
-                    f"{value!r} is no rate: write a number of requests per unit of time, such "
-                    "as 600/minute, 10/second or 5000 per hour (empty: no limit)"
+                    f"{value!r} is no rate: write a number of requests (1 or more) per unit of "
+                    "time, such as 600/minute, 10/second or 5000 per hour (empty: no limit)"
                 )
         return value
 

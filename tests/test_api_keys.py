@@ -216,6 +216,24 @@ def test_an_unknown_key_is_a_401(keyed: TestClient) -> None:
     assert body["detail"] == "The API key byl_AAAAAAAA… is not one of this server's."
 
 
+def test_a_kept_refusal_holds_no_request(keyed: TestClient) -> None:
+    """Each refusal of a kept verdict is raised anew: one raised again would gather every
+    request's frames (and their scopes) in its traceback."""
+    unknown = "byl_" + "B" * 43
+    for _ in range(5):
+        problem(keyed.get("/v1/articles", headers={"X-API-Key": unknown}), 401, "invalid-api-key")
+    layer: Any = keyed.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(layer, ApiKeys):
+        layer = layer.app
+    refusal = layer.verdicts[unknown][1]
+    assert isinstance(refusal, InvalidApiKey)
+    depth = 0
+    trace = refusal.__traceback__
+    while trace is not None:
+        depth, trace = depth + 1, trace.tb_next
+    assert depth < 10
+
+
 def test_a_revoked_key_is_refused_once_its_verdict_expires(
     keyed: TestClient, engine: Engine
 ) -> None:

@@ -156,7 +156,9 @@ def test_the_problem_type_is_documented(client: TestClient) -> None:
     assert response.json()["status"] == 429
 
 
-@pytest.mark.parametrize("rate", ["lots", "600/fortnight", "10/second;600/minute", "/minute"])
+@pytest.mark.parametrize(
+    "rate", ["lots", "600/fortnight", "10/second;600/minute", "/minute", "0/minute"]
+)
 def test_a_rate_that_is_none_stops_the_server_at_start(
     rate: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

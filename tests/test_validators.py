@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
+from app.api.validators import Validators
 from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
@@ -176,3 +177,30 @@ def kept_a_minute(settings: Settings, seeded: IngestReport) -> Iterator[TestClie
 def test_cache_max_age_sets_the_lifetime(kept_a_minute: TestClient) -> None:
     response = kept_a_minute.get(f"/v1/articles/{SEED_SLUG}")
     assert response.headers["cache-control"] == "public, max-age=60"
+
+
+def test_a_commit_between_the_version_and_the_mark_leaves_the_answer_untagged(
+    seeded_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mark must be of the state the version names (the caches keep answers by version):
+    when the version moved while the mark was read, no tag can be trusted."""
+    store = seeded_client.app.state.reader  # type: ignore[attr-defined]
+    versions = iter(range(1000, 2000))
+    monkeypatch.setattr(store, "version", lambda: next(versions))
+    response = seeded_client.get("/v1/articles")
+    assert response.status_code == 200
+    assert "etag" not in response.headers
+    assert response.json()["total"] == 1
+
+
+def test_a_very_long_query_is_tagged_but_its_tag_not_kept(seeded_client: TestClient) -> None:
+    long = "/v1/articles?unknown=" + "x" * 5000
+    seeded_client.get("/v1/articles")
+    first = seeded_client.get(long)
+    again = seeded_client.get(long, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    layer = seeded_client.app.middleware_stack  # type: ignore[attr-defined]
+    while not isinstance(layer, Validators):
+        layer = layer.app
+    assert layer._tags  # the short requests' tags are kept
+    assert all(len(key[5]) < 1024 for key in layer._tags)

@@ -2,6 +2,7 @@
 
 import functools
 import gc
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -100,7 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
-        Validators, max_age=settings.cache_max_age, shared=settings.api_keys != "required"
+        Validators,
+        max_age=settings.cache_max_age,
+        shared=settings.api_keys != "required",
+        shaping=hashlib.blake2b(settings.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones

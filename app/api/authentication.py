@@ -111,7 +111,9 @@ class ApiKeys:
         if kept is None or kept[0] <= self.clock():
             return None
         if isinstance(kept[1], InvalidApiKey):
-            raise kept[1]
+            # A refusal of its own each time: one raised again would gather every request's
+            # frames in its traceback for as long as it is kept.
+            raise InvalidApiKey(kept[1].detail)
         return kept[1]
 
     async def _verified(self, scope: Scope, sent: str) -> ApiKey:

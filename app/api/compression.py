@@ -193,13 +193,22 @@ class Compression:
                 held_tags += [
                     (b'"' + tag + b'"', code.decode()) for tag, code in _VARIANT.findall(value)
                 ]
+        coding = None if accepted is None else self._negotiate(accepted)
+        # Only a variant of the coding this request gets is this answer: another coding's tag
+        # stays as it is, and matches nothing (RFC 9110 §8.8.3).
+        held_tags = [(tag, code) for tag, code in held_tags if code == coding]
         if held_tags:
+            suffix = b"-" + str(coding).encode() + b'"'
+
+            def plain(found: re.Match[bytes]) -> bytes:
+                whole = found.group(0)
+                return whole[: -len(suffix)] + b'"' if whole.endswith(suffix) else whole
+
             headers = [
-                (name, _VARIANT.sub(rb'"\1"', value) if name == b"if-none-match" else value)
+                (name, _VARIANT.sub(plain, value) if name == b"if-none-match" else value)
                 for name, value in headers
             ]
             scope = {**scope, "headers": headers}
-        coding = None if accepted is None else self._negotiate(accepted)
         if scope["method"] == "HEAD":
             # Run as a GET (RFC 9110 §9.3.2: the same headers), so that its Content-Length and
             # Content-Encoding are those of the body a GET gets; the body is dropped here.

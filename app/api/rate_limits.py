@@ -47,9 +47,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("byline")
 
-# Probes are never limited: a load balancer's checks must not take a replica out; nor is the
-# operator's scraper.
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Probes are never limited: a load balancer's checks must not take a replica out. (/metrics is
+# counted as any path: a scraper asks a few times a minute, and a scrape reads the store.)
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 # What the headers of a refusal say (the OpenAPI document declares them); every limited answer
 # carries the RateLimit-* ones.
 RATE_LIMIT_HEADERS = {

@@ -40,10 +40,14 @@ def freshness(path: str) -> Freshness | None:
         return Freshness.INDEX
     if path in ("/v1", "/openapi.json") or path.startswith("/problems/"):
         return Freshness.STATIC
-    if path in ("/healthz", "/readyz", "/v1/stats"):
+    if path in ("/healthz", "/readyz", "/v1/stats", "/metrics"):
         return Freshness.LIVE
     return None
 
+
+# Paths and queries longer than this are tagged but their tags not kept: a 60 KB query string a
+# request must not hold memory past its answer.
+TAG_KEY_BYTES = 1024
 
 # The app's own answers change only with a new release: an hour is what a reader of the docs
 # would wait for a new problem type to show.
@@ -58,8 +62,13 @@ class Validators:
     """Tag, revalidate and set the freshness of GET answers (HEAD is a GET here: HeadAsGet is
     outside). Only 200 answers are tagged and given a lifetime; errors go out as they are."""
 
-    def __init__(self, app: ASGIApp, *, max_age: int, shared: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_age: int, shared: bool = True, shaping: str = ""
+    ) -> None:
         self.app = app
+        # What besides the release shapes the app's own documents (the OpenAPI document shows
+        # the keys and the rate limit a server asks for): a digest of the settings.
+        self.shaping = shaping
         # Answers a key was needed for are no shared cache's to keep.
         audience = b"public" if shared else b"private"
         self.kept = audience + (b", max-age=%d" % max_age if max_age else b", no-cache")
@@ -84,6 +93,8 @@ class Validators:
         try:
             tag = await self._tag(scope, path, kind)
         except Exception:  # the store cannot say: the route answers (its error) untagged
+            tag = None
+        if tag is None:  # no tag names this answer for sure: it goes out untagged
             await self.app(scope, receive, send)
             return
         control = self.static if kind is Freshness.STATIC else self.kept
@@ -98,19 +109,24 @@ class Validators:
             return
         await self.app(scope, receive, _with_headers(send, headers))
 
-    async def _tag(self, scope: Scope, path: str, kind: Freshness) -> bytes:
-        """The strong entity tag of the answer to this request as the store is now."""
+    async def _tag(self, scope: Scope, path: str, kind: Freshness) -> bytes | None:
+        """The strong entity tag of the answer to this request as the store is now; None when
+        a commit fell between the reads that make it."""
         state = scope["app"].state
         if not self.schema:
             self.schema = getattr(state, "schema_head", None) or ""
-        parts = [__version__, self.schema, scope_base_url(scope), path]
+        parts = [__version__, self.schema, self.shaping, scope_base_url(scope), path]
         parts.append(scope.get("query_string", b"").decode("latin-1"))
         if kind is not Freshness.STATIC:
             store: Reader = state.reader
             version = await store.call(store.version)
-            # The routes' caches read the same version again: once a request is enough.
+            mark = await store.call(store.change_mark, version)
+            if mark is None:
+                return None
+            # The routes' caches read the same version again: once a request is enough. Their
+            # answers kept at it are of the state the mark names.
             scope.setdefault("state", {})["store_version"] = version
-            parts.append(await store.call(store.change_mark, version))
+            parts.append(mark)
         if kind is Freshness.INDEX:
             parts.append(str(state.search_index.applied_change()))
         key = tuple(parts)
@@ -120,7 +136,8 @@ class Validators:
             tag = b'"' + digest.encode() + b'"'
             if len(self._tags) >= TAGS_KEPT:  # paths and queries are the client's: bounded
                 self._tags.clear()
-            self._tags[key] = tag
+            if len(parts[4]) + len(parts[5]) <= TAG_KEY_BYTES:
+                self._tags[key] = tag
         return tag
 
 

@@ -68,15 +68,18 @@ class Reader:
         """A number that changes whenever anything commits a change to the store."""
         raise NotImplementedError
 
-    def change_mark(self, version: int) -> str:
+    def change_mark(self, version: int) -> str | None:
         """What names the articles' state in every process and replica of this store: the
-        number and time of its last change (``version`` is this process's own number, which
-        only says when to read them again). The time tells apart two stores that reached the
-        same number, such as a store deleted and ingested again."""
+        number and time of its last change, as the store was at ``version`` (this process's
+        own number, which only says when to read them again); None when a commit fell between
+        (the caller cannot tell which state the mark is of). The time tells apart two stores
+        that reached the same number, such as a store deleted and ingested again."""
         kept = self._mark
         if kept is not None and kept[0] == version:
             return kept[1]
         rows = self.rows(LAST_CHANGE_SQL)
+        if self.version() != version:  # read as snapshot() reads its version: before and after
+            return None
         mark = f"{rows[0]['number']}@{rows[0]['at']}" if rows else "0"
         self._mark = (version, mark)
         return mark
