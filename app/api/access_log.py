@@ -2,9 +2,9 @@
 output, where uvicorn's own access log goes when it is the one kept.
 
 Lines are written to the file descriptor, not as records of the ``logging`` module: making and
-formatting a record was a fifth of a kept article's time. The lines of the requests that end in
-one turn of the event loop go out in one ``write`` at its end (a system call cost as much as the
-rest of a line), whole lines of at most the pipe's atomic 4 KiB (a longer line alone), so that
+formatting a record costs a fifth of a kept article's time. The lines of the requests that end in
+one turn of the event loop go out in one ``write`` at its end (a system call costs as much as
+the rest of a line), whole lines of at most the pipe's atomic 4 KiB (a longer line alone), so that
 another server process's lines never cut one, which a buffer flushed now and then could do.
 
 An object holds when the request came (UTC), its method, path and query, the status answered,

@@ -13,10 +13,10 @@ would be on time if it kept exactly to its rate. A request at ``now`` moves it t
 leaves it alone. So a hit is a read, a few additions and a write whatever the rate; the remaining
 requests (``(now + W - TAT) / (W/N)``, rounded down) and the seconds until one more is freed
 follow exactly from that one number, with no second look at the store; and nobody spends twice
-their rate across a window's edge (there are no edges). The ``limits`` library's sliding window
-counter keeps two counters a client, estimates how the last window's requests were spread, and
-costs about 25 µs a request in memory through the library's layers and two round trips to Redis
-(the hit, then the counts for the headers).
+their rate across a window's edge (there are no edges). A sliding window counter, such as the
+``limits`` library's, keeps two counters a client and estimates how the last window's requests
+were spread; through that library's layers it costs some 25 µs a request in memory, and two
+round trips to Redis (the hit, then the counts for the headers).
 
 In memory the TATs are a dict of floats on the monotonic clock; a TAT in the past means a full
 allowance, the same as no entry, so such entries are dropped whenever the dict has grown past a
