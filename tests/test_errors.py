@@ -131,9 +131,14 @@ def test_unexpected_failure_is_a_500_problem_without_details(
     cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
     with engine.begin() as connection:
         connection.execute(text(f"DROP TABLE article{cascade}"))
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        body = assert_problem(client.get("/v1/articles"), 500)
+    allowing = settings.model_copy(update={"cors_origins": ["https://app.example.org"]})
+    with TestClient(create_app(allowing), raise_server_exceptions=False) as client:
+        answer = client.get("/v1/articles", headers={"Origin": "https://app.example.org"})
+        body = assert_problem(answer, 500)
     assert "article" not in body["detail"]
+    # Through every layer, as any answer: a page of another origin reads it, nosniff holds.
+    assert answer.headers["access-control-allow-origin"] == "https://app.example.org"
+    assert answer.headers["x-content-type-options"] == "nosniff"
 
 
 def test_every_route_declares_its_problems(client: TestClient) -> None:

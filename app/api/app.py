@@ -14,7 +14,7 @@ from app.api.access_log import AccessLog
 from app.api.authentication import ApiKeys
 from app.api.compression import Compression
 from app.api.cors import CrossOrigin
-from app.api.errors import install_problem_handlers
+from app.api.errors import UnexpectedErrors, install_problem_handlers
 from app.api.metrics import CountedRequests, RequestMetrics
 from app.api.middleware import (
     AllowedHosts,
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # answered as GET, a compressed answer, a refusal over the rate limit, a refused key, a
     # body's refusal, a page of another origin's request and a foreign Host's refusal all go out
     # through those above it, and each is counted and logged, whoever answered it.
+    app.add_middleware(UnexpectedErrors)  # a 500 goes out through every layer too
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(

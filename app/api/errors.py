@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:  # FastAPI is imported by the app, not by the CLI's ingest (memory, start time)
     from fastapi import FastAPI
@@ -180,6 +181,44 @@ async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse
             instance=request.url.path,
         )
     )
+
+
+class UnexpectedErrors:
+    """Answer an error that no handler knows (a bug, a store gone) as the 500 problem from inside
+    the app's middleware, so that it goes out through every layer as any answer does: with the
+    security headers, CORS (a page of another origin can read it) and counted. Starlette's own
+    handler of ``Exception`` sits outside every middleware; it answers what escapes this one
+    (an error in a middleware, or after an answer began)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answer = _Began(send)
+        try:
+            await self.app(scope, receive, answer.send)
+        except Exception as error:
+            if answer.began:
+                raise
+            response = await _handle_unexpected(Request(scope), error)
+            await response(scope, receive, send)
+
+
+class _Began:
+    """``send``, noting whether an answer began."""
+
+    __slots__ = ("began", "out")
+
+    def __init__(self, send: Send) -> None:
+        self.out = send
+        self.began = False
+
+    async def send(self, message: Message) -> None:
+        self.began = True
+        await self.out(message)
 
 
 def install_problem_handlers(app: "FastAPI") -> None:
