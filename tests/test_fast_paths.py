@@ -251,7 +251,10 @@ def test_with_nothing_kept_a_search_reads_the_version_once_and_is_still_computed
         assert computed == ["Macron"]  # one computation for those asking at once
         assert client.get("/v1/search", params={"q": "Macron"}).status_code == 200
         assert computed == ["Macron", "Macron"]  # and none kept
-        assert len(versions_read) == 5  # once a request, for its ETag: never again for a key
+        # Once a request, for its ETag (never again for a key), and once more by each request
+        # that reads the store's mark before one is kept (the 4 at once may): no commit may fall
+        # between the two.
+        assert 5 + 1 <= len(versions_read) <= 5 + 4
 
 
 def test_kept_article_bodies_are_the_routes_and_follow_the_store(
