@@ -125,7 +125,9 @@ def _discarded_stdout() -> Iterator[None]:
         os.close(kept)
 
 
-async def _timed(app: Any, paths: list[str], requests: int) -> float:
+async def _timed(
+    app: Any, paths: list[str], requests: int, headers: list[tuple[bytes, bytes]] | None = None
+) -> float:
     """The mean microseconds of CPU time of ``requests`` GETs of ``paths`` in turn, after a
     warm-up."""
 
@@ -148,7 +150,7 @@ async def _timed(app: Any, paths: list[str], requests: int) -> float:
             "raw_path": target.encode(),
             "root_path": "",
             "query_string": query.encode(),
-            "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")],
+            "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench"), *(headers or [])],
             "client": ("127.0.0.1", 50000),
             "server": ("127.0.0.1", 8000),
             "state": {},

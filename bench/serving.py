@@ -16,10 +16,9 @@ import asyncio
 import os
 import statistics
 import subprocess
-import time
 from typing import Any
 
-from observability import _discarded_stdout
+from observability import _discarded_stdout, _timed
 from run import BIN, SERVING_ORIGIN, WORK, _ids, byline_env, corpus
 from sqlmodel import Session
 
@@ -86,7 +85,9 @@ def main() -> None:
                 settings = Settings(database_url=f"sqlite:///{database}", **changes)
                 for work, paths in loads.items():
                     with _discarded_stdout():  # where the JSON lines go
-                        micros = asyncio.run(_timed(create_app(settings), paths, sent, args))
+                        micros = asyncio.run(
+                            _timed(create_app(settings), paths, args.requests, sent)
+                        )
                     timings.setdefault((variant, work), []).append(micros)
     finally:
         with Session(engine) as session:
@@ -102,48 +103,6 @@ def main() -> None:
             share = f" (its share {everything[work] - median:+.1f})" if "but" in variant else ""
             cells.append(f"{median:.1f} µs{share}")
         print(f"| {variant} | " + " | ".join(cells) + " |")
-
-
-async def _timed(
-    app: Any, paths: list[str], headers: list[tuple[bytes, bytes]], args: Any
-) -> float:
-    """The mean microseconds of CPU time of ``args.requests`` GETs of ``paths`` in turn, after
-    a warm-up in which every answer is made and kept."""
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            assert message["status"] == 200, message
-
-    def scope(path: str) -> dict[str, Any]:
-        target, _, query = path.partition("?")
-        return {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": target,
-            "raw_path": target.encode(),
-            "root_path": "",
-            "query_string": query.encode(),
-            "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench"), *headers],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-            "state": {},
-        }
-
-    async with app.router.lifespan_context(app):
-        for _ in range(2):
-            for path in paths:
-                await app(scope(path), receive, send)
-        requests: int = args.requests
-        started = time.process_time()
-        for number in range(requests):
-            await app(scope(paths[number % len(paths)]), receive, send)
-        return (time.process_time() - started) / requests * 1e6
 
 
 if __name__ == "__main__":

@@ -215,10 +215,9 @@ class RateLimits:
             f"{'API key' if who.startswith('key:') else 'address'}: "
             f"try again in {retry_after} s.",
             headers={
-                "RateLimit-Limit": str(rate.requests),
+                **{name.decode(): value.decode() for name, value in rate.headers},
                 "RateLimit-Remaining": "0",
                 "RateLimit-Reset": str(retry_after),
-                "RateLimit-Policy": f"{rate.requests};w={rate.window_s}",
                 "Retry-After": str(retry_after),
             },
         )
