@@ -1,9 +1,9 @@
-"""What the metrics, the JSON access log and the API-key check each cost a request by themselves:
-``python bench/observers.py``.
+"""What the edge of the app, and the metrics, the JSON access log and the API-key check in it, each
+cost a request by themselves: ``python bench/observers.py``.
 
     python bench/observers.py [--requests 20000] [--rounds 7]
 
-Each middleware wraps an app that answers at once (a 3 KB body, as a kept article's), and the
+Each layer wraps an app that answers at once (a 3 KB body, as a kept article's), and the
 same request (a key sent, its verdict kept) is made ``--requests`` times, each middleware in
 turn, ``--rounds`` times; the fastest round of each, less the bare app's, is its cost. Without
 the rest of the app around them, these microseconds move far less with the machine's other
@@ -15,14 +15,17 @@ import argparse
 import asyncio
 import os
 import time
-from types import SimpleNamespace
 from typing import Any
 
 from app.api.access_log import AccessLog
+from app.api.admission import Admission
 from app.api.app import create_app
-from app.api.authentication import ApiKeys
-from app.api.metrics import CountedRequests, RequestMetrics
+from app.api.authentication import KeyCheck
+from app.api.edge import Edge
+from app.api.metrics import RequestMetrics
+from app.api.rate_limits import RateCounter
 from app.settings import Settings
+from app.store.api_keys import ApiKey, KeyScope
 
 BODY = b"x" * 3000
 KEY = "byl_" + "k" * 43
@@ -47,25 +50,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     app = create_app(Settings(database_url="sqlite:///:memory:", metrics=True))
-    log = AccessLog(answer)
+    log = AccessLog()
     log.output = os.open(os.devnull, os.O_WRONLY)
-    keys = ApiKeys(answer, required=True)
-    keys.verdicts[KEY] = (float("inf"), SimpleNamespace(name="bench"))  # type: ignore[assignment]
+    keys = KeyCheck(required=True)
+    keys.verdicts[KEY] = (float("inf"), ApiKey(1, "bench", KeyScope.READ, None))
+    edge = Edge(answer)
     layers: dict[str, Any] = {
         "bare app": answer,
-        "metrics": CountedRequests(answer, metrics=RequestMetrics(app.state)),
-        "JSON access log": log,
-        "API keys": keys,
+        "edge alone": edge,
+        "edge, metrics": Edge(answer, metrics=RequestMetrics(app.state)),
+        "edge, JSON access log": Edge(answer, access_log=log),
+        "edge, API keys": Edge(Admission(answer, keys=keys, rates=RateCounter(rate=None))),
     }
     fastest = dict.fromkeys(layers, float("inf"))
     for _ in range(args.rounds):
         for name, layer in layers.items():
             micros = asyncio.run(_timed(layer, app, args.requests))
             fastest[name] = min(fastest[name], micros)
-    print("| middleware | µs a request | its cost |")
-    print("|---|---:|---:|")
+    print("| layers | µs a request | their cost | beyond the edge's |")
+    print("|---|---:|---:|---:|")
     for name, micros in fastest.items():
-        print(f"| {name} | {micros:.2f} | {micros - fastest['bare app']:+.2f} |")
+        beyond = f"{micros - fastest['edge alone']:+.2f}" if name.startswith("edge,") else ""
+        print(f"| {name} | {micros:.2f} | {micros - fastest['bare app']:+.2f} | {beyond} |")
 
 
 async def _timed(layer: Any, app: Any, requests: int) -> float:

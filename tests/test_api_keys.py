@@ -16,9 +16,12 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 from app.api import authentication
+from app.api.admission import Admission
 from app.api.app import create_app
-from app.api.authentication import ApiKeys, require_scope
+from app.api.authentication import KeyCheck, require_scope
+from app.api.edge import Edge
 from app.api.errors import PROBLEM_MEDIA_TYPE
+from app.api.rate_limits import RateCounter
 from app.ingestion.outcomes import IngestReport
 from app.problems import InvalidApiKey, InvalidParameter, NotFound
 from app.settings import Settings
@@ -223,9 +226,10 @@ def test_a_kept_refusal_holds_no_request(keyed: TestClient) -> None:
     for _ in range(5):
         problem(keyed.get("/v1/articles", headers={"X-API-Key": unknown}), 401, "invalid-api-key")
     layer: Any = keyed.app.middleware_stack  # type: ignore[attr-defined]
-    while not isinstance(layer, ApiKeys):
+    while not isinstance(layer, Admission):
         layer = layer.app
-    refusal = layer.verdicts[unknown][1]
+    assert layer.keys is not None
+    refusal = layer.keys.verdicts[unknown][1]
     assert isinstance(refusal, InvalidApiKey)
     depth = 0
     trace = refusal.__traceback__
@@ -250,9 +254,10 @@ def test_a_revoked_key_is_refused_once_its_verdict_expires(
 
 def _expire_verdicts(app: FastAPI) -> None:
     layer: Any = app.middleware_stack
-    while not isinstance(layer, ApiKeys):
+    while not isinstance(layer, Admission):
         layer = layer.app
-    layer.verdicts.clear()
+    assert layer.keys is not None
+    layer.keys.verdicts.clear()
 
 
 @pytest.mark.parametrize(
@@ -372,9 +377,11 @@ async def _verdicts_kept() -> None:
     async def send(message: Any) -> None:
         answered.append(message.get("status"))
 
-    middleware = ApiKeys(inner, required=True, clock=lambda: now[0])
+    keys = KeyCheck(required=True, clock=lambda: now[0])
+    middleware = Edge(Admission(inner, keys=keys, rates=RateCounter(rate=None)))
     scope = {
         "type": "http",
+        "method": "GET",
         "path": "/v1",
         "headers": [(b"x-api-key", key.encode())],
         "app": SimpleNamespace(state=SimpleNamespace(reader=reader)),

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.types import Message, Receive, Scope, Send
 
+from app.api.body_limit import BodyLimit
+from app.api.edge import Edge
 from app.api.errors import install_problem_handlers
-from app.api.middleware import BodyLimit
 from app.store.database import migrate
 from tests.live import live_server
 from tests.test_server import exchange
@@ -86,7 +87,7 @@ def reading() -> Iterator[TestClient]:
     """An app whose routes read their bodies (the raw bytes, a model), under the limit."""
     app = FastAPI()
     install_problem_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=LIMIT)
+    app.add_middleware(Edge, body_limit=BodyLimit(LIMIT))
 
     @app.post("/raw")
     async def raw(request: Request) -> dict[str, int]:
@@ -149,7 +150,7 @@ def test_a_malformed_content_length_reaching_the_app_is_a_400(value: bytes) -> N
         "path": "/v1/articles",
         "headers": [(b"host", b"127.0.0.1"), (b"content-length", value)],
     }
-    asyncio.run(BodyLimit(app, max_bytes=LIMIT)(scope, receive, send))
+    asyncio.run(Edge(app, body_limit=BodyLimit(LIMIT))(scope, receive, send))
     assert reached == []
     assert sent[0]["status"] == 400
     assert b"/problems/invalid-content-length" in sent[1]["body"]

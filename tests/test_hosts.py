@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from app.api.app import create_app
-from app.api.middleware import host_name
+from app.api.hosts import host_name
 from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from tests.conftest import SEED_SLUG, CaughtUpClient, Ingest

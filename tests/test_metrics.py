@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from app.api.access_log import ATOMIC_BYTES, AccessLog
 from app.api.app import create_app
+from app.api.edge import Edge
 from app.api.metrics import LATENCY_BUCKETS, RequestMetrics, StoreMetrics
 from app.ingestion.outcomes import IngestReport, Outcome
 from app.search.index import SearchIndex
@@ -297,7 +298,7 @@ def test_a_request_counts_as_the_metrics_own_inc_and_observe_would(seconds: floa
 
 
 def test_the_access_log_times_as_datetime_does() -> None:
-    log = AccessLog(app=None)  # type: ignore[arg-type]
+    log = AccessLog()
     now = time.time()
     second = float(int(now))
     edges = [second, second + 0.0004995, second + 0.9994999, second + 0.9999996, now]
@@ -314,21 +315,22 @@ def test_the_access_log_writes_a_turns_lines_at_its_end_whole(tmp_path: Path) ->
     async def ignore(message: Any) -> None:
         pass
 
-    async def requests(log: AccessLog, count: int, path: str) -> int:
+    async def requests(edge: Edge, count: int, path: str) -> int:
         scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
         before = output.stat().st_size
         for _ in range(count):
-            await log(dict(scope), None, ignore)  # type: ignore[arg-type]
+            await edge(dict(scope), None, ignore)  # type: ignore[arg-type]
         written = output.stat().st_size - before
         await asyncio.sleep(0)  # the turn ends
         return written
 
     output = tmp_path / "out"
     with output.open("wb") as file:
-        log = AccessLog(answer)
+        log = AccessLog()
         log.output = file.fileno()
-        assert asyncio.run(requests(log, 3, "/v1")) == 0  # not yet: all three at the turn's end
-        writes = asyncio.run(requests(log, 100, "/v1/articles/" + "a" * 100))
+        edge = Edge(answer, access_log=log)
+        assert asyncio.run(requests(edge, 3, "/v1")) == 0  # not yet: all three at the turn's end
+        writes = asyncio.run(requests(edge, 100, "/v1/articles/" + "a" * 100))
     lines = output.read_bytes().splitlines(keepends=True)
     assert len(lines) == 103
     # Before the turn ends, as the lines waiting reach 4 KiB: whole lines, 4 KiB at most left.

@@ -4,8 +4,8 @@ shared through Redis by two real servers."""
 
 import asyncio
 import logging
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,15 +16,19 @@ import redis
 from fastapi.testclient import TestClient
 from limits import parse
 from pydantic import ValidationError
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from typer.testing import CliRunner
 
 from app.api import rate_limits
+from app.api.admission import Admission
 from app.api.app import create_app
-from app.api.rate_limits import KEY_PREFIX, RateLimits, client_of
+from app.api.authentication import KeyCheck
+from app.api.edge import Edge
+from app.api.rate_limits import KEY_PREFIX, RateCounter, client_of
 from app.cli.commands import cli
 from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
+from app.store.api_keys import ApiKey, KeyScope
 from tests.conftest import SEED_SLUG, CaughtUpClient
 from tests.live import live_server
 
@@ -193,14 +197,8 @@ def test_rates_are_read_in_the_limits_notation(monkeypatch: pytest.MonkeyPatch) 
 # The middleware alone, on an app that answers 200, with the scopes a server would make.
 
 
-@dataclass(frozen=True)
-class Key:
-    """What the API keys' middleware leaves in ``scope["state"]["api_key"]``."""
-
-    id: int
-    name: str
-    scope: str
-    rate_per_minute: int | None
+def key(id: int, rate_per_minute: int | None) -> ApiKey:
+    return ApiKey(id=id, name=f"key {id}", scope=KeyScope.READ, rate_per_minute=rate_per_minute)
 
 
 async def answer_ok(scope: Scope, receive: Receive, send: Send) -> None:
@@ -208,19 +206,27 @@ async def answer_ok(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-def request_scope(address: str = "192.0.2.1", key: Key | None = None) -> Scope:
+def admitting(rates: RateCounter, *keys: ApiKey) -> ASGIApp:
+    """The admission of the app, under its edge, before a route that answers 200; ``keys`` known
+    to it (as verified, sent as ``X-API-Key: key-ID``)."""
+    check = KeyCheck(required=False)
+    for known in keys:
+        check.verdicts[f"key-{known.id}"] = (math.inf, known)
+    return Edge(Admission(answer_ok, keys=check, rates=rates))
+
+
+def request_scope(address: str = "192.0.2.1", key: ApiKey | None = None) -> Scope:
     return {
         "type": "http",
         "method": "GET",
         "path": "/v1/articles",
         "root_path": "",
-        "headers": [],
+        "headers": [(b"x-api-key", f"key-{key.id}".encode())] if key else [],
         "client": (address, 40000),
-        "state": {"api_key": key} if key else {},
     }
 
 
-async def answers(limits: RateLimits, scopes: list[Scope]) -> list[dict[str, str]]:
+async def answers(app: ASGIApp, scopes: list[Scope]) -> list[dict[str, str]]:
     """The status and headers of each request, in turn."""
     found = []
     for scope in scopes:
@@ -236,7 +242,7 @@ async def answers(limits: RateLimits, scopes: list[Scope]) -> list[dict[str, str
                     (name.decode(), value.decode()) for name, value in message["headers"]
                 )
 
-        await limits(scope, receive, send)
+        await app(dict(scope), receive, send)
         found.append(started)
     return found
 
@@ -246,16 +252,15 @@ def statuses(found: list[dict[str, str]]) -> list[str]:
 
 
 def test_each_address_has_its_own_count() -> None:
-    limits = RateLimits(answer_ok, rate=parse("2/minute"))
+    limits = admitting(RateCounter(rate=parse("2/minute")))
     scopes = [request_scope("192.0.2.1")] * 3 + [request_scope("2001:db8::1")] * 2
     found = asyncio.run(answers(limits, scopes))
     assert statuses(found) == ["200", "200", "429", "200", "200"]
 
 
 def test_a_key_is_counted_apart_from_its_address_at_its_own_rate() -> None:
-    limits = RateLimits(answer_ok, rate=parse("2/minute"))
-    generous = Key(id=7, name="newsroom", scope="read", rate_per_minute=4)
-    plain = Key(id=8, name="intern", scope="read", rate_per_minute=None)
+    generous, plain = key(7, rate_per_minute=4), key(8, rate_per_minute=None)
+    limits = admitting(RateCounter(rate=parse("2/minute")), generous, plain)
     scopes = [request_scope(key=generous)] * 5 + [request_scope(key=plain)] * 3
     scopes += [request_scope()] * 2  # the same address without a key: a count of its own
     found = asyncio.run(answers(limits, scopes))
@@ -266,18 +271,27 @@ def test_a_key_is_counted_apart_from_its_address_at_its_own_rate() -> None:
 
 
 def test_a_key_has_its_rate_when_no_default_is_set() -> None:
-    limits = RateLimits(answer_ok, rate=None)
-    key = Key(id=9, name="bot", scope="read", rate_per_minute=1)
-    found = asyncio.run(answers(limits, [request_scope(key=key)] * 2 + [request_scope()] * 3))
+    bot = key(9, rate_per_minute=1)
+    limits = admitting(RateCounter(rate=None), bot)
+    found = asyncio.run(answers(limits, [request_scope(key=bot)] * 2 + [request_scope()] * 3))
     assert statuses(found) == ["200", "429", "200", "200", "200"]
     assert "ratelimit-limit" not in found[2]
+
+
+def test_refused_keys_are_counted_against_their_address() -> None:
+    """Guessing keys is as limited as any request: past the address's rate, a 429, not a 401."""
+    limits = admitting(RateCounter(rate=parse("2/minute")))
+    guess = {**request_scope(), "headers": [(b"x-api-key", b"byl_guessed")]}
+    found = asyncio.run(answers(limits, [guess] * 3 + [request_scope()]))
+    assert statuses(found) == ["401", "401", "429", "429"]
+    assert "ratelimit-limit" in found[2]
 
 
 def test_the_allowance_comes_back_one_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """3 a minute: one request freed every 20 s, up to 3; a refusal is not counted."""
     now = [0.0]
     monkeypatch.setattr(rate_limits, "time", SimpleNamespace(monotonic=lambda: now[0]))
-    limits = RateLimits(answer_ok, rate=parse("3/minute"))
+    limits = admitting(RateCounter(rate=parse("3/minute")))
 
     def at(seconds: float, requests: int) -> list[tuple[str, str, str]]:
         now[0] = 1000.0 + seconds
@@ -298,14 +312,15 @@ def test_the_allowance_comes_back_one_request_at_a_time(monkeypatch: pytest.Monk
 def test_the_clients_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client back to its full allowance needs no entry: they are dropped as clients come."""
     monkeypatch.setattr(rate_limits, "MEMORY_CLIENTS", 10)
-    limits = RateLimits(answer_ok, rate=parse("1000/second"))
+    counter = RateCounter(rate=parse("1000/second"))
+    limits = admitting(counter)
     scopes = [request_scope(f"192.0.2.{number}") for number in range(100)]
 
     async def visit() -> int:
         largest = 0
         for scope in scopes:
             await answers(limits, [scope])
-            largest = max(largest, len(limits.arrivals))
+            largest = max(largest, len(counter.arrivals))
             # A millisecond later, each earlier client has its whole allowance again.
             await asyncio.sleep(0.002)
         return largest
@@ -314,17 +329,17 @@ def test_the_clients_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_who_is_counted() -> None:
-    assert client_of(request_scope("192.0.2.1")) == ("address:192.0.2.1", None)
-    key = Key(id=3, name="app", scope="admin", rate_per_minute=60)
-    assert client_of(request_scope(key=key)) == ("key:3", 60)
-    assert client_of({"type": "http", "client": None}) == ("address:unknown", None)
+    assert client_of(request_scope("192.0.2.1"), None) == ("address:192.0.2.1", None)
+    own = key(3, rate_per_minute=60)
+    assert client_of(request_scope(key=own), own) == ("key:3", 60)
+    assert client_of({"type": "http", "client": None}, None) == ("address:unknown", None)
 
 
 def test_a_store_that_cannot_be_reached_lets_requests_through(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Nothing listens on port 1: the connection is refused at once.
-    limits = RateLimits(answer_ok, rate=parse("1/minute"), storage_url="redis://127.0.0.1:1/0")
+    limits = admitting(RateCounter(rate=parse("1/minute"), storage_url="redis://127.0.0.1:1/0"))
     with caplog.at_level(logging.WARNING, logger="byline"):
         found = asyncio.run(answers(limits, [request_scope()] * 3))
     assert statuses(found) == ["200", "200", "200"]

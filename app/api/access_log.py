@@ -19,10 +19,9 @@ import asyncio
 import os
 import select
 from datetime import UTC, datetime
-from time import perf_counter, time
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 # Standard output's file descriptor, whatever object ``sys.stdout`` is now.
 STDOUT = 1
@@ -33,10 +32,10 @@ _MILLISECONDS = tuple(f".{milliseconds:03d}+00:00" for milliseconds in range(100
 
 
 class AccessLog:
-    """Log every request as one JSON object on a line."""
+    """Log every request as one JSON object on a line (``Edge``, app/api/edge.py, tells it of
+    each request as its answer ends)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self.output = STDOUT
         # The time's text up to its second, made once a second: ``datetime`` making all of it
         # took longer than the rest of the line.
@@ -46,51 +45,30 @@ class AccessLog:
         self.lines_bytes = 0
         self.flush_due = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self.flush()  # the last requests' lines, as the server stops
-            return
-        status = 500  # unless a response starts: the app raised
-        sent = 0
-
-        async def measuring(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        came = time()
-        started = perf_counter()
-        try:
-            await self.app(scope, receive, measuring)
-        finally:
-            microseconds = round((perf_counter() - started) * 1e6)
-            agent = request_id = None
-            for name, value in scope["headers"]:
-                if name == b"user-agent":
-                    agent = value.decode("latin-1")
-                elif name == b"x-request-id":
-                    request_id = value.decode("latin-1")
-            client = scope.get("client")
-            entry = {
-                "time": self._time(came),
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": scope["query_string"].decode("latin-1"),
-                "status": status,
-                # As ``round(milliseconds, 3)``, which formats and parses the number.
-                "duration_ms": microseconds / 1000,
-                "bytes": sent,
-                "client": client[0] if client else None,
-                "user_agent": agent,
-                "request_id": request_id,
-            }
-            self._write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+    def record(self, scope: Scope, status: int, sent: int, came: float, seconds: float) -> None:
+        """Log a request that came at ``came`` (seconds since the epoch) and was answered
+        ``status`` with ``sent`` bytes of body ``seconds`` later."""
+        agent = request_id = None
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                agent = value.decode("latin-1")
+            elif name == b"x-request-id":
+                request_id = value.decode("latin-1")
+        client = scope.get("client")
+        entry = {
+            "time": self._time(came),
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "status": status,
+            # As ``round(milliseconds, 3)``, which formats and parses the number.
+            "duration_ms": round(seconds * 1e6) / 1000,
+            "bytes": sent,
+            "client": client[0] if client else None,
+            "user_agent": agent,
+            "request_id": request_id,
+        }
+        self._write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
 
     def _write(self, line: bytes) -> None:
         """Write ``line`` with the others of this turn of the event loop, at its end."""

@@ -11,20 +11,18 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.api.access_log import AccessLog
-from app.api.authentication import ApiKeys
+from app.api.admission import Admission
+from app.api.authentication import KeyCheck
+from app.api.body_limit import BodyLimit
 from app.api.compression import Compression
 from app.api.cors import CrossOrigin
-from app.api.errors import UnexpectedErrors, install_problem_handlers
-from app.api.metrics import CountedRequests, RequestMetrics
-from app.api.middleware import (
-    AllowedHosts,
-    BodyLimit,
-    CachedArticles,
-    HeadAsGet,
-    SecurityHeaders,
-)
+from app.api.edge import Edge
+from app.api.errors import install_problem_handlers
+from app.api.hosts import AllowedHosts
+from app.api.kept_articles import CachedArticles
+from app.api.metrics import RequestMetrics
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
-from app.api.rate_limits import RateLimits
+from app.api.rate_limits import RateCounter
 from app.api.routes import articles, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
 from app.api.validators import Validators
@@ -94,11 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
-    # The last added is the outermost: a kept article body, a 304 or a tagged answer, a HEAD
-    # answered as GET, a compressed answer, a refusal over the rate limit, a refused key, a
-    # body's refusal, a page of another origin's request and a foreign Host's refusal all go out
-    # through those above it, and each is counted and logged, whoever answered it.
-    app.add_middleware(UnexpectedErrors)  # a 500 goes out through every layer too
+    # The last added is the outermost: a kept article body, a 304 or a tagged answer, a
+    # compressed answer and a refused key or rate all go out through the edge, which adds the
+    # headers every answer carries, and counts and logs each, whoever answered it.
     app.add_middleware(CachedArticles)
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
@@ -107,33 +103,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shared=settings.api_keys != "required",
         shaping=hashlib.blake2b(settings.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
-    app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones
         app.add_middleware(
             Compression,
             min_bytes=settings.compression_min_bytes,
             kept_bytes=settings.compression_cache_mb * 2**20,
         )
-    # Inside CORS, so that a page of another origin can read its 429 (and preflights are not
-    # counted); always there, as an API key may have a rate of its own when no default is set.
+    # Always there: an API key may have a rate of its own when no default is set.
     app.add_middleware(
-        RateLimits, rate=settings.default_rate, storage_url=settings.rate_limit_storage
+        Admission,
+        keys=None
+        if settings.api_keys == "off"
+        else KeyCheck(required=settings.api_keys == "required"),
+        rates=RateCounter(rate=settings.default_rate, storage_url=settings.rate_limit_storage),
     )
-    if settings.api_keys != "off":
-        # Before any answer of /v1, kept ones too, and outside the rate limits, which count by
-        # key; inside CORS, whose preflights carry no key.
-        app.add_middleware(ApiKeys, required=settings.api_keys == "required")
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    if settings.cors_origins:
-        app.add_middleware(CrossOrigin, origins=settings.cors_origins)
-    app.add_middleware(AllowedHosts, hosts=settings.hosts)  # nothing for other hosts
-    app.add_middleware(SecurityHeaders)
     if settings.metrics:
         app.state.metrics = RequestMetrics(app.state)
-        app.add_middleware(CountedRequests, metrics=app.state.metrics)
         app.include_router(metrics.router)
-    if settings.access_log == "json":
-        app.add_middleware(AccessLog)
+    app.add_middleware(
+        Edge,
+        hosts=AllowedHosts(settings.hosts),
+        body_limit=BodyLimit(settings.max_body_bytes),
+        cross_origin=CrossOrigin(app, origins=settings.cors_origins)
+        if settings.cors_origins
+        else None,
+        metrics=app.state.metrics if settings.metrics else None,
+        access_log=AccessLog() if settings.access_log == "json" else None,
+    )
     install_problem_handlers(app)
     install_docs(app)
     app.include_router(index.router)

@@ -1,10 +1,11 @@
-"""Who is calling: the API-key middleware of ``/v1`` (the ``api_keys`` setting), the short-lived
-cache of the keys it verified, and the guard of the routes that need a key's scope.
+"""Who is calling: the API keys of ``/v1`` (the ``api_keys`` setting) and how a request sends
+one, the short-lived cache of the keys verified, and the guard of the routes that need a key's
+scope.
 
-An ASGI middleware, not a dependency: ``CachedArticles`` answers kept article bodies before
-FastAPI routes a request, so a dependency would never see those requests. The middleware puts
-the key it verified at ``scope["state"]["api_key"]`` (an ``app.store.api_keys.ApiKey``), where
-the guard and anything after it (rate limits) read it.
+Keys are checked by a middleware (``Admission``, app/api/admission.py), not a dependency:
+``CachedArticles`` answers kept article bodies before FastAPI routes a request, so a dependency
+would never see those requests. The key verified is put at ``scope["state"]["api_key"]`` (an
+``app.store.api_keys.ApiKey``), where the guard and the rate limits read it.
 
 A verdict on a key (the key, or why it is refused) is kept ``KEY_CACHE_SECONDS`` in each
 process: a client sending the same key again costs a dictionary lookup, not a read of the store,
@@ -18,10 +19,8 @@ from typing import Annotated, Literal
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from app.api.errors import error_response
-from app.api.links import route_path
 from app.api.metrics import METRICS_PATH
 from app.problems import (
     ApiKeyRequired,
@@ -67,44 +66,17 @@ def guarded(path: str) -> bool:
     return path in (GUARDED_PREFIX, METRICS_PATH) or path.startswith(GUARDED_PREFIX + "/")
 
 
-class ApiKeys:
-    """Verify the key a ``/v1`` request sends (``Authorization: Bearer KEY`` or ``X-API-Key``);
-    with ``required``, answer a request without one ``401``."""
+class KeyCheck:
+    """The verdicts on the keys requests send (``Authorization: Bearer KEY`` or ``X-API-Key``):
+    ``Admission`` (app/api/admission.py) asks for the key of each ``/v1`` request, and with
+    ``required`` refuses a request without one."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        required: bool,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.app = app
+    def __init__(self, *, required: bool, clock: Callable[[], float] = time.monotonic) -> None:
         self.required = required
         self.clock = clock
         self.verdicts: dict[str, tuple[float, ApiKey | InvalidApiKey]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not guarded(route_path(scope)):
-            await self.app(scope, receive, send)
-            return
-        try:
-            sent = sent_key(scope["headers"])
-            if sent is None:
-                if self.required:
-                    raise ApiKeyRequired(MISSING_KEY)
-                key = None
-            else:
-                key = self._kept(sent)
-                if key is None:
-                    key = await self._verified(scope, sent)
-        except ProblemError as error:
-            await error_response(error, instance=scope["path"])(scope, receive, send)
-            return
-        if key is not None:
-            scope.setdefault("state", {})["api_key"] = key
-        await self.app(scope, receive, send)
-
-    def _kept(self, sent: str) -> ApiKey | None:
+    def kept(self, sent: str) -> ApiKey | None:
         """The key ``sent``, as the verdict kept on it tells; None when none is kept. Not a
         coroutine: most requests end here, and making and awaiting one costs more than this."""
         kept = self.verdicts.get(sent)  # only keys of the right form are kept
@@ -116,7 +88,7 @@ class ApiKeys:
             raise InvalidApiKey(kept[1].detail)
         return kept[1]
 
-    async def _verified(self, scope: Scope, sent: str) -> ApiKey:
+    async def verified(self, scope: Scope, sent: str) -> ApiKey:
         """The key ``sent``, verified now (and the verdict kept)."""
         check_key_form(sent)
         until = self.clock() + KEY_CACHE_SECONDS  # from before the read, as the store was then

@@ -167,7 +167,8 @@ class Compression:
     """Compress answers of a compressible type whose body has ``min_bytes`` or more, with the
     coding the request prefers; keep the compressed bodies (``kept_bytes`` of plain and
     compressed bodies at most, 0: none). Every compressible answer says
-    ``Vary: Accept-Encoding``, compressed or not; a HEAD gets a GET's headers."""
+    ``Vary: Accept-Encoding``, compressed or not (a HEAD is a GET here: ``Edge``, app/api/edge.py,
+    runs it as one, so that it gets a GET's headers)."""
 
     def __init__(self, app: ASGIApp, *, min_bytes: int, kept_bytes: int) -> None:
         self.app = app
@@ -209,11 +210,6 @@ class Compression:
                 for name, value in headers
             ]
             scope = {**scope, "headers": headers}
-        if scope["method"] == "HEAD":
-            # Run as a GET (RFC 9110 §9.3.2: the same headers), so that its Content-Length and
-            # Content-Encoding are those of the body a GET gets; the body is dropped here.
-            scope = {**scope, "method": "GET"}
-            send = _without_body(send)
         await self.app(scope, receive, _Answer(self, coding, held_tags, send).send)
 
     def _negotiate(self, accept_encoding: bytes) -> str | None:
@@ -418,14 +414,3 @@ def _varying(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     if b"accept-encoding" in named or b"*" in named:
         return headers
     return _replaced(headers, b"vary", vary + b", Accept-Encoding")
-
-
-def _without_body(send: Send) -> Send:
-    """``send``, every body left empty (a HEAD's answer)."""
-
-    async def send_without_body(message: Message) -> None:
-        if message["type"] == "http.response.body":
-            message = {**message, "body": b""}
-        await send(message)
-
-    return send_without_body

@@ -1,19 +1,21 @@
 """Requests from web pages of other origins (CORS), for the origins the ``cors_origins`` setting
-lists: Starlette's middleware for preflights, with a refused one answered as problem+json, and
-for every other request the headers Starlette's would add, decided once per ``Origin`` value
-and written as raw header tuples (Starlette's parses the request's headers and the answer's on
-every request, several microseconds of an answer that takes tens).
+lists: Starlette's middleware answers preflights, with a refused one answered as problem+json;
+to every other answer ``Edge`` (app/api/edge.py) adds the headers Starlette's would add,
+decided here once per ``Origin`` value and written as raw header tuples (Starlette's parses the
+request's headers and the answer's on every request, several microseconds of an answer that
+takes tens).
 
 Off by default: a browser then keeps a page of another origin from reading any answer. With
 ``*``, any page may read the API (it holds no credentials: nothing is sent with cookies).
 """
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import error_response
 from app.problems import CrossOriginRefused
@@ -47,36 +49,28 @@ class CrossOrigin(CORSMiddleware):
             expose_headers=EXPOSED_HEADERS,
             max_age=PREFLIGHT_MAX_AGE,
         )
-        self._added: dict[bytes | None, _Added] = {}  # by Origin
+        self._added: dict[bytes | None, Added] = {}  # by Origin
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        origin: bytes | None = None
-        asks = False  # for a preflight's method
-        for name, value in scope["headers"]:
-            if name == b"origin":
-                if origin is None:
-                    origin = value
-            elif name == b"access-control-request-method":
-                asks = True
-        if asks and origin is not None and scope["method"] == "OPTIONS":
-            await super().__call__(scope, receive, send)  # a preflight, answered by Starlette
-            return
+    async def preflight(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a preflight (an ``OPTIONS`` with ``Origin`` and
+        ``Access-Control-Request-Method``) as Starlette's middleware does."""
+        await super().__call__(scope, receive, send)
+
+    def added(self, origin: bytes | None) -> "Added":
+        """The headers an answer to a request from ``origin`` (None: without ``Origin``) gets."""
         added = self._added.get(origin)
         if added is None:
             added = self._simple_headers(origin)
             if len(self._added) >= 256:  # the Origin header is the client's: bounded
                 self._added.clear()
             self._added[origin] = added
-        await self.app(scope, receive, _Permitted(added, send).send)
+        return added
 
-    def _simple_headers(self, origin: bytes | None) -> "_Added":
+    def _simple_headers(self, origin: bytes | None) -> "Added":
         """What Starlette's ``simple_response`` sets on an answer to a request from
         ``origin`` (None: a request without ``Origin``), Vary aside."""
         if origin is None:
-            return _Added((), frozenset())
+            return Added((), frozenset())
         headers = dict(self.simple_headers)
         shown = origin.decode("latin-1")
         if (not self.allow_all_origins or self.allow_credentials) and self.is_allowed_origin(shown):
@@ -85,7 +79,7 @@ class CrossOrigin(CORSMiddleware):
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in headers.items()
         )
-        return _Added(added, frozenset(name for name, _ in added))
+        return Added(added, frozenset(name for name, _ in added))
 
     def preflight_response(self, request_headers: Headers) -> Response:
         answer = super().preflight_response(request_headers)
@@ -109,35 +103,24 @@ class CrossOrigin(CORSMiddleware):
         return error_response(error)
 
 
-class _Added(NamedTuple):
+class Added(NamedTuple):
     """The headers added to an answer, and their names."""
 
     headers: tuple[tuple[bytes, bytes], ...]
     names: frozenset[bytes]
 
 
-class _Permitted:
-    """One answer on its way out: the start given ``added`` (replacing headers of the same
-    names) and Origin in its Vary, as Starlette's ``CORSMiddleware.send`` does."""
-
-    __slots__ = ("added", "out")
-
-    def __init__(self, added: _Added, send: Send) -> None:
-        self.added = added
-        self.out = send
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            added, replaced = self.added
-            kept: list[tuple[bytes, bytes]] = []
-            varies: list[bytes] = []
-            for header in message.get("headers", ()):
-                name = header[0]
-                if name == b"vary":
-                    varies.append(header[1])
-                elif name not in replaced:
-                    kept.append(header)
-            varies.append(b"Origin")
-            # A new message: an inner middleware may keep the one it sent.
-            message = {**message, "headers": [*kept, *added, (b"vary", b", ".join(varies))]}
-        await self.out(message)
+def permitted(headers: Iterable[tuple[bytes, bytes]], added: Added) -> list[tuple[bytes, bytes]]:
+    """An answer's ``headers`` given ``added`` (replacing headers of the same names) and Origin
+    in its Vary, as Starlette's ``CORSMiddleware.send`` does."""
+    replaced = added.names
+    kept: list[tuple[bytes, bytes]] = []
+    varies: list[bytes] = []
+    for header in headers:
+        name = header[0]
+        if name == b"vary":
+            varies.append(header[1])
+        elif name not in replaced:
+            kept.append(header)
+    varies.append(b"Origin")
+    return [*kept, *added.headers, (b"vary", b", ".join(varies))]

@@ -11,7 +11,6 @@ from pydantic.json_schema import models_json_schema
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:  # FastAPI is imported by the app, not by the CLI's ingest (memory, start time)
     from fastapi import FastAPI
@@ -135,7 +134,7 @@ async def _handle_http_exception(request: Request, error: Exception) -> JSONResp
 
 
 def _with_head(allow: str) -> str:
-    """An ``Allow`` value with HEAD beside GET: app.api.middleware.HeadAsGet answers it for every
+    """An ``Allow`` value with HEAD beside GET: ``Edge`` (app/api/edge.py) answers it for every
     GET route, which the router does not know."""
     methods = [method.strip() for method in allow.split(",") if method.strip()]
     if "GET" in methods and "HEAD" not in methods:
@@ -170,7 +169,11 @@ def _field_error(item: Any) -> FieldError:
     return FieldError(location=location, name=".".join(path) or location, detail=item["msg"])
 
 
-async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+async def unexpected_error_response(request: Request, error: Exception) -> JSONResponse:
+    """The 500 problem of an error no handler knows (a bug, a store gone), logged with its
+    traceback. ``Edge`` (app/api/edge.py) answers with it from inside the app's middleware, so
+    that it goes out as any answer does (with the security headers, CORS, counted); Starlette's
+    own handler of ``Exception``, outside every middleware, answers what escapes that."""
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     status = HTTPStatus.INTERNAL_SERVER_ERROR
     return problem_response(
@@ -183,44 +186,6 @@ async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse
     )
 
 
-class UnexpectedErrors:
-    """Answer an error that no handler knows (a bug, a store gone) as the 500 problem from inside
-    the app's middleware, so that it goes out through every layer as any answer does: with the
-    security headers, CORS (a page of another origin can read it) and counted. Starlette's own
-    handler of ``Exception`` sits outside every middleware; it answers what escapes this one
-    (an error in a middleware, or after an answer began)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        answer = _Began(send)
-        try:
-            await self.app(scope, receive, answer.send)
-        except Exception as error:
-            if answer.began:
-                raise
-            response = await _handle_unexpected(Request(scope), error)
-            await response(scope, receive, send)
-
-
-class _Began:
-    """``send``, noting whether an answer began."""
-
-    __slots__ = ("began", "out")
-
-    def __init__(self, send: Send) -> None:
-        self.out = send
-        self.began = False
-
-    async def send(self, message: Message) -> None:
-        self.began = True
-        await self.out(message)
-
-
 def install_problem_handlers(app: "FastAPI") -> None:
     """Route every error the app can raise to a problem+json response."""
     app.add_exception_handler(ProblemError, _handle_problem_error)
@@ -228,4 +193,4 @@ def install_problem_handlers(app: "FastAPI") -> None:
     from fastapi.exceptions import RequestValidationError  # noqa: PLC0415
 
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
-    app.add_exception_handler(Exception, _handle_unexpected)
+    app.add_exception_handler(Exception, unexpected_error_response)

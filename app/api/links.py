@@ -2,7 +2,7 @@
 suggested search's.
 
 They start with the ``public_url`` setting when it is set; otherwise with the request's scheme
-and ``Host``, which ``AllowedHosts`` (app/api/middleware.py) has checked against ``allowed_hosts``.
+and ``Host``, which ``Edge`` (app/api/edge.py) has checked against ``allowed_hosts``.
 """
 
 import re
@@ -16,6 +16,10 @@ from app.store.listing import bounded_lede
 from app.store.models import Article
 
 ARTICLES_PATH = "/v1/articles"
+# The probes of a load balancer or an orchestrator: never limited, never kept.
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+PROBE_PATHS = frozenset({HEALTH_PATH, READY_PATH})
 _SLUG = re.compile(r"[a-z0-9-]+")
 
 

@@ -4,7 +4,7 @@ behind the store and the ingestion runs; their exposition for ``/metrics``.
 
 Labels are bounded: a request is counted under its route's template (``/v1/articles/{ref}``),
 never under its path, and a path no route matches under ``unmatched``. ``/metrics`` itself is
-not counted.
+not counted. ``Edge`` (app/api/edge.py) counts each request as its answer ends.
 
 With several server processes (``byline serve --workers N``) a scrape reaches one of them:
 ``serve`` gives them a folder of their own in ``PROMETHEUS_MULTIPROC_DIR``, where each keeps its
@@ -20,7 +20,6 @@ import tempfile
 from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
-from time import perf_counter
 from typing import Any
 
 from fastapi import FastAPI
@@ -37,7 +36,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.routing import Mount, Route, compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.api.links import route_path
 from app.ingestion.outcomes import Outcome
@@ -109,6 +108,8 @@ class RequestMetrics:
         else:
             self.exposed = self.registry
         self.exposed.register(StoreMetrics(state))
+        self.templates: RouteTemplates | None = None  # once the app's routes are all in
+        self.published_at = 0.0  # when the caches' counts were last published
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one request and its latency."""
@@ -118,6 +119,40 @@ class RequestMetrics:
                 self.requests.labels(route, method, str(status)), self.latency.labels(route)
             )
         count.add(seconds)
+
+    def counts_requests_to(self, scope: Scope) -> bool:
+        """Whether a request is counted: any but a scrape of ``/metrics``."""
+        return not (scope["path"].endswith(METRICS_PATH) and route_path(scope) == METRICS_PATH)
+
+    def count(self, scope: Scope, status: int, started: float, ended: float) -> None:
+        """Count a request answered ``status`` between ``started`` and ``ended``
+        (``perf_counter`` times), under its route's template."""
+        method = scope["method"]
+        if method not in COUNTED_METHODS:  # the client's word: the series stay few
+            method = "OTHER"
+        self.observe(self._template(scope), method, status, ended - started)
+        # The caches' counts reach the other processes' scrapes within a second (a scrape of
+        # this process publishes them first).
+        if ended - self.published_at >= PUBLISH_S:
+            self.published_at = ended
+            reader = getattr(scope["app"].state, "reader", None)
+            if reader is not None:
+                self.publish_caches(reader)
+
+    def know_routes(self, app: FastAPI) -> None:
+        """Learn the app's route templates (once its routes are all in: as it starts)."""
+        if self.templates is None:
+            self.templates = RouteTemplates(app)
+
+    def _template(self, scope: Scope) -> str:
+        """The template of the route that answered, as the router left it in the scope, or
+        else (HEAD, a kept article, no route) the first template that matches the path."""
+        route = scope.get("route")
+        if route is not None:
+            return str(getattr(route, "path_format", UNMATCHED))
+        if self.templates is None:  # an app run without its lifespan
+            self.templates = RouteTemplates(scope["app"])
+        return self.templates.of(route_path(scope))
 
     def publish_caches(self, reader: Reader) -> None:
         """Add the caches' hits and misses since the last call to their counters (the caches
@@ -227,59 +262,6 @@ class StoreMetrics(Collector):
                     f"When the last ingestion run {what}, in seconds since the epoch.",
                     value=at.timestamp(),
                 )
-
-
-class CountedRequests:
-    """Count every request (but ``/metrics``) and time it, under its route's template."""
-
-    def __init__(self, app: ASGIApp, *, metrics: RequestMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.templates: RouteTemplates | None = None
-        self.published_at = 0.0
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (
-            scope["path"].endswith(METRICS_PATH) and route_path(scope) == METRICS_PATH
-        ):
-            if scope["type"] == "lifespan" and self.templates is None:
-                self.templates = RouteTemplates(scope["app"])  # its routes are all in by now
-            await self.app(scope, receive, send)
-            return
-        status = 500  # unless a response starts: the app raised
-
-        async def counting(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        started = perf_counter()
-        try:
-            await self.app(scope, receive, counting)
-        finally:
-            ended = perf_counter()
-            method = scope["method"]
-            if method not in COUNTED_METHODS:  # the client's word: the series stay few
-                method = "OTHER"
-            self.metrics.observe(self._template(scope), method, status, ended - started)
-            # The caches' counts reach the other processes' scrapes within a second (a scrape
-            # of this process publishes them first).
-            if ended - self.published_at >= PUBLISH_S:
-                self.published_at = ended
-                reader = getattr(scope["app"].state, "reader", None)
-                if reader is not None:
-                    self.metrics.publish_caches(reader)
-
-    def _template(self, scope: Scope) -> str:
-        """The template of the route that answered, as the router left it in the scope, or
-        else (HEAD, a kept article, no route) the first template that matches the path."""
-        route = scope.get("route")
-        if route is not None:
-            return str(getattr(route, "path_format", UNMATCHED))
-        if self.templates is None:  # an app run without its lifespan
-            self.templates = RouteTemplates(scope["app"])
-        return self.templates.of(route_path(scope))
 
 
 class RouteTemplates:

@@ -3,7 +3,7 @@ what it cannot say itself.
 
 - Each error response shows an example of every problem type it answers (app/api/examples.py),
   made as the API makes it.
-- Every operation declares the ``400`` that ``AllowedHosts`` answers for a foreign ``Host``.
+- Every operation declares the ``400`` that ``Edge`` answers for a foreign ``Host``.
 - The API-key schemes are declared whatever the ``api_keys`` setting (the docs' Authorize
   button); the document requires them (``security``), with their ``401``, only when the
   server does, and the routes guarded by a scope (``require_scope``) show their ``403``.
@@ -32,8 +32,9 @@ from app.api.authentication import (
 )
 from app.api.errors import PROBLEM_MEDIA_TYPE, Problem, problem_responses, problem_schemas
 from app.api.examples import PROBLEM_EXAMPLES, ProblemExample, rate_limited, unknown_host
+from app.api.links import PROBE_PATHS
 from app.api.query_params import SCHEMAS as QUERY_SCHEMAS
-from app.api.rate_limits import EXEMPT_PATHS, RATE_LIMIT_HEADERS
+from app.api.rate_limits import RATE_LIMIT_HEADERS
 from app.problems import (
     PROBLEM_TYPES,
     ApiKeyRequired,
@@ -111,7 +112,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             examples = [*PROBLEM_EXAMPLES.get(operation["operationId"], ())]
             examples += _declare_key_problems(path, operation, mode=mode)
             examples.append(unknown_host(example_path))
-            if path not in EXEMPT_PATHS:
+            if path not in PROBE_PATHS:
                 _declare_rate_limited(operation)
                 examples.append(rate_limited(example_path))
             for example in examples:
@@ -208,7 +209,7 @@ def _example_path(path: str, operation: dict[str, Any]) -> str:
 
 
 def _declare_unknown_host(operation: dict[str, Any]) -> None:
-    """Declare the 400 that ``AllowedHosts`` answers for a foreign ``Host``."""
+    """Declare the 400 that ``Edge`` answers for a foreign ``Host`` (app/api/hosts.py)."""
     declared_here = problem_responses(UnknownHost, validated=False)[400]
     declared = operation["responses"].setdefault("400", declared_here)
     if declared is not declared_here:
@@ -216,7 +217,7 @@ def _declare_unknown_host(operation: dict[str, Any]) -> None:
 
 
 def _declare_rate_limited(operation: dict[str, Any]) -> None:
-    """Declare the 429 that ``RateLimits`` answers past a client's rate, with its headers."""
+    """Declare the 429 that ``Admission`` answers past a client's rate, with its headers."""
     declared = problem_responses(RateLimited, validated=False)[429]
     declared["headers"] = {
         name: {"description": description, "schema": {"type": "integer"}}

@@ -32,24 +32,19 @@ counters protect the API, and their store failing should not take the API down w
 import logging
 import math
 import time
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from limits import RateLimitItem
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from app.api.errors import error_response
-from app.api.links import route_path
 from app.problems import RateLimited
+from app.store.api_keys import ApiKey
 
 if TYPE_CHECKING:
     from redis.commands.core import AsyncScript
 
 logger = logging.getLogger("byline")
 
-# Probes are never limited: a load balancer's checks must not take a replica out. (/metrics is
-# counted as any path: a scraper asks a few times a minute, and a scrape reads the store.)
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
 # What the headers of a refusal say (the OpenAPI document declares them); every limited answer
 # carries the RateLimit-* ones.
 RATE_LIMIT_HEADERS = {
@@ -109,6 +104,15 @@ class Rate:
             (b"ratelimit-policy", f"{requests};w={window_s}".encode()),
         )
 
+    def answer_headers(self, remaining: int, reset: int) -> tuple[tuple[bytes, bytes], ...]:
+        """The ``RateLimit-*`` fields of an answer allowed with ``remaining`` requests left and
+        one more freed in ``reset`` seconds."""
+        return (
+            *self.headers,
+            (b"ratelimit-remaining", b"%d" % remaining),
+            (b"ratelimit-reset", b"%d" % reset),
+        )
+
     @classmethod
     def of(cls, rate: RateLimitItem) -> "Rate":
         """The rate the ``limits`` library read from the settings."""
@@ -134,28 +138,21 @@ def redis_script(url: str) -> "AsyncScript":
     return client.register_script(GCRA_SCRIPT)
 
 
-def client_of(scope: Scope) -> tuple[str, int | None]:
+def client_of(scope: Scope, key: ApiKey | None) -> tuple[str, int | None]:
     """Who a request counts against, and that client's own rate per minute if it has one: the
-    API key the keys' middleware found, else the client's address (uvicorn takes it from
-    ``X-Forwarded-For`` when a trusted proxy sent it)."""
-    state = scope.get("state")
-    key = state.get("api_key") if state else None
+    request's API key, else the client's address (uvicorn takes it from ``X-Forwarded-For`` when
+    a trusted proxy sent it)."""
     if key is not None:
-        key_id = getattr(key, "id", None)
-        if key_id is not None:
-            rate = getattr(key, "rate_per_minute", None)
-            return f"key:{key_id}", rate if isinstance(rate, int) else None
+        return f"key:{key.id}", key.rate_per_minute
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}", None
 
 
-class RateLimits:
-    """Count each request against its client's rate; refuse one over it with a 429."""
+class RateCounter:
+    """Each client's requests counted against its rate (``Admission``, app/api/admission.py,
+    asks for each request's count): in this process's memory, or in Redis."""
 
-    def __init__(
-        self, app: ASGIApp, *, rate: RateLimitItem | None, storage_url: str = "memory://"
-    ) -> None:
-        self.app = app
+    def __init__(self, *, rate: RateLimitItem | None, storage_url: str = "memory://") -> None:
         self.default_rate = None if rate is None else Rate.of(rate)
         self.in_memory = storage_url.startswith("memory:")
         self.storage_url = storage_url
@@ -167,49 +164,41 @@ class RateLimits:
         self.store_down_until = 0.0
         self.key_rates: dict[int, Rate] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or route_path(scope) in EXEMPT_PATHS:
-            await self.app(scope, receive, send)
-            return
-        who, own_rate = client_of(scope)
-        rate = self.default_rate if own_rate is None else self._per_minute(own_rate)
-        if rate is None:
-            await self.app(scope, receive, send)
-            return
+    def rate_of(self, own_rate: int | None) -> Rate | None:
+        """The rate of a client whose own rate per minute is ``own_rate`` (None: the default's);
+        None when nothing limits it."""
+        return self.default_rate if own_rate is None else self._per_minute(own_rate)
+
+    def count_here(self, rate: Rate, who: str) -> tuple[bool, int, int]:
+        """GCRA on this process's dict: whether ``who``'s request is allowed, the requests it
+        has left and the seconds until one more is freed (or, refused, until it may try again).
+        Not a coroutine: this is every limited request's cost."""
+        now = time.monotonic()
+        arrivals = self.arrivals
+        tat = arrivals.get(who, now)
+        tat = (tat if tat > now else now) + rate.interval_s
+        allow_at = tat - rate.window_s
+        if now < allow_at:
+            return False, 0, math.ceil(allow_at - now)
+        if len(arrivals) >= self.sweep_at:
+            self._sweep(now)
+        self.arrivals[who] = tat
+        freed = (now - allow_at) / rate.interval_s
+        remaining = int(freed + EPSILON)
+        return True, remaining, math.ceil((remaining + 1 - freed) * rate.interval_s - EPSILON)
+
+    async def count(self, rate: Rate, who: str) -> tuple[bool, int, int] | None:
+        """``who``'s request counted where the counters are, as ``count_here`` tells; None when
+        the store failed (the request goes unlimited)."""
         if self.in_memory:
-            # GCRA on this process's dict, inline: this is every limited request's cost.
-            now = time.monotonic()
-            arrivals = self.arrivals
-            tat = arrivals.get(who, now)
-            tat = (tat if tat > now else now) + rate.interval_s
-            allow_at = tat - rate.window_s
-            if now < allow_at:
-                await self._refuse(rate, who, math.ceil(allow_at - now), scope, receive, send)
-                return
-            if len(arrivals) >= self.sweep_at:
-                self._sweep(now)
-            self.arrivals[who] = tat
-            freed = (now - allow_at) / rate.interval_s
-            remaining = int(freed + EPSILON)
-            reset = math.ceil((remaining + 1 - freed) * rate.interval_s - EPSILON)
-        else:
-            counted = await self._count_in_redis(rate, who)
-            if counted is None:
-                await self.app(scope, receive, send)
-                return
-            allowed, remaining, reset = counted
-            if not allowed:
-                await self._refuse(rate, who, reset, scope, receive, send)
-                return
-        await self.app(scope, receive, Counted(send, rate, remaining, reset))
+            return self.count_here(rate, who)
+        return await self._count_in_redis(rate, who)
 
     @staticmethod
-    async def _refuse(
-        rate: Rate, who: str, reset: int, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """Answer a request over its client's rate: the 429 problem, with when to try again."""
+    def refusal(rate: Rate, who: str, reset: int) -> RateLimited:
+        """The 429 problem of a request over its client's rate, with when to try again."""
         retry_after = max(1, reset)
-        refusal = RateLimited(
+        return RateLimited(
             f"More than {rate.requests} request{'' if rate.requests == 1 else 's'} in "
             f"{rate.described} from this "
             f"{'API key' if who.startswith('key:') else 'address'}: "
@@ -221,7 +210,6 @@ class RateLimits:
                 "Retry-After": str(retry_after),
             },
         )
-        await error_response(refusal, instance=scope["path"])(scope, receive, send)
 
     def _sweep(self, now: float) -> None:
         """Drop the clients back to a full allowance: no entry says the same."""
@@ -251,39 +239,10 @@ class RateLimits:
         return allowed == 1, int(remaining), int(reset)
 
     def _per_minute(self, requests: int) -> Rate:
-        """A key's own rate, made once (the keys' middleware holds a handful)."""
+        """A key's own rate, made once (the keys hold a handful)."""
         rate = self.key_rates.get(requests)
         if rate is None:
             if len(self.key_rates) >= 1024:
                 self.key_rates.clear()
             rate = self.key_rates[requests] = Rate(requests, 60, "1 minute")
         return rate
-
-
-class Counted:
-    """``send``, with a limited answer's ``RateLimit-*`` fields added to the response's start."""
-
-    __slots__ = ("rate", "remaining", "reset", "send")
-
-    def __init__(self, send: Send, rate: Rate, remaining: int, reset: int) -> None:
-        self.send = send
-        self.rate = rate
-        self.remaining = remaining
-        self.reset = reset
-
-    # Not a coroutine: it hands back ``send``'s, one frame fewer a message.
-    def __call__(self, message: Message) -> Awaitable[None]:
-        if message["type"] != "http.response.start":
-            return self.send(message)
-        # A message of its own: the kept article bodies keep the one the route sent.
-        return self.send(
-            {
-                **message,
-                "headers": [
-                    *message.get("headers", ()),
-                    *self.rate.headers,
-                    (b"ratelimit-remaining", b"%d" % self.remaining),
-                    (b"ratelimit-reset", b"%d" % self.reset),
-                ],
-            }
-        )

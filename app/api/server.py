@@ -18,8 +18,8 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.api.edge import SECURITY_HEADERS
 from app.api.errors import PROBLEM_MEDIA_TYPE
-from app.api.middleware import ANSWER_HEADERS
 from app.settings import get_settings
 
 HEAD_END = b"\r\n\r\n"
@@ -115,8 +115,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         head += [name + b": " + value for name, value in self.server_state.default_headers]
         head += [
             b"content-type: " + PROBLEM_MEDIA_TYPE.encode(),
-            # What the app's SecurityHeaders send on every answer.
-            *(name + b": " + value for name, value in ANSWER_HEADERS),
+            # What the app's Edge sends on every answer.
+            *(name + b": " + value for name, value in SECURITY_HEADERS),
             b"content-length: " + str(len(body)).encode(),
             b"connection: close",
         ]

@@ -18,7 +18,8 @@ from enum import Enum, auto
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.api.links import ARTICLES_PATH, route_path, scope_base_url
+from app.api.links import ARTICLES_PATH, PROBE_PATHS, route_path, scope_base_url
+from app.api.metrics import METRICS_PATH
 from app.store.readers.base import Reader
 
 
@@ -40,7 +41,7 @@ def freshness(path: str) -> Freshness | None:
         return Freshness.INDEX
     if path in ("/v1", "/openapi.json") or path.startswith("/problems/"):
         return Freshness.STATIC
-    if path in ("/healthz", "/readyz", "/v1/stats", "/metrics"):
+    if path in PROBE_PATHS or path in ("/v1/stats", METRICS_PATH):
         return Freshness.LIVE
     return None
 
@@ -59,8 +60,8 @@ TAGS_KEPT = 8192
 
 
 class Validators:
-    """Tag, revalidate and set the freshness of GET answers (HEAD is a GET here: HeadAsGet is
-    outside). Only 200 answers are tagged and given a lifetime; errors go out as they are."""
+    """Tag, revalidate and set the freshness of GET answers (HEAD is a GET here: ``Edge`` runs
+    it as one). Only 200 answers are tagged and given a lifetime; errors go out as they are."""
 
     def __init__(
         self, app: ASGIApp, *, max_age: int, shared: bool = True, shaping: str = ""

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.dependencies import SessionDep
 from app.api.errors import problem_responses
+from app.api.links import HEALTH_PATH, READY_PATH
 from app.api.schemas import IndexStats, Stats, run_summary
 from app.problems import NotReady
 from app.store.articles import count_articles, list_runs
@@ -37,14 +38,14 @@ class Readiness(BaseModel):
     schema_revision: str
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness")
+@router.get(HEALTH_PATH, response_model=Health, summary="Liveness")
 def healthz() -> Health:
     """Answers as long as the process does."""
     return Health(status="ok")
 
 
 @router.get(
-    "/readyz",
+    READY_PATH,
     response_model=Readiness,
     summary="Readiness",
     responses=problem_responses(NotReady, validated=False),
