@@ -35,6 +35,7 @@ def test_the_commands() -> None:
         "reindex",
         "runs",
         "serve",
+        "watch",
     ]
 
 
@@ -101,7 +102,8 @@ def test_a_bad_database_url_is_one_line_naming_the_setting(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch, url: str, command: str
 ) -> None:
     monkeypatch.setenv("BYLINE_DATABASE_URL", url)
-    result = runner.invoke(cli, [command, "list"] if command == "keys" else [command])
+    arguments = {"keys": ["list"], "watch": ["harbour"]}.get(command, [])
+    result = runner.invoke(cli, [command, *arguments])
     assert result.exit_code == 2
     [line] = result.output.splitlines()
     assert line.startswith("error: BYLINE_DATABASE_URL: ")

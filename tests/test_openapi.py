@@ -128,6 +128,8 @@ def test_examples_are_what_the_api_returns_for_the_seed(
         ("Revision", examples.REVISION),
         ("RevisionList", examples.REVISION_LIST),
         ("ApiIndex", examples.API_INDEX),
+        ("Change", examples.CHANGE),
+        ("ChangePage", examples.CHANGE_PAGE),
     ],
 )
 def test_the_document_shows_examples_with_every_field_the_api_sends(

@@ -23,7 +23,7 @@ from app.api.kept_articles import CachedArticles
 from app.api.metrics import RequestMetrics
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateCounter
-from app.api.routes import articles, health, index, metrics, problems, search
+from app.api.routes import articles, changes, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
 from app.api.validators import Validators
 from app.search.follower import IndexFollower
@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)
+    app.include_router(changes.router)
     app.include_router(health.router)
     app.include_router(problems.router)
 

@@ -7,6 +7,8 @@ field as the API sends it (nulls too), and the errors each operation answers.
 from dataclasses import dataclass
 from typing import Any
 
+from app.store.change_stream import BAD_SINCE
+
 ARTICLE_SUMMARY: dict[str, Any] = {
     "id": 1,
     "slug": "ukraine-france-discussing-allied-troop-deployment-to-country-zelenskyy-says",
@@ -156,6 +158,25 @@ REVISION: dict[str, Any] = {
 
 REVISION_LIST: dict[str, Any] = {"article": ARTICLE_SUMMARY, "revisions": [REVISION]}
 
+# The seed's ingestion, as ``GET /v1/changes`` lists it (its time that of the example article).
+CHANGE_CURSOR = "WyJjaGFuZ2VzIixbMSwiMjAyNi0xMS0yNFQxOTozMjoyMC4zMTU1NDJaIl1d"
+
+CHANGE: dict[str, Any] = {
+    "number": 1,
+    "kind": "added",
+    "at": "2026-11-24T19:32:20.315542Z",
+    "article_id": 1,
+    "article": ARTICLE_SUMMARY,
+    "cursor": CHANGE_CURSOR,
+}
+
+CHANGE_PAGE: dict[str, Any] = {
+    "items": [CHANGE],
+    "limit": 100,
+    "next_cursor": CHANGE_CURSOR,
+    "next": None,
+}
+
 PROBLEM: dict[str, Any] = {
     "type": "/problems/not-found",
     "title": "Not found",
@@ -186,6 +207,7 @@ API_INDEX: dict[str, Any] = {
             "href": BASE + "v1/articles/{ref}/revisions",
         },
         {"name": "search_articles", "summary": "Search articles", "href": BASE + "v1/search"},
+        {"name": "list_changes", "summary": "List changes", "href": BASE + "v1/changes"},
         {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
         {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
         {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
@@ -283,6 +305,15 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
     "article_revisions": (
         _not_found(f"/v1/articles/{MISSING_ID}/revisions"),
         _too_long_ref(f"/v1/articles/{LONG_REF}/revisions"),
+    ),
+    "list_changes": (
+        ProblemExample(
+            "invalid-parameter",
+            "A cursor this API did not make",
+            "/v1/changes?since=nonsense",
+            BAD_SINCE,
+        ),
+        _too_low_limit("/v1/changes?limit=0"),
     ),
     "search_articles": (
         ProblemExample(

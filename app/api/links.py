@@ -16,6 +16,7 @@ from app.store.listing import bounded_lede
 from app.store.models import Article
 
 ARTICLES_PATH = "/v1/articles"
+CHANGES_PATH = "/v1/changes"
 # The probes of a load balancer or an orchestrator: never limited, never kept.
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
@@ -87,13 +88,16 @@ def summary(request: Request, article: Article) -> ArticleSummary:
     )
 
 
-def next_page_url(request: Request, next_cursor: str | None) -> str | None:
-    """The URL of the next page (a ``Link: <...>; rel="next"`` header too, by ``JSONResponse``)."""
+def next_page_url(
+    request: Request, next_cursor: str | None, *, parameter: str = "cursor"
+) -> str | None:
+    """The URL of the next page, its cursor in ``parameter`` (a ``Link: <...>; rel="next"``
+    header too, by ``JSONResponse``)."""
     if next_cursor is None:
         return None
     params = request.query_params.multi_items()
-    query = [(name, value) for name, value in params if name != "cursor"]
-    query.append(("cursor", next_cursor))
+    query = [(name, value) for name, value in params if name != parameter]
+    query.append((parameter, next_cursor))
     path = quote(route_path(request.scope)[1:], safe="/")
     return f"{base_url(request)}{path}?{urlencode(query)}"
 

@@ -83,6 +83,10 @@ TAGS = [
     {"name": "index", "description": "Where the API starts: its entry points."},
     {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
     {"name": "search", "description": "Ranked full-text search with highlights."},
+    {
+        "name": "changes",
+        "description": "The change stream: every article added, updated and removed, in order.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "problems", "description": "What each error `type` means."},
 ]

@@ -1,5 +1,5 @@
-"""The shapes the API returns: article summaries and details, pages, search hits, stats and
-revisions, each with its documented example."""
+"""The shapes the API returns: article summaries and details, pages, search hits, stats,
+revisions and changes, each with its documented example."""
 
 from datetime import datetime
 from typing import Literal
@@ -7,7 +7,7 @@ from typing import Literal
 from sqlmodel import Field, SQLModel
 
 from app.api import examples
-from app.store.models import ArticleBase, IngestRun
+from app.store.models import ArticleBase, ChangeKind, IngestRun
 
 
 class ArticleKey(SQLModel):
@@ -262,3 +262,41 @@ class RevisionList(SQLModel):
 
     article: ArticleSummary
     revisions: list[Revision]
+
+
+class Change(SQLModel):
+    """One numbered change to the articles, with the article as it is now."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.CHANGE]}}
+
+    number: int = Field(
+        description="The change's number: every change takes the next one, and numbers are "
+        "committed in their order."
+    )
+    kind: ChangeKind = Field(description="What the change did to the article.")
+    at: datetime = Field(description="When the change was committed.")
+    article_id: int = Field(description="The article's id (also that of a removed article).")
+    article: ArticleSummary | None = Field(
+        description="The article as it is now (an article changed several times shows its "
+        "latest state with each of its changes); null when it was removed by this change or "
+        "since, as only its id is then known."
+    )
+    cursor: str = Field(description="Pass as `since` for the changes after this one.")
+
+
+class ChangePage(SQLModel):
+    """Changes after a point, oldest first, and where to resume."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.CHANGE_PAGE]}}
+
+    items: list[Change]
+    limit: int = Field(description="The most items a page holds.")
+    next_cursor: str = Field(
+        description="Pass as `since` to resume after this page: the cursor of its last change, "
+        "or the `since` given when no change came after it (never null, so a client polls "
+        "with it)."
+    )
+    next: str | None = Field(
+        description="URL of the next page while more changes are already waiting (also in "
+        "the `Link` header); null once this page reaches the store's last change."
+    )

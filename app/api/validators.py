@@ -18,7 +18,7 @@ from enum import Enum, auto
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.api.links import ARTICLES_PATH, PROBE_PATHS, route_path, scope_base_url
+from app.api.links import ARTICLES_PATH, CHANGES_PATH, PROBE_PATHS, route_path, scope_base_url
 from app.api.metrics import METRICS_PATH
 from app.store.readers.base import Reader
 
@@ -37,6 +37,8 @@ def freshness(path: str) -> Freshness | None:
     (the docs pages, unknown paths)."""
     if path == ARTICLES_PATH or path.startswith(ARTICLES_PATH + "/"):
         return Freshness.INDEX if path.endswith("/related") else Freshness.STORE
+    if path == CHANGES_PATH:
+        return Freshness.STORE
     if path == "/v1/search":
         return Freshness.INDEX
     if path in ("/v1", "/openapi.json") or path.startswith("/problems/"):

@@ -22,6 +22,7 @@ from app.cli.key_commands import keys_cli
 from app.cli.progress import rebuild_progress
 from app.cli.serve_command import serve_command
 from app.cli.transfer_commands import export_command, import_command
+from app.cli.watch_command import watch_command
 from app.problems import NotFound
 from app.search.index import SearchIndex
 from app.search.upkeep_reports import IndexBusy
@@ -137,6 +138,7 @@ cli.command("runs")(runs_command)
 cli.command("serve")(serve_command)
 cli.command("export")(export_command)
 cli.command("import")(import_command)
+cli.command("watch")(watch_command)
 cli.add_typer(keys_cli, name="keys")
 
 

@@ -11,7 +11,8 @@ page's cursor), ``facets`` and ``matches`` (the page's hits as the response show
 written without spaces; ``vocabulary`` reads the index's own words (counts, prefixes, name keys)
 for ``name_keys`` (the transliteration rules and similarity keys), ``written_forms`` (how the
 corpus writes a word), ``name_variants``, ``completions`` (of ``prefix*``) and ``corrections``
-(did-you-mean); ``related`` finds the articles that share an article's distinctive words.
+(did-you-mean); ``related`` finds the articles that share an article's distinctive words;
+``arrivals`` tells which of some articles match a query.
 """
 
 from app.search.engine import search_index

@@ -7,7 +7,7 @@ The index finds and orders; the store, the source of truth, gives each hit of th
 summary and text (highlights are marked on them with the index's analyzers).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import tantivy
@@ -41,21 +41,26 @@ def search_index(
     facets: Sequence[Facet] = (),
     columns: Sequence[Column] = (),
     typed: ParsedQuery | None = None,
+    among: Collection[int] | None = None,
 ) -> Page[SearchMatch]:
     """A page of the articles matching ``query``, best first unless another sort is asked for.
 
     ``typed`` is the query before name variants were added to it (``query`` with them). By
     relevance, the articles matching ``typed`` come first, then those matching only through a
     variant, each tier ranked as ``render`` defines; each hit lists the variants it holds.
+    With ``among``, only the articles of those ids can match (which of them match a query).
     """
     searcher = index.searcher()
     key = cursor_key(cursor, sort) if cursor else None
     scored = render.ranked(query, columns=columns)
-    if scored is None:  # nothing in the query is indexed: nothing matches
+    if scored is None or (among is not None and not among):  # nothing can match
         return Page(items=[], total=0, next_cursor=None, facets=no_facet_counts(facets))
     applied = index.applied_change(searcher)
     change = key[-1] if key is not None else applied
-    matching = render.filtered(scored, _conditions(filters, change, applied))
+    conditions = _conditions(filters, change, applied)
+    if among is not None:
+        conditions.append(tantivy.Query.term_set_query(SCHEMA, "id", sorted(among)))
+    matching = render.filtered(scored, conditions)
     near = render.proximity(query, columns=columns)
     variants = added_terms(query, typed)
     tiers = _tiers(matching, typed, variants, columns)

@@ -141,7 +141,11 @@ class ArticleChange(SQLModel, table=True):
     """
 
     __tablename__ = "article_change"
-    __table_args__ = {"sqlite_autoincrement": True}  # a number is never given twice
+    __table_args__ = (
+        # An article's changes by number: the change stream asks when each was last removed.
+        Index("ix_article_change_article_id_number", "article_id", "number"),
+        {"sqlite_autoincrement": True},  # a number is never given twice
+    )
 
     number: int | None = Field(
         default=None,
