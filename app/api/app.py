@@ -23,10 +23,12 @@ from app.api.middleware import (
     HeadAsGet,
     SecurityHeaders,
 )
+from app.api.negotiation import FeedNegotiation
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateLimits
-from app.api.routes import articles, health, index, metrics, problems, search
+from app.api.routes import articles, feeds, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
+from app.api.routes.feeds import FEED_RESOURCES
 from app.api.validators import Validators
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shared=settings.api_keys != "required",
         shaping=hashlib.blake2b(settings.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
+    # Outside the validators: a feed asked for by Accept is tagged and kept as its own URL.
+    app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
     app.add_middleware(HeadAsGet)  # HEAD is answered as GET, cached or not
     if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones
         app.add_middleware(
@@ -139,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)
+    app.include_router(feeds.router)
     app.include_router(health.router)
     app.include_router(problems.router)
 

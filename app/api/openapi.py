@@ -82,6 +82,10 @@ TAGS = [
     {"name": "index", "description": "Where the API starts: its entry points."},
     {"name": "articles", "description": "The stored articles: list, fetch, raw text."},
     {"name": "search", "description": "Ranked full-text search with highlights."},
+    {
+        "name": "feeds",
+        "description": "Any list or search as an Atom or JSON Feed 1.1 feed, newest first.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "problems", "description": "What each error `type` means."},
 ]
