@@ -35,6 +35,16 @@ class FeedFormat(StrEnum):
         return "application/atom+xml" if self is FeedFormat.ATOM else "application/feed+json"
 
     @property
+    def shown(self) -> str:
+        """The format's name for people."""
+        return "Atom" if self is FeedFormat.ATOM else "JSON Feed"
+
+    @property
+    def operation_suffix(self) -> str:
+        """What the operation ids of its routes end with: ``search_articles_atom``."""
+        return "atom" if self is FeedFormat.ATOM else "json_feed"
+
+    @property
     def suffix(self) -> str:
         """What a resource's path ends with to ask for the feed: ``/v1/search.atom``."""
         return "." + self.value

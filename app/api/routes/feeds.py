@@ -10,16 +10,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from app.api.budget import Budget, within_budget
 from app.api.caching import Answer, kept_response
 from app.api.dependencies import (
     ListQueryDep,
-    SearchQuery,
-    SearchQueryDep,
+    SearchFeedQuery,
+    SearchFeedQueryDep,
     list_query,
     reader,
-    search_query,
+    search_feed_query,
 )
 from app.api.errors import problem_responses
 from app.api.feeds import (
@@ -43,7 +44,6 @@ from app.api.links import (
 )
 from app.api.routes.search import find
 from app.problems import InvalidParameter, SearchTimeout
-from app.store.filters import SearchSort
 from app.store.listing import last_change_time, read_feed_columns, read_page
 from app.store.readers.base import Read, Row
 
@@ -56,19 +56,6 @@ FEED_RESOURCES = (ARTICLES_PATH, SEARCH_PATH)
 
 # Query parameters that page a feed rather than say what it holds: left out of its title.
 _PAGING = frozenset({"cursor", "limit", "facets", "snippet_words", "sort"})
-
-
-def _documented(openapi_extra: dict[str, Any], *, newest: bool) -> dict[str, Any]:
-    """The JSON endpoint's parameters, with ``sort`` defaulting to ``newest`` when ``newest``."""
-    newest_first = {"default": SearchSort.NEWEST.value} if newest else {}
-    return {
-        "parameters": [
-            {**parameter, "schema": {**parameter["schema"], **newest_first}}
-            if parameter["name"] == "sort"
-            else parameter
-            for parameter in openapi_extra["parameters"]
-        ]
-    }
 
 
 def _responses(format: FeedFormat, *problems: type[Any]) -> dict[int | str, dict[str, Any]]:
@@ -96,8 +83,16 @@ def _list_feed_route(format: FeedFormat) -> Callable[..., Awaitable[Response]]:
                 cursor=params.cursor,
             )
             rows = [(row, None) for row in page.items]
-            title = _title("Byline articles", request)
-            feed = await store.call(_feed, request, store.rows, rows, page.next_cursor, title)
+            title = _title("Byline articles", request, params)
+            feed = await store.call(
+                _feed,
+                request,
+                store.rows,
+                rows,
+                page.next_cursor,
+                sort=params.sort.value,
+                title=title,
+            )
             return _document(format, feed), feed.next_url
 
         return await kept_response(request, computed, response_class=RESPONSE_CLASSES[format])
@@ -110,9 +105,7 @@ def _list_feed_route(format: FeedFormat) -> Callable[..., Awaitable[Response]]:
 
 
 def _search_feed_route(format: FeedFormat) -> Callable[..., Awaitable[Response]]:
-    async def search_feed_route(request: Request, params: SearchQueryDep) -> Response:
-        if "sort" not in request.query_params:
-            params = params.model_copy(update={"sort": SearchSort.NEWEST})
+    async def search_feed_route(request: Request, params: SearchFeedQueryDep) -> Response:
         return await kept_response(
             request,
             lambda: within_budget(request, lambda budget: _search(request, params, budget, format)),
@@ -128,11 +121,15 @@ def _search_feed_route(format: FeedFormat) -> Callable[..., Awaitable[Response]]
     return search_feed_route
 
 
-def _search(request: Request, params: SearchQuery, budget: Budget, format: FeedFormat) -> Answer:
+def _search(
+    request: Request, params: SearchFeedQuery, budget: Budget, format: FeedFormat
+) -> Answer:
     found = find(request, params, budget)
     rows = [(match.article, match.snippet_html) for match in found.page.items]
-    title = _title(f"Byline search: {params.q}", request, skip={"q"})
-    feed = _feed(request, found.read, rows, found.page.next_cursor, title)
+    title = _title(f"Byline search: {params.q}", request, params, skip="q")
+    feed = _feed(
+        request, found.read, rows, found.page.next_cursor, sort=params.sort.value, title=title
+    )
     return _document(format, feed), feed.next_url
 
 
@@ -141,6 +138,8 @@ def _feed(
     read: Read,
     rows: Sequence[tuple[Row, str | None]],
     next_cursor: str | None,
+    *,
+    sort: str,
     title: str,
 ) -> Feed:
     """The feed of a page: its summaries (each with its snippet, for a search) and the next
@@ -172,7 +171,8 @@ def _feed(
         )
     path = route_path(request.scope)
     query = request.query_params.multi_items()
-    shown = query if "sort" in request.query_params else [*query, ("sort", "newest")]
+    # The same page as JSON: the sort named, as the JSON search's default is another.
+    shown = [(name, value) for name, value in query if name != "sort"] + [("sort", sort)]
     first_page = [(name, value) for name, value in query if name != "cursor"]
     return Feed(
         id=query_url(request, path, first_page),
@@ -185,12 +185,12 @@ def _feed(
     )
 
 
-def _title(what: str, request: Request, *, skip: frozenset[str] | set[str] = frozenset()) -> str:
+def _title(what: str, request: Request, params: BaseModel, *, skip: str = "") -> str:
     """What the feed holds, for a reader's list: ``what`` and the filters asked for."""
     filters = [
         f"{name}={value}"
         for name, value in request.query_params.multi_items()
-        if name not in _PAGING and name not in skip
+        if name in type(params).model_fields and name not in _PAGING and name != skip
     ]
     return f"{what} ({', '.join(filters)})" if filters else what
 
@@ -200,31 +200,30 @@ def _document(format: FeedFormat, feed: Feed) -> bytes:
 
 
 def _add_routes() -> None:
-    """Each feed format's list and search routes."""
+    """The list's feeds, then the search's, each in every format."""
     for format in FeedFormat:
-        name = "atom" if format is FeedFormat.ATOM else "json_feed"
-        shown = "Atom" if format is FeedFormat.ATOM else "JSON Feed"
         router.add_api_route(
             f"/articles{format.suffix}",
             _list_feed_route(format),
             methods=["GET"],
             status_code=200,
-            name=f"list_articles_{name}",
-            summary=f"List articles as {shown}",
+            name=f"list_articles_{format.operation_suffix}",
+            summary=f"List articles as {format.shown}",
             response_class=RESPONSE_CLASSES[format],
             responses=_responses(format, InvalidParameter),
-            openapi_extra=_documented(list_query.openapi_extra, newest=False),
+            openapi_extra=list_query.openapi_extra,
         )
+    for format in FeedFormat:
         router.add_api_route(
             f"/search{format.suffix}",
             _search_feed_route(format),
             methods=["GET"],
             status_code=200,
-            name=f"search_articles_{name}",
-            summary=f"Search articles as {shown}",
+            name=f"search_articles_{format.operation_suffix}",
+            summary=f"Search articles as {format.shown}",
             response_class=RESPONSE_CLASSES[format],
             responses=_responses(format, InvalidParameter, SearchTimeout),
-            openapi_extra=_documented(search_query.openapi_extra, newest=True),
+            openapi_extra=search_feed_query.openapi_extra,
         )
 
 
