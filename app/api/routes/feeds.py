@@ -43,7 +43,7 @@ from app.api.links import (
     route_path,
 )
 from app.api.routes.search import find
-from app.problems import InvalidParameter, SearchTimeout
+from app.problems import InvalidParameter, ProblemError, SearchTimeout
 from app.store.listing import last_change_time, read_feed_columns, read_page
 from app.store.readers.base import Read, Row
 
@@ -58,7 +58,10 @@ FEED_RESOURCES = (ARTICLES_PATH, SEARCH_PATH)
 _PAGING = frozenset({"cursor", "limit", "facets", "snippet_words", "sort"})
 
 
-def _responses(format: FeedFormat, *problems: type[Any]) -> dict[int | str, dict[str, Any]]:
+def _responses(
+    format: FeedFormat, *problems: type[ProblemError]
+) -> dict[int | str, dict[str, Any]]:
+    """The feed's 200 in its media type, and the problems of its list or search."""
     return {
         200: {
             "description": f"The page as {format.media_type}.",
