@@ -13,7 +13,7 @@ import pytest
 from tests.live import ROOT, live_server
 
 README_BASE = "http://127.0.0.1:8000"
-VOLATILE = {"ingested_at", "updated_at"}
+VOLATILE = {"ingested_at", "updated_at", "date_modified"}
 
 
 def console_examples() -> list[tuple[str, str]]:

@@ -21,10 +21,12 @@ from app.api.errors import install_problem_handlers
 from app.api.hosts import AllowedHosts
 from app.api.kept_articles import CachedArticles
 from app.api.metrics import RequestMetrics
+from app.api.negotiation import FeedNegotiation
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateCounter
-from app.api.routes import articles, changes, health, index, metrics, problems, search
+from app.api.routes import articles, changes, feeds, health, index, metrics, problems, search
 from app.api.routes.docs import install_docs
+from app.api.routes.feeds import FEED_RESOURCES
 from app.api.validators import Validators
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shared=settings.api_keys != "required",
         shaping=hashlib.blake2b(settings.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
+    # Outside the validators: a feed asked for by Accept is tagged and kept as its own URL.
+    app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
     if settings.compression:  # outside the kept bodies, so that it keeps their compressed ones
         app.add_middleware(
             Compression,
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(articles.router)
     app.include_router(search.router)
     app.include_router(changes.router)
+    app.include_router(feeds.router)
     app.include_router(health.router)
     app.include_router(problems.router)
 

@@ -16,7 +16,7 @@ from starlette.types import Scope
 
 from app.api.dependencies import reader
 from app.api.links import base_url
-from app.api.responses import JSONResponse
+from app.api.responses import JSONResponse, PageResponse
 from app.problems import SearchTimeout
 from app.search.index import SearchIndex
 from app.store.readers.base import Reader
@@ -26,10 +26,14 @@ Answer = tuple[bytes, str | None]
 
 
 async def kept_response(
-    request: Request, compute: Callable[[], Awaitable[Answer]], *, index: SearchIndex | None = None
+    request: Request,
+    compute: Callable[[], Awaitable[Answer]],
+    *,
+    index: SearchIndex | None = None,
+    response_class: type[PageResponse] = JSONResponse,
 ) -> Response:
     """The kept answer to this request, or ``compute()``'s, then kept; with ``index``, the
-    answer of that search index as it is now."""
+    answer of that search index as it is now; sent as ``response_class`` (its media type)."""
     store = reader(request)
     key: Hashable = (
         request.url.path,
@@ -44,14 +48,14 @@ async def kept_response(
         # computation. A page of articles keeps the version in its flight's key: one asked
         # after a commit never gets a page read before it.
         body, next_url = await _once(flights, key, compute)
-        return JSONResponse(body, next_url=next_url)
+        return response_class(body, next_url=next_url)
     version = await current_version(request.scope, store)
     answer: Answer | None = store.responses.get(version, key)
     if answer is None:
         answer = await _once(flights, (version, key), compute)
         store.responses.put(version, key, answer)
     body, next_url = answer
-    return JSONResponse(body, next_url=next_url)
+    return response_class(body, next_url=next_url)
 
 
 async def current_version(scope: Scope, store: Reader) -> int:

@@ -56,6 +56,10 @@ def _cursor(example: str) -> Any:
     )
 
 
+# A cursor of the ``newest`` sort, for the docs: ["newest", [2025, 1]].
+NEWEST_CURSOR = "WyJuZXdlc3QiLFsyMDI1LDFdXQ"
+
+
 class PageQuery(ArticleFilters):
     """What the list and search take alike: filters, facets and a page."""
 
@@ -83,7 +87,7 @@ class ListQuery(PageQuery):
         description="`newest` (by year, then latest added), `oldest` or `title`.",
         examples=["newest"],
     )
-    cursor: str | None = _cursor("WyJuZXdlc3QiLFsyMDI1LDFdXQ")  # ["newest", [2025, 1]]
+    cursor: str | None = _cursor(NEWEST_CURSOR)
 
 
 list_query = QueryModel(ListQuery)
@@ -136,3 +140,18 @@ class SearchQuery(PageQuery):
 
 search_query = QueryModel(SearchQuery)
 SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+class SearchFeedQuery(SearchQuery):
+    """The query string of a search's feed: a search's, newest first unless ``sort`` says."""
+
+    sort: SearchSort = Field(
+        default=SearchSort.NEWEST,
+        description=SearchQuery.model_fields["sort"].description,
+        examples=["newest"],
+    )
+    cursor: str | None = _cursor(NEWEST_CURSOR)
+
+
+search_feed_query = QueryModel(SearchFeedQuery)
+SearchFeedQueryDep = Annotated[SearchFeedQuery, Depends(search_feed_query)]

@@ -4,9 +4,10 @@ field as the API sends it (nulls too), and the errors each operation answers.
 ``tests/test_openapi.py`` checks them against a live server, so they cannot drift.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from app.api.feeds import FeedFormat
 from app.store.change_stream import BAD_SINCE
 
 ARTICLE_SUMMARY: dict[str, Any] = {
@@ -208,6 +209,26 @@ API_INDEX: dict[str, Any] = {
         },
         {"name": "search_articles", "summary": "Search articles", "href": BASE + "v1/search"},
         {"name": "list_changes", "summary": "List changes", "href": BASE + "v1/changes"},
+        {
+            "name": "list_articles_atom",
+            "summary": "List articles as Atom",
+            "href": BASE + "v1/articles.atom",
+        },
+        {
+            "name": "list_articles_json_feed",
+            "summary": "List articles as JSON Feed",
+            "href": BASE + "v1/articles.feed.json",
+        },
+        {
+            "name": "search_articles_atom",
+            "summary": "Search articles as Atom",
+            "href": BASE + "v1/search.atom",
+        },
+        {
+            "name": "search_articles_json_feed",
+            "summary": "Search articles as JSON Feed",
+            "href": BASE + "v1/search.feed.json",
+        },
         {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
         {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
         {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
@@ -375,3 +396,12 @@ def rate_limited(path: str) -> ProblemExample:
         path,
         "More than 600 requests in 1 minute from this address: try again in 12 s.",
     )
+
+
+# A feed answers the problems of its list or search, at its own path.
+for _format in FeedFormat:
+    for _path, _operation in (("/v1/articles", "list_articles"), ("/v1/search", "search_articles")):
+        PROBLEM_EXAMPLES[f"{_operation}_{_format.operation_suffix}"] = tuple(
+            replace(example, request=example.request.replace(_path, _path + _format.suffix, 1))
+            for example in PROBLEM_EXAMPLES[_operation]
+        )

@@ -1,5 +1,5 @@
-"""The URLs responses carry: an article's own, the next page's (also a ``Link`` header), and the
-suggested search's.
+"""The URLs responses carry: an article's own and its text's, the next page's (also a ``Link``
+header), the suggested search's, and a feed's own and its JSON's.
 
 They start with the ``public_url`` setting when it is set; otherwise with the request's scheme
 and ``Host``, which ``Edge`` (app/api/edge.py) has checked against ``allowed_hosts``.
@@ -80,6 +80,11 @@ def article_url(request: Request, slug: str, *, base: str | None = None) -> str:
     )
 
 
+def article_raw_url(url: str) -> str:
+    """The URL of an article's text as received, from the article's URL."""
+    return f"{url}/raw"
+
+
 def summary(request: Request, article: Article) -> ArticleSummary:
     """An article's summary with its absolute URL."""
     return ArticleSummary.model_validate(
@@ -111,6 +116,12 @@ def search_url(request: Request, q: str | None) -> str | None:
     query.insert(0, ("q", q))
     path = quote(route_path(request.scope)[1:], safe="/")
     return f"{base_url(request)}{path}?{urlencode(query)}"
+
+
+def query_url(request: Request, path: str, query: list[tuple[str, str]]) -> str:
+    """The absolute URL of the app's ``path`` with ``query``."""
+    encoded = urlencode(query)
+    return f"{base_url(request)}{quote(path[1:], safe='/')}" + (f"?{encoded}" if encoded else "")
 
 
 def route_path(scope: Scope) -> str:

@@ -87,6 +87,10 @@ TAGS = [
         "name": "changes",
         "description": "The change stream: every article added, updated and removed, in order.",
     },
+    {
+        "name": "feeds",
+        "description": "Any list or search as an Atom or JSON Feed 1.1 feed, newest first.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "problems", "description": "What each error `type` means."},
 ]

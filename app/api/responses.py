@@ -41,13 +41,17 @@ def json_body(content: dict[str, Any]) -> bytes:
     return orjson.dumps(content, option=orjson.OPT_UTC_Z)
 
 
-class JSONResponse(Response):
-    """A JSON body made before (orjson, or a cached one); with the URL of the next page, also
-    the ``Link: <...>; rel="next"`` header."""
-
-    media_type = "application/json"
+class PageResponse(Response):
+    """A body made before (orjson, a feed's, or a cached one); with the URL of the next page,
+    also the ``Link: <...>; rel="next"`` header. Subclasses name the media type."""
 
     def __init__(self, body: bytes, *, next_url: str | None = None) -> None:
         super().__init__(body)
         if next_url is not None:
             self.headers["link"] = f'<{next_url}>; rel="next"'
+
+
+class JSONResponse(PageResponse):
+    """A JSON body made before."""
+
+    media_type = "application/json"

@@ -18,6 +18,7 @@ from enum import Enum, auto
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.api.feeds import feed_resource
 from app.api.links import ARTICLES_PATH, CHANGES_PATH, PROBE_PATHS, route_path, scope_base_url
 from app.api.metrics import METRICS_PATH
 from app.store.readers.base import Reader
@@ -45,7 +46,8 @@ def freshness(path: str) -> Freshness | None:
         return Freshness.STATIC
     if path in PROBE_PATHS or path in ("/v1/stats", METRICS_PATH):
         return Freshness.LIVE
-    return None
+    resource = feed_resource(path)  # a feed depends on what its list or search does
+    return freshness(resource) if resource != path else None
 
 
 # Paths and queries longer than this are tagged but their tags not kept: a 60 KB query string a

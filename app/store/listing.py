@@ -1,8 +1,10 @@
 """The article list's reads: an article by id or slug, a page of summaries in a sort order
-with its total and facets, all in one state of the store; and rows as responses give them.
+with its total and facets, all in one state of the store; the columns a feed adds to a page's
+rows; and rows as responses give them.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,7 +20,7 @@ from app.store.filters import (
     filter_sql,
     sort_key_types,
 )
-from app.store.readers.base import Reader, Row
+from app.store.readers.base import LAST_CHANGE_SQL, Read, Reader, Row
 from app.store.times import read_time
 
 # A response's ``lede`` holds at most this many characters: a summary stays small whatever the
@@ -121,6 +123,26 @@ def decoded(row: Row) -> Row:
         body = row.pop("body")
         row["paragraphs"] = body.split("\n") if body else []
     return row
+
+
+# What a feed entry holds beyond a summary: when the article last changed, where it is on the web.
+FEED_COLUMNS = ("id", "updated_at", "web_url")
+
+
+def read_feed_columns(read: Read, ids: Sequence[int]) -> dict[int, Row]:
+    """``FEED_COLUMNS`` of the articles with these ids, by id (an article removed since its
+    page was read is absent)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = read(f"SELECT {', '.join(FEED_COLUMNS)} FROM article WHERE id IN ({marks})", ids)
+    return {row["id"]: decoded(row) for row in rows}
+
+
+def last_change_time(read: Read) -> datetime | None:
+    """When the store last changed (an article added, updated or removed); None when never."""
+    rows = read(LAST_CHANGE_SQL, ())
+    return read_time(rows[0]["at"]) if rows else None
 
 
 def read_article(reader: Reader, ref: str) -> Row:

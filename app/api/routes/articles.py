@@ -11,6 +11,7 @@ from app.api.dependencies import ListQuery, ListQueryDep, SessionDep, list_query
 from app.api.errors import problem_responses
 from app.api.links import (
     ARTICLES_PATH,
+    article_raw_url,
     article_url,
     articles_url,
     next_page_url,
@@ -112,7 +113,7 @@ async def get_article_route(request: Request, ref: ArticleRef) -> Response:
 def _article_body(store: Reader, request: Request, ref: str) -> bytes:
     article = read_article(store, ref)
     url = article_url(request, article["slug"])
-    article.update(url=url, raw_url=f"{url}/raw")
+    article.update(url=url, raw_url=article_raw_url(url))
     return json_body(shaped(article, ArticleDetail))
 
 

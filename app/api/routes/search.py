@@ -1,6 +1,6 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 
@@ -29,6 +29,8 @@ from app.search.query_tree import (
     shown,
 )
 from app.search.snippets import SearchMatch
+from app.store.articles import Page
+from app.store.readers.base import Read
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -52,18 +54,28 @@ async def search_route(request: Request, params: SearchQueryDep) -> Response:
     )
 
 
-def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
-    """The body of a search response and the URL of the next page."""
-    q, fuzzy = params.q, params.fuzzy
-    facets, columns = params.facet_list(), params.columns()
-    query = parse_query(q)
+class Found(NamedTuple):
+    """What a search found, and how it read the query: what its response is made of."""
+
+    read: Read
+    query: ParsedQuery
+    expanded: Expansion
+    completed: dict[str, list[str]]
+    page: Page[SearchMatch]
+
+
+def find(request: Request, params: SearchQuery, budget: Budget) -> Found:
+    """The page of matches that ``params`` ask for, within ``budget``."""
+    query = parse_query(params.q)
     index = request.app.state.search_index
     # The reader's connections, not a session: a search reads a few rows by id, and a session
     # (its transaction, its result machinery) cost a third of a search's time on PostgreSQL.
     read = budget.read(request.app.state.reader)
     completion = complete_prefixes(read, index, query)
     expansion = (
-        expand_names(read, index, completion.query) if fuzzy else Expansion(completion.query, {})
+        expand_names(read, index, completion.query)
+        if params.fuzzy
+        else Expansion(completion.query, {})
     )
     page = search_index(
         read,
@@ -74,15 +86,23 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
         limit=params.limit,
         cursor=params.cursor,
         snippet_words=params.snippet_words,
-        facets=facets,
-        columns=columns,
+        facets=params.facet_list(),
+        columns=params.columns(),
         typed=completion.query,
     )
-    did_you_mean = suggest(read, index, query, expanded=expansion.expanded)
-    expanded = completion.expanded | expansion.expanded
+    return Found(read, query, expansion, completion.expanded, page)
+
+
+def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
+    """The body of a search response and the URL of the next page."""
+    found = find(request, params, budget)
+    page = found.page
+    index = request.app.state.search_index
+    did_you_mean = suggest(found.read, index, found.query, expanded=found.expanded.expanded)
+    expanded = found.completed | found.expanded.expanded
     next_url = next_page_url(request, page.next_cursor)
     content = {
-        "query": understanding(q, query, columns, expanded).model_dump(),
+        "query": understanding(params.q, found.query, params.columns(), expanded).model_dump(),
         "items": _hits(request, page.items),
         "total": page.total,
         "limit": params.limit,
