@@ -54,6 +54,8 @@ class CrossOriginRefused(ProblemError):
 
 # RFC 6750 §3: how a client learns what to send; the realm names the API.
 AUTHENTICATE = 'Bearer realm="byline"'
+# How a request sends an API key, as every message that asks for one says it.
+SENDING_A_KEY = "`Authorization: Bearer KEY` or `X-API-Key: KEY`"
 
 
 class ApiKeyRequired(ProblemError):
@@ -62,8 +64,7 @@ class ApiKeyRequired(ProblemError):
     title = "API key required"
     description = (
         "This server answers `/v1` only with an API key (the `api_keys` setting): send it as "
-        "`Authorization: Bearer KEY` or `X-API-Key: KEY`. Its operator makes keys with "
-        "`byline keys create`."
+        f"{SENDING_A_KEY}. Its operator makes keys with `byline keys create`."
     )
 
     def __init__(self, detail: str) -> None:

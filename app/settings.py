@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.problems import SENDING_A_KEY
+
 # The stores Byline runs on, by SQLAlchemy driver name (``postgresql`` alone is psycopg's).
 STORE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"})
 if TYPE_CHECKING:  # limits is imported when a rate is set: the CLI's commands start sooner
@@ -141,7 +143,7 @@ class Settings(BaseSettings):
     api_keys: Literal["off", "optional", "required"] = Field(
         default="off",
         description="Whether `/v1` asks for an API key (`byline keys create`), sent as "
-        "`Authorization: Bearer KEY` or `X-API-Key: KEY`: `off` (none is checked), `optional` "
+        f"{SENDING_A_KEY}: `off` (none is checked), `optional` "
         "(a key sent must be valid; without one a client may read) or `required`. Routes that "
         "change the store need an `admin` key unless `off`.",
     )

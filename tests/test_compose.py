@@ -75,3 +75,12 @@ def test_the_replicas_connections_fit_in_the_server() -> None:
     pools = services["api"]["deploy"]["replicas"] * int(environment["BYLINE_WORKERS"]) * 2
     limit = int(services["db"]["command"][-1].removeprefix("max_connections="))
     assert pools * per_pool + 10 <= limit  # and room for a migration, an ingestion, psql
+
+
+def test_the_replicas_share_their_rate_counts_in_redis() -> None:
+    services = compose()["services"]
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["api"]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    storage = services["api"]["environment"]["BYLINE_RATE_LIMIT_STORAGE"]
+    assert storage == "redis://redis:6379/0"
+    Settings(rate_limit_storage=storage)  # a store the setting takes

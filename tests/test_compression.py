@@ -481,6 +481,25 @@ def test_the_apps_answers_are_compressed(served: TestClient, url: str, coding: s
         assert head.headers["content-encoding"] == coding
 
 
+def test_a_kept_article_is_kept_as_sent_for_each_coding(
+    served: TestClient, compressions: list[str]
+) -> None:
+    """A kept article is the answer as compression and the validators sent it, one for each
+    coding asked for: sent again, it is neither compressed nor tagged anew; a request with
+    ``If-None-Match`` still gets its 304."""
+    answers = {}
+    for coding in ["gzip", "zstd", "gzip", "identity", "zstd"]:
+        with served.stream("GET", ARTICLE, headers={"Accept-Encoding": coding}) as response:
+            raw = b"".join(response.iter_raw())
+        answers.setdefault(coding, set()).add((raw, response.headers["etag"]))
+    assert all(len(kept) == 1 for kept in answers.values())
+    assert compressions == ["gzip", "zstd"]
+    [(_, tag)] = answers["zstd"]
+    assert tag.endswith('-zstd"')
+    again = served.get(ARTICLE, headers={"Accept-Encoding": "zstd", "If-None-Match": tag})
+    assert again.status_code == 304
+
+
 def test_the_docs_assets_are_compressed_and_revalidated(served: TestClient) -> None:
     for url in ["/docs-assets/swagger-ui.css", "/docs-assets/redoc.standalone.js"]:
         plain = served.get(url, headers={"Accept-Encoding": "identity"})

@@ -328,6 +328,23 @@ def test_the_clients_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> N
     assert asyncio.run(visit()) <= 10
 
 
+@pytest.mark.parametrize(("limit", "warned"), [("60/minute", True), ("", False)])
+def test_serving_workers_with_counts_in_memory_is_warned_of(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, limit: str, warned: bool
+) -> None:
+    """Each process counts its own clients in memory: with 2, a client may make twice its
+    rate, which ``byline serve`` says (and nothing when no rate limits anyone)."""
+    import uvicorn  # noqa: PLC0415 (its run is replaced: no server starts)
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setenv("BYLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'byline.db'}")
+    monkeypatch.setenv("BYLINE_INGEST_ON_START", "false")
+    monkeypatch.setenv("BYLINE_RATE_LIMIT", limit)
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert ("up to 2 times its rate" in " ".join(result.output.split())) is warned
+
+
 def test_who_is_counted() -> None:
     assert client_of(request_scope("192.0.2.1"), None) == ("address:192.0.2.1", None)
     own = key(3, rate_per_minute=60)

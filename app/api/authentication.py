@@ -23,6 +23,7 @@ from starlette.types import Scope
 
 from app.api.metrics import METRICS_PATH
 from app.problems import (
+    SENDING_A_KEY,
     ApiKeyRequired,
     InsufficientScope,
     InvalidApiKey,
@@ -38,10 +39,7 @@ KEY_CACHE_SECONDS = 5.0
 # Keys are the client's to choose: the verdicts kept are bounded.
 KEY_CACHE_ENTRIES = 4096
 GUARDED_PREFIX = "/v1"
-MISSING_KEY = (
-    "This server answers /v1 only with an API key: send it as `Authorization: Bearer KEY` or "
-    "`X-API-Key: KEY`."
-)
+MISSING_KEY = f"This server answers /v1 only with an API key: send it as {SENDING_A_KEY}."
 
 # The schemes the OpenAPI document declares (/docs' Authorize button): either header will do.
 BEARER_SCHEME = "BearerKey"
@@ -139,14 +137,12 @@ def sent_key(headers: list[tuple[bytes, bytes]]) -> str | None:
             continue
         if sent is not None and key != sent:
             raise InvalidApiKey(
-                "The request sends more than one API key: send one, as "
-                "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+                f"The request sends more than one API key: send one, as {SENDING_A_KEY}."
             )
         sent = key
     if sent is None and other_scheme is not None:
         raise InvalidApiKey(
-            f"`Authorization: {other_scheme} …` is not how a key is sent: send "
-            "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+            f"`Authorization: {other_scheme} …` is not how a key is sent: send {SENDING_A_KEY}."
         )
     return sent
 
@@ -167,8 +163,7 @@ def require_scope(needed: KeyScope) -> Callable[..., ApiKey | None]:
             return key
         if key is None:
             raise ApiKeyRequired(
-                f"This needs an API key of scope {needed.value!r}: send it as "
-                "`Authorization: Bearer KEY` or `X-API-Key: KEY`."
+                f"This needs an API key of scope {needed.value!r}: send it as {SENDING_A_KEY}."
             )
         if not key.scope.grants(needed):
             raise scope_refused(key, needed)

@@ -1,5 +1,5 @@
 """The kept answers of ``GET /v1/articles/{ref}``: ``CachedArticles`` sends them again before
-FastAPI routes the request."""
+the layers inside it (feeds, compression, validators) and FastAPI's routing run."""
 
 from collections.abc import Hashable
 
@@ -9,16 +9,22 @@ from app.api.caching import current_version
 from app.api.links import ARTICLES_PATH, article_body_key, route_path
 from app.store.readers.base import Reader
 
+# An answer is kept for ``Accept-Encoding`` values up to this long (browsers' and clients' are
+# some 20 to 40 bytes); longer ones are answered afresh.
+CODINGS_KEPT_BYTES = 256
+
 
 class CachedArticles:
-    """Keep the responses of ``GET /v1/articles/{ref}`` until the store changes, and send them
-    again before FastAPI routes the request.
+    """Keep the answers of ``GET /v1/articles/{ref}`` until the store changes, and send them
+    again before the layers inside this one run.
 
-    Routing and solving path parameters is most of the time an article takes once its body is
-    made. A response kept is the route's own (status 200, headers and body as it sent them),
-    in the reader's ``bodies`` cache, by reference and base URL (the body holds absolute URLs);
-    the store's version is checked on every request, as for the search cache. Anything else,
-    errors included, is the route's to answer.
+    Compressing, tagging and routing (solving path parameters) are most of the time an article
+    takes once its body is made. An answer kept is the one those layers sent (status 200, the
+    headers and body as they went out: tagged, compressed in the coding the request asked for),
+    in the reader's ``bodies`` cache, by reference, base URL (the body holds absolute URLs) and
+    ``Accept-Encoding`` (the coding); the store's version is checked on every request, as for
+    the search cache. A request with ``If-None-Match`` goes in, where the validators answer it;
+    anything else, errors included, is the route's to answer.
     """
 
     PREFIX = ARTICLES_PATH + "/"
@@ -37,7 +43,18 @@ class CachedArticles:
         except Exception:  # the route asks again, and answers the error as usual
             await self.app(scope, receive, send)
             return
-        key = article_body_key(scope, ref)
+        codings: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == b"accept-encoding":
+                # Several lines of it: the layers inside read them as one.
+                codings = value if codings is None else codings + b", " + value
+            elif name == b"if-none-match":
+                await self.app(scope, receive, send)
+                return
+        if codings is not None and len(codings) > CODINGS_KEPT_BYTES:
+            await self.app(scope, receive, send)  # the client's header: no key of any length
+            return
+        key = (*article_body_key(scope, ref), codings)
         kept = store.bodies.get(version, key)
         if kept is None:
             await self.app(scope, receive, _keeping(send, store, version, key))

@@ -62,8 +62,9 @@ _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 
 def article_body_key(scope: Scope, ref: str) -> tuple[str, str]:
-    """The key of an article's JSON body in the reader's ``bodies`` cache: the body holds
-    absolute URLs, so the base URL (``Host``, proxy headers) is part of it."""
+    """The key of an article's JSON answer in the reader's ``bodies`` cache (with the coding
+    asked for): the body holds absolute URLs, so the base URL (``Host``, proxy headers) is part
+    of it."""
     return scope_base_url(scope), ref
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.api.authentication import KEY_CACHE_SECONDS
 from app.cli.console import err, migrated_store, printable
-from app.problems import ProblemError
+from app.problems import SENDING_A_KEY, ProblemError
 from app.store.api_keys import KeyScope, create_api_key, list_api_keys, revoke_api_key
 from app.store.database import session_scope
 
@@ -67,7 +67,7 @@ def create_command(
     err.print(
         f"[green]created[/] {escape(record.name)} ({record.prefix}, scope {record.scope}). "
         "This is the only time the key is shown: keep it now. Clients send it as "
-        "`Authorization: Bearer KEY` or `X-API-Key: KEY`; the server asks for it when "
+        f"{SENDING_A_KEY}; the server asks for it when "
         "BYLINE_API_KEYS is optional or required. `byline keys revoke "
         f"{record.prefix}` ends it."
     )

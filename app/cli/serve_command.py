@@ -46,6 +46,14 @@ def serve_command(
     from app.api.server import BoundedHttpToolsProtocol  # noqa: PLC0415  (as uvicorn)
 
     processes = workers or settings.workers
+    limited = settings.rate_limit or settings.api_keys != "off"  # a key may have a rate
+    if processes > 1 and limited and settings.rate_limit_storage.startswith("memory:"):
+        # Each process counts its own clients (app/api/rate_limits.py).
+        err.print(
+            f"[yellow]rate limits are counted in each of the {processes} processes' memory: a "
+            f"client may make up to {processes} times its rate (set BYLINE_RATE_LIMIT_STORAGE "
+            "to a Redis URL to share one count)"
+        )
     # Several processes: /metrics adds up the counts of them all (app/api/metrics.py).
     with shared_by_processes(processes if settings.metrics else 1):
         uvicorn.run(
