@@ -88,8 +88,8 @@ class Settings(BaseSettings):
         default=16,
         ge=0,
         le=4096,
-        description="Megabytes of article bodies (`/v1/articles/{ref}`) each server process "
-        "keeps until the store changes (0: none).",
+        description="Megabytes of whole answers (articles, pages of the list, the change "
+        "stream) each server process keeps until the store changes (0: none).",
     )
 
     cache_max_age: int = Field(

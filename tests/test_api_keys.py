@@ -161,7 +161,7 @@ def test_a_kept_article_body_is_not_sent_without_a_key(
     keyed: TestClient, engine: Engine, seeded: IngestReport
 ) -> None:
     key = make_key(engine, "newsroom")
-    for _ in range(2):  # the second is the kept body (app.api.middleware.CachedArticles)
+    for _ in range(2):  # the second is the kept body (app.api.kept_answers.KeptAnswers)
         assert keyed.get("/v1/articles/1", headers={"X-API-Key": key}).status_code == 200
     problem(keyed.get("/v1/articles/1"), 401, "api-key-required")
     head = keyed.head("/v1/articles/1")

@@ -487,7 +487,7 @@ def test_a_kept_article_is_kept_as_sent_for_each_coding(
     """A kept article is the answer as compression and the validators sent it, one for each
     coding asked for: sent again, it is neither compressed nor tagged anew; a request with
     ``If-None-Match`` still gets its 304."""
-    answers = {}
+    answers: dict[str, set[tuple[bytes, str]]] = {}
     for coding in ["gzip", "zstd", "gzip", "identity", "zstd"]:
         with served.stream("GET", ARTICLE, headers={"Accept-Encoding": coding}) as response:
             raw = b"".join(response.iter_raw())

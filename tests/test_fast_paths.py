@@ -196,7 +196,9 @@ def test_kept_pages_of_articles_follow_the_store(
 def test_pages_of_articles_with_the_cache_off(
     settings: Settings, corpus: IngestReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with TestClient(create_app(settings.model_copy(update={"search_cache": 0}))) as client:
+    # Both caches off: the search cache's pages, and the whole answers (app/api/kept_answers.py).
+    off = {"search_cache": 0, "article_cache_mb": 0}
+    with TestClient(create_app(settings.model_copy(update=off))) as client:
         computed = pages_computed(monkeypatch)
         bodies = {client.get("/v1/articles", params={"limit": 2}).content for _ in range(3)}
         assert len(bodies) == 1
@@ -285,7 +287,7 @@ def test_kept_article_bodies_are_the_routes_and_follow_the_store(
     monkeypatch.setattr(article_routes, "reader", reader_in_route)
     for ref in ("1", slug):
         first = client.get(f"/v1/articles/{ref}")
-        again = client.get(f"/v1/articles/{ref}")  # app.api.middleware.CachedArticles answers
+        again = client.get(f"/v1/articles/{ref}")  # app.api.kept_answers.KeptAnswers answers
         assert first.status_code == again.status_code == 200
         assert again.content == first.content
         assert again.headers.items() == first.headers.items()

@@ -19,7 +19,7 @@ from app.api.cors import CrossOrigin
 from app.api.edge import Edge
 from app.api.errors import install_problem_handlers
 from app.api.hosts import AllowedHosts
-from app.api.kept_articles import CachedArticles
+from app.api.kept_answers import KeptAnswers
 from app.api.metrics import RequestMetrics
 from app.api.negotiation import FeedNegotiation
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
     # The last added is the outermost: a 304 or a tagged answer, a compressed answer, a kept
-    # article and a refused key or rate all go out through the edge, which adds the headers
+    # answer and a refused key or rate all go out through the edge, which adds the headers
     # every answer carries, and counts and logs each, whoever answered it.
     # ETag, 304, Cache-Control; what a key was asked for is no shared cache's to keep.
     app.add_middleware(
@@ -104,16 +104,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         shared=settings.api_keys != "required",
         shaping=hashlib.blake2b(settings.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
-    # Outside the validators: a feed asked for by Accept is tagged and kept as its own URL.
-    app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
     if settings.compression:  # outside the validators: a compressed answer's tag names its coding
         app.add_middleware(
             Compression,
             min_bytes=settings.compression_min_bytes,
             kept_bytes=settings.compression_cache_mb * 2**20,
         )
-    # Outside compression and the validators: a kept article is sent as they sent it.
-    app.add_middleware(CachedArticles)
+    # Outside compression and the validators: a kept answer is sent as they sent it.
+    app.add_middleware(KeptAnswers)
+    # Outside the kept answers and the validators: a feed asked for by Accept is tagged and kept
+    # as its own URL.
+    app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
     # Always there: an API key may have a rate of its own when no default is set.
     app.add_middleware(
         Admission,

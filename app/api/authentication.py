@@ -3,7 +3,7 @@ one, the short-lived cache of the keys verified, and the guard of the routes tha
 scope.
 
 Keys are checked by a middleware (``Admission``, app/api/admission.py), not a dependency:
-``CachedArticles`` answers kept article bodies before FastAPI routes a request, so a dependency
+``KeptAnswers`` answers kept answers before FastAPI routes a request, so a dependency
 would never see those requests. The key verified is put at ``scope["state"]["api_key"]`` (an
 ``app.store.api_keys.ApiKey``), where the guard and the rate limits read it.
 

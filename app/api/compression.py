@@ -304,7 +304,7 @@ class _Answer:
         status = start["status"]
         # Raw headers, as Starlette writes them (lower-case names), read in one pass and
         # written to a new list: an inner middleware may keep the message it sent
-        # (CachedArticles does).
+        # (KeptAnswers does).
         headers: list[tuple[bytes, bytes]] = start.get("headers", [])
         if status == 304:
             etag = _header(headers, b"etag")

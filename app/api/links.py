@@ -61,13 +61,6 @@ def scope_base_url(scope: Scope) -> str:
 _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 
-def article_body_key(scope: Scope, ref: str) -> tuple[str, str]:
-    """The key of an article's JSON answer in the reader's ``bodies`` cache (with the coding
-    asked for): the body holds absolute URLs, so the base URL (``Host``, proxy headers) is part
-    of it."""
-    return scope_base_url(scope), ref
-
-
 def articles_url(request: Request) -> str:
     """The absolute URL of the article list, which an article's URL extends with its slug."""
     return f"{base_url(request)}{ARTICLES_PATH[1:]}/"

@@ -105,7 +105,7 @@ def _page_body(request: Request, params: ListQuery, page: Page[Row]) -> Answer:
 async def get_article_route(request: Request, ref: ArticleRef) -> Response:
     """The whole article, by numeric id or slug."""
     # One primary-key or unique-index lookup: on SQLite, answered on the event loop. The response
-    # is kept until the store changes, and sent again, by app.api.middleware.CachedArticles.
+    # is kept until the store changes, and sent again, by app.api.kept_answers.KeptAnswers.
     store = reader(request)
     return JSONResponse(await store.call(_article_body, store, request, ref))
 

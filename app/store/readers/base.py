@@ -49,7 +49,7 @@ class Reader:
             weight=lambda key, answer: len(answer[0]) + len(answer[1] or "") + len(repr(key)),
             entries=cache_size,
         )
-        # Whole responses by article (app.api.middleware.CachedArticles), weighed by their bodies.
+        # Whole answers by request (app.api.kept_answers.KeptAnswers), weighed by their bodies.
         self.bodies = VersionedCache(body_cache_bytes, weight=lambda _key, kept: len(kept[1]))
         self._mark: tuple[int, str] | None = None  # change_mark's, with the version it was read at
 
