@@ -132,6 +132,8 @@ class Results:
     server_rss_mb: float | None = None
     top20_exact: bool | None = None
     notes: list[str] = dataclasses.field(default_factory=list)
+    # The serving server's CPU time a request (µs), by work and server, of --only-serving's loads.
+    serving_cpu_us: dict[tuple[str, str], float] = dataclasses.field(default_factory=dict)
 
     def rate(self, work: str, server: str) -> float:
         for load in self.loads:
@@ -194,6 +196,12 @@ def measured(
 def folder_bytes(folder: Path) -> int:
     """The bytes of the files under ``folder``."""
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has taken so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def tree_rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -664,8 +672,9 @@ def serving_cost(
             for label, extra, headers, works in variants:
                 # The access log at info, so that the JSON lines are written (to /dev/null).
                 served = byline_env(database, BYLINE_LOG_LEVEL="info", **extra)
-                with server(command, "/readyz", served) as (base, _):
+                with server(command, "/readyz", served) as (base, process):
                     for work in works:
+                        before = cpu_seconds(process.pid)
                         figures = wrk(
                             base,
                             paths[work],
@@ -674,17 +683,23 @@ def serving_cost(
                             name=re.sub(r"\W+", "-", f"{label}-{work}"),
                             headers=headers,
                         )
-                        total = sums.setdefault((work, label), [0.0, 0.0, 0.0, 0.0])
-                        for position, figure in enumerate(figures):
+                        # The server's own CPU time a request, steadier than req/s on a shared
+                        # machine; wrk's 1 s warm-up is counted as running at the same rate.
+                        served_requests = figures[0] * (args.seconds + 1)
+                        cpu_us = (cpu_seconds(process.pid) - before) / served_requests * 1e6
+                        total = sums.setdefault((work, label), [0.0] * 5)
+                        for position, figure in enumerate((*figures, cpu_us)):
                             total[position] += figure
     finally:
         subprocess.run([BIN / "byline", "keys", "revoke", name], env=env, check=True)
     for (work, label), total in sums.items():
-        rate, p50, p99, errors = (figure / SERVING_ROUNDS for figure in total)
+        rate, p50, p99, errors, cpu_us = (figure / SERVING_ROUNDS for figure in total)
         load = Load(work, label, paths[work][0], rate, p50, p99, round(errors * SERVING_ROUNDS))
         results.loads.append(load)
+        results.serving_cpu_us[(work, label)] = cpu_us
         print(
-            f"  {work:<40} {label:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms",
+            f"  {work:<40} {label:<28} {rate:>9,.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+            f"  server CPU {cpu_us:6.1f} µs a request",
             flush=True,
         )
 
@@ -907,6 +922,14 @@ def serving_goals(results: Results) -> list[tuple[str, str, bool | None]]:
             shares.append(f"{feature} {1 - on / without:.0%}")
     if shares:
         figures.append("each feature's share of the article's time: " + ", ".join(shares))
+    cpu = []
+    for work in SERVING_WORK:
+        off_us = results.serving_cpu_us.get((work, FEATURES_OFF))
+        on_us = results.serving_cpu_us.get((work, FEATURES_ON))
+        if off_us and on_us:
+            cpu.append(f"{work} {off_us:.0f} µs off, {on_us:.0f} on ({on_us / off_us - 1:+.0%})")
+    if cpu:
+        figures.append("the server's CPU a request: " + ", ".join(cpu))
     figure = "; ".join(figures)
     return [
         (
