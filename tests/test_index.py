@@ -45,7 +45,7 @@ def test_v1_links_are_absolute_and_answer(client: TestClient, seeded: IngestRepo
     index = client.get("/v1").json()
     for entry in index["entry_points"]:
         href = entry["href"].replace("{ref}", "1").replace("{slug}", "not-found")
-        if entry["name"] == "search_articles":
+        if entry["name"].startswith("search_articles"):  # the search and its feeds
             href += "?q=Macron"
         assert client.get(href).status_code == 200, href
     for name in ("openapi", "docs", "redoc"):
