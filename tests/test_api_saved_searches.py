@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.api import examples
 from app.api.app import create_app
 from app.api.errors import PROBLEM_MEDIA_TYPE
 from app.ingestion.outcomes import IngestReport
@@ -21,6 +22,7 @@ from app.store.database import session_scope
 from tests.conftest import CaughtUpClient, Ingest
 from tests.factories import ArticleText, generated_article
 from tests.live import live_server
+from tests.test_openapi import in_readme_terms
 
 Body = dict[str, Any]
 PATH = "/v1/saved-searches"
@@ -71,6 +73,13 @@ def test_saved_listed_fetched_and_deleted(client: TestClient, backend: str) -> N
     detail = problem(client.get(saved["url"]), 404, "not-found")["detail"]
     assert detail.startswith(f"No saved search has the id {saved['id']}")
     problem(client.delete(saved["url"]), 404, "not-found")
+
+
+def test_the_example_is_what_the_api_answers(client: TestClient, seeded: IngestReport) -> None:
+    saved = save(client, examples.SAVED_SEARCH_CREATE)
+    shown = {**in_readme_terms(saved), "created_at": examples.SAVED_SEARCH["created_at"]}
+    assert shown == examples.SAVED_SEARCH
+    assert list(shown) == list(examples.SAVED_SEARCH)
 
 
 def test_its_links_answer_as_the_search_does(client: TestClient, tmp_path: Path) -> None:
