@@ -130,6 +130,10 @@ def test_examples_are_what_the_api_returns_for_the_seed(
         ("ApiIndex", examples.API_INDEX),
         ("Change", examples.CHANGE),
         ("ChangePage", examples.CHANGE_PAGE),
+        ("SavedSearch", examples.SAVED_SEARCH),
+        ("SavedSearchList", examples.SAVED_SEARCH_LIST),
+        ("SavedSearchCreate", examples.SAVED_SEARCH_CREATE),
+        ("SearchFilters", examples.SAVED_SEARCH_FILTERS),
     ],
 )
 def test_the_document_shows_examples_with_every_field_the_api_sends(
@@ -199,7 +203,9 @@ def test_every_problem_example_of_the_table_is_shown(spec: dict[str, Any]) -> No
             assert (paths[operation_id], body["instance"], body["detail"]) in shown, example
 
 
-REQUEST = re.compile(r"The answer to `GET (?P<target>\S+)`(?: with `Host: (?P<host>[^`]+)`)?\.")
+REQUEST = re.compile(
+    r"The answer to `(?P<method>[A-Z]+) (?P<target>\S+)`(?: with `Host: (?P<host>[^`]+)`)?\."
+)
 
 
 def replay(client: TestClient, example: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +213,7 @@ def replay(client: TestClient, example: dict[str, Any]) -> dict[str, Any]:
     request = REQUEST.fullmatch(example["description"])
     assert request is not None, example["description"]
     headers = {"host": request["host"]} if request["host"] else {}
-    response = client.get(request["target"], headers=headers)
+    response = client.request(request["method"], request["target"], headers=headers)
     assert response.status_code == example["value"]["status"], response.text
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     body: dict[str, Any] = response.json()
@@ -217,6 +223,9 @@ def replay(client: TestClient, example: dict[str, Any]) -> dict[str, Any]:
 def test_problem_examples_are_what_the_api_answers(
     client: TestClient, seeded: IngestReport, spec: dict[str, Any]
 ) -> None:
+    # The saved search the examples name.
+    saved = {"name": "Macron", "q": "Macron"}
+    assert client.post("/v1/saved-searches", json=saved).headers["location"].endswith("/1")
     checked = 0
     for name, _, kind, example in problem_examples(spec):
         if kind == "not-ready":

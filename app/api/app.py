@@ -24,7 +24,17 @@ from app.api.metrics import RequestMetrics
 from app.api.negotiation import FeedNegotiation
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateCounter
-from app.api.routes import articles, changes, feeds, health, index, metrics, problems, search
+from app.api.routes import (
+    articles,
+    changes,
+    feeds,
+    health,
+    index,
+    metrics,
+    problems,
+    saved_searches,
+    search,
+)
 from app.api.routes.docs import install_docs
 from app.api.routes.feeds import FEED_RESOURCES
 from app.api.validators import Validators
@@ -54,6 +64,12 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
         pool_size=pool_size,
         max_overflow=max_overflow,
     )
+    # The one thing the API writes, saved searches (app/api/routes/saved_searches.py), goes to
+    # the primary through a writer of its own: a connection opened only when one is saved or
+    # deleted, queued behind an ingestion by the store's write lock.
+    app.state.writer = create_db_engine(
+        settings.database_url, writer=True, pool_size=1, max_overflow=1
+    )
     app.state.schema_head = schema_head(read_url)
     app.state.search_index = SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
     # The index follows the store from a thread of its own (app/search/follower.py).
@@ -71,6 +87,7 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     yield
     app.state.index_follower.stop()
     app.state.reader.close()
+    app.state.writer.dispose()
     app.state.engine.dispose()
 
 
@@ -143,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(changes.router)
     app.include_router(feeds.router)
+    app.include_router(saved_searches.router)
     app.include_router(health.router)
     app.include_router(problems.router)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.api.feeds import FeedFormat
-from app.store.change_stream import BAD_SINCE
+from app.store.change_stream import BAD_SINCE, BEGINNING
 
 ARTICLE_SUMMARY: dict[str, Any] = {
     "id": 1,
@@ -178,6 +178,42 @@ CHANGE_PAGE: dict[str, Any] = {
     "next": None,
 }
 
+SAVED_SEARCH_FILTERS: dict[str, Any] = {
+    "source": [],
+    "dateline": ["LONDON"],
+    "label": [],
+    "year": [],
+    "published_after": None,
+    "published_before": None,
+    "search_in": [],
+    "fuzzy": True,
+}
+
+SAVED_SEARCH_CREATE: dict[str, Any] = {
+    "name": "Macron in London",
+    "q": "Macron troops",
+    "filters": {"dateline": ["LONDON"]},
+}
+
+SAVED_SEARCH_URL = "http://127.0.0.1:8000/v1/saved-searches/1"
+SAVED_SEARCH_QUERY = "q=Macron+troops&dateline=LONDON"
+
+SAVED_SEARCH: dict[str, Any] = {
+    "id": 1,
+    "name": "Macron in London",
+    "q": "Macron troops",
+    "filters": SAVED_SEARCH_FILTERS,
+    "created_at": "2026-11-24T19:40:00.000000Z",
+    "last_change": 1,
+    "url": SAVED_SEARCH_URL,
+    "matches_url": f"{SAVED_SEARCH_URL}/matches",
+    "search_url": f"http://127.0.0.1:8000/v1/search?{SAVED_SEARCH_QUERY}",
+    "atom_url": f"http://127.0.0.1:8000/v1/search.atom?{SAVED_SEARCH_QUERY}",
+    "json_feed_url": f"http://127.0.0.1:8000/v1/search.feed.json?{SAVED_SEARCH_QUERY}",
+}
+
+SAVED_SEARCH_LIST: dict[str, Any] = {"items": [SAVED_SEARCH]}
+
 PROBLEM: dict[str, Any] = {
     "type": "/problems/not-found",
     "title": "Not found",
@@ -229,6 +265,31 @@ API_INDEX: dict[str, Any] = {
             "summary": "Search articles as JSON Feed",
             "href": BASE + "v1/search.feed.json",
         },
+        {
+            "name": "list_saved_searches",
+            "summary": "List saved searches",
+            "href": BASE + "v1/saved-searches",
+        },
+        {
+            "name": "create_saved_search",
+            "summary": "Save a search",
+            "href": BASE + "v1/saved-searches",
+        },
+        {
+            "name": "get_saved_search",
+            "summary": "Get a saved search",
+            "href": BASE + "v1/saved-searches/{saved_id}",
+        },
+        {
+            "name": "delete_saved_search",
+            "summary": "Delete a saved search",
+            "href": BASE + "v1/saved-searches/{saved_id}",
+        },
+        {
+            "name": "saved_search_matches",
+            "summary": "List a saved search's matches",
+            "href": BASE + "v1/saved-searches/{saved_id}/matches",
+        },
         {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
         {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
         {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
@@ -246,8 +307,8 @@ API_INDEX: dict[str, Any] = {
 
 @dataclass(frozen=True, slots=True)
 class ProblemExample:
-    """An error an operation answers, and the GET that gets it (``tests/test_openapi.py`` sends
-    it): the document shows it as the problem+json body, made with the problem type's own
+    """An error an operation answers, and the request that gets it (``tests/test_openapi.py``
+    sends it, with no body): the document shows it as the problem+json body, made with the problem type's own
     ``type``, ``title`` and ``status``."""
 
     kind: str  # the problem type's slug
@@ -256,6 +317,7 @@ class ProblemExample:
     detail: str
     errors: tuple[dict[str, str], ...] = ()
     host: str | None = None  # the Host header, when not the server's own
+    method: str = "GET"  # the operation's, for one that is no GET
 
 
 MISSING_ID = "99999999999999999999"
@@ -295,6 +357,24 @@ def _search_stopped(request: str) -> ProblemExample:
         request,
         "The request needed more than the server's time budget of 10 s (BYLINE_REQUEST_TIMEOUT)"
         " and was stopped; narrow it, or try again later.",
+    )
+
+
+MISSING_SAVED_ID = 2147483647  # the largest id a saved search can have
+
+
+def _no_saved_search(path: str) -> ProblemExample:
+    return ProblemExample(
+        "not-found",
+        "No such saved search",
+        path,
+        f"No saved search has the id {MISSING_SAVED_ID}: GET /v1/saved-searches lists them.",
+    )
+
+
+def _invalid_saved_id(path: str) -> ProblemExample:
+    return _invalid(
+        "path", "saved_id", path, f"Input should be less than or equal to {MISSING_SAVED_ID}"
     )
 
 
@@ -345,6 +425,35 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
         ),
         _search_stopped("/v1/search?q=Macron"),
         _too_low_limit("/v1/search?q=Macron&limit=0"),
+    ),
+    "create_saved_search": (
+        ProblemExample(
+            "validation-error",
+            "No body",
+            "/v1/saved-searches",
+            "Invalid request: body: Field required",
+            ({"location": "body", "name": "body", "detail": "Field required"},),
+            method="POST",
+        ),
+    ),
+    "get_saved_search": (
+        _no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}"),
+        _invalid_saved_id(f"/v1/saved-searches/{MISSING_ID}"),
+    ),
+    "delete_saved_search": (
+        replace(_no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}"), method="DELETE"),
+        replace(_invalid_saved_id(f"/v1/saved-searches/{MISSING_ID}"), method="DELETE"),
+    ),
+    "saved_search_matches": (
+        _no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}/matches"),
+        ProblemExample(
+            "invalid-parameter",
+            "A cursor this API did not make",
+            "/v1/saved-searches/1/matches?since=nonsense",
+            BAD_SINCE,
+        ),
+        _search_stopped(f"/v1/saved-searches/1/matches?since={BEGINNING.cursor()}"),
+        _too_low_limit("/v1/saved-searches/1/matches?limit=0"),
     ),
     "readyz": (
         ProblemExample(

@@ -12,6 +12,7 @@ what it cannot say itself.
 """
 
 import copy
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -91,6 +92,10 @@ TAGS = [
         "name": "feeds",
         "description": "Any list or search as an Atom or JSON Feed 1.1 feed, newest first.",
     },
+    {
+        "name": "saved searches",
+        "description": "Searches kept under a name, with their feeds and what matched since.",
+    },
     {"name": "health", "description": "Liveness and readiness probes."},
     {"name": "problems", "description": "What each error `type` means."},
 ]
@@ -114,15 +119,17 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     mode: ApiKeysMode = getattr(app.state, "api_keys", "off")
     _declare_key_schemes(document, mode=mode)
     for path, operations in document["paths"].items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             _declare_unknown_host(operation)
             example_path = _example_path(path, operation)
             examples = [*PROBLEM_EXAMPLES.get(operation["operationId"], ())]
-            examples += _declare_key_problems(path, operation, mode=mode)
-            examples.append(unknown_host(example_path))
+            # Those every operation answers, asked with its own method.
+            answered = [*_declare_key_problems(path, operation, mode=mode)]
+            answered.append(unknown_host(example_path))
             if path not in PROBE_PATHS:
                 _declare_rate_limited(operation)
-                examples.append(rate_limited(example_path))
+                answered.append(rate_limited(example_path))
+            examples += [replace(example, method=method.upper()) for example in answered]
             for example in examples:
                 _show_problem_example(operation, example)
     return document
@@ -197,7 +204,7 @@ def _show_problem_example(operation: dict[str, Any], example: ProblemExample) ->
     response = operation["responses"].get(str(int(kind.status)))
     if response is None:  # tests/test_openapi.py: every example is shown where it belongs
         return
-    request = f"`GET {example.request}`"
+    request = f"`{example.method} {example.request}`"
     if example.host:
         request += f" with `Host: {example.host}`"
     response["content"][PROBLEM_MEDIA_TYPE].setdefault("examples", {})[kind.slug] = {

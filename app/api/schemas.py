@@ -1,12 +1,20 @@
 """The shapes the API returns: article summaries and details, pages, search hits, stats,
-revisions and changes, each with its documented example."""
+revisions, changes and saved searches, each with its documented example; and the one body it
+takes, a saved search's."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
+from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 from app.api import examples
+from app.api.dependencies import QUERY_HELP, SearchQuery
+from app.problems import InvalidParameter
+from app.search.language import parse_query
+from app.search.query_tree import Column
+from app.store.filters import NO_NUL, ArticleFilters
 from app.store.models import ArticleBase, ChangeKind, IngestRun
 
 
@@ -300,3 +308,78 @@ class ChangePage(SQLModel):
         description="URL of the next page while more changes are already waiting (also in "
         "the `Link` header); null once this page reaches the store's last change."
     )
+
+
+class SearchFilters(ArticleFilters):
+    """A saved search's filters: those of `/v1/search`, and where its words are looked for."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [examples.SAVED_SEARCH_FILTERS]}
+    )
+
+    search_in: list[Column] = Field(
+        default=[], description=SearchQuery.model_fields["search_in"].description
+    )
+    fuzzy: bool = Field(default=True, description=SearchQuery.model_fields["fuzzy"].description)
+
+
+class SavedSearchCreate(SQLModel):
+    """A search to save: a name, a query in the language of `/v1/search`, and its filters."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [examples.SAVED_SEARCH_CREATE]},
+    }
+
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+    ] = Field(description="What it is for, for people.")
+    q: str = Field(max_length=500, description=QUERY_HELP)
+    filters: SearchFilters = Field(
+        default_factory=SearchFilters, description="Filters, as `/v1/search` takes them."
+    )
+
+    @field_validator("q")
+    @classmethod
+    def searchable(cls, q: str) -> str:
+        """A query that `/v1/search` would search: the search's own parser says why not."""
+        try:
+            parse_query(q)
+        except InvalidParameter as refused:
+            raise PydanticCustomError("invalid_query", refused.detail) from None
+        return q
+
+
+class SavedSearch(SQLModel):
+    """A saved search, where its results and feeds are, and the point it was saved at."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.SAVED_SEARCH]}}
+
+    id: int = Field(description="Stable numeric id.")
+    name: str = Field(description="What it is for.")
+    q: str = Field(description="The query.")
+    filters: SearchFilters = Field(description="The filters.")
+    created_at: datetime = Field(description="When it was saved.")
+    last_change: int = Field(
+        description="The number of the store's last change when it was saved: its matches are "
+        "the changes after it."
+    )
+    url: str = Field(description="Where it is.")
+    matches_url: str = Field(
+        description="The articles added or updated since it was saved that match it."
+    )
+    search_url: str = Field(description="The search now, as `/v1/search` answers it.")
+    atom_url: str = Field(
+        description="The search as an Atom feed, newest first (`/v1/search.atom`)."
+    )
+    json_feed_url: str = Field(
+        description="The search as a JSON Feed, newest first (`/v1/search.feed.json`)."
+    )
+
+
+class SavedSearchList(SQLModel):
+    """Every saved search, oldest first."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.SAVED_SEARCH_LIST]}}
+
+    items: list[SavedSearch]

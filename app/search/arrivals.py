@@ -2,13 +2,13 @@
 and its names varied as the corpus holds them now) restricted to those articles' ids, so its
 cost grows with the articles asked about, not with the index."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from app.search.completions import complete_prefixes
 from app.search.engine import search_index
 from app.search.index import SearchIndex
 from app.search.name_variants import Expansion, expand_names
-from app.search.query_tree import ParsedQuery
+from app.search.query_tree import Column, ParsedQuery
 from app.search.snippets import SearchMatch
 from app.store.filters import ArticleFilters
 from app.store.readers.base import Read
@@ -21,10 +21,13 @@ def matching_among(
     query: ParsedQuery,
     ids: Collection[int],
     fuzzy: bool = True,
+    filters: ArticleFilters | None = None,
+    columns: Sequence[Column] = (),
     snippet_words: int = 30,
 ) -> dict[int, SearchMatch]:
-    """The articles of ``ids`` that match ``query`` in the index as it is, by id, each with its
-    highlights; an id the index does not hold (a removed article) matches nothing."""
+    """The articles of ``ids`` that match ``query`` (and ``filters``, its words looked for in
+    ``columns``: all when none) in the index as it is, by id, each with its highlights; an id
+    the index does not hold (a removed article) matches nothing."""
     if not ids:
         return {}
     completion = complete_prefixes(read, index, query)
@@ -35,9 +38,10 @@ def matching_among(
         read,
         index,
         query=expansion.query,
-        filters=ArticleFilters(),
+        filters=filters or ArticleFilters(),
         limit=len(ids),
         snippet_words=snippet_words,
+        columns=columns,
         typed=completion.query,
         among=ids,
     )

@@ -1,5 +1,6 @@
 """The stored tables: articles, their source files and revisions, ingestion runs, the
-numbered changes and the API keys. The shapes the API returns are in ``app/api/schemas.py``.
+numbered changes, the API keys and the saved searches. The shapes the API returns are in
+``app/api/schemas.py``.
 """
 
 from datetime import datetime
@@ -175,4 +176,24 @@ class ApiKeyRecord(SQLModel, table=True):
     )
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class SavedSearchRecord(SQLModel, table=True):
+    """A saved search as stored: its query and filters, and the point of the change stream it
+    was saved at, which its matches start after (``app/store/saved_searches.py``)."""
+
+    __tablename__ = "saved_search"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    q: str = Field(sa_type=Text)
+    # The search's other parameters as /v1/search takes them, those left at their defaults out.
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The number of the store's last change when it was saved, and that point as a change
+    # cursor (the stream checks a cursor's time as well as its number).
+    last_change: int = Field(sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    start_cursor: str = Field(max_length=200)
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )

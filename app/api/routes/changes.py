@@ -60,12 +60,12 @@ async def list_changes_route(
 
     async def computed() -> Answer:
         page = await store.call(read_changes, store, since=point, limit=limit)
-        return _page_body(request, page, limit)
+        return page_body(request, page, limit)
 
     return await kept_response(request, computed)
 
 
-def _page_body(request: Request, page: StreamPage, limit: int) -> Answer:
+def page_body(request: Request, page: StreamPage, limit: int) -> Answer:
     """The body of a page of changes and the URL of the next page."""
     base = articles_url(request)
     items = []

@@ -1,0 +1,269 @@
+"""``/v1/saved-searches``: searches kept under a name (saved and deleted with an admin key), each
+with links to its results and feeds, and the articles that matched it since it was saved.
+
+A saved search's feeds are those of ``/v1/search`` with its parameters (``atom_url``,
+``json_feed_url``): one feed module, one set of feed URLs. Its matches are the change stream
+after the point it was saved at, each change's article checked against it in the search index
+(app/search/arrivals.py), a page of changes at a time.
+
+The API's engine and reader are read-only; saving and deleting go through the writer engine
+the app holds for them (``app.state.writer``, on ``database_url``: the primary, never a replica).
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from app.api import examples
+from app.api.authentication import require_scope
+from app.api.budget import Budget, within_budget
+from app.api.dependencies import reader
+from app.api.errors import problem_responses
+from app.api.feeds import FeedFormat
+from app.api.links import query_url
+from app.api.responses import JSONResponse
+from app.api.routes.changes import CHANGES_LIMIT, page_body
+from app.api.routes.feeds import SEARCH_PATH
+from app.api.schemas import (
+    ChangePage,
+    SavedSearch,
+    SavedSearchCreate,
+    SavedSearchList,
+    SearchFilters,
+)
+from app.problems import InvalidParameter, NotFound, SearchTimeout
+from app.search.arrivals import matching_among
+from app.search.index import SearchIndex
+from app.search.language import parse_query
+from app.store.api_keys import KeyScope
+from app.store.change_stream import NOW, ChangePoint, StreamPage, parse_since, read_changes
+from app.store.database import session_scope
+from app.store.models import SavedSearchRecord
+from app.store.readers.base import Reader
+from app.store.saved_searches import (
+    create_saved_search,
+    delete_saved_search,
+    list_saved_searches,
+    read_saved_search,
+)
+
+SAVED_SEARCHES_PATH = "/v1/saved-searches"
+
+router = APIRouter(prefix=SAVED_SEARCHES_PATH, tags=["saved searches"])
+
+ADMIN = [Depends(require_scope(KeyScope.ADMIN))]
+
+# The largest id the store's integer column holds on both stores: a larger one is a 422, not
+# a database error.
+SavedId = Annotated[
+    int,
+    Path(ge=1, le=2**31 - 1, description="The saved search's id.", examples=[1]),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SavedSearch,
+    name="create_saved_search",
+    summary="Save a search",
+    dependencies=ADMIN,
+    responses={
+        201: {"description": "Saved; `Location` is its URL."},
+        **problem_responses(),
+    },
+)
+async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
+    """Save a query in the language of `/v1/search` with its filters, under a name (an admin
+    key, when the server asks for keys). An invalid query or filter is a 422 naming it. Its
+    matches are the articles added or updated from now on."""
+    store = reader(request)
+    # The point is read before the row is written: a change committed in between is counted
+    # as after it (a match too many rather than one lost).
+    point = (await store.call(read_changes, store, since=NOW, limit=1)).resume
+    filters = saved.filters.model_dump(mode="json", exclude_defaults=True)
+    record = await run_in_threadpool(_create, _writer(request), saved, filters, point)
+    shown = _shown(request, record)
+    return Response(
+        shown.model_dump_json(),
+        status_code=201,
+        headers={"location": shown.url},
+        media_type="application/json",
+    )
+
+
+def _create(
+    engine: Engine, saved: SavedSearchCreate, filters: dict[str, Any], point: ChangePoint
+) -> SavedSearchRecord:
+    with session_scope(engine) as session:
+        return create_saved_search(
+            session, name=saved.name, q=saved.q, filters=filters, point=point
+        )
+
+
+@router.get(
+    "",
+    response_model=SavedSearchList,
+    name="list_saved_searches",
+    summary="List saved searches",
+    responses=problem_responses(validated=False),
+)
+async def list_route(request: Request) -> SavedSearchList:
+    """Every saved search, oldest first."""
+    store = reader(request)
+    records = await store.call(list_saved_searches, store.rows)
+    return SavedSearchList(items=[_shown(request, record) for record in records])
+
+
+@router.get(
+    "/{saved_id}",
+    response_model=SavedSearch,
+    name="get_saved_search",
+    summary="Get a saved search",
+    responses=problem_responses(NotFound),
+)
+async def get_route(request: Request, saved_id: SavedId) -> SavedSearch:
+    """A saved search: its query and filters, and the URLs of its matches, results and feeds."""
+    store = reader(request)
+    return _shown(request, await store.call(read_saved_search, store.rows, saved_id=saved_id))
+
+
+@router.delete(
+    "/{saved_id}",
+    status_code=204,
+    name="delete_saved_search",
+    summary="Delete a saved search",
+    dependencies=ADMIN,
+    responses={204: {"description": "Deleted."}, **problem_responses(NotFound)},
+)
+async def delete_route(request: Request, saved_id: SavedId) -> Response:
+    """Delete a saved search (an admin key, when the server asks for keys)."""
+    await run_in_threadpool(_delete, _writer(request), saved_id)
+    return Response(status_code=204)
+
+
+def _delete(engine: Engine, saved_id: int) -> None:
+    with session_scope(engine) as session:
+        delete_saved_search(session, saved_id=saved_id)
+
+
+@router.get(
+    "/{saved_id}/matches",
+    response_model=ChangePage,
+    name="saved_search_matches",
+    summary="List a saved search's matches",
+    responses=problem_responses(InvalidParameter, NotFound, SearchTimeout),
+)
+async def matches_route(
+    request: Request,
+    saved_id: SavedId,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Where to start: the `next_cursor` of a previous page (or an item's "
+            "`cursor`); left out, from the point the search was saved at.",
+            examples=[examples.CHANGE_CURSOR],
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=CHANGES_LIMIT,
+            description=f"Changes looked at per page, 1 to {CHANGES_LIMIT}: a page holds those "
+            "of them that match, so it may hold fewer, or none, while `next` is set.",
+            examples=[100],
+        ),
+    ] = 100,
+) -> Response:
+    """The changes since the search was saved (or since `since`) that added or updated an
+    article the search matches now, oldest first, in the shape of `/v1/changes`; an article
+    changed twice in a page is listed at its last change. Follow `next` while it is set, then
+    poll with `next_cursor` as `since`. Changes the search index has not applied yet wait
+    for a later page."""
+    asked = None if since is None else parse_since(since)  # a bad cursor is a 400 first
+    store = reader(request)
+    record = await store.call(read_saved_search, store.rows, saved_id=saved_id)
+    point = parse_since(record.start_cursor) if asked is None else asked
+    page = await store.call(read_changes, store, since=point, limit=limit)
+    index: SearchIndex = request.app.state.search_index
+    matched = await within_budget(
+        request, lambda budget: _matching(store, index, record, page, point, budget)
+    )
+    body, next_url = page_body(request, matched, limit)
+    return JSONResponse(body, next_url=next_url)
+
+
+def _matching(
+    store: Reader,
+    index: SearchIndex,
+    record: SavedSearchRecord,
+    page: StreamPage,
+    start: ChangePoint | str,
+    budget: Budget,
+) -> StreamPage:
+    """The changes of ``page`` (read from ``start``) whose articles match the saved search, up
+    to the last change the index has applied: the page resumes before the first it has not,
+    and says no more are waiting, so a client polls again rather than spinning."""
+    applied = index.applied_change()
+    items = [entry for entry in page.items if entry.number <= applied]
+    waiting = len(items) < len(page.items)
+    latest = {entry.article_id: entry for entry in items if entry.article is not None}
+    filters = SearchFilters.model_validate(record.filters)
+    found = matching_among(
+        budget.read(store),
+        index,
+        query=parse_query(record.q),
+        ids=list(latest),
+        fuzzy=filters.fuzzy,
+        filters=filters,
+        columns=filters.search_in,
+    )
+    kept = [
+        entry
+        for entry in items
+        if latest.get(entry.article_id) is entry and entry.article_id in found
+    ]
+    if items:
+        resume = ChangePoint(items[-1].number, items[-1].at)
+    else:  # nothing read, or nothing the index has applied: from where the page started
+        resume = start if isinstance(start, ChangePoint) else page.resume
+    return StreamPage(items=kept, resume=resume, more=page.more and not waiting)
+
+
+def _shown(request: Request, record: SavedSearchRecord) -> SavedSearch:
+    """A saved search as the API shows it, with its URLs."""
+    filters = SearchFilters.model_validate(record.filters)
+    parameters = search_parameters(record.q, filters)
+    url = query_url(request, f"{SAVED_SEARCHES_PATH}/{record.id}", [])
+    assert record.id is not None
+    return SavedSearch(
+        id=record.id,
+        name=record.name,
+        q=record.q,
+        filters=filters,
+        created_at=record.created_at,
+        last_change=record.last_change,
+        url=url,
+        matches_url=f"{url}/matches",
+        search_url=query_url(request, SEARCH_PATH, parameters),
+        atom_url=query_url(request, SEARCH_PATH + FeedFormat.ATOM.suffix, parameters),
+        json_feed_url=query_url(request, SEARCH_PATH + FeedFormat.JSON_FEED.suffix, parameters),
+    )
+
+
+def search_parameters(q: str, filters: SearchFilters) -> list[tuple[str, str]]:
+    """The query string of ``/v1/search`` (or its feeds) for ``q`` and ``filters``."""
+    parameters = [("q", q)]
+    for name, value in filters.model_dump(mode="json", exclude_defaults=True).items():
+        for one in value if isinstance(value, list) else [value]:
+            parameters.append((name, str(one).lower() if isinstance(one, bool) else str(one)))
+    return parameters
+
+
+def _writer(request: Request) -> Engine:
+    engine: Engine = request.app.state.writer
+    return engine
