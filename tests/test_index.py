@@ -42,12 +42,17 @@ def test_v1_lists_every_documented_operation(client: TestClient) -> None:
 
 
 def test_v1_links_are_absolute_and_answer(client: TestClient, seeded: IngestReport) -> None:
+    saved = client.post("/v1/saved-searches", json={"name": "Macron", "q": "Macron"})
     index = client.get("/v1").json()
     for entry in index["entry_points"]:
         href = entry["href"].replace("{ref}", "1").replace("{slug}", "not-found")
+        href = href.replace("{saved_id}", str(saved.json()["id"]))
         if entry["name"].startswith("search_articles"):  # the search and its feeds
             href += "?q=Macron"
-        assert client.get(href).status_code == 200, href
+        if entry["method"] == "GET":
+            assert client.get(href).status_code == 200, href
+        else:
+            assert entry["name"] in ("create_saved_search", "delete_saved_search")
     for name in ("openapi", "docs", "redoc"):
         assert index[name].startswith("http://testserver/")
         assert client.get(index[name]).status_code == 200

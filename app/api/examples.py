@@ -303,6 +303,11 @@ API_INDEX: dict[str, Any] = {
     "docs": BASE + "docs",
     "redoc": BASE + "redoc",
 }
+# Each entry's method: GET but for what changes the store.
+for _entry in API_INDEX["entry_points"]:
+    _entry["method"] = {"create_saved_search": "POST", "delete_saved_search": "DELETE"}.get(
+        _entry["name"], "GET"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,9 @@ class EntryPoint(BaseModel):
     )
 
     name: str = Field(description="The operation's id in the OpenAPI document.")
+    method: str = Field(
+        description="Its HTTP method (`GET`, or `POST` and `DELETE` for what changes the store)."
+    )
     summary: str = Field(description="What it answers.")
     href: str = Field(
         description="Its absolute URL; a path parameter is a `{name}` to fill in (RFC 6570)."
@@ -61,10 +64,13 @@ def api_index(request: Request) -> ApiIndex:
     return ApiIndex(
         entry_points=[
             EntryPoint(
-                name=operation["operationId"], summary=operation["summary"], href=base + path[1:]
+                name=operation["operationId"],
+                method=method.upper(),
+                summary=operation["summary"],
+                href=base + path[1:],
             )
             for path, operations in document["paths"].items()
-            for operation in operations.values()
+            for method, operation in operations.items()
             if operation["operationId"] != API_INDEX_NAME
         ],
         openapi=base + request.app.openapi_url[1:],
