@@ -5,6 +5,7 @@ shared through Redis by two real servers."""
 import asyncio
 import logging
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -140,9 +141,11 @@ def test_the_documented_refusals_are_what_the_api_answers(
     with CaughtUpClient(app) as client:
         for content, _ in shown:
             example = content["examples"]["rate-limited"]
-            target = example["description"].removeprefix("The answer to `GET ").removesuffix("`.")
+            asked = re.fullmatch(r"The answer to `(\w+) (\S+)`\.", example["description"])
+            assert asked is not None, example["description"]
+            method, target = asked.groups()
             # One client: its first two requests spend its rate, whatever they ask.
-            refused = [client.get(target) for _ in range(3)][-1]
+            refused = [client.request(method, target) for _ in range(3)][-1]
             assert refused.status_code == 429, target
             body = refused.json()
             retry_after = refused.headers["retry-after"]
