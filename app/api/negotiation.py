@@ -45,6 +45,8 @@ class FeedNegotiation:
     def __init__(self, app: ASGIApp, *, paths: tuple[str, ...]) -> None:
         self.app = app
         self.paths = frozenset(paths)
+        # Decided once per value: each list and search request reads it, and clients send few.
+        self.preferred: dict[bytes, FeedFormat | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -55,7 +57,7 @@ class FeedNegotiation:
             await self.app(scope, receive, send)
             return
         accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
-        format = preferred_feed(accept.decode("latin-1"))
+        format = self._preferred(accept)
         added = [(b"vary", b"Accept")]
         if format is not None:
             suffix = format.suffix
@@ -68,6 +70,15 @@ class FeedNegotiation:
             added.append((b"content-location", location.encode("latin-1")))
         add_headers(scope, added)  # on whatever answers: a 304, a kept body, a problem
         await self.app(scope, receive, send)
+
+    def _preferred(self, accept: bytes) -> FeedFormat | None:
+        if accept in self.preferred:
+            return self.preferred[accept]
+        format = preferred_feed(accept.decode("latin-1"))
+        if len(self.preferred) >= 256:  # the header is the client's: bounded
+            self.preferred.clear()
+        self.preferred[accept] = format
+        return format
 
 
 def _query(scope: Scope) -> str:
