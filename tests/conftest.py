@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.alerts.matching import ArrivalMatching
 from app.api.app import create_app
 from app.ingestion.outcomes import IngestReport
 from app.ingestion.parsed import ParsedArticle
@@ -34,6 +35,7 @@ from app.search.index import SearchIndex
 from app.search.upkeep_reports import IndexBusy
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
+from app.store.readers import open_reader
 
 # The test client names the host `testserver`; apps the tests make answer for it, for the
 # loopback names a live server is reached by, and for the other host that caches by base URL
@@ -241,7 +243,13 @@ class Ingest:
         self.engine = engine
 
     def __call__(self, *paths: Path) -> IngestReport:
-        return ingest_paths(self.engine, list(paths))
+        # As `byline ingest` does: the saved searches matched after each committed batch.
+        reader = open_reader(self.engine.url.render_as_string(hide_password=False))
+        try:
+            matching = ArrivalMatching(self.engine, self.engine, reader.rows)
+            return ingest_paths(self.engine, list(paths), after_commit=matching)
+        finally:
+            reader.close()
 
 
 @pytest.fixture

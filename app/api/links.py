@@ -63,15 +63,23 @@ _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 def articles_url(request: Request) -> str:
     """The absolute URL of the article list, which an article's URL extends with its slug."""
-    return f"{base_url(request)}{ARTICLES_PATH[1:]}/"
+    return articles_url_at(base_url(request))
+
+
+def articles_url_at(base: str) -> str:
+    """``articles_url`` for the API's base URL ``base`` (ending in a slash)."""
+    return f"{base}{ARTICLES_PATH[1:]}/"
 
 
 def article_url(request: Request, slug: str, *, base: str | None = None) -> str:
     """The absolute URL of an article, by slug (what ``url_for`` gives, without its route walk);
     pass ``base`` from ``articles_url`` when making many."""
-    return (base or articles_url(request)) + (
-        slug if _SLUG.fullmatch(slug) else quote(slug, safe="")
-    )
+    return article_url_under(base or articles_url(request), slug)
+
+
+def article_url_under(articles: str, slug: str) -> str:
+    """The URL of an article, by slug, under the article list's URL ``articles``."""
+    return articles + (slug if _SLUG.fullmatch(slug) else quote(slug, safe=""))
 
 
 def article_raw_url(url: str) -> str:

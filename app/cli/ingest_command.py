@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy.engine import make_url
 
+from app.alerts.matching import ArrivalMatching
 from app.cli.console import err, printable, read_settings, store_errors
 from app.cli.index_upkeep import IndexUpkeep
 from app.cli.progress import ingest_progress
@@ -17,6 +18,7 @@ from app.ingestion.run import ingest_paths
 from app.search.index import SearchIndex
 from app.settings import Settings
 from app.store.database import create_db_engine, migrate
+from app.store.readers import open_reader
 
 # What a run does after its last file.
 INDEX_PHASE = "bringing the search index up to date"
@@ -45,26 +47,29 @@ def ingest_command(
     settings = read_settings()
     with store_errors():
         migrate(settings.database_url)
-        report, index = ingest_with_progress(
+        report, index, matching = ingest_with_progress(
             settings, paths or [settings.seeds_dir], quiet=as_json, prune=prune
         )
     if as_json:
-        data = report.as_dict() | {"index": index}
+        data = report.as_dict() | {"index": index, "saved_searches": matching}
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print_summary(report, index)
+        print_summary(report, index, matching)
     raise typer.Exit(0 if report.ok else 1)
 
 
 def ingest_with_progress(
     settings: Settings, paths: list[Path], *, quiet: bool, prune: bool = False
-) -> tuple[IngestReport, dict[str, Any]]:
+) -> tuple[IngestReport, dict[str, Any], dict[str, Any]]:
     """Ingest with progress on standard error, the search index following each committed
-    batch; unless ``quiet``, a line per noteworthy file. The report, and the index's state."""
+    batch and the saved searches matched against it; unless ``quiet``, a line per noteworthy
+    file. The report, the index's state, and what matching found."""
     engine = create_db_engine(settings.database_url, writer=True)
     # The index reads the store without its write lock: other writers need not wait for it.
     reader = create_db_engine(settings.database_url)
+    summaries = open_reader(settings.database_url)
     try:
+        matching = ArrivalMatching(reader, engine, summaries.rows)
         index = (
             SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
             if _keeps_an_index(settings)
@@ -81,6 +86,7 @@ def ingest_with_progress(
 
             def after_commit() -> None:
                 upkeep()
+                matching()
                 if index is not None:
                     progress.index_note = f"search index at change {index.applied_change()}"
 
@@ -94,8 +100,9 @@ def ingest_with_progress(
             if index is not None:
                 progress.phase(INDEX_PHASE)
                 upkeep(final=True)
-        return report, upkeep.summary()
+        return report, upkeep.summary(), matching.summary()
     finally:
+        summaries.close()
         reader.dispose()
         engine.dispose()
 
@@ -134,10 +141,17 @@ def _result_lines(result: FileResult) -> list[str]:
     return lines
 
 
-def print_summary(report: IngestReport, index: dict[str, Any]) -> None:
+def print_summary(report: IngestReport, index: dict[str, Any], matching: dict[str, Any]) -> None:
     counts = ", ".join(f"{report.counts[outcome]} {outcome.value}" for outcome in Outcome)
     colour = "green" if report.ok else "red"
     err.print(f"[{colour}]ingested:[/] {counts}")
+    if matching["matches"]:
+        err.print(
+            f"[green]saved searches:[/] {matching['matches']} new matches, "
+            f"{matching['deliveries']} webhook deliveries to make"
+        )
+    if matching["error"]:
+        err.print(f"[red]saved searches:[/] not matched yet: {escape(matching['error'])}")
     if not index["kept_here"]:
         err.print(
             f"[green]search index:[/] none on this machine; each server's index follows the "

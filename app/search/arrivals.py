@@ -1,17 +1,48 @@
 """Which of some articles match a query: the search of ``/v1/search`` (its prefixes completed
-and its names varied as the corpus holds them now) restricted to those articles' ids, so its
-cost grows with the articles asked about, not with the index."""
+and its names varied as the index holds them) restricted to those articles' ids, so its cost
+grows with the articles asked about, not with the index; and an index in memory of a batch of
+articles alone, for saved searches to be matched against as the batch arrives (a percolator:
+the corpus is never searched again).
+"""
 
-from collections.abc import Collection, Sequence
+import itertools
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from app.search.completions import complete_prefixes
 from app.search.engine import search_index
 from app.search.index import SearchIndex
 from app.search.name_variants import Expansion, expand_names
 from app.search.query_tree import Column, ParsedQuery
+from app.search.schema import article_document, memory_index, progress_document
 from app.search.snippets import SearchMatch
 from app.store.filters import ArticleFilters
 from app.store.readers.base import Read
+
+# The writer's memory for an index of one batch: the engine's least is 15 MB a thread.
+ARRIVALS_WRITER_MB = 32
+
+# Numbers each index in memory's name: a name tells an index from every other.
+_arrivals = itertools.count(1)
+
+
+def arrivals_index(articles: Iterable[tuple[Mapping[str, Any], int]]) -> SearchIndex:
+    """An index in memory of ``articles`` alone (each as the store holds it, with the number
+    of its latest change), with the same analyzers and fields as the store's."""
+    index = SearchIndex(
+        Path(f"<arrivals {next(_arrivals)}>"), writer_mb=ARRIVALS_WRITER_MB, index=memory_index()
+    )
+    writer = index.index.writer(index.writer_heap, 1)
+    applied = 0
+    for article, change in articles:
+        writer.add_document(article_document(article, change=change))
+        applied = max(applied, change)
+    writer.add_document(progress_document(applied))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    return index
 
 
 def matching_among(

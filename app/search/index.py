@@ -55,10 +55,13 @@ class SearchIndex:
     disk (uncommitted), so a catch-up's or a rebuild's memory stays bounded whatever it writes.
     """
 
-    def __init__(self, folder: Path, *, writer_mb: int) -> None:
+    def __init__(self, folder: Path, *, writer_mb: int, index: tantivy.Index | None = None) -> None:
         self.folder = folder
         self.writer_heap = writer_mb * 2**20
-        self.index = open_or_replace_index(folder)
+        # ``index``: one made elsewhere (in memory: app/search/arrivals.py), ``folder`` then
+        # only its name, which tells it from every other (what is remembered of an index's
+        # words is remembered by its folder).
+        self.index = index if index is not None else open_or_replace_index(folder)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher over the latest commit this process has loaded. Commits of any process

@@ -111,6 +111,14 @@ def open_index(folder: Path) -> tantivy.Index:
     return index
 
 
+def memory_index() -> tantivy.Index:
+    """An empty index in memory, with the analyzers registered."""
+    index = tantivy.Index(SCHEMA)
+    for name, analyzer in analyzers().items():
+        index.register_tokenizer(name, analyzer)
+    return index
+
+
 def open_or_replace_index(folder: Path) -> tantivy.Index:
     """The index in ``folder``; an index of other fields there is deleted first (the store
     rebuilds it)."""

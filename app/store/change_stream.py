@@ -83,24 +83,39 @@ def parse_since(since: str | None) -> ChangePoint | str:
     return ChangePoint(number, at)
 
 
-def read_changes(reader: Reader, *, since: ChangePoint | str, limit: int) -> StreamPage:
+def read_changes(
+    reader: Reader, *, since: ChangePoint | str, limit: int, matched_by: int | None = None
+) -> StreamPage:
     """The changes after ``since`` (at most ``limit``), oldest first; for ``NOW``, none and the
-    point of the last change. Raise ``InvalidParameter`` for a point this store never had."""
+    point of the last change. Raise ``InvalidParameter`` for a point this store never had.
+
+    With ``matched_by``, only the changes whose articles that saved search matched on arrival
+    (app/alerts/matching.py), and a page that reaches the last resumes from the last change
+    matching has come to: a client polls from there."""
     with reader.snapshot():
         if not isinstance(since, ChangePoint):  # NOW
             return StreamPage(items=[], resume=_last_point(reader), more=False)
         _check_known(reader, since)
-        rows = reader.rows(
-            "SELECT number, article_id, kind, at FROM article_change WHERE number > ?"
-            " ORDER BY number LIMIT ?",
-            (since.number, limit + 1),
-        )
+        if matched_by is None:
+            rows = reader.rows(
+                "SELECT number, article_id, kind, at FROM article_change WHERE number > ?"
+                " ORDER BY number LIMIT ?",
+                (since.number, limit + 1),
+            )
+        else:
+            rows = reader.rows(
+                "SELECT c.number, c.article_id, c.kind, c.at FROM saved_search_match m"
+                " JOIN article_change c ON c.number = m.change_number"
+                " WHERE m.saved_search_id = ? AND m.change_number > ?"
+                " ORDER BY m.change_number LIMIT ?",
+                (matched_by, since.number, limit + 1),
+            )
         more = len(rows) > limit
         rows = rows[:limit]
         articles = _articles_now(reader, rows)
         items = []
         for row in rows:
-            at = _time(row["at"])
+            at = stream_time(row["at"])
             article = articles.get(row["article_id"])
             if article is not None and article[0] >= row["number"]:
                 article = None  # removed by or after this change: what holds its id is another
@@ -116,12 +131,24 @@ def read_changes(reader: Reader, *, since: ChangePoint | str, limit: int) -> Str
                 )
             )
         resume = since if not items else ChangePoint(items[-1].number, items[-1].at)
+        if matched_by is not None and not more:
+            matched = _matched_point(reader)
+            resume = matched if matched.number > resume.number else resume
         return StreamPage(items=items, resume=resume, more=more)
+
+
+def _matched_point(reader: Reader) -> ChangePoint:
+    """The point of the last change matching on arrival has come to."""
+    rows = reader.rows(
+        "SELECT c.number, c.at FROM saved_search_progress p"
+        " JOIN article_change c ON c.number = p.matched_change"
+    )
+    return ChangePoint(rows[0]["number"], stream_time(rows[0]["at"])) if rows else BEGINNING
 
 
 def _last_point(reader: Reader) -> ChangePoint:
     rows = reader.rows("SELECT number, at FROM article_change ORDER BY number DESC LIMIT 1")
-    return ChangePoint(rows[0]["number"], _time(rows[0]["at"])) if rows else BEGINNING
+    return ChangePoint(rows[0]["number"], stream_time(rows[0]["at"])) if rows else BEGINNING
 
 
 def _check_known(reader: Reader, point: ChangePoint) -> None:
@@ -129,7 +156,7 @@ def _check_known(reader: Reader, point: ChangePoint) -> None:
     if point.number == 0:
         return
     found = reader.rows("SELECT at FROM article_change WHERE number = ?", (point.number,))
-    if found and _time(found[0]["at"]) == point.at:
+    if found and stream_time(found[0]["at"]) == point.at:
         return
     last = _last_point(reader).number
     raise InvalidParameter(
@@ -175,7 +202,7 @@ def _articles_now(reader: Reader, rows: list[Row]) -> dict[int, tuple[int, Row]]
     return found
 
 
-def _time(value: Any) -> str:
+def stream_time(value: Any) -> str:
     """A change's time as the stream writes it: ISO 8601 in UTC (never null in the store)."""
     time = read_time(value)
     assert time is not None

@@ -197,3 +197,77 @@ class SavedSearchRecord(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # The API's base URL it was saved through: what its webhooks' article URLs start with.
+    base_url: str | None = Field(default=None, max_length=2000)
+    # Where its matches are POSTed, signed with the secret (app/alerts/webhooks.py); none: kept
+    # to be read only.
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    webhook_secret: str | None = Field(default=None, max_length=100)
+
+
+class SavedSearchProgress(SQLModel, table=True):
+    """How far matching on arrival has come (one row): every saved search was matched against
+    the articles of every change up to ``matched_change`` (``app/store/arrival_matches.py``)."""
+
+    __tablename__ = "saved_search_progress"
+
+    id: int | None = Field(default=None, primary_key=True)
+    matched_change: int = Field(sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+
+
+class SavedSearchMatch(SQLModel, table=True):
+    """A change whose article a saved search matched when the change arrived."""
+
+    __tablename__ = "saved_search_match"
+
+    saved_search_id: int = Field(
+        foreign_key="saved_search.id", primary_key=True, ondelete="CASCADE"
+    )
+    change_number: int = Field(
+        primary_key=True, sa_type=BigInteger().with_variant(Integer(), "sqlite")
+    )
+    article_id: int
+
+
+class DeliveryState(StrEnum):
+    """Where a webhook delivery stands."""
+
+    PENDING = "pending"  # to be sent, or sent again at ``next_attempt_at``
+    DELIVERED = "delivered"  # a 2xx came back
+    FAILED = "failed"  # every attempt failed: kept, and sent again only when asked
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One POST of a saved search's matches to its webhook (the matches of one batch of
+    changes), its payload as made when they arrived, and every attempt's outcome."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        Index("ix_webhook_delivery_saved_search_id", "saved_search_id", "id"),
+        Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    saved_search_id: int = Field(foreign_key="saved_search.id", ondelete="CASCADE")
+    first_change: int = Field(sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    last_change: int = Field(sa_type=BigInteger().with_variant(Integer(), "sqlite"))
+    matches: int
+    payload: str = Field(sa_type=Text)  # the JSON body, as signed and sent
+    state: str = Field(max_length=10)  # a DeliveryState
+    # Each attempt: when, how long, the status answered or the error met.
+    attempts: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(
+        default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    # A sender holds a delivery until then: another process leaves it alone meanwhile.
+    leased_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

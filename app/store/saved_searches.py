@@ -11,21 +11,46 @@ import orjson
 from sqlmodel import Session
 
 from app.problems import NotFound
-from app.store.change_stream import ChangePoint
+from app.store.change_stream import BEGINNING, ChangePoint, stream_time
 from app.store.models import SavedSearchRecord
 from app.store.readers.base import Read, Row
 from app.store.times import read_time
 
-_SELECT = "SELECT id, name, q, filters, last_change, start_cursor, created_at FROM saved_search"
+_SELECT = (
+    "SELECT id, name, q, filters, last_change, start_cursor, created_at, base_url, webhook_url,"
+    " webhook_secret FROM saved_search"
+)
 
 
 def create_saved_search(
-    session: Session, *, name: str, q: str, filters: dict[str, Any], point: ChangePoint
+    session: Session,
+    *,
+    name: str,
+    q: str,
+    filters: dict[str, Any],
+    base_url: str | None = None,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
 ) -> SavedSearchRecord:
     """Store a search (``filters``: its other parameters as ``/v1/search`` takes them), saved
-    at ``point`` of the change stream."""
+    at the store's last change, read in the session's transaction: on a writer's session
+    (the store's write lock) no round of matching on arrival is recorded in between, so the
+    search's matches start exactly after that point."""
+    last = (
+        session.connection()
+        .exec_driver_sql("SELECT number, at FROM article_change ORDER BY number DESC LIMIT 1")
+        .first()
+    )
+    point = BEGINNING if last is None else ChangePoint(last.number, stream_time(last.at))
     record = SavedSearchRecord(
-        name=name, q=q, filters=filters, last_change=point.number, start_cursor=point.cursor()
+        name=name,
+        q=q,
+        filters=filters,
+        last_change=point.number,
+        start_cursor=point.cursor(),
+        base_url=base_url,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
     )
     session.add(record)
     session.flush()
@@ -68,6 +93,9 @@ def _record(row: Row) -> SavedSearchRecord:
         last_change=row["last_change"],
         start_cursor=row["start_cursor"],
         created_at=created_at,
+        base_url=row["base_url"],
+        webhook_url=row["webhook_url"],
+        webhook_secret=row["webhook_secret"],
     )
 
 

@@ -18,11 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api import examples
 from app.api.authentication import require_scope
-from app.api.budget import Budget, within_budget
 from app.api.dependencies import reader
 from app.api.errors import problem_responses
 from app.api.feeds import FeedFormat
-from app.api.links import query_url
+from app.api.links import base_url, query_url
 from app.api.responses import JSONResponse
 from app.api.routes.changes import CHANGES_LIMIT, page_body
 from app.api.routes.feeds import SEARCH_PATH
@@ -33,15 +32,11 @@ from app.api.schemas import (
     SavedSearchList,
     SearchFilters,
 )
-from app.problems import InvalidParameter, NotFound, SearchTimeout
-from app.search.arrivals import matching_among
-from app.search.index import SearchIndex
-from app.search.language import parse_query
+from app.problems import InvalidParameter, NotFound
 from app.store.api_keys import KeyScope
-from app.store.change_stream import NOW, ChangePoint, StreamPage, parse_since, read_changes
+from app.store.change_stream import parse_since, read_changes
 from app.store.database import session_scope
 from app.store.models import SavedSearchRecord
-from app.store.readers.base import Reader
 from app.store.saved_searches import (
     create_saved_search,
     delete_saved_search,
@@ -79,12 +74,8 @@ async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
     """Save a query in the language of `/v1/search` with its filters, under a name (an admin
     key, when the server asks for keys). An invalid query or filter is a 422 naming it. Its
     matches are the articles added or updated from now on."""
-    store = reader(request)
-    # The point is read before the row is written: a change committed in between is counted
-    # as after it (a match too many rather than one lost).
-    point = (await store.call(read_changes, store, since=NOW, limit=1)).resume
     filters = saved.filters.model_dump(mode="json", exclude_defaults=True)
-    record = await run_in_threadpool(_create, _writer(request), saved, filters, point)
+    record = await run_in_threadpool(_create, _writer(request), saved, filters, base_url(request))
     shown = _shown(request, record)
     return Response(
         shown.model_dump_json(),
@@ -95,11 +86,11 @@ async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
 
 
 def _create(
-    engine: Engine, saved: SavedSearchCreate, filters: dict[str, Any], point: ChangePoint
+    engine: Engine, saved: SavedSearchCreate, filters: dict[str, Any], base: str
 ) -> SavedSearchRecord:
     with session_scope(engine) as session:
         return create_saved_search(
-            session, name=saved.name, q=saved.q, filters=filters, point=point
+            session, name=saved.name, q=saved.q, filters=filters, base_url=base
         )
 
 
@@ -154,7 +145,7 @@ def _delete(engine: Engine, saved_id: int) -> None:
     response_model=ChangePage,
     name="saved_search_matches",
     summary="List a saved search's matches",
-    responses=problem_responses(InvalidParameter, NotFound, SearchTimeout),
+    responses=problem_responses(InvalidParameter, NotFound),
 )
 async def matches_route(
     request: Request,
@@ -173,65 +164,23 @@ async def matches_route(
         Query(
             ge=1,
             le=CHANGES_LIMIT,
-            description=f"Changes looked at per page, 1 to {CHANGES_LIMIT}: a page holds those "
-            "of them that match, so it may hold fewer, or none, while `next` is set.",
+            description=f"Matches per page, 1 to {CHANGES_LIMIT}.",
             examples=[100],
         ),
     ] = 100,
 ) -> Response:
-    """The changes since the search was saved (or since `since`) that added or updated an
-    article the search matches now, oldest first, in the shape of `/v1/changes`; an article
-    changed twice in a page is listed at its last change. Follow `next` while it is set, then
-    poll with `next_cursor` as `since`. Changes the search index has not applied yet wait
-    for a later page."""
+    """The changes since the search was saved (or since `since`) whose articles it matched
+    as they arrived, oldest first, in the shape of `/v1/changes` (each with the article as it
+    is now: null once removed); an article added or updated twice in one ingestion batch is
+    listed at its last change. Follow `next` while it is set, then poll with `next_cursor` as
+    `since`: it is where matching has come to, so nothing is skipped."""
     asked = None if since is None else parse_since(since)  # a bad cursor is a 400 first
     store = reader(request)
     record = await store.call(read_saved_search, store.rows, saved_id=saved_id)
     point = parse_since(record.start_cursor) if asked is None else asked
-    page = await store.call(read_changes, store, since=point, limit=limit)
-    index: SearchIndex = request.app.state.search_index
-    matched = await within_budget(
-        request, lambda budget: _matching(store, index, record, page, point, budget)
-    )
-    body, next_url = page_body(request, matched, limit)
+    page = await store.call(read_changes, store, since=point, limit=limit, matched_by=saved_id)
+    body, next_url = page_body(request, page, limit)
     return JSONResponse(body, next_url=next_url)
-
-
-def _matching(
-    store: Reader,
-    index: SearchIndex,
-    record: SavedSearchRecord,
-    page: StreamPage,
-    start: ChangePoint | str,
-    budget: Budget,
-) -> StreamPage:
-    """The changes of ``page`` (read from ``start``) whose articles match the saved search, up
-    to the last change the index has applied: the page resumes before the first it has not,
-    and says no more are waiting, so a client polls again rather than spinning."""
-    applied = index.applied_change()
-    items = [entry for entry in page.items if entry.number <= applied]
-    waiting = len(items) < len(page.items)
-    latest = {entry.article_id: entry for entry in items if entry.article is not None}
-    filters = SearchFilters.model_validate(record.filters)
-    found = matching_among(
-        budget.read(store),
-        index,
-        query=parse_query(record.q),
-        ids=list(latest),
-        fuzzy=filters.fuzzy,
-        filters=filters,
-        columns=filters.search_in,
-    )
-    kept = [
-        entry
-        for entry in items
-        if latest.get(entry.article_id) is entry and entry.article_id in found
-    ]
-    if items:
-        resume = ChangePoint(items[-1].number, items[-1].at)
-    else:  # nothing read, or nothing the index has applied: from where the page started
-        resume = start if isinstance(start, ChangePoint) else page.resume
-    return StreamPage(items=kept, resume=resume, more=page.more and not waiting)
 
 
 def _shown(request: Request, record: SavedSearchRecord) -> SavedSearch:

@@ -118,20 +118,25 @@ def _search(request: Request, params: SearchQuery, budget: Budget) -> Answer:
 def _hits(request: Request, matches: list[SearchMatch]) -> list[dict[str, Any]]:
     """The page's hits as the response gives them: each article's summary, its URL, score,
     the name variants it holds and its highlights."""
-    hits = []
     base = articles_url(request)
-    for match in matches:
-        row = match.article
-        row["url"] = article_url(request, row["slug"], base=base)
-        row["score"] = match.score
-        row["matched_variants"] = match.matched_variants
-        row["highlight"] = {
-            "title": match.title_html,
-            "snippet": match.snippet_html,
-            "paragraph": match.snippet_paragraph,
-        }
-        hits.append(shaped(row, SearchHit))
-    return hits
+    return [
+        search_hit(match, article_url(request, match.article["slug"], base=base))
+        for match in matches
+    ]
+
+
+def search_hit(match: SearchMatch, url: str) -> dict[str, Any]:
+    """A hit as the response gives it, with the article's URL ``url``."""
+    row = match.article
+    row["url"] = url
+    row["score"] = match.score
+    row["matched_variants"] = match.matched_variants
+    row["highlight"] = {
+        "title": match.title_html,
+        "snippet": match.snippet_html,
+        "paragraph": match.snippet_paragraph,
+    }
+    return shaped(row, SearchHit)
 
 
 def understanding(

@@ -1,0 +1,225 @@
+"""Matching on arrival: every saved search matched against the articles of the changes the
+store committed after the last round, in an index of those articles alone
+(app/search/arrivals.py), so a round's cost grows with its changes and the saved searches,
+never with the corpus. Each match is recorded, and a saved search with a webhook gets a
+delivery of its round's matches, made then (app/alerts/webhooks.py sends it).
+
+Ingestion runs a round after each batch it commits; each server runs one when it finds the
+store ahead of the progress (a batch whose round a crash cut off). Rounds are recorded with
+the progress in one transaction (app/store/arrival_matches.py): two processes matching the
+same changes record them once.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api.links import article_url_under, articles_url_at
+from app.api.routes.search import search_hit
+from app.api.schemas import SearchFilters
+from app.problems import InvalidParameter
+from app.search.arrivals import arrivals_index, matching_among
+from app.search.index import SearchIndex
+from app.search.language import parse_query
+from app.search.snippets import SearchMatch
+from app.search.store_documents import READ_CHUNK, stored_articles
+from app.store.arrival_matches import RoundOutcome, matched_change, record_round
+from app.store.change_stream import ChangePoint, stream_time
+from app.store.changes import Change, changes_after
+from app.store.models import Article, ChangeKind, SavedSearchRecord
+from app.store.readers.base import Read
+
+# Changes matched in one round: bounds a round's memory (their articles, in an index).
+ROUND_CHANGES = 1_000
+
+_log = logging.getLogger("byline")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingReport:
+    """What matching did: its rounds, the changes they matched, the matches and deliveries."""
+
+    rounds: int = 0
+    changes: int = 0
+    matches: int = 0
+    deliveries: int = 0
+
+
+def match_arrivals(engine: Engine, writer: Engine, read: Read) -> MatchingReport:
+    """Match every saved search against the articles of each change after the progress, a
+    round of at most ``ROUND_CHANGES`` at a time, until none is left; ``engine`` reads the
+    store (and ``read`` the articles' summaries), ``writer`` records."""
+    rounds = changes = matches = deliveries = 0
+    while True:
+        with engine.connect() as connection:
+            start = matched_change(connection)
+            round_changes = changes_after(connection, start, limit=ROUND_CHANGES)
+            if not round_changes:
+                return MatchingReport(rounds, changes, matches, deliveries)
+            searches = _saved_searches(connection)
+            articles = _changed_articles(connection, round_changes) if searches else []
+        outcome = _matched(read, searches, articles) if articles else RoundOutcome()
+        if record_round(
+            writer,
+            started_at=start,
+            matched_through=round_changes[-1].number,
+            searched=[search.id for search in searches if search.id is not None],
+            outcome=outcome,
+        ):
+            rounds += 1
+            changes += len(round_changes)
+            matches += len(outcome.matches)
+            deliveries += len(outcome.deliveries)
+        # Else another process recorded these changes, or a search was saved or deleted
+        # meanwhile: the next round reads the progress and the searches again.
+
+
+def behind(connection: Connection) -> bool:
+    """Whether the store has changes no round has matched yet."""
+    return bool(changes_after(connection, matched_change(connection), limit=1))
+
+
+def _saved_searches(connection: Connection) -> list[SavedSearchRecord]:
+    table = SavedSearchRecord.__table__  # type: ignore[attr-defined]
+    rows = connection.execute(select(table).order_by(table.c.id))
+    return [SavedSearchRecord.model_validate(dict(row._mapping)) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """An article as the store holds it, and its latest change of the round."""
+
+    article: dict[str, Any]
+    change: Change
+
+
+def _changed_articles(connection: Connection, changes: Sequence[Change]) -> list[_Arrival]:
+    """The articles the changes added or updated that the store still holds, each at its
+    latest change of the round (an article changed twice is matched once, at its last)."""
+    latest: dict[int, Change] = {}
+    for change in changes:
+        latest[change.article_id] = change
+    kept = {id: change for id, change in latest.items() if change.kind is not ChangeKind.REMOVED}
+    table = Article.__table__.c  # type: ignore[attr-defined]
+    ids = sorted(kept)
+    arrivals = []
+    for start in range(0, len(ids), READ_CHUNK):
+        for row in stored_articles(connection, table.id.in_(ids[start : start + READ_CHUNK])):
+            arrivals.append(_Arrival(row, kept[row["id"]]))
+    return arrivals
+
+
+def _matched(
+    read: Read, searches: Sequence[SavedSearchRecord], arrivals: Sequence[_Arrival]
+) -> RoundOutcome:
+    """Each saved search matched against the arrivals it has not seen (those after the point
+    it was saved at)."""
+    index = arrivals_index((arrival.article, arrival.change.number) for arrival in arrivals)
+    changes = {arrival.article["id"]: arrival.change for arrival in arrivals}
+    outcome = RoundOutcome()
+    for search in searches:
+        assert search.id is not None
+        owed = [id for id, change in changes.items() if change.number > search.last_change]
+        found = _search_matches(read, index, search, owed) if owed else {}
+        if not found:
+            continue
+        ordered = sorted(found.items(), key=lambda pair: changes[pair[0]].number)
+        outcome.matches.extend((search.id, changes[id].number, id) for id, _ in ordered)
+        if search.webhook_url is not None:
+            outcome.deliveries.append(
+                _delivery(search, [(changes[id], match) for id, match in ordered])
+            )
+    return outcome
+
+
+def _search_matches(
+    read: Read, index: SearchIndex, search: SavedSearchRecord, ids: list[int]
+) -> dict[int, SearchMatch]:
+    """The articles of ``ids`` that ``search`` matches; none for a search this version can no
+    longer read (said in the log, never stopping the round)."""
+    try:
+        filters = SearchFilters.model_validate(search.filters)
+        query = parse_query(search.q)
+    except (InvalidParameter, ValueError) as error:
+        _log.warning("saved search %s cannot be matched: %s", search.id, error)
+        return {}
+    return matching_among(
+        read,
+        index,
+        query=query,
+        ids=ids,
+        fuzzy=filters.fuzzy,
+        filters=filters,
+        columns=filters.search_in,
+    )
+
+
+def _delivery(
+    search: SavedSearchRecord, matched: list[tuple[Change, SearchMatch]]
+) -> dict[str, Any]:
+    """The delivery of a saved search's matches of one round: the webhook's JSON body, made
+    now (what it says of an article is what the article was when it arrived)."""
+    assert search.id is not None
+    base = search.base_url or "/"
+    articles = articles_url_at(base)
+    items = []
+    for change, match in matched:
+        at = stream_time(change.at)
+        items.append(
+            {
+                "number": change.number,
+                "kind": change.kind.value,
+                "at": at,
+                "article_id": change.article_id,
+                "article": search_hit(match, article_url_under(articles, match.article["slug"])),
+                "cursor": ChangePoint(change.number, at).cursor(),
+            }
+        )
+    body = {
+        "event": "saved_search.matched",
+        "saved_search": {
+            "id": search.id,
+            "name": search.name,
+            "q": search.q,
+            "url": f"{base}v1/saved-searches/{search.id}",
+        },
+        "items": items,
+    }
+    return {
+        "saved_search_id": search.id,
+        "first_change": matched[0][0].number,
+        "last_change": matched[-1][0].number,
+        "matches": len(matched),
+        "payload": orjson.dumps(body).decode(),
+    }
+
+
+class ArrivalMatching:
+    """Ingestion's rounds of matching: one after each batch the store committed; a failure
+    (a store that cannot be read or written) is said once and never stops the run, since the
+    next round, of this run or of a server, matches what this one did not."""
+
+    def __init__(self, engine: Engine, writer: Engine, read: Read) -> None:
+        self.engine, self.writer, self.read = engine, writer, read
+        self.matches = self.deliveries = 0
+        self.error: str | None = None
+
+    def __call__(self) -> None:
+        try:
+            report = match_arrivals(self.engine, self.writer, self.read)
+        except (SQLAlchemyError, OSError, ValueError) as error:
+            if self.error is None:
+                _log.error("saved searches: cannot match the new articles: %s", error)
+            self.error = str(error)
+            return
+        self.matches += report.matches
+        self.deliveries += report.deliveries
+
+    def summary(self) -> dict[str, Any]:
+        """For the run's report: the matches recorded and deliveries made, and any error."""
+        return {"matches": self.matches, "deliveries": self.deliveries, "error": self.error}
