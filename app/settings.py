@@ -239,6 +239,34 @@ class Settings(BaseSettings):
         "connects or starts a request (later: a 408 and the connection is closed).",
     )
 
+    webhook_hosts: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Hosts saved searches' webhooks may be sent to, comma-separated: names, "
+        "`*.example.org` for its subdomains, addresses and networks (`10.0.0.0/8`); a listed "
+        "one may be internal. Unset: any host whose addresses are all public (never loopback, "
+        "private, link-local or reserved ones: no request forged to the inside).",
+    )
+    webhook_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Seconds a webhook's receiver has to answer (later: the attempt failed).",
+    )
+    webhook_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="Seconds before a failed webhook delivery's first retry; each retry waits "
+        "twice as long as the one before, up to an hour.",
+    )
+    webhook_attempts: int = Field(
+        default=24,
+        ge=1,
+        le=100,
+        description="Attempts a webhook delivery gets before it is marked failed (24, with the "
+        "defaults: about 18 hours of retries).",
+    )
+
     metrics: bool = Field(
         default=True,
         description="Whether `/metrics` answers with the server's Prometheus metrics (requests, "
@@ -251,7 +279,7 @@ class Settings(BaseSettings):
         "a request, or none.",
     )
 
-    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", "webhook_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.alerts.matching import ArrivalMatching
 from app.api.app import create_app
+from app.api.webhook_payloads import delivery_body
 from app.ingestion.outcomes import IngestReport
 from app.ingestion.parsed import ParsedArticle
 from app.ingestion.run import ingest_paths
@@ -246,7 +247,7 @@ class Ingest:
         # As `byline ingest` does: the saved searches matched after each committed batch.
         reader = open_reader(self.engine.url.render_as_string(hide_password=False))
         try:
-            matching = ArrivalMatching(self.engine, self.engine, reader.rows)
+            matching = ArrivalMatching(self.engine, self.engine, reader.rows, delivery_body)
             return ingest_paths(self.engine, list(paths), after_commit=matching)
         finally:
             reader.close()

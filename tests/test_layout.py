@@ -1,5 +1,5 @@
-"""The house's import rule: imports run one way, from the API and the CLI through search and
-ingestion to the store, and the store to nothing of Byline's but settings and problems.
+"""The house's import rule: imports run one way, from the API and the CLI through alerts, search
+and ingestion to the store, and the store to nothing of Byline's but settings and problems.
 
 Every import of every module is checked, those inside functions and under ``TYPE_CHECKING``
 too: a lazy import is still a dependency.
@@ -21,8 +21,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "store": {"ground"},
     "ingestion": {"ground", "store"},
     "search": {"ground", "store"},
-    "api": {"ground", "store", "search", "ingestion"},
-    "cli": {"ground", "store", "search", "ingestion", "api"},
+    "alerts": {"ground", "store", "search"},
+    "api": {"ground", "store", "search", "ingestion", "alerts"},
+    "cli": {"ground", "store", "search", "ingestion", "alerts", "api"},
     "entry": {"cli"},  # app/__main__.py
 }
 

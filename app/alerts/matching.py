@@ -11,28 +11,28 @@ same changes record them once.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.links import article_url_under, articles_url_at
-from app.api.routes.search import search_hit
-from app.api.schemas import SearchFilters
 from app.problems import InvalidParameter
-from app.search.arrivals import arrivals_index, matching_among
-from app.search.index import SearchIndex
+from app.search.arrivals import arrivals_index, ids_among, matching_among
 from app.search.language import parse_query
+from app.search.query_tree import Column
 from app.search.snippets import SearchMatch
 from app.search.store_documents import READ_CHUNK, stored_articles
 from app.store.arrival_matches import RoundOutcome, matched_change, record_round
-from app.store.change_stream import ChangePoint, stream_time
 from app.store.changes import Change, changes_after
+from app.store.filters import ArticleFilters
 from app.store.models import Article, ChangeKind, SavedSearchRecord
 from app.store.readers.base import Read
+
+# The body of a delivery: what a saved search matched in a round, each change with its
+# article's hit (the API's shape: app/api/webhook_payloads.py).
+PayloadMaker = Callable[[SavedSearchRecord, list[tuple[Change, SearchMatch]]], str]
 
 # Changes matched in one round: bounds a round's memory (their articles, in an index).
 ROUND_CHANGES = 1_000
@@ -50,10 +50,13 @@ class MatchingReport:
     deliveries: int = 0
 
 
-def match_arrivals(engine: Engine, writer: Engine, read: Read) -> MatchingReport:
+def match_arrivals(
+    engine: Engine, writer: Engine, read: Read, payload: PayloadMaker
+) -> MatchingReport:
     """Match every saved search against the articles of each change after the progress, a
     round of at most ``ROUND_CHANGES`` at a time, until none is left; ``engine`` reads the
-    store (and ``read`` the articles' summaries), ``writer`` records."""
+    store (and ``read`` the articles' summaries), ``writer`` records, ``payload`` makes the
+    body of each delivery."""
     rounds = changes = matches = deliveries = 0
     while True:
         with engine.connect() as connection:
@@ -63,7 +66,7 @@ def match_arrivals(engine: Engine, writer: Engine, read: Read) -> MatchingReport
                 return MatchingReport(rounds, changes, matches, deliveries)
             searches = _saved_searches(connection)
             articles = _changed_articles(connection, round_changes) if searches else []
-        outcome = _matched(read, searches, articles) if articles else RoundOutcome()
+        outcome = _matched(read, searches, articles, payload) if articles else RoundOutcome()
         if record_round(
             writer,
             started_at=start,
@@ -115,88 +118,57 @@ def _changed_articles(connection: Connection, changes: Sequence[Change]) -> list
 
 
 def _matched(
-    read: Read, searches: Sequence[SavedSearchRecord], arrivals: Sequence[_Arrival]
+    read: Read,
+    searches: Sequence[SavedSearchRecord],
+    arrivals: Sequence[_Arrival],
+    payload: "PayloadMaker",
 ) -> RoundOutcome:
     """Each saved search matched against the arrivals it has not seen (those after the point
     it was saved at)."""
     index = arrivals_index((arrival.article, arrival.change.number) for arrival in arrivals)
     changes = {arrival.article["id"]: arrival.change for arrival in arrivals}
+    every = list(changes)
+    first = min(change.number for change in changes.values())
     outcome = RoundOutcome()
     for search in searches:
         assert search.id is not None
-        owed = [id for id, change in changes.items() if change.number > search.last_change]
-        found = _search_matches(read, index, search, owed) if owed else {}
+        owed = (
+            every  # saved before the round's changes: the common case, each owes them all
+            if search.last_change < first
+            else [id for id, change in changes.items() if change.number > search.last_change]
+        )
+        if not owed:
+            continue
+        try:
+            query = parse_query(search.q)
+            filters, columns, fuzzy = saved_filters(search.filters)
+        except (InvalidParameter, ValueError) as error:  # never stops the round
+            _log.warning("saved search %s cannot be matched: %s", search.id, error)
+            continue
+        found = ids_among(
+            read, index, query=query, ids=owed, fuzzy=fuzzy, filters=filters, columns=columns
+        )
         if not found:
             continue
-        ordered = sorted(found.items(), key=lambda pair: changes[pair[0]].number)
-        outcome.matches.extend((search.id, changes[id].number, id) for id, _ in ordered)
+        ordered = sorted(found, key=lambda id: changes[id].number)
+        outcome.matches.extend((search.id, changes[id].number, id) for id in ordered)
         if search.webhook_url is not None:
-            outcome.deliveries.append(
-                _delivery(search, [(changes[id], match) for id, match in ordered])
+            # The highlights, for the webhook's body: for its matches only.
+            marked = matching_among(
+                read, index, query=query, ids=found, fuzzy=fuzzy, filters=filters, columns=columns
             )
+            delivered = [(changes[id], marked[id]) for id in ordered if id in marked]
+            if delivered:
+                outcome.deliveries.append(
+                    {
+                        "saved_search_id": search.id,
+                        "first_change": delivered[0][0].number,
+                        "last_change": delivered[-1][0].number,
+                        "matches": len(delivered),
+                        "payload": payload(search, delivered),
+                    }
+                )
     return outcome
-
-
-def _search_matches(
-    read: Read, index: SearchIndex, search: SavedSearchRecord, ids: list[int]
-) -> dict[int, SearchMatch]:
-    """The articles of ``ids`` that ``search`` matches; none for a search this version can no
-    longer read (said in the log, never stopping the round)."""
-    try:
-        filters = SearchFilters.model_validate(search.filters)
-        query = parse_query(search.q)
-    except (InvalidParameter, ValueError) as error:
-        _log.warning("saved search %s cannot be matched: %s", search.id, error)
-        return {}
-    return matching_among(
-        read,
-        index,
-        query=query,
-        ids=ids,
-        fuzzy=filters.fuzzy,
-        filters=filters,
-        columns=filters.search_in,
-    )
-
-
-def _delivery(
-    search: SavedSearchRecord, matched: list[tuple[Change, SearchMatch]]
-) -> dict[str, Any]:
-    """The delivery of a saved search's matches of one round: the webhook's JSON body, made
-    now (what it says of an article is what the article was when it arrived)."""
-    assert search.id is not None
-    base = search.base_url or "/"
-    articles = articles_url_at(base)
-    items = []
-    for change, match in matched:
-        at = stream_time(change.at)
-        items.append(
-            {
-                "number": change.number,
-                "kind": change.kind.value,
-                "at": at,
-                "article_id": change.article_id,
-                "article": search_hit(match, article_url_under(articles, match.article["slug"])),
-                "cursor": ChangePoint(change.number, at).cursor(),
-            }
-        )
-    body = {
-        "event": "saved_search.matched",
-        "saved_search": {
-            "id": search.id,
-            "name": search.name,
-            "q": search.q,
-            "url": f"{base}v1/saved-searches/{search.id}",
-        },
-        "items": items,
-    }
-    return {
-        "saved_search_id": search.id,
-        "first_change": matched[0][0].number,
-        "last_change": matched[-1][0].number,
-        "matches": len(matched),
-        "payload": orjson.dumps(body).decode(),
-    }
 
 
 class ArrivalMatching:
@@ -204,14 +176,14 @@ class ArrivalMatching:
     (a store that cannot be read or written) is said once and never stops the run, since the
     next round, of this run or of a server, matches what this one did not."""
 
-    def __init__(self, engine: Engine, writer: Engine, read: Read) -> None:
-        self.engine, self.writer, self.read = engine, writer, read
+    def __init__(self, engine: Engine, writer: Engine, read: Read, payload: PayloadMaker) -> None:
+        self.engine, self.writer, self.read, self.payload = engine, writer, read, payload
         self.matches = self.deliveries = 0
         self.error: str | None = None
 
     def __call__(self) -> None:
         try:
-            report = match_arrivals(self.engine, self.writer, self.read)
+            report = match_arrivals(self.engine, self.writer, self.read, self.payload)
         except (SQLAlchemyError, OSError, ValueError) as error:
             if self.error is None:
                 _log.error("saved searches: cannot match the new articles: %s", error)
@@ -223,3 +195,13 @@ class ArrivalMatching:
     def summary(self) -> dict[str, Any]:
         """For the run's report: the matches recorded and deliveries made, and any error."""
         return {"matches": self.matches, "deliveries": self.deliveries, "error": self.error}
+
+
+def saved_filters(stored: Mapping[str, Any]) -> tuple[ArticleFilters, list[Column], bool]:
+    """A saved search's stored filters (those of ``/v1/search``, defaults left out) as the
+    search takes them: the article filters, the columns its words are looked for in, and
+    whether its names are varied; ``ValueError`` for filters this version cannot read."""
+    rest = dict(stored)
+    columns = [Column(column) for column in rest.pop("search_in", [])]
+    fuzzy = bool(rest.pop("fuzzy", True))
+    return ArticleFilters.model_validate(rest), columns, fuzzy

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import FastAPI
 
 from app import __version__
+from app.alerts.destinations import WebhookPolicy
+from app.alerts.webhooks import WebhookSender
 from app.api.access_log import AccessLog
 from app.api.admission import Admission
 from app.api.authentication import KeyCheck
@@ -38,6 +40,7 @@ from app.api.routes import (
 from app.api.routes.docs import install_docs
 from app.api.routes.feeds import FEED_RESOURCES
 from app.api.validators import Validators
+from app.api.webhook_payloads import delivery_body
 from app.search.follower import IndexFollower
 from app.search.index import SearchIndex
 from app.search.words import prepare_text_tables
@@ -75,6 +78,18 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     # The index follows the store from a thread of its own (app/search/follower.py).
     app.state.index_follower = IndexFollower(app.state.search_index, app.state.engine)
     app.state.index_follower.start()
+    # Saved searches' webhooks, and the rounds of matching an ingestion left undone.
+    app.state.webhook_sender = WebhookSender(
+        engine=app.state.engine,
+        writer=app.state.writer,
+        read=app.state.reader.rows,
+        payload=delivery_body,
+        policy=app.state.webhook_policy,
+        timeout=settings.webhook_timeout,
+        retry_s=settings.webhook_retry_seconds,
+        attempts=settings.webhook_attempts,
+    )
+    app.state.webhook_sender.start()
     app.state.responses_in_flight = {}  # app/api/caching.py: one computation a response
     app.state.request_timeout = settings.request_timeout  # app/api/budget.py
     prepare_text_tables()
@@ -85,6 +100,7 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+    app.state.webhook_sender.stop()
     app.state.index_follower.stop()
     app.state.reader.close()
     app.state.writer.dispose()
@@ -111,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.public_url = settings.public_url  # app/api/links.py: the links' base
     app.state.api_keys = settings.api_keys  # app/api/authentication.py: the scope guard
+    app.state.webhook_policy = WebhookPolicy(settings.webhook_hosts)  # saved searches' hooks
     # The last added is the outermost: a 304 or a tagged answer, a compressed answer, a kept
     # answer and a refused key or rate all go out through the edge, which adds the headers
     # every answer carries, and counts and logs each, whoever answered it.

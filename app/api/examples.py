@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.api.feeds import FeedFormat
-from app.store.change_stream import BAD_SINCE, BEGINNING
+from app.store.change_stream import BAD_SINCE
 
 ARTICLE_SUMMARY: dict[str, Any] = {
     "id": 1,
@@ -210,6 +210,29 @@ SAVED_SEARCH: dict[str, Any] = {
     "search_url": f"http://127.0.0.1:8000/v1/search?{SAVED_SEARCH_QUERY}",
     "atom_url": f"http://127.0.0.1:8000/v1/search.atom?{SAVED_SEARCH_QUERY}",
     "json_feed_url": f"http://127.0.0.1:8000/v1/search.feed.json?{SAVED_SEARCH_QUERY}",
+    "webhook_url": None,
+    "webhook_secret": None,
+    "deliveries_url": f"{SAVED_SEARCH_URL}/deliveries",
+}
+
+DELIVERY: dict[str, Any] = {
+    "id": 7,
+    "state": "delivered",
+    "matches": 2,
+    "first_change": 41,
+    "last_change": 44,
+    "created_at": "2026-11-24T19:45:00.000000Z",
+    "next_attempt_at": None,
+    "finished_at": "2026-11-24T19:46:02.000000Z",
+    "attempts": [
+        {
+            "at": "2026-11-24T19:45:01.000000Z",
+            "duration_ms": 10003.2,
+            "status": None,
+            "error": "no answer within 10 s",
+        },
+        {"at": "2026-11-24T19:46:01.000000Z", "duration_ms": 41.7, "status": 200, "error": None},
+    ],
 }
 
 SAVED_SEARCH_LIST: dict[str, Any] = {"items": [SAVED_SEARCH]}
@@ -289,6 +312,11 @@ API_INDEX: dict[str, Any] = {
             "name": "saved_search_matches",
             "summary": "List a saved search's matches",
             "href": BASE + "v1/saved-searches/{saved_id}/matches",
+        },
+        {
+            "name": "saved_search_deliveries",
+            "summary": "List a saved search's webhook deliveries",
+            "href": BASE + "v1/saved-searches/{saved_id}/deliveries",
         },
         {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
         {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
@@ -457,8 +485,11 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
             "/v1/saved-searches/1/matches?since=nonsense",
             BAD_SINCE,
         ),
-        _search_stopped(f"/v1/saved-searches/1/matches?since={BEGINNING.cursor()}"),
         _too_low_limit("/v1/saved-searches/1/matches?limit=0"),
+    ),
+    "saved_search_deliveries": (
+        _no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}/deliveries"),
+        _too_low_limit("/v1/saved-searches/1/deliveries?limit=0"),
     ),
     "readyz": (
         ProblemExample(

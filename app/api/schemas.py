@@ -338,6 +338,14 @@ class SavedSearchCreate(SQLModel):
     filters: SearchFilters = Field(
         default_factory=SearchFilters, description="Filters, as `/v1/search` takes them."
     )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Where to POST its matches as they arrive, signed (an `http://` or "
+        "`https://` URL to a host the server's `webhook_hosts` allows; by default any public "
+        "one). Left out: its matches are only kept, to be read.",
+        schema_extra={"examples": ["https://hooks.example.org/byline"]},
+    )
 
     @field_validator("q")
     @classmethod
@@ -375,6 +383,16 @@ class SavedSearch(SQLModel):
     json_feed_url: str = Field(
         description="The search as a JSON Feed, newest first (`/v1/search.feed.json`)."
     )
+    webhook_url: str | None = Field(
+        description="Where its matches are POSTed: whole in the answer that saved it; "
+        "afterwards its scheme and host only, the rest `…` (such a URL often holds a token). "
+        "Null: none."
+    )
+    webhook_secret: str | None = Field(
+        description="The secret its webhook's signatures are made with (`whsec_…`), in the "
+        "answer that saved it only: keep it then. Null afterwards, and without a webhook."
+    )
+    deliveries_url: str = Field(description="Its webhook's deliveries and their outcomes.")
 
 
 class SavedSearchList(SQLModel):
@@ -383,3 +401,46 @@ class SavedSearchList(SQLModel):
     model_config = {"json_schema_extra": {"examples": [examples.SAVED_SEARCH_LIST]}}
 
     items: list[SavedSearch]
+
+
+class DeliveryAttempt(SQLModel):
+    """One attempt at a webhook delivery."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.DELIVERY["attempts"][1]]}}
+
+    at: datetime = Field(description="When it was made.")
+    duration_ms: float = Field(description="How long it took.")
+    status: int | None = Field(description="The receiver's HTTP status; null without one.")
+    error: str | None = Field(
+        default=None, description="Why it failed (a status other than 2xx, a timeout, ...)."
+    )
+
+
+class Delivery(SQLModel):
+    """One POST of a saved search's matches (those of one ingestion batch) to its webhook."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.DELIVERY]}}
+
+    id: int = Field(description="Its id: the `webhook-id` header, the same on every attempt.")
+    state: Literal["pending", "delivered", "failed"] = Field(
+        description="`pending`: to be sent (again) at `next_attempt_at`; `delivered`: a 2xx "
+        "came back; `failed`: every attempt failed."
+    )
+    matches: int = Field(description="The matches it carries.")
+    first_change: int = Field(description="The number of its first match's change.")
+    last_change: int = Field(description="The number of its last match's change.")
+    created_at: datetime = Field(description="When its matches arrived.")
+    next_attempt_at: datetime | None = Field(description="When it is tried next, if pending.")
+    finished_at: datetime | None = Field(description="When it was delivered or given up.")
+    attempts: list[DeliveryAttempt] = Field(description="Every attempt, oldest first.")
+
+
+class DeliveryList(SQLModel):
+    """A saved search's webhook deliveries, newest first."""
+
+    model_config = {
+        "json_schema_extra": {"examples": [{"items": [examples.DELIVERY], "next": None}]}
+    }
+
+    items: list[Delivery]
+    next: str | None = Field(description="URL of the next (older) page; null on the last.")

@@ -10,6 +10,7 @@ from rich.markup import escape
 from sqlalchemy.engine import make_url
 
 from app.alerts.matching import ArrivalMatching
+from app.api.webhook_payloads import delivery_body
 from app.cli.console import err, printable, read_settings, store_errors
 from app.cli.index_upkeep import IndexUpkeep
 from app.cli.progress import ingest_progress
@@ -69,7 +70,7 @@ def ingest_with_progress(
     reader = create_db_engine(settings.database_url)
     summaries = open_reader(settings.database_url)
     try:
-        matching = ArrivalMatching(reader, engine, summaries.rows)
+        matching = ArrivalMatching(reader, engine, summaries.rows, delivery_body)
         index = (
             SearchIndex(settings.index_folder, writer_mb=settings.index_writer_mb)
             if _keeps_an_index(settings)

@@ -10,12 +10,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.search.completions import complete_prefixes
+import tantivy
+
+from app.search import render
 from app.search.engine import search_index
 from app.search.index import SearchIndex
-from app.search.name_variants import Expansion, expand_names
+from app.search.name_variants import expand_names
 from app.search.query_tree import Column, ParsedQuery
-from app.search.schema import article_document, memory_index, progress_document
+from app.search.schema import SCHEMA, article_document, memory_index, progress_document
 from app.search.snippets import SearchMatch
 from app.store.filters import ArticleFilters
 from app.store.readers.base import Read
@@ -45,6 +47,32 @@ def arrivals_index(articles: Iterable[tuple[Mapping[str, Any], int]]) -> SearchI
     return index
 
 
+def ids_among(
+    read: Read,
+    index: SearchIndex,
+    *,
+    query: ParsedQuery,
+    ids: Collection[int],
+    fuzzy: bool = True,
+    filters: ArticleFilters | None = None,
+    columns: Sequence[Column] = (),
+) -> set[int]:
+    """The ids of ``ids`` whose articles match ``query`` (and ``filters``, its words looked for
+    in ``columns``: all when none) in the index as it is, as ``/v1/search`` matches them (name
+    variants and all), without ranking them or marking their text."""
+    if not ids:
+        return set()
+    condition = render.matching(_varied(read, index, query, fuzzy), columns=columns)
+    if condition is None:
+        return set()
+    conditions = render.filter_conditions(filters or ArticleFilters())
+    conditions.append(tantivy.Query.term_set_query(SCHEMA, "id", sorted(ids)))
+    searcher = index.searcher()
+    found = searcher.search(render.filtered(condition, conditions), len(ids), count=False).hits
+    held = searcher.fast_field_values("id", [address for _, address in found])
+    return {int(id) for id in held if id is not None}
+
+
 def matching_among(
     read: Read,
     index: SearchIndex,
@@ -56,24 +84,25 @@ def matching_among(
     columns: Sequence[Column] = (),
     snippet_words: int = 30,
 ) -> dict[int, SearchMatch]:
-    """The articles of ``ids`` that match ``query`` (and ``filters``, its words looked for in
-    ``columns``: all when none) in the index as it is, by id, each with its highlights; an id
-    the index does not hold (a removed article) matches nothing."""
+    """The articles of ``ids`` that match ``query`` as ``ids_among`` finds them, by id, each
+    with its highlights; an id the index does not hold (a removed article) matches nothing."""
     if not ids:
         return {}
-    completion = complete_prefixes(read, index, query)
-    expansion = (
-        expand_names(read, index, completion.query) if fuzzy else Expansion(completion.query, {})
-    )
     page = search_index(
         read,
         index,
-        query=expansion.query,
+        query=_varied(read, index, query, fuzzy),
         filters=filters or ArticleFilters(),
         limit=len(ids),
         snippet_words=snippet_words,
         columns=columns,
-        typed=completion.query,
+        typed=query,
         among=ids,
     )
     return {match.article["id"]: match for match in page.items}
+
+
+def _varied(read: Read, index: SearchIndex, query: ParsedQuery, fuzzy: bool) -> ParsedQuery:
+    """The query with its names' variants in the index (``fuzzy``), as ``/v1/search`` adds
+    them; its prefixes need nothing added (the index matches them as they are)."""
+    return expand_names(read, index, query).query if fuzzy else query

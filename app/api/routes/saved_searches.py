@@ -11,11 +11,15 @@ the app holds for them (``app.state.writer``, on ``database_url``: the primary, 
 """
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from app.alerts.destinations import Refused, WebhookPolicy
+from app.alerts.signatures import new_secret
 from app.api import examples
 from app.api.authentication import require_scope
 from app.api.dependencies import reader
@@ -27,6 +31,8 @@ from app.api.routes.changes import CHANGES_LIMIT, page_body
 from app.api.routes.feeds import SEARCH_PATH
 from app.api.schemas import (
     ChangePage,
+    Delivery,
+    DeliveryList,
     SavedSearch,
     SavedSearchCreate,
     SavedSearchList,
@@ -36,6 +42,7 @@ from app.problems import InvalidParameter, NotFound
 from app.store.api_keys import KeyScope
 from app.store.change_stream import parse_since, read_changes
 from app.store.database import session_scope
+from app.store.deliveries import list_deliveries
 from app.store.models import SavedSearchRecord
 from app.store.saved_searches import (
     create_saved_search,
@@ -45,6 +52,8 @@ from app.store.saved_searches import (
 )
 
 SAVED_SEARCHES_PATH = "/v1/saved-searches"
+# A page of deliveries holds at most this many (each with its attempts).
+DELIVERIES_LIMIT = 100
 
 router = APIRouter(prefix=SAVED_SEARCHES_PATH, tags=["saved searches"])
 
@@ -72,11 +81,23 @@ SavedId = Annotated[
 )
 async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
     """Save a query in the language of `/v1/search` with its filters, under a name (an admin
-    key, when the server asks for keys). An invalid query or filter is a 422 naming it. Its
-    matches are the articles added or updated from now on."""
+    key, when the server asks for keys), and optionally a webhook its matches are POSTed to.
+    An invalid query, filter or webhook URL is a 422 naming it. Its matches are the articles
+    added or updated from now on. The answer holds the webhook's secret: it is shown once."""
+    if saved.webhook_url is not None:
+        policy: WebhookPolicy = request.app.state.webhook_policy
+        try:
+            policy.check_url(saved.webhook_url)
+        except Refused as refused:
+            raise RequestValidationError(
+                [{"loc": ("body", "webhook_url"), "msg": f"the URL {refused}"}]
+            ) from None
     filters = saved.filters.model_dump(mode="json", exclude_defaults=True)
-    record = await run_in_threadpool(_create, _writer(request), saved, filters, base_url(request))
-    shown = _shown(request, record)
+    secret = new_secret() if saved.webhook_url is not None else None
+    record = await run_in_threadpool(
+        _create, _writer(request), saved, filters, base_url(request), secret
+    )
+    shown = _shown(request, record, whole=True)
     return Response(
         shown.model_dump_json(),
         status_code=201,
@@ -86,11 +107,21 @@ async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
 
 
 def _create(
-    engine: Engine, saved: SavedSearchCreate, filters: dict[str, Any], base: str
+    engine: Engine,
+    saved: SavedSearchCreate,
+    filters: dict[str, Any],
+    base: str,
+    secret: str | None,
 ) -> SavedSearchRecord:
     with session_scope(engine) as session:
         return create_saved_search(
-            session, name=saved.name, q=saved.q, filters=filters, base_url=base
+            session,
+            name=saved.name,
+            q=saved.q,
+            filters=filters,
+            base_url=base,
+            webhook_url=saved.webhook_url,
+            webhook_secret=secret,
         )
 
 
@@ -183,8 +214,54 @@ async def matches_route(
     return JSONResponse(body, next_url=next_url)
 
 
-def _shown(request: Request, record: SavedSearchRecord) -> SavedSearch:
-    """A saved search as the API shows it, with its URLs."""
+@router.get(
+    "/{saved_id}/deliveries",
+    response_model=DeliveryList,
+    name="saved_search_deliveries",
+    summary="List a saved search's webhook deliveries",
+    responses=problem_responses(NotFound),
+)
+async def deliveries_route(
+    request: Request,
+    saved_id: SavedId,
+    before: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=2**31 - 1,
+            description="Only deliveries older than this id: the `next` link sets it.",
+            examples=[7],
+        ),
+    ] = None,
+    limit: Annotated[
+        int,
+        Query(ge=1, le=DELIVERIES_LIMIT, description="Deliveries per page.", examples=[20]),
+    ] = 20,
+) -> Response:
+    """Each POST of the search's matches to its webhook, newest first: its state (`pending`,
+    `delivered`, `failed`), when it is tried next, and every attempt with the status the
+    receiver answered or the error met."""
+    store = reader(request)
+    await store.call(read_saved_search, store.rows, saved_id=saved_id)  # a 404 first
+    items, older = await store.call(
+        list_deliveries, store.rows, saved_id=saved_id, before=before, limit=limit
+    )
+    next_url = (
+        None
+        if older is None
+        else query_url(
+            request,
+            f"{SAVED_SEARCHES_PATH}/{saved_id}/deliveries",
+            [("before", str(older)), ("limit", str(limit))],
+        )
+    )
+    body = DeliveryList(items=[Delivery.model_validate(item) for item in items], next=next_url)
+    return JSONResponse(body.model_dump_json().encode(), next_url=next_url)
+
+
+def _shown(request: Request, record: SavedSearchRecord, *, whole: bool = False) -> SavedSearch:
+    """A saved search as the API shows it, with its URLs; ``whole``: as it was saved, its
+    webhook's URL whole and its secret."""
     filters = SearchFilters.model_validate(record.filters)
     parameters = search_parameters(record.q, filters)
     url = query_url(request, f"{SAVED_SEARCHES_PATH}/{record.id}", [])
@@ -201,7 +278,18 @@ def _shown(request: Request, record: SavedSearchRecord) -> SavedSearch:
         search_url=query_url(request, SEARCH_PATH, parameters),
         atom_url=query_url(request, SEARCH_PATH + FeedFormat.ATOM.suffix, parameters),
         json_feed_url=query_url(request, SEARCH_PATH + FeedFormat.JSON_FEED.suffix, parameters),
+        webhook_url=record.webhook_url if whole else _masked(record.webhook_url),
+        webhook_secret=record.webhook_secret if whole else None,
+        deliveries_url=f"{url}/deliveries",
     )
+
+
+def _masked(url: str | None) -> str | None:
+    """A webhook's URL with its path and query hidden: they often hold a token."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…"
 
 
 def search_parameters(q: str, filters: SearchFilters) -> list[tuple[str, str]]:

@@ -1,0 +1,160 @@
+"""The server's webhook sender: a thread in each server process that POSTs the due deliveries
+of saved searches' matches, signed (app/alerts/signatures.py), to the hosts the policy allows
+(app/alerts/destinations.py), and records each attempt; a failed one is tried again after a
+pause that doubles each time, up to an hour, until the attempts run out.
+
+Nothing here runs during an ingestion: ingestion records deliveries with its matches and goes
+on; a receiver that is down or slow holds up only its own deliveries, which wait in the store
+and are sent after a restart. Before sending, the thread also matches what ingestion left
+unmatched (a run cut off between a batch's commit and its round), so the store converges.
+"""
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import __version__
+from app.alerts import signatures
+from app.alerts.destinations import Destination, Refused, WebhookPolicy
+from app.alerts.matching import PayloadMaker, behind, match_arrivals
+from app.store.deliveries import DueDelivery, claim_due, record_attempt
+from app.store.models import DeliveryState
+from app.store.readers.base import Read
+from app.store.times import utc_now
+
+# Seconds between looks at the store for due deliveries and unmatched changes.
+POLL_S = 1.0
+# Deliveries sent at once: a slow receiver holds one sender, not all.
+SENDERS = 4
+# The longest pause between two attempts.
+MAX_PAUSE_S = 3600.0
+# What an attempt keeps of a receiver's error.
+ERROR_CHARS = 300
+
+_log = logging.getLogger("byline")
+
+
+class WebhookSender:
+    """Sends due deliveries from a thread of its own: ``start``, ``stop``."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        writer: Engine,
+        read: Read,
+        payload: PayloadMaker,
+        policy: WebhookPolicy,
+        timeout: float,
+        retry_s: float,
+        attempts: int,
+    ) -> None:
+        self.engine, self.writer, self.read, self.payload = engine, writer, read, payload
+        self.policy = policy
+        self.timeout = timeout
+        self.retry_s = retry_s
+        self.attempts = attempts
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+        self._failing: str | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+
+    def _run(self) -> None:
+        # No redirects: a receiver's 3xx to an internal address would get round the policy.
+        with (
+            httpx.Client(timeout=self.timeout, follow_redirects=False) as client,
+            ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook") as pool,
+        ):
+            while not self._stop.is_set():
+                due: list[DueDelivery] = []
+                try:
+                    self._match_left_over()
+                    due = claim_due(self.writer, lease_s=2 * self.timeout + 10, limit=SENDERS)
+                    list(pool.map(lambda delivery: self._send(client, delivery), due))
+                    self._failing = None
+                except SQLAlchemyError as error:  # the store is down: said once, tried again
+                    if self._failing is None:
+                        _log.error("webhooks: cannot read the store: %s", error)
+                    self._failing = str(error)
+                if len(due) < SENDERS:  # else more may be due at once
+                    self._stop.wait(POLL_S)
+
+    def _match_left_over(self) -> None:
+        with self.engine.connect() as connection:
+            if not behind(connection):
+                return
+        match_arrivals(self.engine, self.writer, self.read, self.payload)
+
+    def _send(self, client: httpx.Client, delivery: DueDelivery) -> None:
+        """One attempt at ``delivery``, recorded with its outcome."""
+        started = time.monotonic()
+        attempt: dict[str, Any] = {"at": utc_now().isoformat().replace("+00:00", "Z")}
+        status: int | None = None
+        try:
+            destination = self.policy.destination(delivery.url)
+            status = _post(client, destination, delivery)
+            if not 200 <= status < 300:
+                attempt["error"] = (
+                    f"answered {status}: webhooks follow no redirects"
+                    if 300 <= status < 400
+                    else f"answered {status}"
+                )
+        except Refused as refused:
+            attempt["error"] = f"the URL {refused}"
+        except httpx.TimeoutException:
+            attempt["error"] = f"no answer within {self.timeout:g} s"
+        except (httpx.HTTPError, OSError) as error:
+            attempt["error"] = (str(error) or type(error).__name__)[:ERROR_CHARS]
+        attempt["status"] = status
+        attempt["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
+        made = len(delivery.attempts) + 1
+        if "error" not in attempt:
+            state, next_at = DeliveryState.DELIVERED, None
+        elif made >= self.attempts:
+            state, next_at = DeliveryState.FAILED, None
+        else:
+            pause = min(self.retry_s * 2 ** (made - 1), MAX_PAUSE_S)
+            state, next_at = DeliveryState.PENDING, utc_now() + timedelta(seconds=pause)
+        record_attempt(
+            self.writer,
+            delivery_id=delivery.id,
+            attempt=attempt,
+            state=state,
+            next_attempt_at=next_at,
+        )
+
+
+def _post(client: httpx.Client, destination: Destination, delivery: DueDelivery) -> int:
+    """POST the delivery to the address the policy judged (the name is not resolved again),
+    naming the host in ``Host`` and, over TLS, in the handshake (and the certificate checked
+    against it); the status answered. The receiver's body is not read."""
+    body = delivery.payload.encode()
+    timestamp = int(time.time())
+    url = httpx.URL(destination.url).copy_with(host=destination.address)
+    default = 443 if destination.scheme == "https" else 80
+    port = "" if destination.port == default else f":{destination.port}"
+    host = f"[{destination.host}]" if ":" in destination.host else destination.host
+    headers = {
+        "host": host + port,
+        "content-type": "application/json",
+        "user-agent": f"Byline/{__version__} (webhooks)",
+        **signatures.headers(delivery.secret, str(delivery.id), timestamp, body),
+    }
+    extensions = {"sni_hostname": destination.host} if destination.scheme == "https" else {}
+    with client.stream(
+        "POST", url, content=body, headers=headers, extensions=extensions
+    ) as response:
+        return response.status_code

@@ -1,0 +1,130 @@
+"""Webhook deliveries as stored: the due ones claimed by a sender for a while, each attempt's
+outcome recorded, and a saved search's deliveries listed, newest first.
+
+A sender claims a delivery by setting its lease in a writer's transaction (the store's write
+lock), so two servers never send the same attempt; a sender that dies lets its lease run out,
+and the delivery is sent again: at least once, never lost (the ``webhook-id`` header lets a
+receiver drop a repeat).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, or_, select, update
+
+from app.store.models import DeliveryState, SavedSearchRecord, WebhookDelivery
+from app.store.readers.base import Read, Row
+from app.store.times import read_time, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    """A delivery to attempt now: where, with what secret, its body and its attempts so far."""
+
+    id: int
+    url: str
+    secret: str
+    payload: str
+    attempts: list[dict[str, Any]]
+
+
+def claim_due(writer: Engine, *, lease_s: float, limit: int) -> list[DueDelivery]:
+    """The deliveries due now (``limit`` at most, the longest waiting first), each leased to
+    the caller for ``lease_s`` seconds."""
+    delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    saved = SavedSearchRecord.__table__.c  # type: ignore[attr-defined]
+    now = utc_now()
+    with writer.begin() as connection:
+        rows = connection.execute(
+            select(
+                delivery.id,
+                delivery.payload,
+                delivery.attempts,
+                saved.webhook_url,
+                saved.webhook_secret,
+            )
+            .join_from(WebhookDelivery, SavedSearchRecord, delivery.saved_search_id == saved.id)
+            .where(
+                delivery.state == DeliveryState.PENDING.value,
+                delivery.next_attempt_at <= now,
+                or_(delivery.leased_until.is_(None), delivery.leased_until < now),
+            )
+            .order_by(delivery.next_attempt_at, delivery.id)
+            .limit(limit)
+        ).all()
+        if not rows:
+            return []
+        connection.execute(
+            update(WebhookDelivery)
+            .where(delivery.id.in_([row.id for row in rows]))
+            .values(leased_until=now + timedelta(seconds=lease_s))
+        )
+    return [
+        DueDelivery(row.id, row.webhook_url, row.webhook_secret, row.payload, row.attempts or [])
+        for row in rows
+        if row.webhook_url and row.webhook_secret
+    ]
+
+
+def record_attempt(
+    writer: Engine,
+    *,
+    delivery_id: int,
+    attempt: dict[str, Any],
+    state: DeliveryState,
+    next_attempt_at: datetime | None,
+) -> None:
+    """Add ``attempt`` (when, how long, the status or error) to the delivery's, with where it
+    stands now and, while pending, when it is tried next; its lease ends."""
+    delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    with writer.begin() as connection:
+        attempts = connection.execute(
+            select(delivery.attempts).where(delivery.id == delivery_id)
+        ).scalar_one_or_none()
+        if attempts is None:  # deleted with its saved search meanwhile
+            return
+        final = state is not DeliveryState.PENDING
+        connection.execute(
+            update(WebhookDelivery)
+            .where(delivery.id == delivery_id)
+            .values(
+                attempts=[*attempts, attempt],
+                state=state.value,
+                next_attempt_at=next_attempt_at,
+                leased_until=None,
+                finished_at=utc_now() if final else None,
+            )
+        )
+
+
+def list_deliveries(
+    read: Read, *, saved_id: int, before: int | None, limit: int
+) -> tuple[list[Row], int | None]:
+    """The saved search's deliveries, newest first, ``limit`` of them from before the id
+    ``before`` (from the newest without one), and the id to page on from (None after the
+    last)."""
+    rows = read(
+        "SELECT id, state, first_change, last_change, matches, attempts, created_at,"
+        " next_attempt_at, finished_at FROM webhook_delivery WHERE saved_search_id = ?"
+        " AND id < ? ORDER BY id DESC LIMIT ?",
+        (saved_id, 2**62 if before is None else before, limit + 1),
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = []
+    for row in rows:
+        attempts = row["attempts"]
+        if isinstance(attempts, str | bytes):  # SQLite's JSON is text; PostgreSQL's decoded
+            attempts = orjson.loads(attempts)
+        items.append(
+            row
+            | {
+                "attempts": attempts,
+                "created_at": read_time(row["created_at"]),
+                "next_attempt_at": read_time(row["next_attempt_at"]),
+                "finished_at": read_time(row["finished_at"]),
+            }
+        )
+    return items, rows[-1]["id"] if more else None
