@@ -82,9 +82,9 @@ def match_arrivals(
         # meanwhile: the next round reads the progress and the searches again.
 
 
-def behind(connection: Connection) -> bool:
-    """Whether the store has changes no round has matched yet."""
-    return bool(changes_after(connection, matched_change(connection), limit=1))
+def behind(connection: Connection, progress: int) -> bool:
+    """Whether the store has changes after ``progress`` (no round has matched them yet)."""
+    return bool(changes_after(connection, progress, limit=1))
 
 
 def _saved_searches(connection: Connection) -> list[SavedSearchRecord]:

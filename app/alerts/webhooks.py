@@ -24,13 +24,18 @@ from app import __version__
 from app.alerts import signatures
 from app.alerts.destinations import Destination, Refused, WebhookPolicy
 from app.alerts.matching import PayloadMaker, behind, match_arrivals
-from app.store.deliveries import DueDelivery, claim_due, record_attempt
+from app.store.arrival_matches import matched_change
+from app.store.deliveries import DueDelivery, any_due, claim_due, record_attempt
 from app.store.models import DeliveryState
 from app.store.readers.base import Read
 from app.store.times import utc_now
 
 # Seconds between looks at the store for due deliveries and unmatched changes.
 POLL_S = 1.0
+# Seconds changes wait unmatched, the progress not moving, before a server matches them: an
+# ingestion matches each batch right after its commit, and a server doing it too would only
+# spend its time on a round that one of the two then drops.
+LEFT_OVER_S = 5.0
 # Deliveries sent at once: a slow receiver holds one sender, not all.
 SENDERS = 4
 # The longest pause between two attempts.
@@ -64,6 +69,7 @@ class WebhookSender:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
         self._failing: str | None = None
+        self._stuck: tuple[int, float] | None = None  # the progress seen behind, and since when
 
     def start(self) -> None:
         self._thread.start()
@@ -82,7 +88,7 @@ class WebhookSender:
                 due: list[DueDelivery] = []
                 try:
                     self._match_left_over()
-                    due = claim_due(self.writer, lease_s=2 * self.timeout + 10, limit=SENDERS)
+                    due = self._claim()
                     list(pool.map(lambda delivery: self._send(client, delivery), due))
                     self._failing = None
                 except SQLAlchemyError as error:  # the store is down: said once, tried again
@@ -93,10 +99,26 @@ class WebhookSender:
                     self._stop.wait(POLL_S)
 
     def _match_left_over(self) -> None:
+        """Match the changes an ingestion left unmatched for ``LEFT_OVER_S``."""
         with self.engine.connect() as connection:
-            if not behind(connection):
+            progress = matched_change(connection)
+            if not behind(connection, progress):
+                self._stuck = None
                 return
-        match_arrivals(self.engine, self.writer, self.read, self.payload)
+        now = time.monotonic()
+        if self._stuck is None or self._stuck[0] != progress:
+            self._stuck = (progress, now)
+        elif now - self._stuck[1] >= LEFT_OVER_S:
+            match_arrivals(self.engine, self.writer, self.read, self.payload)
+            self._stuck = None
+
+    def _claim(self) -> list[DueDelivery]:
+        """The due deliveries, claimed: the store's write lock is taken only when a read
+        finds some due."""
+        with self.engine.connect() as connection:
+            if not any_due(connection):
+                return []
+        return claim_due(self.writer, lease_s=2 * self.timeout + 10, limit=SENDERS)
 
     def _send(self, client: httpx.Client, delivery: DueDelivery) -> None:
         """One attempt at ``delivery``, recorded with its outcome."""

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 
 from app.store.models import DeliveryState, SavedSearchRecord, WebhookDelivery
 from app.store.readers.base import Read, Row
@@ -28,6 +28,20 @@ class DueDelivery:
     secret: str
     payload: str
     attempts: list[dict[str, Any]]
+
+
+def any_due(connection: Connection) -> bool:
+    """Whether a delivery is due now (read without the store's write lock)."""
+    delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    found = connection.execute(
+        select(delivery.id)
+        .where(
+            delivery.state == DeliveryState.PENDING.value,
+            delivery.next_attempt_at <= utc_now(),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def claim_due(writer: Engine, *, lease_s: float, limit: int) -> list[DueDelivery]:
