@@ -52,7 +52,7 @@ def test_v1_links_are_absolute_and_answer(client: TestClient, seeded: IngestRepo
         if entry["method"] == "GET":
             assert client.get(href).status_code == 200, href
         else:
-            assert entry["name"] in ("create_saved_search", "delete_saved_search")
+            assert entry["name"] in ("create_saved_search", "delete_saved_search", "redeliver")
     for name in ("openapi", "docs", "redoc"):
         assert index[name].startswith("http://testserver/")
         assert client.get(index[name]).status_code == 200

@@ -274,6 +274,29 @@ def test_a_receiver_down_loses_nothing_across_a_restart(
     assert [item["article"]["title"] for item in orjson.loads(body)["items"]] == PARIS
 
 
+def test_a_failed_delivery_is_sent_again_when_asked(
+    database_url: str, tmp_path: Path, engine: Engine
+) -> None:
+    receiver = Receiver([500, 200])
+    once = {**SENDING, "BYLINE_WEBHOOK_ATTEMPTS": "1"}
+    with receiver.running(), live_server(database_url, **once) as base:
+        saved = httpx2.post(f"{base}{PATH}", json={**HARBOUR, "webhook_url": receiver.url}).json()
+        write(tmp_path, *range(1, 8))
+        Ingest(engine)(tmp_path)
+        (failed,) = wait_for_state(saved["deliveries_url"], ["failed"])
+        assert [attempt["status"] for attempt in failed["attempts"]] == [500]
+        retry = f"{saved['deliveries_url']}/{failed['id']}/retry"
+        again = httpx2.post(retry)
+        assert again.status_code == 202, again.text
+        assert again.json()["state"] == "pending"
+        (delivered,) = wait_for_state(saved["deliveries_url"], ["delivered"])
+        assert [attempt["status"] for attempt in delivered["attempts"]] == [500, 200]
+        assert receiver.received[0][1] == receiver.received[1][1]
+        missing = httpx2.post(f"{saved['deliveries_url']}/{failed['id'] + 1}/retry")
+        assert missing.status_code == 404
+        assert missing.json()["detail"].startswith(f"Saved search {saved['id']} has no delivery")
+
+
 def test_a_receiver_too_slow_is_an_attempt_that_timed_out(
     database_url: str, tmp_path: Path, engine: Engine
 ) -> None:

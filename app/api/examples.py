@@ -318,6 +318,11 @@ API_INDEX: dict[str, Any] = {
             "summary": "List a saved search's webhook deliveries",
             "href": BASE + "v1/saved-searches/{saved_id}/deliveries",
         },
+        {
+            "name": "redeliver",
+            "summary": "Send a webhook delivery again",
+            "href": BASE + "v1/saved-searches/{saved_id}/deliveries/{delivery_id}/retry",
+        },
         {"name": "healthz", "summary": "Liveness", "href": BASE + "healthz"},
         {"name": "readyz", "summary": "Readiness", "href": BASE + "readyz"},
         {"name": "stats", "summary": "Statistics", "href": BASE + "v1/stats"},
@@ -333,9 +338,11 @@ API_INDEX: dict[str, Any] = {
 }
 # Each entry's method: GET but for what changes the store.
 for _entry in API_INDEX["entry_points"]:
-    _entry["method"] = {"create_saved_search": "POST", "delete_saved_search": "DELETE"}.get(
-        _entry["name"], "GET"
-    )
+    _entry["method"] = {
+        "create_saved_search": "POST",
+        "delete_saved_search": "DELETE",
+        "redeliver": "POST",
+    }.get(_entry["name"], "GET")
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +497,21 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
     "saved_search_deliveries": (
         _no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}/deliveries"),
         _too_low_limit("/v1/saved-searches/1/deliveries?limit=0"),
+    ),
+    "redeliver": (
+        replace(
+            _no_saved_search(f"/v1/saved-searches/{MISSING_SAVED_ID}/deliveries/7/retry"),
+            method="POST",
+        ),
+        replace(
+            _invalid(
+                "path",
+                "delivery_id",
+                "/v1/saved-searches/1/deliveries/0/retry",
+                "Input should be greater than or equal to 1",
+            ),
+            method="POST",
+        ),
     ),
     "readyz": (
         ProblemExample(

@@ -113,6 +113,29 @@ def record_attempt(
         )
 
 
+def redeliver(writer: Engine, *, saved_id: int, delivery_id: int) -> Row | None:
+    """Send the delivery again now (one attempt more, whatever its state: a receiver that lost
+    a delivery, or came back after every retry failed); the delivery as it is then, or None
+    when the saved search has no such delivery."""
+    delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    mine = (delivery.id == delivery_id, delivery.saved_search_id == saved_id)
+    with writer.begin() as connection:
+        connection.execute(
+            update(WebhookDelivery)
+            .where(*mine)
+            .values(
+                state=DeliveryState.PENDING.value,
+                next_attempt_at=utc_now(),
+                leased_until=None,
+                finished_at=None,
+            )
+        )
+        row = connection.execute(
+            select(*(delivery[name] for name in _COLUMNS.replace(" ", "").split(","))).where(*mine)
+        ).first()
+    return None if row is None else _shown(dict(row._mapping))
+
+
 def list_deliveries(
     read: Read, *, saved_id: int, before: int | None, limit: int
 ) -> tuple[list[Row], int | None]:
@@ -120,25 +143,29 @@ def list_deliveries(
     ``before`` (from the newest without one), and the id to page on from (None after the
     last)."""
     rows = read(
-        "SELECT id, state, first_change, last_change, matches, attempts, created_at,"
-        " next_attempt_at, finished_at FROM webhook_delivery WHERE saved_search_id = ?"
+        f"SELECT {_COLUMNS} FROM webhook_delivery WHERE saved_search_id = ?"  # noqa: S608
         " AND id < ? ORDER BY id DESC LIMIT ?",
         (saved_id, 2**62 if before is None else before, limit + 1),
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    items = []
-    for row in rows:
-        attempts = row["attempts"]
-        if isinstance(attempts, str | bytes):  # SQLite's JSON is text; PostgreSQL's decoded
-            attempts = orjson.loads(attempts)
-        items.append(
-            row
-            | {
-                "attempts": attempts,
-                "created_at": read_time(row["created_at"]),
-                "next_attempt_at": read_time(row["next_attempt_at"]),
-                "finished_at": read_time(row["finished_at"]),
-            }
-        )
-    return items, rows[-1]["id"] if more else None
+    return [_shown(row) for row in rows], rows[-1]["id"] if more else None
+
+
+_COLUMNS = (
+    "id, state, first_change, last_change, matches, attempts, created_at, next_attempt_at,"
+    " finished_at"
+)
+
+
+def _shown(row: Row) -> Row:
+    """A delivery's row with its attempts decoded and its times read."""
+    attempts = row["attempts"]
+    if isinstance(attempts, str | bytes):  # SQLite's JSON is text; PostgreSQL's decoded
+        attempts = orjson.loads(attempts)
+    return row | {
+        "attempts": attempts,
+        "created_at": read_time(row["created_at"]),
+        "next_attempt_at": read_time(row["next_attempt_at"]),
+        "finished_at": read_time(row["finished_at"]),
+    }

@@ -42,7 +42,7 @@ from app.problems import InvalidParameter, NotFound
 from app.store.api_keys import KeyScope
 from app.store.change_stream import parse_since, read_changes
 from app.store.database import session_scope
-from app.store.deliveries import list_deliveries
+from app.store.deliveries import list_deliveries, redeliver
 from app.store.models import SavedSearchRecord
 from app.store.saved_searches import (
     create_saved_search,
@@ -257,6 +257,45 @@ async def deliveries_route(
     )
     body = DeliveryList(items=[Delivery.model_validate(item) for item in items], next=next_url)
     return JSONResponse(body.model_dump_json().encode(), next_url=next_url)
+
+
+DeliveryId = Annotated[
+    int, Path(ge=1, le=2**31 - 1, description="The delivery's id.", examples=[7])
+]
+
+
+@router.post(
+    "/{saved_id}/deliveries/{delivery_id}/retry",
+    status_code=202,
+    response_model=Delivery,
+    name="redeliver",
+    summary="Send a webhook delivery again",
+    dependencies=ADMIN,
+    responses={
+        202: {"description": "It is sent again within a second or so."},
+        **problem_responses(NotFound),
+    },
+)
+async def redeliver_route(request: Request, saved_id: SavedId, delivery_id: DeliveryId) -> Response:
+    """Send a delivery again, now: one attempt more, whatever its state (a receiver that came
+    back after every retry failed, or lost what it was sent). An admin key, when the server
+    asks for keys. Its id, body and thus `webhook-id` are the same: a receiver that kept it
+    drops the repeat."""
+    shown = await run_in_threadpool(
+        redeliver, _writer(request), saved_id=saved_id, delivery_id=delivery_id
+    )
+    if shown is None:
+        store = reader(request)
+        await store.call(read_saved_search, store.rows, saved_id=saved_id)  # a 404 for it
+        raise NotFound(
+            f"Saved search {saved_id} has no delivery {delivery_id}: its `deliveries_url` "
+            "lists them."
+        )
+    return Response(
+        Delivery.model_validate(shown).model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+    )
 
 
 def _shown(request: Request, record: SavedSearchRecord, *, whole: bool = False) -> SavedSearch:
