@@ -255,7 +255,7 @@ class Settings(BaseSettings):
     webhook_retry_seconds: float = Field(
         default=30.0,
         gt=0,
-        le=86_400,
+        le=3600,
         description="Seconds before a failed webhook delivery's first retry; each retry waits "
         "twice as long as the one before, up to an hour.",
     )

@@ -82,6 +82,9 @@ def test_signatures_are_standard_webhooks_ones() -> None:
         ("http://169.254.169.254/latest/meta-data", "internal address"),
         ("http://[::ffff:127.0.0.1]/x", "internal address"),
         ("http://hooks.example.org:99999/x", "is not a URL"),
+        ("https://93.184.216.34/\x01", "is not a URL"),
+        ("http://[64:ff9b::a00:5]/x", "internal address"),  # NAT64 to 10.0.0.5
+        ("http://[2002:a9fe:a9fe::]/x", "internal address"),  # 6to4 of 169.254.169.254
     ],
 )
 def test_a_webhook_url_not_allowed_is_a_422_naming_the_field(
@@ -120,6 +123,7 @@ def test_the_policy_judges_the_addresses_a_name_resolves_to() -> None:
     assert listed.destination("http://localhost:8080/x").port == 8080
     assert listed.check_url("http://10.9.8.7/x")[1] == "10.9.8.7"
     assert listed.check_url("https://a.b.example.org/x")[1] == "a.b.example.org"
+    assert default.check_url("https://bücher.example/x")[1] == "xn--bcher-kva.example"
     for refused in ("http://192.168.0.1/x", "https://example.com/x", "http://8.8.8.8/"):
         with pytest.raises(Refused, match="not among the hosts"):
             listed.check_url(refused)

@@ -14,6 +14,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpx
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -58,11 +60,14 @@ class WebhookPolicy:
         try:
             parts = urlsplit(url)
             port = parts.port
-        except ValueError:
+            # As the client will send it: a name in its ASCII (IDNA) form, every character
+            # of the URL one a request may carry.
+            sent = httpx.URL(url)
+            host = sent.raw_host.decode("ascii").rstrip(".") if sent.raw_host else ""
+        except (ValueError, httpx.InvalidURL, UnicodeError):
             raise Refused("is not a URL") from None
         if parts.scheme not in ("http", "https"):
             raise Refused("must be an http:// or https:// URL")
-        host = (parts.hostname or "").rstrip(".")
         if not host:
             raise Refused("names no host")
         if parts.username is not None or parts.password is not None:
@@ -103,8 +108,7 @@ class WebhookPolicy:
     def _allowed_address(self, address: Address) -> bool:
         if self.listed:
             return any(address in network for network in self.networks)
-        mapped = getattr(address, "ipv4_mapped", None)
-        return bool((mapped or address).is_global)
+        return address.is_global and all(inner.is_global for inner in _embedded(address))
 
     def _why(self, host: str) -> str:
         if self.listed:
@@ -113,6 +117,28 @@ class WebhookPolicy:
             f"names {host}, an internal address (loopback, private, link-local or reserved): "
             "webhooks go to public addresses unless the server's webhook hosts list it"
         )
+
+
+# IPv6 prefixes whose last 32 bits are an IPv4 address a gateway reaches (NAT64, RFC 6052 and
+# RFC 8215), and the deprecated IPv4-compatible form.
+_V4_IN_LAST_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::/96"),
+)
+
+
+def _embedded(address: Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to (mapped, 6to4, Teredo, NAT64): each must
+    be public too, or an IPv6 literal would reach an internal IPv4 host."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    inner = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo is not None:
+        inner.extend(address.teredo)
+    if any(address in network for network in _V4_IN_LAST_BITS):
+        inner.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [found for found in inner if found is not None]
 
 
 def _address(host: str) -> Address | None:

@@ -11,21 +11,22 @@ same changes record them once.
 """
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.problems import InvalidParameter
 from app.search.arrivals import arrivals_index, ids_among, matching_among
+from app.search.index import SearchIndex
 from app.search.language import parse_query
 from app.search.query_tree import Column
 from app.search.snippets import SearchMatch
 from app.search.store_documents import READ_CHUNK, stored_articles
 from app.store.arrival_matches import RoundOutcome, matched_change, record_round
-from app.store.changes import Change, changes_after
+from app.store.changes import Change, changes_after, changes_of_after
 from app.store.filters import ArticleFilters
 from app.store.models import Article, ChangeKind, SavedSearchRecord
 from app.store.readers.base import Read
@@ -51,14 +52,23 @@ class MatchingReport:
 
 
 def match_arrivals(
-    engine: Engine, writer: Engine, read: Read, payload: PayloadMaker
+    engine: Engine,
+    writer: Engine,
+    read: Read,
+    payload: PayloadMaker,
+    *,
+    stop: threading.Event | None = None,
+    patient: bool = True,
 ) -> MatchingReport:
     """Match every saved search against the articles of each change after the progress, a
-    round of at most ``ROUND_CHANGES`` at a time, until none is left; ``engine`` reads the
-    store (and ``read`` the articles' summaries), ``writer`` records, ``payload`` makes the
-    body of each delivery."""
+    round of at most ``ROUND_CHANGES`` at a time, until none is left (or ``stop`` is set);
+    ``engine`` reads the store (and ``read`` the articles' summaries), ``writer`` records,
+    ``payload`` makes the body of each delivery. A round another process recorded first is
+    made again from the new progress, unless not ``patient``: then matching ends there (a
+    server reading a replica behind the primary would otherwise make the same round again
+    and again until the replica caught up)."""
     rounds = changes = matches = deliveries = 0
-    while True:
+    while stop is None or not stop.is_set():
         with engine.connect() as connection:
             start = matched_change(connection)
             round_changes = changes_after(connection, start, limit=ROUND_CHANGES)
@@ -78,8 +88,11 @@ def match_arrivals(
             changes += len(round_changes)
             matches += len(outcome.matches)
             deliveries += len(outcome.deliveries)
-        # Else another process recorded these changes, or a search was saved or deleted
-        # meanwhile: the next round reads the progress and the searches again.
+        elif not patient:
+            break
+        # Else another process recorded these changes, or a search was deleted meanwhile:
+        # the next round reads the progress and the searches again.
+    return MatchingReport(rounds, changes, matches, deliveries)
 
 
 def behind(connection: Connection, progress: int) -> bool:
@@ -108,8 +121,11 @@ def _changed_articles(connection: Connection, changes: Sequence[Change]) -> list
     for change in changes:
         latest[change.article_id] = change
     kept = {id: change for id, change in latest.items() if change.kind is not ChangeKind.REMOVED}
+    # An article changed again after the round is left to the round of its latest change: it
+    # is read as it is now, which is what that change made it.
+    later = changes_of_after(connection, list(kept), changes[-1].number)
     table = Article.__table__.c  # type: ignore[attr-defined]
-    ids = sorted(kept)
+    ids = sorted(set(kept) - later)
     arrivals = []
     for start in range(0, len(ids), READ_CHUNK):
         for row in stored_articles(connection, table.id.in_(ids[start : start + READ_CHUNK])):
@@ -140,35 +156,53 @@ def _matched(
         if not owed:
             continue
         try:
-            query = parse_query(search.q)
-            filters, columns, fuzzy = saved_filters(search.filters)
-        except (InvalidParameter, ValueError) as error:  # never stops the round
+            _match_one(read, index, search, owed, changes, outcome, payload)
+        except (InvalidParameter, ValueError) as error:  # a search this version cannot read
             _log.warning("saved search %s cannot be matched: %s", search.id, error)
-            continue
-        found = ids_among(
-            read, index, query=query, ids=owed, fuzzy=fuzzy, filters=filters, columns=columns
-        )
-        if not found:
-            continue
-        ordered = sorted(found, key=lambda id: changes[id].number)
-        outcome.matches.extend((search.id, changes[id].number, id) for id in ordered)
-        if search.webhook_url is not None:
-            # The highlights, for the webhook's body: for its matches only.
-            marked = matching_among(
-                read, index, query=query, ids=found, fuzzy=fuzzy, filters=filters, columns=columns
-            )
-            delivered = [(changes[id], marked[id]) for id in ordered if id in marked]
-            if delivered:
-                outcome.deliveries.append(
-                    {
-                        "saved_search_id": search.id,
-                        "first_change": delivered[0][0].number,
-                        "last_change": delivered[-1][0].number,
-                        "matches": len(delivered),
-                        "payload": payload(search, delivered),
-                    }
-                )
+        except Exception:  # a bug in one search's matching: never the others' matches
+            _log.exception("saved search %s could not be matched", search.id)
     return outcome
+
+
+def _match_one(
+    read: Read,
+    index: SearchIndex,
+    search: SavedSearchRecord,
+    owed: list[int],
+    changes: dict[int, Change],
+    outcome: RoundOutcome,
+    payload: PayloadMaker,
+) -> None:
+    """Match one saved search against the arrivals it owes, into ``outcome``."""
+    assert search.id is not None
+    query = parse_query(search.q)
+    filters, columns, fuzzy = saved_filters(search.filters)
+    found = ids_among(
+        read, index, query=query, ids=owed, fuzzy=fuzzy, filters=filters, columns=columns
+    )
+    if not found:
+        return
+    ordered = sorted(found, key=lambda id: changes[id].number)
+    delivery: list[dict[str, Any]] = []
+    if search.webhook_url is not None:
+        # The highlights, for the webhook's body: for its matches only.
+        marked = matching_among(
+            read, index, query=query, ids=found, fuzzy=fuzzy, filters=filters, columns=columns
+        )
+        delivered = [(changes[id], marked[id]) for id in ordered if id in marked]
+        if delivered:
+            delivery.append(
+                {
+                    "saved_search_id": search.id,
+                    "first_change": delivered[0][0].number,
+                    "last_change": delivered[-1][0].number,
+                    "matches": len(delivered),
+                    "payload": payload(search, delivered),
+                }
+            )
+    # Only once all of it is made: a search that fails halfway adds nothing.
+    outcome.matches.extend((search.id, changes[id].number, id) for id in ordered)
+    outcome.deliveries.extend(delivery)
 
 
 class ArrivalMatching:
@@ -184,7 +218,7 @@ class ArrivalMatching:
     def __call__(self) -> None:
         try:
             report = match_arrivals(self.engine, self.writer, self.read, self.payload)
-        except (SQLAlchemyError, OSError, ValueError) as error:
+        except Exception as error:
             if self.error is None:
                 _log.error("saved searches: cannot match the new articles: %s", error)
             self.error = str(error)

@@ -12,7 +12,7 @@ unmatched (a run cut off between a batch's commit and its round), so the store c
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,8 @@ from app.store.models import DeliveryState
 from app.store.readers.base import Read
 from app.store.times import utc_now
 
+# A claim lasts this many timeouts (and 10 s): past it, another sender may take the delivery.
+LEASE_FACTOR = 3
 # Seconds between looks at the store for due deliveries and unmatched changes.
 POLL_S = 1.0
 # Seconds changes wait unmatched, the progress not moving, before a server matches them: an
@@ -80,23 +82,32 @@ class WebhookSender:
 
     def _run(self) -> None:
         # No redirects: a receiver's 3xx to an internal address would get round the policy.
+        # No connection kept between POSTs: connections are to the address judged, and one
+        # made (and its certificate checked) for one name must not carry another name's POST.
+        # No proxy from the environment: it would connect by name, not to the address judged.
         with (
-            httpx.Client(timeout=self.timeout, follow_redirects=False) as client,
+            httpx.Client(
+                timeout=self.timeout,
+                follow_redirects=False,
+                trust_env=False,
+                limits=httpx.Limits(max_keepalive_connections=0),
+            ) as client,
             ThreadPoolExecutor(SENDERS, thread_name_prefix="webhook") as pool,
         ):
+            sending: set[Future[None]] = set()
             while not self._stop.is_set():
-                due: list[DueDelivery] = []
+                sending = {future for future in sending if not future.done()}
                 try:
                     self._match_left_over()
-                    due = self._claim()
-                    list(pool.map(lambda delivery: self._send(client, delivery), due))
+                    # As many as there are free senders: a slow receiver holds one of them.
+                    for delivery in self._claim(SENDERS - len(sending)):
+                        sending.add(pool.submit(self._send, client, delivery))
                     self._failing = None
-                except SQLAlchemyError as error:  # the store is down: said once, tried again
-                    if self._failing is None:
-                        _log.error("webhooks: cannot read the store: %s", error)
+                except Exception as error:
+                    if self._failing != str(error):
+                        _log.error("webhooks: %s", error, exc_info=error)
                     self._failing = str(error)
-                if len(due) < SENDERS:  # else more may be due at once
-                    self._stop.wait(POLL_S)
+                self._stop.wait(POLL_S)
 
     def _match_left_over(self) -> None:
         """Match the changes an ingestion left unmatched for ``LEFT_OVER_S``."""
@@ -109,19 +120,25 @@ class WebhookSender:
         if self._stuck is None or self._stuck[0] != progress:
             self._stuck = (progress, now)
         elif now - self._stuck[1] >= LEFT_OVER_S:
-            match_arrivals(self.engine, self.writer, self.read, self.payload)
+            # Once: a round another process records first is its to record.
+            match_arrivals(
+                self.engine, self.writer, self.read, self.payload, stop=self._stop, patient=False
+            )
             self._stuck = None
 
-    def _claim(self) -> list[DueDelivery]:
-        """The due deliveries, claimed: the store's write lock is taken only when a read
-        finds some due."""
+    def _claim(self, free: int) -> list[DueDelivery]:
+        """At most ``free`` due deliveries, claimed: the store's write lock is taken only when
+        a read finds some due."""
+        if free <= 0:
+            return []
         with self.engine.connect() as connection:
             if not any_due(connection):
                 return []
-        return claim_due(self.writer, lease_s=2 * self.timeout + 10, limit=SENDERS)
+        return claim_due(self.writer, lease_s=LEASE_FACTOR * self.timeout + 10, limit=free)
 
     def _send(self, client: httpx.Client, delivery: DueDelivery) -> None:
-        """One attempt at ``delivery``, recorded with its outcome."""
+        """One attempt at ``delivery``, recorded with its outcome (whatever goes wrong is a
+        failed attempt: a delivery never stops the sender)."""
         started = time.monotonic()
         attempt: dict[str, Any] = {"at": utc_now().isoformat().replace("+00:00", "Z")}
         status: int | None = None
@@ -138,7 +155,7 @@ class WebhookSender:
             attempt["error"] = f"the URL {refused}"
         except httpx.TimeoutException:
             attempt["error"] = f"no answer within {self.timeout:g} s"
-        except (httpx.HTTPError, OSError) as error:
+        except Exception as error:
             attempt["error"] = (str(error) or type(error).__name__)[:ERROR_CHARS]
         attempt["status"] = status
         attempt["duration_ms"] = round((time.monotonic() - started) * 1000, 1)
@@ -150,13 +167,21 @@ class WebhookSender:
         else:
             pause = min(self.retry_s * 2 ** (made - 1), MAX_PAUSE_S)
             state, next_at = DeliveryState.PENDING, utc_now() + timedelta(seconds=pause)
-        record_attempt(
-            self.writer,
-            delivery_id=delivery.id,
-            attempt=attempt,
-            state=state,
-            next_attempt_at=next_at,
-        )
+        failed: SQLAlchemyError | None = None
+        for pause in (0.0, 1.0, 5.0):  # the store's write lock may be held a while
+            time.sleep(pause)
+            try:
+                record_attempt(
+                    self.writer,
+                    delivery=delivery,
+                    attempt=attempt,
+                    state=state,
+                    next_attempt_at=next_at,
+                )
+                return
+            except SQLAlchemyError as error:
+                failed = error
+        _log.error("webhooks: delivery %s's attempt not recorded: %s", delivery.id, failed)
 
 
 def _post(client: httpx.Client, destination: Destination, delivery: DueDelivery) -> int:

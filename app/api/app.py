@@ -78,10 +78,14 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     # The index follows the store from a thread of its own (app/search/follower.py).
     app.state.index_follower = IndexFollower(app.state.search_index, app.state.engine)
     app.state.index_follower.start()
-    # Saved searches' webhooks, and the rounds of matching an ingestion left undone.
+    # Saved searches' webhooks, and the rounds of matching an ingestion left undone, with a
+    # writer of their own: a delivery waiting for the write lock never holds up a save.
+    app.state.alerts_writer = create_db_engine(
+        settings.database_url, writer=True, pool_size=1, max_overflow=1
+    )
     app.state.webhook_sender = WebhookSender(
         engine=app.state.engine,
-        writer=app.state.writer,
+        writer=app.state.alerts_writer,
         read=app.state.reader.rows,
         payload=delivery_body,
         policy=app.state.webhook_policy,
@@ -101,6 +105,7 @@ async def _serving(app: FastAPI, *, settings: Settings) -> AsyncIterator[None]:
     gc.freeze()
     yield
     app.state.webhook_sender.stop()
+    app.state.alerts_writer.dispose()
     app.state.index_follower.stop()
     app.state.reader.close()
     app.state.writer.dispose()

@@ -55,7 +55,7 @@ def record_round(
 ) -> bool:
     """Record a round that matched the saved searches ``searched`` (their ids) against the
     changes after ``started_at`` up to ``matched_through``; False, recording nothing, when
-    another process recorded a round meanwhile or the saved searches changed."""
+    another process recorded a round meanwhile or one of those searches was deleted."""
     progress = SavedSearchProgress.__table__.c  # type: ignore[attr-defined]
     saved = SavedSearchRecord.__table__.c  # type: ignore[attr-defined]
     with writer.begin() as connection:
@@ -67,8 +67,11 @@ def record_round(
         if moved.rowcount != 1:
             connection.rollback()
             return False
-        now_saved = list(connection.execute(select(saved.id).order_by(saved.id)).scalars())
-        if now_saved != sorted(searched):
+        # A search deleted meanwhile would lose its matches' rows (and fail their keys): the
+        # round is made again. One saved meanwhile owes nothing of it (it was saved at a later
+        # point, under the same lock), and ids are never given twice.
+        now_saved = set(connection.execute(select(saved.id)).scalars())
+        if not set(searched) <= now_saved:
             connection.rollback()
             return False
         if outcome.matches:

@@ -40,6 +40,19 @@ def changes_after(connection: Connection, number: int, *, limit: int) -> list[Ch
     ]
 
 
+def changes_of_after(connection: Connection, article_ids: list[int], number: int) -> set[int]:
+    """Which of ``article_ids`` have a change numbered above ``number``."""
+    if not article_ids:
+        return set()
+    table = ArticleChange.__table__.c  # type: ignore[attr-defined]
+    rows = connection.execute(
+        select(table.article_id)
+        .where(table.article_id.in_(article_ids), table.number > number)
+        .distinct()
+    )
+    return {row.article_id for row in rows}
+
+
 def last_change(connection: Connection) -> int:
     """The number of the latest committed change to the articles; 0 before the first."""
     table = ArticleChange.__table__.c  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ class DueDelivery:
     secret: str
     payload: str
     attempts: list[dict[str, Any]]
+    leased_until: datetime  # the claim: only its holder records the attempt
 
 
 def any_due(connection: Connection) -> bool:
@@ -50,6 +51,7 @@ def claim_due(writer: Engine, *, lease_s: float, limit: int) -> list[DueDelivery
     delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
     saved = SavedSearchRecord.__table__.c  # type: ignore[attr-defined]
     now = utc_now()
+    lease = now + timedelta(seconds=lease_s)
     with writer.begin() as connection:
         rows = connection.execute(
             select(
@@ -73,10 +75,12 @@ def claim_due(writer: Engine, *, lease_s: float, limit: int) -> list[DueDelivery
         connection.execute(
             update(WebhookDelivery)
             .where(delivery.id.in_([row.id for row in rows]))
-            .values(leased_until=now + timedelta(seconds=lease_s))
+            .values(leased_until=lease)
         )
     return [
-        DueDelivery(row.id, row.webhook_url, row.webhook_secret, row.payload, row.attempts or [])
+        DueDelivery(
+            row.id, row.webhook_url, row.webhook_secret, row.payload, row.attempts or [], lease
+        )
         for row in rows
         if row.webhook_url and row.webhook_secret
     ]
@@ -85,24 +89,29 @@ def claim_due(writer: Engine, *, lease_s: float, limit: int) -> list[DueDelivery
 def record_attempt(
     writer: Engine,
     *,
-    delivery_id: int,
+    delivery: DueDelivery,
     attempt: dict[str, Any],
     state: DeliveryState,
     next_attempt_at: datetime | None,
 ) -> None:
     """Add ``attempt`` (when, how long, the status or error) to the delivery's, with where it
-    stands now and, while pending, when it is tried next; its lease ends."""
-    delivery = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    stands now and, while pending, when it is tried next; its lease ends. Nothing is recorded
+    when the claim was lost meanwhile (it ran out and another sender took the delivery, or it
+    was sent again on request): the attempt of the claim's holder is the one recorded."""
+    table = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    mine = (
+        table.id == delivery.id,
+        table.state == DeliveryState.PENDING.value,
+        table.leased_until == delivery.leased_until,
+    )
     with writer.begin() as connection:
-        attempts = connection.execute(
-            select(delivery.attempts).where(delivery.id == delivery_id)
-        ).scalar_one_or_none()
-        if attempts is None:  # deleted with its saved search meanwhile
+        attempts = connection.execute(select(table.attempts).where(*mine)).scalar_one_or_none()
+        if attempts is None:  # claim lost, or deleted with its saved search meanwhile
             return
         final = state is not DeliveryState.PENDING
         connection.execute(
             update(WebhookDelivery)
-            .where(delivery.id == delivery_id)
+            .where(*mine)
             .values(
                 attempts=[*attempts, attempt],
                 state=state.value,

@@ -184,6 +184,9 @@ class SavedSearchRecord(SQLModel, table=True):
     was saved at, which its matches start after (``app/store/saved_searches.py``)."""
 
     __tablename__ = "saved_search"
+    # An id is never given twice (SQLite would give a deleted search's id to the next one): a
+    # round of matching tells the searches it matched by id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
@@ -245,6 +248,8 @@ class WebhookDelivery(SQLModel, table=True):
     __table_args__ = (
         Index("ix_webhook_delivery_saved_search_id", "saved_search_id", "id"),
         Index("ix_webhook_delivery_due", "state", "next_attempt_at"),
+        # Never given twice: the id is the `webhook-id` receivers drop repeats by.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

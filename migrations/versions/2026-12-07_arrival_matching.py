@@ -24,7 +24,14 @@ _NUMBER = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("saved_search") as table:
+    # On SQLite the table is made anew with AUTOINCREMENT, so that a deleted search's id is
+    # never given to another (matching and deliveries tell searches by id).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    with op.batch_alter_table(
+        "saved_search",
+        recreate="always" if sqlite else "auto",
+        table_kwargs={"sqlite_autoincrement": True},
+    ) as table:
         table.add_column(sa.Column("base_url", sa.String(length=2000), nullable=True))
         table.add_column(sa.Column("webhook_url", sa.String(length=2000), nullable=True))
         table.add_column(sa.Column("webhook_secret", sa.String(length=100), nullable=True))
@@ -66,6 +73,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["saved_search_id"], ["saved_search.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,  # the id is the `webhook-id`: never given twice
     )
     op.create_index(
         "ix_webhook_delivery_saved_search_id", "webhook_delivery", ["saved_search_id", "id"]
