@@ -354,3 +354,12 @@ def test_a_round_is_recorded_once(client: TestClient, engine: Engine, tmp_path: 
         reader.close()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM saved_search_match")).scalar() == 2
+
+
+def test_an_id_is_never_given_twice(client: TestClient) -> None:
+    # A round of matching and a receiver (`webhook-id`) tell searches and deliveries by id.
+    first = client.post(PATH, json=HARBOUR).json()
+    second = client.post(PATH, json=HARBOUR).json()
+    assert client.delete(second["url"]).status_code == 204
+    third = client.post(PATH, json=HARBOUR).json()
+    assert third["id"] > second["id"] > first["id"]
