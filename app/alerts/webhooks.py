@@ -25,6 +25,7 @@ from app.alerts import signatures
 from app.alerts.destinations import Destination, Refused, WebhookPolicy
 from app.alerts.matching import PayloadMaker, behind, match_arrivals
 from app.store.arrival_matches import matched_change
+from app.store.articles import run_under_way
 from app.store.deliveries import DueDelivery, any_due, claim_due, record_attempt
 from app.store.models import DeliveryState
 from app.store.readers.base import Read
@@ -36,8 +37,12 @@ LEASE_FACTOR = 3
 POLL_S = 1.0
 # Seconds changes wait unmatched, the progress not moving, before a server matches them: an
 # ingestion matches each batch right after its commit, and a server doing it too would only
-# spend its time on a round that one of the two then drops.
+# spend its time on a round that one of the two then drops. While an ingestion runs (one that
+# started in the last ``RUN_HOURS`` and has not finished), the server leaves its changes to it,
+# unless they wait ``STUCK_S``.
 LEFT_OVER_S = 5.0
+RUN_HOURS = 1
+STUCK_S = 120.0
 # Deliveries sent at once: a slow receiver holds one sender, not all.
 SENDERS = 4
 # The longest pause between two attempts.
@@ -119,7 +124,15 @@ class WebhookSender:
         now = time.monotonic()
         if self._stuck is None or self._stuck[0] != progress:
             self._stuck = (progress, now)
-        elif now - self._stuck[1] >= LEFT_OVER_S:
+            return
+        waited = now - self._stuck[1]
+        if waited < LEFT_OVER_S:
+            return
+        with self.engine.connect() as connection:
+            ingesting = run_under_way(
+                connection, started_after=utc_now() - timedelta(hours=RUN_HOURS)
+            )
+        if not ingesting or waited >= STUCK_S:
             # Once: a round another process records first is its to record.
             match_arrivals(
                 self.engine, self.writer, self.read, self.payload, stop=self._stop, patient=False

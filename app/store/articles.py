@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import Connection, and_, case, func
 from sqlmodel import Session, col, select
 
 from app.problems import NotFound
@@ -111,6 +111,18 @@ def run_totals(session: Session, *, outcomes: Sequence[str], failure: str) -> Ru
         last_started_at=last.started_at if last else None,
         last_finished_at=last.finished_at if last else None,
     )
+
+
+def run_under_way(connection: Connection, *, started_after: datetime) -> bool:
+    """Whether an ingestion started after ``started_after`` has not finished (it runs, or it
+    was cut off)."""
+    table = IngestRun.__table__.c  # type: ignore[attr-defined]
+    found = connection.execute(
+        select(table.id)
+        .where(table.finished_at.is_(None), table.started_at > started_after)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def get_run(session: Session, *, run_id: int) -> IngestRun:
