@@ -264,7 +264,7 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description="Attempts a webhook delivery gets before it is marked failed (24, with the "
-        "defaults: about 18 hours of retries).",
+        "defaults: about 17 hours of retries).",
     )
 
     metrics: bool = Field(

@@ -21,7 +21,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Refused(ValueError):
-    """A webhook URL or address the policy does not allow; its message says why."""
+    """A webhook URL or address the policy does not allow; its message says why. ``final``:
+    the URL or its addresses are not allowed (trying again changes nothing), rather than a
+    name that could not be resolved now."""
+
+    def __init__(self, why: str, *, final: bool = True) -> None:
+        super().__init__(why)
+        self.final = final
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ class WebhookPolicy:
             sent = httpx.URL(url)
             host = sent.raw_host.decode("ascii").rstrip(".") if sent.raw_host else ""
         except (ValueError, httpx.InvalidURL, UnicodeError):
-            raise Refused("is not a URL") from None
+            raise Refused("not a URL") from None
         if parts.scheme not in ("http", "https"):
             raise Refused("must be an http:// or https:// URL")
         if not host:
@@ -84,20 +90,31 @@ class WebhookPolicy:
 
     def destination(self, url: str) -> Destination:
         """Where to send ``url`` now: its host resolved, and the first address allowed;
-        ``Refused`` when the URL or every address is not allowed, or the name resolves to
-        none."""
+        ``Refused`` when the URL or every address is not allowed (``final``), or the name
+        resolves to none now (not ``final``)."""
         scheme, host, port = self.check_url(url)
-        named = self._named(host)
         try:
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except OSError as error:
-            raise Refused(f"names a host that does not resolve ({error.strerror})") from None
+        except (OSError, UnicodeError) as error:
+            detail = getattr(error, "strerror", None) or str(error)
+            raise Refused(f"names a host that does not resolve ({detail})", final=False) from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
         # Every address must be allowed: a name with one public and one internal address
         # would reach the inside as soon as a connection picked the second.
-        if not named and not all(self._allowed_address(address) for address in addresses):
+        if not self._named(host) and not all(map(self._allowed_address, addresses)):
             raise Refused(self._why(host))
         return Destination(url, scheme, host, port, str(addresses[0]))
+
+    def check_saved(self, url: str) -> None:
+        """``check_url``, and a name that resolves now judged on its addresses (``localhost``,
+        a number for an address): a webhook that could never be sent is refused when saved.
+        A name that does not resolve now is judged when sent."""
+        self.check_url(url)
+        try:
+            self.destination(url)
+        except Refused as refused:
+            if refused.final:
+                raise
 
     def _named(self, host: str) -> bool:
         """Whether the setting lists ``host`` by name (or its domain): then any of its

@@ -155,6 +155,7 @@ class WebhookSender:
         started = time.monotonic()
         attempt: dict[str, Any] = {"at": utc_now().isoformat().replace("+00:00", "Z")}
         status: int | None = None
+        final = False  # a failure that no retry can mend
         try:
             destination = self.policy.destination(delivery.url)
             status = _post(client, destination, delivery)
@@ -165,7 +166,8 @@ class WebhookSender:
                     else f"answered {status}"
                 )
         except Refused as refused:
-            attempt["error"] = f"the URL {refused}"
+            attempt["error"] = f"refused: the URL {refused}"
+            final = refused.final
         except httpx.TimeoutException:
             attempt["error"] = f"no answer within {self.timeout:g} s"
         except Exception as error:
@@ -175,11 +177,19 @@ class WebhookSender:
         made = len(delivery.attempts) + 1
         if "error" not in attempt:
             state, next_at = DeliveryState.DELIVERED, None
-        elif made >= self.attempts:
+        elif final or made >= self.attempts:
             state, next_at = DeliveryState.FAILED, None
         else:
             pause = min(self.retry_s * 2 ** (made - 1), MAX_PAUSE_S)
             state, next_at = DeliveryState.PENDING, utc_now() + timedelta(seconds=pause)
+        if "error" in attempt:
+            _log.warning(
+                "webhooks: delivery %s, attempt %s: %s (%s)",
+                delivery.id,
+                made,
+                attempt["error"],
+                "given up" if state is DeliveryState.FAILED else f"next at {next_at:%H:%M:%S}",
+            )
         failed: SQLAlchemyError | None = None
         for pause in (0.0, 1.0, 5.0):  # the store's write lock may be held a while
             time.sleep(pause)

@@ -148,8 +148,9 @@ def print_summary(report: IngestReport, index: dict[str, Any], matching: dict[st
     err.print(f"[{colour}]ingested:[/] {counts}")
     if matching["matches"]:
         err.print(
-            f"[green]saved searches:[/] {matching['matches']} new matches, "
-            f"{matching['deliveries']} webhook deliveries to make"
+            f"[green]saved searches:[/] {_counted(matching['matches'], 'new match')}, "
+            f"{_counted(matching['deliveries'], 'webhook delivery', 'webhook deliveries')} "
+            "to make"
         )
     if matching["error"]:
         err.print(f"[red]saved searches:[/] not matched yet: {escape(matching['error'])}")
@@ -168,3 +169,7 @@ def print_summary(report: IngestReport, index: dict[str, Any], matching: dict[st
         f"[green]search index:[/] change {index['applied_change']} of {index['last_change']} "
         f"applied, {index['documents']} articles{left}"
     )
+
+
+def _counted(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 'es'}"

@@ -87,10 +87,10 @@ async def create_route(request: Request, saved: SavedSearchCreate) -> Response:
     if saved.webhook_url is not None:
         policy: WebhookPolicy = request.app.state.webhook_policy
         try:
-            policy.check_url(saved.webhook_url)
+            await run_in_threadpool(policy.check_saved, saved.webhook_url)  # a name resolved
         except Refused as refused:
             raise RequestValidationError(
-                [{"loc": ("body", "webhook_url"), "msg": f"the URL {refused}"}]
+                [{"loc": ("body", "webhook_url"), "msg": str(refused)}]
             ) from None
     filters = saved.filters.model_dump(mode="json", exclude_defaults=True)
     secret = new_secret() if saved.webhook_url is not None else None
