@@ -3,9 +3,9 @@ it against its client's rate (rate_limits.py), refusing it with a 401, 403 or 42
 
 The key comes first, as the rate is counted per key. A request whose key is refused is counted
 against its address, so that guessing keys is as limited as any other request: past the
-address's rate it gets the 429 instead of the 401. An allowed request's ``RateLimit-*`` fields go
-on its answer through ``add_headers`` (app/api/edge.py), whoever answers it (a kept body, a
-304, a route).
+address's rate it gets the 429 instead of the 401. An allowed request's ``RateLimit`` and
+``RateLimit-Policy`` fields go on its answer through ``add_headers`` (app/api/edge.py), whoever
+answers it (a kept body, a 304, a route).
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
