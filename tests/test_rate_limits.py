@@ -364,6 +364,23 @@ def test_who_is_counted() -> None:
     assert client_of({"type": "http", "client": None}, None) == ("address:unknown", None)
 
 
+def test_who_is_counted_at_which_rate_is_made_once_a_key() -> None:
+    counter = RateCounter(rate=parse("10/minute"))
+    scope = request_scope("192.0.2.1")
+    assert counter.counted_as(scope, None) == ("address:192.0.2.1", counter.default_rate)
+    plain, own = key(4, rate_per_minute=None), key(5, rate_per_minute=60)
+    assert counter.counted_as(scope, plain) == ("key:4", counter.default_rate)
+    who, rate = counter.counted_as(scope, own)
+    assert who == "key:5"
+    assert rate is not None
+    assert (rate.requests, rate.window_s) == (60, 60)
+    assert counter.counted_as(scope, own)[0] is who  # kept, not made again
+    # The same key read again with another rate (its verdict is kept a few seconds): that rate.
+    rerated = counter.counted_as(scope, key(5, rate_per_minute=120))[1]
+    assert rerated is not None
+    assert rerated.requests == 120
+
+
 def test_a_store_that_cannot_be_reached_lets_requests_through(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -14,7 +14,7 @@ from app.api.authentication import MISSING_KEY, KeyCheck, guarded, sent_key
 from app.api.edge import add_headers
 from app.api.errors import error_response
 from app.api.links import PROBE_PATHS, route_path
-from app.api.rate_limits import RateCounter, client_of
+from app.api.rate_limits import RateCounter
 from app.problems import ApiKeyRequired, InvalidApiKey, ProblemError
 from app.store.api_keys import ApiKey
 
@@ -54,10 +54,9 @@ class Admission:
         if key is not None:
             scope.setdefault("state", {})["api_key"] = key
         if path not in PROBE_PATHS:
-            who, own_rate = client_of(scope, key)
-            rate = self.rates.rate_of(own_rate)
+            rates = self.rates
+            who, rate = rates.counted_as(scope, key)
             if rate is not None:
-                rates = self.rates
                 counted = (
                     rates.count_here(rate, who) if rates.in_memory else await rates.count(rate, who)
                 )
@@ -75,8 +74,7 @@ class Admission:
     ) -> None:
         """Answer ``refused``, or the 429 when its address is over its rate."""
         if counted:
-            who, _ = client_of(scope, None)
-            rate = self.rates.rate_of(None)
+            who, rate = self.rates.counted_as(scope, None)
             if rate is not None:
                 verdict = await self.rates.count(rate, who)
                 if verdict is not None and not verdict[0]:

@@ -76,6 +76,9 @@ STORE_TIMEOUT_S = 0.5
 # After the store fails, requests go unlimited this long before it is tried again, so that a
 # store that is down costs one timeout every so often, not one a request.
 STORE_RETRY_S = 5.0
+# Keys whose client name and rate are kept (``RateCounter.counted_as``): keys are few, but the
+# dict must not grow without end.
+KEYS_KEPT = 4096
 # Clients counted in memory before the ones back to a full allowance are dropped (the bound then
 # doubles with the clients still counting, so that dropping costs O(1) a request on average).
 MEMORY_CLIENTS = 10_000
@@ -187,11 +190,26 @@ class RateCounter:
         self.script: AsyncScript | None = None
         self.store_down_until = 0.0
         self.key_rates: dict[int, Rate] = {}
+        # By key id: the key's own rate per minute, and who it counts as at which rate.
+        self.key_clients: dict[int, tuple[int | None, str, Rate | None]] = {}
 
     def rate_of(self, own_rate: int | None) -> Rate | None:
         """The rate of a client whose own rate per minute is ``own_rate`` (None: the default's);
         None when nothing limits it."""
         return self.default_rate if own_rate is None else self._per_minute(own_rate)
+
+    def counted_as(self, scope: Scope, key: ApiKey | None) -> tuple[str, Rate | None]:
+        """Who a request counts against (``client_of``) and at which rate (None: unlimited);
+        for a key, made once and kept by its id, not made again for each of its requests."""
+        if key is None:
+            return client_of(scope, None)[0], self.default_rate
+        kept = self.key_clients.get(key.id)
+        if kept is None or kept[0] != key.rate_per_minute:  # a key's rate is kept with it
+            if len(self.key_clients) >= KEYS_KEPT:
+                self.key_clients.clear()
+            who, own_rate = client_of(scope, key)
+            kept = self.key_clients[key.id] = (own_rate, who, self.rate_of(own_rate))
+        return kept[1], kept[2]
 
     def count_here(self, rate: Rate, who: str) -> tuple[bool, int, int]:
         """GCRA on this process's dict: whether ``who``'s request is allowed, the requests it
