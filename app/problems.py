@@ -142,7 +142,7 @@ class RateLimited(ProblemError):
     description = (
         "The client (its API key, or its address when it sends none) made more requests than its"
         " rate allows (the `rate_limit` setting, or the key's own rate). `Retry-After` says when"
-        " to try again; the `RateLimit-*` headers of every answer say how many remain."
+        " to try again; the `RateLimit` header of every answer says how many remain."
     )
 
 

@@ -343,3 +343,61 @@ def test_the_access_log_writes_a_turns_lines_at_its_end_whole(tmp_path: Path) ->
     assert writes in boundaries
     assert 0 < boundaries[-1] - writes <= ATOMIC_BYTES
     assert [json.loads(line)["status"] for line in lines] == [200] * 103
+
+
+@pytest.mark.parametrize(
+    ("headers", "agent", "request_id"),
+    [
+        (
+            [(b"user-agent", b"newsroom-tool/1.0"), (b"x-request-id", b"req-7")],
+            "newsroom-tool/1.0",
+            "req-7",
+        ),
+        ([(b"accept", b"*/*")], None, None),
+        # Latin-1 as the server takes it; a JSON string however odd its bytes.
+        ([(b"x-request-id", b'a"b\\c\xe9')], None, 'a"b\\c\u00e9'),
+    ],
+)
+def test_the_access_log_shows_the_headers_the_edge_found(
+    tmp_path: Path, headers: list[tuple[bytes, bytes]], agent: str | None, request_id: str | None
+) -> None:
+    """The edge's one pass over a request's headers finds what its line shows."""
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def ignore(message: Any) -> None:
+        pass
+
+    async def request(edge: Edge) -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/v1/articles",
+            "query_string": b"limit=5",
+            "headers": [(b"host", b"news.example"), *headers],
+            "client": ("192.0.2.7", 40000),
+        }
+        await edge(scope, None, ignore)  # type: ignore[arg-type]
+        await asyncio.sleep(0)  # the turn ends: its lines are written
+
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        log = AccessLog()
+        log.output = file.fileno()
+        asyncio.run(request(Edge(answer, access_log=log)))
+    [line] = output.read_bytes().splitlines()
+    entry = json.loads(line)
+    assert entry == {
+        "time": entry["time"],
+        "method": "GET",
+        "path": "/v1/articles",
+        "query": "limit=5",
+        "status": 204,
+        "duration_ms": entry["duration_ms"],
+        "bytes": 0,
+        "client": "192.0.2.7",
+        "user_agent": agent,
+        "request_id": request_id,
+    }

@@ -1,6 +1,6 @@
 """Rate limits (the ``rate_limit`` and ``rate_limit_storage`` settings): per API key or client
-address, the ``RateLimit-*`` headers, the 429 problem, the probes left alone, and the counters
-shared through Redis by two real servers."""
+address, the ``RateLimit`` and ``RateLimit-Policy`` fields, the 429 problem, the probes left
+alone, and the counters shared through Redis by two real servers."""
 
 import asyncio
 import logging
@@ -36,10 +36,20 @@ from tests.live import live_server
 # What is counted does not depend on the store behind the answers.
 pytestmark = pytest.mark.sqlite_only
 
-HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
+HEADERS = ("ratelimit", "ratelimit-policy")
+# A RateLimit field of one item (draft-ietf-httpapi-ratelimit-headers-08 and later): the policy,
+# the requests remaining, the seconds until one more is freed.
+SERVICE_LIMIT = re.compile(r'"(default|key)";r=(\d+);t=(\d+)')
 # A database of the local Redis the tests alone use; they delete their own keys in it.
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ARTICLE = f"/v1/articles/{SEED_SLUG}"
+
+
+def service_limit(field: str) -> tuple[str, int, int]:
+    """The policy, remaining requests and seconds to reset a ``RateLimit`` field says."""
+    found = SERVICE_LIMIT.fullmatch(field)
+    assert found is not None, field
+    return found[1], int(found[2]), int(found[3])
 
 
 def client_for(settings: Settings, **changes: object) -> Iterator[TestClient]:
@@ -67,20 +77,21 @@ def test_each_answer_says_what_remains_and_the_fourth_is_refused(
         # An article's second and third answers are the kept body, sent before routing.
         response = limited.get(url)
         assert response.status_code == 200
-        assert response.headers["ratelimit-limit"] == "3"
-        assert response.headers["ratelimit-remaining"] == str(remaining)
-        assert response.headers["ratelimit-policy"] == "3;w=60"
-        assert 0 <= int(response.headers["ratelimit-reset"]) <= 60
+        assert response.headers["ratelimit-policy"] == '"default";q=3;w=60'
+        policy, left, reset = service_limit(response.headers["ratelimit"])
+        assert (policy, left) == ("default", remaining)
+        assert 0 <= reset <= 60
         # One field each: nothing of one answer's count was kept with the body for the next.
-        assert len(response.headers.get_list("ratelimit-remaining")) == 1
+        assert len(response.headers.get_list("ratelimit")) == 1
+        assert len(response.headers.get_list("ratelimit-policy")) == 1
 
     refused = limited.get(url)
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
-    assert refused.headers["ratelimit-remaining"] == "0"
     retry_after = int(refused.headers["retry-after"])
     assert 1 <= retry_after <= 60
-    assert refused.headers["ratelimit-reset"] == str(retry_after)
+    assert service_limit(refused.headers["ratelimit"]) == ("default", 0, retry_after)
+    assert refused.headers["ratelimit-policy"] == '"default";q=3;w=60'
     assert refused.headers["x-content-type-options"] == "nosniff"
     problem = refused.json()
     assert problem == {
@@ -100,7 +111,7 @@ def test_probes_are_never_limited(limited: TestClient) -> None:
             # /readyz may still say the follower's first pass is under way: a 503, never a 429.
             assert response.status_code in (200, 503)
             assert not set(HEADERS) & set(response.headers)
-    assert limited.get("/v1/articles").headers["ratelimit-remaining"] == "2"
+    assert service_limit(limited.get("/v1/articles").headers["ratelimit"])[1] == 2
 
 
 def test_a_page_of_another_origin_reads_the_counts_and_the_refusal(limited: TestClient) -> None:
@@ -112,12 +123,7 @@ def test_a_page_of_another_origin_reads_the_counts_and_the_refusal(limited: Test
         exposed = {
             name.strip() for name in answer.headers["access-control-expose-headers"].split(",")
         }
-        assert {
-            "RateLimit-Limit",
-            "RateLimit-Remaining",
-            "RateLimit-Reset",
-            "Retry-After",
-        } <= exposed
+        assert {"RateLimit", "RateLimit-Policy", "Retry-After"} <= exposed
     # A preflight is not counted: it carries nothing the browser would send with it.
     preflight = limited.options(
         "/v1/articles", headers={**origin, "Access-Control-Request-Method": "GET"}
@@ -131,7 +137,7 @@ def test_the_documented_refusals_are_what_the_api_answers(
     """Each operation's 429 example (at 600 a minute), replayed at 2 a minute."""
     app = create_app(settings.model_copy(update={"rate_limit": "2/minute"}))
     shown = [
-        (operation["responses"]["429"]["content"]["application/problem+json"], path)
+        (operation["responses"]["429"], path)
         for path, operations in app.openapi()["paths"].items()
         for operation in operations.values()
         if "429" in operation["responses"]
@@ -139,14 +145,19 @@ def test_the_documented_refusals_are_what_the_api_answers(
     assert len(shown) >= 8
     assert all(path not in ("/healthz", "/readyz") for _, path in shown)
     with CaughtUpClient(app) as client:
-        for content, _ in shown:
-            example = content["examples"]["rate-limited"]
+        for declared, _ in shown:
+            example = declared["content"]["application/problem+json"]["examples"]["rate-limited"]
             asked = re.fullmatch(r"The answer to `(\w+) (\S+)`\.", example["description"])
             assert asked is not None, example["description"]
             method, target = asked.groups()
             # One client: its first two requests spend its rate, whatever they ask.
             refused = [client.request(method, target) for _ in range(3)][-1]
             assert refused.status_code == 429, target
+            # The headers declared are sent, as their declared type.
+            assert set(declared["headers"]) == {"Retry-After", "RateLimit", "RateLimit-Policy"}
+            for name, header in declared["headers"].items():
+                value = refused.headers[name]
+                assert value.isdigit() == (header["schema"]["type"] == "integer"), (name, value)
             body = refused.json()
             retry_after = refused.headers["retry-after"]
             assert body == {
@@ -268,9 +279,10 @@ def test_a_key_is_counted_apart_from_its_address_at_its_own_rate() -> None:
     scopes += [request_scope()] * 2  # the same address without a key: a count of its own
     found = asyncio.run(answers(limits, scopes))
     assert statuses(found) == ["200"] * 4 + ["429"] + ["200", "200", "429"] + ["200", "200"]
-    assert found[0]["ratelimit-limit"] == "4"
-    assert found[0]["ratelimit-policy"] == "4;w=60"
-    assert found[5]["ratelimit-limit"] == "2"
+    assert found[0]["ratelimit-policy"] == '"key";q=4;w=60'
+    assert service_limit(found[0]["ratelimit"])[:2] == ("key", 3)
+    assert found[5]["ratelimit-policy"] == '"default";q=2;w=60'
+    assert service_limit(found[5]["ratelimit"])[:2] == ("default", 1)
 
 
 def test_a_key_has_its_rate_when_no_default_is_set() -> None:
@@ -278,7 +290,7 @@ def test_a_key_has_its_rate_when_no_default_is_set() -> None:
     limits = admitting(RateCounter(rate=None), bot)
     found = asyncio.run(answers(limits, [request_scope(key=bot)] * 2 + [request_scope()] * 3))
     assert statuses(found) == ["200", "429", "200", "200", "200"]
-    assert "ratelimit-limit" not in found[2]
+    assert "ratelimit" not in found[2]
 
 
 def test_refused_keys_are_counted_against_their_address() -> None:
@@ -287,7 +299,7 @@ def test_refused_keys_are_counted_against_their_address() -> None:
     guess = {**request_scope(), "headers": [(b"x-api-key", b"byl_guessed")]}
     found = asyncio.run(answers(limits, [guess] * 3 + [request_scope()]))
     assert statuses(found) == ["401", "401", "429", "429"]
-    assert "ratelimit-limit" in found[2]
+    assert "ratelimit" in found[2]
 
 
 def test_the_allowance_comes_back_one_request_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -296,20 +308,17 @@ def test_the_allowance_comes_back_one_request_at_a_time(monkeypatch: pytest.Monk
     monkeypatch.setattr(rate_limits, "time", SimpleNamespace(monotonic=lambda: now[0]))
     limits = admitting(RateCounter(rate=parse("3/minute")))
 
-    def at(seconds: float, requests: int) -> list[tuple[str, str, str]]:
+    def at(seconds: float, requests: int) -> list[tuple[str, int, int]]:
         now[0] = 1000.0 + seconds
         found = asyncio.run(answers(limits, [request_scope()] * requests))
-        return [
-            (answer["status"], answer["ratelimit-remaining"], answer["ratelimit-reset"])
-            for answer in found
-        ]
+        return [(answer["status"], *service_limit(answer["ratelimit"])[1:]) for answer in found]
 
-    first = [("200", "2", "20"), ("200", "1", "20"), ("200", "0", "20"), ("429", "0", "20")]
+    first = [("200", 2, 20), ("200", 1, 20), ("200", 0, 20), ("429", 0, 20)]
     assert at(0, 4) == first
-    assert at(15, 1) == [("429", "0", "5")]
-    assert at(20, 2) == [("200", "0", "20"), ("429", "0", "20")]
-    assert at(70, 1) == [("200", "1", "10")]
-    assert at(500, 1) == [("200", "2", "20")]
+    assert at(15, 1) == [("429", 0, 5)]
+    assert at(20, 2) == [("200", 0, 20), ("429", 0, 20)]
+    assert at(70, 1) == [("200", 1, 10)]
+    assert at(500, 1) == [("200", 2, 20)]
 
 
 def test_the_clients_in_memory_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -355,6 +364,23 @@ def test_who_is_counted() -> None:
     assert client_of({"type": "http", "client": None}, None) == ("address:unknown", None)
 
 
+def test_who_is_counted_at_which_rate_is_made_once_a_key() -> None:
+    counter = RateCounter(rate=parse("10/minute"))
+    scope = request_scope("192.0.2.1")
+    assert counter.counted_as(scope, None) == ("address:192.0.2.1", counter.default_rate)
+    plain, own = key(4, rate_per_minute=None), key(5, rate_per_minute=60)
+    assert counter.counted_as(scope, plain) == ("key:4", counter.default_rate)
+    who, rate = counter.counted_as(scope, own)
+    assert who == "key:5"
+    assert rate is not None
+    assert (rate.requests, rate.window_s) == (60, 60)
+    assert counter.counted_as(scope, own)[0] is who  # kept, not made again
+    # The same key read again with another rate (its verdict is kept a few seconds): that rate.
+    rerated = counter.counted_as(scope, key(5, rate_per_minute=120))[1]
+    assert rerated is not None
+    assert rerated.requests == 120
+
+
 def test_a_store_that_cannot_be_reached_lets_requests_through(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -363,7 +389,7 @@ def test_a_store_that_cannot_be_reached_lets_requests_through(
     with caplog.at_level(logging.WARNING, logger="byline"):
         found = asyncio.run(answers(limits, [request_scope()] * 3))
     assert statuses(found) == ["200", "200", "200"]
-    assert "ratelimit-limit" not in found[0]
+    assert "ratelimit" not in found[0]
     # Tried once, then left alone for a while: one line in the log, not one a request.
     [record] = [record for record in caplog.records if "rate limits" in record.message]
     assert "requests go unlimited" in record.message
@@ -397,7 +423,7 @@ def test_two_servers_share_their_counts_in_redis(shared_redis: str, tmp_path: Pa
         bases = [first, second, first, second]
         answers = [httpx2.get(f"{base}/v1/articles?limit=1") for base in bases]
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
-    assert [answer.headers["ratelimit-remaining"] for answer in answers] == ["2", "1", "0", "0"]
+    assert [service_limit(answer.headers["ratelimit"])[1] for answer in answers] == [2, 1, 0, 0]
     assert answers[3].json()["type"] == "/problems/rate-limited"
     assert int(answers[3].headers["retry-after"]) >= 1
 
@@ -409,4 +435,4 @@ def test_the_redis_store_counts_in_the_app(
     for client in client_for(settings, **changes):
         found = [client.get(ARTICLE) for _ in range(3)]
         assert [answer.status_code for answer in found] == [200, 200, 429]
-        assert found[1].headers["ratelimit-remaining"] == "0"
+        assert service_limit(found[1].headers["ratelimit"])[1] == 0

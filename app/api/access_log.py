@@ -33,7 +33,7 @@ _MILLISECONDS = tuple(f".{milliseconds:03d}+00:00" for milliseconds in range(100
 
 class AccessLog:
     """Log every request as one JSON object on a line (``Edge``, app/api/edge.py, tells it of
-    each request as its answer ends)."""
+    each request as its answer ends, with the headers the line shows)."""
 
     def __init__(self) -> None:
         self.output = STDOUT
@@ -45,15 +45,19 @@ class AccessLog:
         self.lines_bytes = 0
         self.flush_due = False
 
-    def record(self, scope: Scope, status: int, sent: int, came: float, seconds: float) -> None:
+    def record(
+        self,
+        scope: Scope,
+        status: int,
+        sent: int,
+        came: float,
+        seconds: float,
+        agent: bytes | None,
+        request_id: bytes | None,
+    ) -> None:
         """Log a request that came at ``came`` (seconds since the epoch) and was answered
-        ``status`` with ``sent`` bytes of body ``seconds`` later."""
-        agent = request_id = None
-        for name, value in scope["headers"]:
-            if name == b"user-agent":
-                agent = value.decode("latin-1")
-            elif name == b"x-request-id":
-                request_id = value.decode("latin-1")
+        ``status`` with ``sent`` bytes of body ``seconds`` later; its ``User-Agent`` and
+        ``X-Request-ID`` as the edge found them in its pass over the request's headers."""
         client = scope.get("client")
         entry = {
             "time": self._time(came),
@@ -65,8 +69,8 @@ class AccessLog:
             "duration_ms": round(seconds * 1e6) / 1000,
             "bytes": sent,
             "client": client[0] if client else None,
-            "user_agent": agent,
-            "request_id": request_id,
+            "user_agent": None if agent is None else agent.decode("latin-1"),
+            "request_id": None if request_id is None else request_id.decode("latin-1"),
         }
         self._write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
 

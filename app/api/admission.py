@@ -3,9 +3,9 @@ it against its client's rate (rate_limits.py), refusing it with a 401, 403 or 42
 
 The key comes first, as the rate is counted per key. A request whose key is refused is counted
 against its address, so that guessing keys is as limited as any other request: past the
-address's rate it gets the 429 instead of the 401. An allowed request's ``RateLimit-*`` fields go
-on its answer through ``add_headers`` (app/api/edge.py), whoever answers it (a kept body, a
-304, a route).
+address's rate it gets the 429 instead of the 401. An allowed request's ``RateLimit`` and
+``RateLimit-Policy`` fields go on its answer through ``add_headers`` (app/api/edge.py), whoever
+answers it (a kept body, a 304, a route).
 """
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -14,7 +14,7 @@ from app.api.authentication import MISSING_KEY, KeyCheck, guarded, sent_key
 from app.api.edge import add_headers
 from app.api.errors import error_response
 from app.api.links import PROBE_PATHS, route_path
-from app.api.rate_limits import RateCounter, client_of
+from app.api.rate_limits import RateCounter
 from app.problems import ApiKeyRequired, InvalidApiKey, ProblemError
 from app.store.api_keys import ApiKey
 
@@ -54,10 +54,9 @@ class Admission:
         if key is not None:
             scope.setdefault("state", {})["api_key"] = key
         if path not in PROBE_PATHS:
-            who, own_rate = client_of(scope, key)
-            rate = self.rates.rate_of(own_rate)
+            rates = self.rates
+            who, rate = rates.counted_as(scope, key)
             if rate is not None:
-                rates = self.rates
                 counted = (
                     rates.count_here(rate, who) if rates.in_memory else await rates.count(rate, who)
                 )
@@ -75,8 +74,7 @@ class Admission:
     ) -> None:
         """Answer ``refused``, or the 429 when its address is over its rate."""
         if counted:
-            who, _ = client_of(scope, None)
-            rate = self.rates.rate_of(None)
+            who, rate = self.rates.counted_as(scope, None)
             if rate is not None:
                 verdict = await self.rates.count(rate, who)
                 if verdict is not None and not verdict[0]:

@@ -27,9 +27,7 @@ EXPOSED_HEADERS = (
     "ETag",
     "Link",
     "Retry-After",
-    "RateLimit-Limit",
-    "RateLimit-Remaining",
-    "RateLimit-Reset",
+    "RateLimit",
     "RateLimit-Policy",
     "WWW-Authenticate",
 )

@@ -1,12 +1,12 @@
 """The edge of the app: the one layer every HTTP request meets first and every answer passes last.
 
 On the way in, in one pass over the request's headers: a foreign ``Host`` is refused (hosts.py),
-a CORS preflight answered (cors.py), a body too large refused (body_limit.py), and a HEAD run as
-a GET (RFC 9110 §9.3.2: the same headers; its body is dropped here, so a compressed answer's
-length is a GET's). On the way out, in one pass over the answer's headers: the security headers,
-CORS's, and those the layers inside asked for (``add_headers``: a client's rate limit); an error
-no handler knew is answered as the 500 problem; and the request is counted (metrics.py) and
-logged (access_log.py).
+a CORS preflight answered (cors.py), a body too large refused (body_limit.py), ``User-Agent`` and
+``X-Request-ID`` noted for the access log, and a HEAD run as a GET (RFC 9110 §9.3.2: the same
+headers; its body is dropped here, so a compressed answer's length is a GET's). On the way out,
+in one pass over the answer's headers: the security headers, CORS's, and those the layers inside
+asked for (``add_headers``: a client's rate limit); an error no handler knew is answered as the
+500 problem; and the request is counted (metrics.py) and logged (access_log.py).
 
 One layer rather than one a concern: each layer and its wrapper of ``send`` cost a kept answer
 about a microsecond, and the concerns each read the same headers again (bench/RESULTS.md, the
@@ -70,16 +70,19 @@ class Edge:
         if scope["type"] != "http":
             await self._not_http(scope, receive, send)
             return
-        host = origin = None
-        preflight = False
+        host = origin = agent = request_id = None
+        preflight = chunked = False
         lengths: list[bytes] = []
-        chunked = False
         for name, value in scope["headers"]:
             if name == b"host":
                 host = value
+            elif name == b"user-agent":
+                agent = value
             elif name == b"origin":
                 if origin is None:
                     origin = value
+            elif name == b"x-request-id":
+                request_id = value
             elif name == b"access-control-request-method":
                 preflight = True
             elif name == b"content-length":
@@ -119,18 +122,27 @@ class Edge:
             response = await unexpected_error_response(Request(scope), error)
             await response(scope, receive, answer.send)
         finally:
-            self._done(scope, answer, counted, came, started)
+            self._done(scope, answer, counted, came, started, agent, request_id)
 
     def _done(
-        self, scope: Scope, answer: "_Answer", counted: bool, came: float, started: float
+        self,
+        scope: Scope,
+        answer: "_Answer",
+        counted: bool,
+        came: float,
+        started: float,
+        agent: bytes | None,
+        request_id: bytes | None,
     ) -> None:
         """Count and log a request answered (``came`` by the clock, ``started`` by
-        ``perf_counter``)."""
+        ``perf_counter``; ``agent`` and ``request_id`` as its headers said)."""
         ended = perf_counter()
         if counted and self.metrics is not None:
             self.metrics.count(scope, answer.status, started, ended)
         if self.access_log is not None:
-            self.access_log.record(scope, answer.status, answer.sent, came, ended - started)
+            self.access_log.record(
+                scope, answer.status, answer.sent, came, ended - started, agent, request_id
+            )
 
     async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The lifespan (and websockets, which the app has none of)."""

@@ -234,10 +234,7 @@ def _declare_unknown_host(operation: dict[str, Any]) -> None:
 def _declare_rate_limited(operation: dict[str, Any]) -> None:
     """Declare the 429 that ``Admission`` answers past a client's rate, with its headers."""
     declared = problem_responses(RateLimited, validated=False)[429]
-    declared["headers"] = {
-        name: {"description": description, "schema": {"type": "integer"}}
-        for name, description in RATE_LIMIT_HEADERS.items()
-    }
+    declared["headers"] = copy.deepcopy(RATE_LIMIT_HEADERS)
     operation["responses"].setdefault("429", declared)
 
 

@@ -1,9 +1,12 @@
 """Rate limits: how many requests each client may make, per API key or, for a request without
 one, per client address; counted in this process's memory or in Redis.
 
-Every limited answer carries ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset``
-and ``RateLimit-Policy`` (draft-ietf-httpapi-ratelimit-headers-06: separate fields, the reset in
-seconds from now); one over the limit is a 429 ``rate-limited`` problem with ``Retry-After``.
+Every limited answer carries the two fields of draft-ietf-httpapi-ratelimit-headers (the form of
+its versions 08 and later): ``RateLimit-Policy: "default";q=600;w=60``, the quota of the policy
+and its window in seconds, the same on every answer, and ``RateLimit: "default";r=599;t=1``, the
+requests remaining and the seconds until one more is freed. The policy is ``default`` (the
+``rate_limit`` setting, per key or address) or ``key`` (a key's own rate). One over the limit is a
+429 ``rate-limited`` problem with both and ``Retry-After``.
 
 The counting is GCRA, the generic cell rate algorithm (as redis-cell and many API gateways count):
 a rate of N requests in a window of W seconds lets one request through every W/N seconds, with a
@@ -45,14 +48,27 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("byline")
 
-# What the headers of a refusal say (the OpenAPI document declares them); every limited answer
-# carries the RateLimit-* ones.
+# The headers of a refusal, as the OpenAPI document declares them; every limited answer carries
+# the RateLimit ones.
 RATE_LIMIT_HEADERS = {
-    "Retry-After": "Seconds until the client may try again.",
-    "RateLimit-Limit": "The requests a window allows this client.",
-    "RateLimit-Remaining": "The requests the client has left in the window.",
-    "RateLimit-Reset": "Seconds until the window frees one more request.",
+    "Retry-After": {
+        "description": "Seconds until the client may try again.",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit": {
+        "description": "The requests the client has left (`r`) and the seconds until one more is"
+        ' freed (`t`), as `"default";r=0;t=12`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Policy": {
+        "description": "The requests a window allows the client (`q`) and the window in seconds"
+        ' (`w`), as `"default";q=600;w=60`.',
+        "schema": {"type": "string"},
+    },
 }
+# The policies' names: the ``rate_limit`` setting's, and a key's own rate.
+DEFAULT_POLICY = "default"
+KEY_POLICY = "key"
 # The counters' keys in Redis start with it: one Redis may serve other programs too.
 KEY_PREFIX = "byline-rate"
 # Seconds Redis has to connect and answer: past them the request is served without a limit.
@@ -60,6 +76,9 @@ STORE_TIMEOUT_S = 0.5
 # After the store fails, requests go unlimited this long before it is tried again, so that a
 # store that is down costs one timeout every so often, not one a request.
 STORE_RETRY_S = 5.0
+# Keys whose client name and rate are kept (``RateCounter.counted_as``): keys are few, but the
+# dict must not grow without end.
+KEYS_KEPT = 4096
 # Clients counted in memory before the ones back to a full allowance are dropped (the bound then
 # doubles with the clients still counting, so that dropping costs O(1) a request on average).
 MEMORY_CLIENTS = 10_000
@@ -89,29 +108,37 @@ return {1, remaining, math.max(0, math.ceil(((remaining + 1 - freed) * interval 
 
 
 class Rate:
-    """A rate as the counting uses it: its numbers and its fixed headers, made once."""
+    """A rate as the counting uses it: its numbers and its fixed fields, made once."""
 
-    __slots__ = ("described", "headers", "interval_s", "requests", "window_ms", "window_s")
+    __slots__ = (
+        "described",
+        "interval_s",
+        "policy_header",
+        "remaining_form",
+        "requests",
+        "window_ms",
+        "window_s",
+    )
 
-    def __init__(self, requests: int, window_s: int, described: str) -> None:
+    def __init__(
+        self, requests: int, window_s: int, described: str, policy: str = DEFAULT_POLICY
+    ) -> None:
         self.requests = requests
         self.window_s = window_s
         self.interval_s = window_s / requests
         self.window_ms = window_s * 1000
         self.described = described
-        self.headers = (
-            (b"ratelimit-limit", str(requests).encode()),
-            (b"ratelimit-policy", f"{requests};w={window_s}".encode()),
+        self.policy_header = (
+            b"ratelimit-policy",
+            b'"%s";q=%d;w=%d' % (policy.encode(), requests, window_s),
         )
+        # Only the two numbers are formatted a request.
+        self.remaining_form = b'"' + policy.encode() + b'";r=%d;t=%d'
 
     def answer_headers(self, remaining: int, reset: int) -> tuple[tuple[bytes, bytes], ...]:
-        """The ``RateLimit-*`` fields of an answer allowed with ``remaining`` requests left and
-        one more freed in ``reset`` seconds."""
-        return (
-            *self.headers,
-            (b"ratelimit-remaining", b"%d" % remaining),
-            (b"ratelimit-reset", b"%d" % reset),
-        )
+        """The ``RateLimit`` and ``RateLimit-Policy`` fields of an answer with ``remaining``
+        requests left and one more freed in ``reset`` seconds."""
+        return (b"ratelimit", self.remaining_form % (remaining, reset)), self.policy_header
 
     @classmethod
     def of(cls, rate: RateLimitItem) -> "Rate":
@@ -163,11 +190,26 @@ class RateCounter:
         self.script: AsyncScript | None = None
         self.store_down_until = 0.0
         self.key_rates: dict[int, Rate] = {}
+        # By key id: the key's own rate per minute, and who it counts as at which rate.
+        self.key_clients: dict[int, tuple[int | None, str, Rate | None]] = {}
 
     def rate_of(self, own_rate: int | None) -> Rate | None:
         """The rate of a client whose own rate per minute is ``own_rate`` (None: the default's);
         None when nothing limits it."""
         return self.default_rate if own_rate is None else self._per_minute(own_rate)
+
+    def counted_as(self, scope: Scope, key: ApiKey | None) -> tuple[str, Rate | None]:
+        """Who a request counts against (``client_of``) and at which rate (None: unlimited);
+        for a key, made once and kept by its id, not made again for each of its requests."""
+        if key is None:
+            return client_of(scope, None)[0], self.default_rate
+        kept = self.key_clients.get(key.id)
+        if kept is None or kept[0] != key.rate_per_minute:  # a key's rate is kept with it
+            if len(self.key_clients) >= KEYS_KEPT:
+                self.key_clients.clear()
+            who, own_rate = client_of(scope, key)
+            kept = self.key_clients[key.id] = (own_rate, who, self.rate_of(own_rate))
+        return kept[1], kept[2]
 
     def count_here(self, rate: Rate, who: str) -> tuple[bool, int, int]:
         """GCRA on this process's dict: whether ``who``'s request is allowed, the requests it
@@ -204,11 +246,9 @@ class RateCounter:
             f"{'API key' if who.startswith('key:') else 'address'}: "
             f"try again in {retry_after} s.",
             headers={
-                **{name.decode(): value.decode() for name, value in rate.headers},
-                "RateLimit-Remaining": "0",
-                "RateLimit-Reset": str(retry_after),
-                "Retry-After": str(retry_after),
-            },
+                name.decode(): value.decode() for name, value in rate.answer_headers(0, retry_after)
+            }
+            | {"Retry-After": str(retry_after)},
         )
 
     def _sweep(self, now: float) -> None:
@@ -244,5 +284,5 @@ class RateCounter:
         if rate is None:
             if len(self.key_rates) >= 1024:
                 self.key_rates.clear()
-            rate = self.key_rates[requests] = Rate(requests, 60, "1 minute")
+            rate = self.key_rates[requests] = Rate(requests, 60, "1 minute", KEY_POLICY)
         return rate
