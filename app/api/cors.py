@@ -21,11 +21,12 @@ from app.api.errors import error_response
 from app.problems import CrossOriginRefused
 
 # The headers of an answer a page may read besides the safelisted ones: the next page's link,
-# its entity tag, when to try again after a 503 or a 429, the client's rate limit
-# (app/api/rate_limits.py) and what a 401 asks for.
+# its entity tag, where a saved search was saved, when to try again after a 503 or a 429, the
+# client's rate limit (app/api/rate_limits.py) and what a 401 asks for.
 EXPOSED_HEADERS = (
     "ETag",
     "Link",
+    "Location",
     "Retry-After",
     "RateLimit",
     "RateLimit-Policy",
@@ -36,13 +37,15 @@ PREFLIGHT_MAX_AGE = 600
 
 
 class CrossOrigin(CORSMiddleware):
-    """CORS for ``origins`` (``*``: any), for the API's reading methods."""
+    """CORS for ``origins`` (``*``: any), for the API's methods: its reads, and the saving,
+    deleting and sending again of saved searches and their deliveries (with a key in a header:
+    a page of another origin has no cookie to ride on)."""
 
     def __init__(self, app: ASGIApp, *, origins: list[str]) -> None:
         super().__init__(
             app,
             allow_origins=origins,
-            allow_methods=("GET", "HEAD"),
+            allow_methods=("GET", "HEAD", "POST", "DELETE"),
             allow_headers=("*",),
             expose_headers=EXPOSED_HEADERS,
             max_age=PREFLIGHT_MAX_AGE,
