@@ -36,7 +36,7 @@ from app.store.times import in_utc
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -178,8 +178,9 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
         for value in declared.stored(article):
             document.add_text(declared.parameter, value)
     for facet in Facet:
-        if not facet.counts_numbers and (value := article[facet.value]) is not None:
-            document.add_text(facet_field(facet), value)
+        if not facet.counts_numbers:
+            for value in facet.values(article):
+                document.add_text(facet_field(facet), value)
     if article["year"] is not None:
         document.add_integer("year", article["year"])
     published: datetime | None = article["published_at"]
