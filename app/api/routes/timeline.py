@@ -26,7 +26,14 @@ from app.search.index import SearchIndex
 from app.search.language import parse_query
 from app.search.name_variants import Expansion, expand_names
 from app.search.query_tree import Column
-from app.search.timeline import Counts, Interval, bucket_keys, every_article, timeline_counts
+from app.search.timeline import (
+    Counts,
+    Interval,
+    bucket_keys,
+    every_article,
+    store_counts,
+    timeline_counts,
+)
 from app.store.filters import ArticleFilters
 from app.store.readers.base import Read
 
@@ -140,7 +147,7 @@ def _timeline(request: Request, params: TimelineQuery, budget: Budget, as_csv: b
     keys = bucket_keys(
         params.interval, found, after=params.published_after, before=params.published_before
     )
-    store = timeline_counts(searcher, every_article(), params.interval)
+    store = store_counts(index, searcher, params.interval)
     series = [
         _series(q, counts, store, keys, params.interval)
         for q, counts in zip(queries, found, strict=True)
