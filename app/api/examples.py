@@ -441,7 +441,7 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
             "invalid-parameter",
             "An unknown facet",
             "/v1/articles?facets=colour",
-            "Unknown facet 'colour': use source, dateline, year.",
+            "Unknown facet 'colour': use source, dateline, year, authors, tags, month.",
         ),
         _too_low_limit("/v1/articles?limit=0"),
     ),
