@@ -105,6 +105,7 @@ def in_readme_terms(value: Any) -> Any:
             "/v1/search?q=Macron+troops&limit=1&snippet_words=20&facets=source,dateline,year",
             examples.SEARCH_PAGE,
         ),
+        ("/v1/timeline?q=Macron&interval=year", examples.TIMELINE),
     ],
 )
 def test_examples_are_what_the_api_returns_for_the_seed(
@@ -134,6 +135,9 @@ def test_examples_are_what_the_api_returns_for_the_seed(
         ("SavedSearchList", examples.SAVED_SEARCH_LIST),
         ("SavedSearchCreate", examples.SAVED_SEARCH_CREATE),
         ("SearchFilters", examples.SAVED_SEARCH_FILTERS),
+        ("Timeline", examples.TIMELINE),
+        ("TimelineSeries", examples.TIMELINE_SERIES),
+        ("TimelineBucket", examples.TIMELINE_BUCKET),
     ],
 )
 def test_the_document_shows_examples_with_every_field_the_api_sends(

@@ -22,8 +22,9 @@ from app.api.edge import Edge
 from app.api.errors import install_problem_handlers
 from app.api.hosts import AllowedHosts
 from app.api.kept_answers import KeptAnswers
+from app.api.links import TIMELINE_CSV_PATH, TIMELINE_PATH
 from app.api.metrics import RequestMetrics
-from app.api.negotiation import FeedNegotiation
+from app.api.negotiation import FeedNegotiation, SuffixNegotiation
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateCounter
 from app.api.routes import (
@@ -36,9 +37,11 @@ from app.api.routes import (
     problems,
     saved_searches,
     search,
+    timeline,
 )
 from app.api.routes.docs import install_docs
 from app.api.routes.feeds import FEED_RESOURCES
+from app.api.routes.timeline import CSV_MEDIA_TYPE
 from app.api.validators import Validators
 from app.api.webhook_payloads import delivery_body
 from app.search.follower import IndexFollower
@@ -154,6 +157,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the kept answers and the validators: a feed asked for by Accept is tagged and kept
     # as its own URL.
     app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
+    # The timeline's CSV, asked for by Accept: tagged and kept as its own URL, as a feed is.
+    app.add_middleware(
+        SuffixNegotiation,
+        path=TIMELINE_PATH,
+        suffix=TIMELINE_CSV_PATH.removeprefix(TIMELINE_PATH),
+        media_type=CSV_MEDIA_TYPE,
+    )
     # Always there: an API key may have a rate of its own when no default is set.
     app.add_middleware(
         Admission,
@@ -180,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)
+    app.include_router(timeline.router)
     app.include_router(changes.router)
     app.include_router(feeds.router)
     app.include_router(saved_searches.router)

@@ -139,6 +139,16 @@ class SearchQuery(PageQuery):
 
 
 search_query = QueryModel(SearchQuery)
+
+# A name of ``search_in`` for the other routes that search (the timeline).
+ColumnName = _one_of([column.value for column in Column])
+
+
+def columns_of(search_in: list[str]) -> list[Column]:
+    """The columns ``search_in`` names; a 400 names the first unknown one."""
+    return _names(search_in, known={column.value: column for column in Column}, what="field")
+
+
 SearchQueryDep = Annotated[SearchQuery, Depends(search_query)]
 
 

@@ -178,6 +178,23 @@ CHANGE_PAGE: dict[str, Any] = {
     "next": None,
 }
 
+# The seed's timeline of `Macron` by year: its one article has no publication time.
+TIMELINE_SERIES: dict[str, Any] = {"q": "Macron", "total": 1, "undated": 1, "buckets": []}
+
+TIMELINE: dict[str, Any] = {"interval": "year", "series": [TIMELINE_SERIES]}
+
+# A bucket of a corpus with publication times (the seed has none).
+TIMELINE_BUCKET: dict[str, Any] = {
+    "start": "2025-03-01",
+    "end": "2025-04-01",
+    "count": 12,
+    "articles": 480,
+    "share": 0.025,
+}
+
+# The seed's timeline as CSV: a row a bucket and series, then its undated articles.
+TIMELINE_CSV = "q,start,end,count,articles,share\r\nMacron,,,1,1,1.0\r\n"
+
 SAVED_SEARCH_FILTERS: dict[str, Any] = {
     "source": [],
     "dateline": ["LONDON"],
@@ -267,6 +284,11 @@ API_INDEX: dict[str, Any] = {
             "href": BASE + "v1/articles/{ref}/revisions",
         },
         {"name": "search_articles", "summary": "Search articles", "href": BASE + "v1/search"},
+        {
+            "name": "timeline",
+            "summary": "Count articles over time",
+            "href": BASE + "v1/timeline",
+        },
         {"name": "list_changes", "summary": "List changes", "href": BASE + "v1/changes"},
         {
             "name": "list_articles_atom",
@@ -426,7 +448,7 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
             "invalid-parameter",
             "An unknown facet",
             "/v1/articles?facets=colour",
-            "Unknown facet 'colour': use source, dateline, year.",
+            "Unknown facet 'colour': use source, dateline, year, authors, tags, month.",
         ),
         _too_low_limit("/v1/articles?limit=0"),
     ),
@@ -465,6 +487,21 @@ PROBLEM_EXAMPLES: dict[str, tuple[ProblemExample, ...]] = {
         ),
         _search_stopped("/v1/search?q=Macron"),
         _too_low_limit("/v1/search?q=Macron&limit=0"),
+    ),
+    "timeline": (
+        ProblemExample(
+            "invalid-parameter",
+            "A blank query",
+            "/v1/timeline?q=+",
+            "The query `q` is blank: give at least one word to search for.",
+        ),
+        _search_stopped("/v1/timeline?q=Macron"),
+        _invalid(
+            "query",
+            "interval",
+            "/v1/timeline?interval=hour",
+            "Input should be 'day', 'week', 'month' or 'year'",
+        ),
     ),
     "create_saved_search": (
         ProblemExample(

@@ -17,6 +17,9 @@ from app.store.models import Article
 
 ARTICLES_PATH = "/v1/articles"
 CHANGES_PATH = "/v1/changes"
+TIMELINE_PATH = "/v1/timeline"
+# The timeline as CSV, at its own URL (``Accept: text/csv`` on the timeline is answered so).
+TIMELINE_CSV_PATH = TIMELINE_PATH + ".csv"
 # The probes of a load balancer or an orchestrator: never limited, never kept.
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"

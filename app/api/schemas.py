@@ -2,7 +2,7 @@
 revisions, changes and saved searches, each with its documented example; and the one body it
 takes, a saved search's."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, StringConstraints, field_validator
@@ -161,6 +161,46 @@ class SearchPage(SQLModel):
         description="The search for `did_you_mean`, with this request's other parameters "
         "(from the first page).",
     )
+
+
+class TimelineBucket(SQLModel):
+    """A bucket of a timeline: the articles of a query published in it, and their share of
+    all the store's."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.TIMELINE_BUCKET]}}
+
+    start: date = Field(description="Its first day (UTC); a week starts on a Monday.")
+    end: date | None = Field(
+        description="The day after its last: pass `start` and `end` as `published_after` and "
+        "`published_before` to search its articles (null past the year 9999)."
+    )
+    count: int = Field(description="The articles of the query, with the filters, in it.")
+    articles: int = Field(description="All the store's articles in it, no filter applied.")
+    share: float = Field(description="`count` divided by `articles` (0 when it has none).")
+
+
+class TimelineSeries(SQLModel):
+    """One query's articles over time."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.TIMELINE_SERIES]}}
+
+    q: str | None = Field(description="The query (null without one: every article).")
+    total: int = Field(description="The articles it matches with the filters, dated or not.")
+    undated: int = Field(description="Those of them without a publication time (no bucket).")
+    buckets: list[TimelineBucket] = Field(
+        description="Oldest first, the same buckets for every series: from the first with "
+        "articles (or `published_after`'s) to the last (or `published_before`'s), empty "
+        "ones included."
+    )
+
+
+class Timeline(SQLModel):
+    """How many articles each query matches per day, week, month or year of publication."""
+
+    model_config = {"json_schema_extra": {"examples": [examples.TIMELINE]}}
+
+    interval: str = Field(description="The buckets' length: `day`, `week`, `month` or `year`.")
+    series: list[TimelineSeries] = Field(description="One per `q`, in the order given.")
 
 
 class RelatedHit(ArticleSummary):

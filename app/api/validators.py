@@ -19,7 +19,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.api.feeds import feed_resource
-from app.api.links import ARTICLES_PATH, CHANGES_PATH, PROBE_PATHS, route_path, scope_base_url
+from app.api.links import (
+    ARTICLES_PATH,
+    CHANGES_PATH,
+    PROBE_PATHS,
+    TIMELINE_CSV_PATH,
+    TIMELINE_PATH,
+    route_path,
+    scope_base_url,
+)
 from app.api.metrics import METRICS_PATH
 from app.store.readers.base import Reader
 
@@ -40,7 +48,7 @@ def freshness(path: str) -> Freshness | None:
         return Freshness.INDEX if path.endswith("/related") else Freshness.STORE
     if path == CHANGES_PATH:
         return Freshness.STORE
-    if path == "/v1/search":
+    if path in ("/v1/search", TIMELINE_PATH, TIMELINE_CSV_PATH):
         return Freshness.INDEX
     if path in ("/v1", "/openapi.json") or path.startswith("/problems/"):
         return Freshness.STATIC

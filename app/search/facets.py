@@ -6,6 +6,7 @@ from typing import Any
 
 import tantivy
 
+from app.search.hits import match_count
 from app.search.schema import facet_field
 from app.store.filters import FACET_VALUES_LIMIT, Facet, FacetCounts
 
@@ -46,14 +47,34 @@ def facet_counts(
             (_facet_value(bucket["key"], facet), int(bucket["doc_count"]))
             for bucket in result["buckets"]
         ]
-        # Each article has at most one value: the matches not counted under one have none.
-        without = total - sum(count for _, count in values) - int(result["sum_other_doc_count"])
+        without = _without(searcher, query, facet, total, values, result)
         if without > 0:
             values.append((None, without))
         # As the store orders them: most frequent first, then by value (none before any).
         values.sort(key=lambda entry: (-entry[1], entry[0] is not None, entry[0] or 0))
         counts[facet.value] = values[:FACET_VALUES_LIMIT]
     return counts
+
+
+def _without(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    facet: Facet,
+    total: int,
+    values: list[tuple[str | int | None, int]],
+    result: dict[str, Any],
+) -> int:
+    """How many of the matches have no value of ``facet``."""
+    if facet.listed:  # an article counts under each of its values: those with none, counted
+        none = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.MustNot, tantivy.Query.exists_query(facet_field(facet))),
+            ]
+        )
+        return match_count(searcher, none)
+    # Each article has at most one value: the matches not counted under one have none.
+    return total - sum(count for _, count in values) - int(result["sum_other_doc_count"])
 
 
 def _facet_value(key: Any, facet: Facet) -> str | int:

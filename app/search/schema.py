@@ -36,7 +36,7 @@ from app.store.times import in_utc
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -44,6 +44,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # and body (as ``WORDS`` holds it) that has a name key and that the article writes capitalised
 # at least once (a word never written so is no name; leaving the rest out keeps the field small).
 NAME_KEYS = "name_keys"
+
+# The fields of an article's publication day and month (``published_day``, ``published_month``).
+PUBLISHED_DAY = "published_day"
+PUBLISHED_MONTH = "published_month"
 
 # The id of the one document that is no article: it holds the number of the last change the
 # index applied, committed with the articles it covers (article ids start at 1).
@@ -83,6 +87,11 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("year", indexed=True, fast=True)
     # Microseconds from the epoch: the engine's dates end at 1677 and 2262, an archive's do not.
     builder.add_integer_field("published_at", indexed=True, fast=True)
+    # The publication's day (from the epoch, UTC) and month (``year * 12 + month - 1``): the
+    # timeline's buckets, counted by the engine's histograms in small whole numbers (the
+    # microseconds of a far year are past what its floating point holds exactly).
+    builder.add_integer_field(PUBLISHED_DAY, fast=True)
+    builder.add_integer_field(PUBLISHED_MONTH, fast=True)
     # Sort keys, each ending on the id so that an order is total and a cursor is one number:
     # ``recency`` breaks ties of relevance (the year, 0 without one); ``newest`` and ``oldest``
     # order by year then id, articles without a year last either way.
@@ -169,13 +178,17 @@ def article_document(article: Mapping[str, Any], *, change: int) -> tantivy.Docu
         for value in declared.stored(article):
             document.add_text(declared.parameter, value)
     for facet in Facet:
-        if not facet.counts_numbers and (value := article[facet.value]) is not None:
-            document.add_text(facet_field(facet), value)
+        if not facet.counts_numbers:
+            for value in facet.values(article):
+                document.add_text(facet_field(facet), value)
     if article["year"] is not None:
         document.add_integer("year", article["year"])
     published: datetime | None = article["published_at"]
     if published is not None:
         document.add_integer("published_at", microseconds(published))
+        utc = in_utc(published)
+        document.add_integer(PUBLISHED_DAY, (utc.date() - EPOCH.date()).days)
+        document.add_integer(PUBLISHED_MONTH, utc.year * 12 + utc.month - 1)
     return document
 
 

@@ -23,7 +23,7 @@ INDEXED_COLUMNS = tuple(
         (
             *("id", "title", "body", "year", "published_at"),
             *(declared.column for declared in WHOLE_VALUE_FILTERS),
-            *(facet.value for facet in Facet),
+            *(facet.column for facet in Facet),
         )
     )
 )

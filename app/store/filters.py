@@ -163,18 +163,50 @@ WHOLE_VALUE_FILTERS = (
 
 
 class Facet(StrEnum):
-    """Fields that results can be counted by, each a column of the article table: the store
-    counts the column (``app/store/listing.py``), the search index the values it holds for it
-    (``app/search/schema.py``)."""
+    """Fields that results can be counted by, each from a column of the article table: the
+    store counts the column (``app/store/listing.py``), the search index the values it holds
+    for it (``app/search/schema.py``). ``authors`` and ``tags`` count each name of an article's
+    list (an article without any counted under none); ``month`` is the publication time's
+    month in UTC, ``2024-05``."""
 
     SOURCE = "source"
     DATELINE = "dateline"
     YEAR = "year"
+    AUTHORS = "authors"
+    TAGS = "tags"
+    MONTH = "month"
 
     @property
     def counts_numbers(self) -> bool:
         """Whether the values counted are numbers (otherwise text, as written)."""
         return self is Facet.YEAR
+
+    @property
+    def listed(self) -> bool:
+        """Whether its column holds a JSON list, each of whose values is counted."""
+        return self in (Facet.AUTHORS, Facet.TAGS)
+
+    @property
+    def column(self) -> str:
+        """The article table's column it counts."""
+        return "published_at" if self is Facet.MONTH else self.value
+
+    def values(self, article: Mapping[str, Any]) -> list[str]:
+        """The text values an article (a mapping of the table's columns) has for it."""
+        value = article.get(self.column)
+        if value is None:
+            return []
+        if self.listed:
+            return list(dict.fromkeys(value))  # each counted once an article
+        if self is Facet.MONTH:
+            return [month_of(value)]
+        return [value]
+
+
+def month_of(moment: datetime) -> str:
+    """The month of ``moment`` in UTC (a time without zone is UTC), as ``2024-05``."""
+    utc = in_utc(moment)
+    return f"{utc.year:04d}-{utc.month:02d}"
 
 
 FacetCounts = dict[str, list[tuple[str | int | None, int]]]

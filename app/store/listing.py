@@ -232,13 +232,51 @@ def facet_counts(
     counts: FacetCounts = {}
     for facet in wanted:
         column = facet.value
-        sql = (
-            f"SELECT {column} AS value, count(*) AS number FROM article WHERE {where}"
-            f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}"
-        )
+        if facet.listed or facet is Facet.MONTH:
+            sql = _values_sql(facet, where, reader.dialect)
+        else:
+            sql = (
+                f"SELECT {column} AS value, count(*) AS number FROM article WHERE {where}"
+                f" GROUP BY {column} ORDER BY number DESC, {column} LIMIT {FACET_VALUES_LIMIT}"
+            )
+        # A list's SQL keeps the articles twice (their values, and those with none).
+        given = [*parameters, *parameters] if facet.listed else list(parameters)
         counts[column] = reader.cached(
             version,
-            ("facet", sql, tuple(parameters)),
-            lambda sql=sql: [(row["value"], row["number"]) for row in reader.rows(sql, parameters)],  # type: ignore[misc]
+            ("facet", sql, tuple(given)),
+            lambda sql=sql, given=given: [  # type: ignore[misc]
+                (row["value"], row["number"]) for row in reader.rows(sql, given)
+            ],
         )
     return counts
+
+
+def _values_sql(facet: Facet, where: str, dialect: str) -> str:
+    """The SQL counting the values of a list facet (each name of each article's list, and the
+    articles whose list is empty under none) or the month, in the search index's order: most
+    frequent first, none before any value, then the values by code point on either store."""
+    column = facet.column
+    if facet.listed:
+        if dialect == "sqlite":
+            each = f"json_each(kept.{column}) AS element"
+        else:
+            each = f"json_array_elements_text(kept.{column}) AS element(value)"
+        values = (
+            f"SELECT element.value AS value FROM (SELECT {column} FROM article WHERE {where})"
+            f" AS kept, {each}"
+            f" UNION ALL SELECT NULL FROM article WHERE {where}"
+            f" AND json_array_length({column}) = 0"
+        )
+    elif dialect == "sqlite":  # the stored text: `2024-05-01 12:00:00.000000`, in UTC
+        values = f"SELECT substr({column}, 1, 7) AS value FROM article WHERE {where}"
+    else:
+        values = (
+            f"SELECT to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM') AS value"
+            f" FROM article WHERE {where}"
+        )
+    collation = "" if dialect == "sqlite" else ' COLLATE "C"'
+    return (
+        f"SELECT value, count(*) AS number FROM ({values}) AS counted GROUP BY value"
+        f" ORDER BY number DESC, value IS NOT NULL, value{collation}"
+        f" LIMIT {FACET_VALUES_LIMIT}"
+    )
