@@ -24,7 +24,7 @@ from app.api.hosts import AllowedHosts
 from app.api.kept_answers import KeptAnswers
 from app.api.links import TIMELINE_CSV_PATH, TIMELINE_PATH
 from app.api.metrics import RequestMetrics
-from app.api.negotiation import FeedNegotiation, SuffixNegotiation
+from app.api.negotiation import Negotiation, feed_offers
 from app.api.openapi import DESCRIPTION, TAGS, openapi_document
 from app.api.rate_limits import RateCounter
 from app.api.routes import (
@@ -154,16 +154,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # Outside compression and the validators: a kept answer is sent as they sent it.
     app.add_middleware(KeptAnswers)
-    # Outside the kept answers and the validators: a feed asked for by Accept is tagged and kept
-    # as its own URL.
-    app.add_middleware(FeedNegotiation, paths=FEED_RESOURCES)
-    # The timeline's CSV, asked for by Accept: tagged and kept as its own URL, as a feed is.
-    app.add_middleware(
-        SuffixNegotiation,
-        path=TIMELINE_PATH,
-        suffix=TIMELINE_CSV_PATH.removeprefix(TIMELINE_PATH),
-        media_type=CSV_MEDIA_TYPE,
-    )
+    # Outside the kept answers and the validators: a feed, or the timeline's CSV, asked for by
+    # Accept is tagged and kept as its own URL.
+    offers = feed_offers(FEED_RESOURCES)
+    offers[TIMELINE_PATH] = {CSV_MEDIA_TYPE: TIMELINE_CSV_PATH.removeprefix(TIMELINE_PATH)}
+    app.add_middleware(Negotiation, offers=offers)
     # Always there: an API key may have a rate of its own when no default is set.
     app.add_middleware(
         Admission,

@@ -1,4 +1,4 @@
-"""Representations asked for by ``Accept``: feeds, and the timeline's CSV (``SuffixNegotiation``).
+"""Representations asked for by ``Accept`` (``Negotiation``): feeds, and the timeline's CSV.
 
 Feeds: a GET of a list or search that prefers a feed's media type
 (``application/atom+xml``, ``application/feed+json``) over JSON is answered as the feed's own
@@ -22,17 +22,17 @@ _JSON = ("application/json", "application/*", "*/*")
 
 def preferred_feed(accept: str) -> FeedFormat | None:
     """The feed format ``accept`` prefers over JSON, if any (a tie is JSON's: the default)."""
-    weights = _weights(accept)
-    json_weight = max((weights.get(name, 0.0) for name in _JSON), default=0.0)
-    best = max(FeedFormat, key=lambda format: weights.get(format.media_type, 0.0))
-    return best if weights.get(best.media_type, 0.0) > json_weight else None
+    chosen = _preferred(accept, [format.media_type for format in FeedFormat])
+    return next((format for format in FeedFormat if format.media_type == chosen), None)
 
 
-def prefers(accept: str, media_type: str) -> bool:
-    """Whether ``accept`` prefers ``media_type`` over JSON (a tie is JSON's: the default)."""
+def _preferred(accept: str, media_types: list[str]) -> str | None:
+    """The one of ``media_types`` that ``accept`` prefers over JSON, if any (a tie is JSON's,
+    the default; between two of them, the first listed)."""
     weights = _weights(accept)
     json_weight = max((weights.get(name, 0.0) for name in _JSON), default=0.0)
-    return weights.get(media_type, 0.0) > json_weight
+    best = max(media_types, key=lambda media_type: weights.get(media_type, 0.0))
+    return best if weights.get(best, 0.0) > json_weight else None
 
 
 def _weights(accept: str) -> dict[str, float]:
@@ -54,28 +54,26 @@ def _weights(accept: str) -> dict[str, float]:
     return weights
 
 
-class FeedNegotiation:
-    """Serve the feed of ``paths`` that ``Accept`` prefers, as its suffixed URL answers it."""
+class Negotiation:
+    """Serve a path of ``offers`` (by path, the suffix of each media type it is also served as)
+    as the suffixed URL of the representation ``Accept`` prefers over JSON."""
 
-    def __init__(self, app: ASGIApp, *, paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, *, offers: dict[str, dict[str, str]]) -> None:
         self.app = app
-        self.paths = frozenset(paths)
-        # Decided once per value: each list and search request reads it, and clients send few.
-        self.preferred: dict[bytes, FeedFormat | None] = {}
+        self.offers = offers
+        # Decided once per path and value: each list and search request reads it, and clients
+        # send few.
+        self.chosen: dict[tuple[str, bytes], str | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or route_path(scope) not in self.paths
-        ):
+        path = route_path(scope) if scope["type"] == "http" else ""
+        if path not in self.offers or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
         accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
-        format = self._preferred(accept)
+        suffix = self._suffix(path, accept)
         added = [(b"vary", b"Accept")]
-        if format is not None:
-            suffix = format.suffix
+        if suffix is not None:
             scope = {
                 **scope,
                 "path": scope["path"] + suffix,
@@ -86,59 +84,24 @@ class FeedNegotiation:
         add_headers(scope, added)  # on whatever answers: a 304, a kept body, a problem
         await self.app(scope, receive, send)
 
-    def _preferred(self, accept: bytes) -> FeedFormat | None:
-        if accept in self.preferred:
-            return self.preferred[accept]
-        format = preferred_feed(accept.decode("latin-1"))
-        if len(self.preferred) >= 256:  # the header is the client's: bounded
-            self.preferred.clear()
-        self.preferred[accept] = format
-        return format
+    def _suffix(self, path: str, accept: bytes) -> str | None:
+        key = (path, accept)
+        if key in self.chosen:
+            return self.chosen[key]
+        offered = self.offers[path]
+        chosen = _preferred(accept.decode("latin-1"), list(offered))
+        if len(self.chosen) >= 256:  # the header is the client's: bounded
+            self.chosen.clear()
+        suffix = self.chosen[key] = None if chosen is None else offered[chosen]
+        return suffix
+
+
+def feed_offers(paths: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The feeds each of ``paths`` is also served as, by media type."""
+    feeds = {format.media_type: format.suffix for format in FeedFormat}
+    return dict.fromkeys(paths, feeds)
 
 
 def _query(scope: Scope) -> str:
     query: bytes = scope.get("query_string", b"")
     return "?" + query.decode("latin-1") if query else ""
-
-
-class SuffixNegotiation:
-    """Serve ``path`` as ``path + suffix`` (its representation of ``media_type``, such as the
-    timeline's CSV) when ``Accept`` prefers that type over JSON, as ``FeedNegotiation`` does."""
-
-    def __init__(self, app: ASGIApp, *, path: str, suffix: str, media_type: str) -> None:
-        self.app = app
-        self.path = path
-        self.suffix = suffix
-        self.media_type = media_type
-        self.preferred: dict[bytes, bool] = {}  # by the header's value, as ``FeedNegotiation``
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or route_path(scope) != self.path
-        ):
-            await self.app(scope, receive, send)
-            return
-        accept = b", ".join(value for name, value in scope["headers"] if name == b"accept")
-        added = [(b"vary", b"Accept")]
-        if self._prefers(accept):
-            suffix = self.suffix
-            scope = {
-                **scope,
-                "path": scope["path"] + suffix,
-                "raw_path": scope.get("raw_path", scope["path"].encode()) + suffix.encode(),
-            }
-            location = scope_base_url(scope) + route_path(scope)[1:] + _query(scope)
-            added.append((b"content-location", location.encode("latin-1")))
-        add_headers(scope, added)
-        await self.app(scope, receive, send)
-
-    def _prefers(self, accept: bytes) -> bool:
-        found = self.preferred.get(accept)
-        if found is None:
-            found = prefers(accept.decode("latin-1"), self.media_type)
-            if len(self.preferred) >= 256:  # the header is the client's: bounded
-                self.preferred.clear()
-            self.preferred[accept] = found
-        return found

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.problems import NotFound
 from app.store.change_stream import BEGINNING, ChangePoint, stream_time
 from app.store.models import SavedSearchRecord
-from app.store.readers.base import Read, Row
+from app.store.readers.base import LAST_CHANGE_SQL, Read, Row
 from app.store.times import read_time
 
 _SELECT = (
@@ -36,11 +36,7 @@ def create_saved_search(
     at the store's last change, read in the session's transaction: on a writer's session
     (the store's write lock) no round of matching on arrival is recorded in between, so the
     search's matches start exactly after that point."""
-    last = (
-        session.connection()
-        .exec_driver_sql("SELECT number, at FROM article_change ORDER BY number DESC LIMIT 1")
-        .first()
-    )
+    last = session.connection().exec_driver_sql(LAST_CHANGE_SQL).first()
     point = BEGINNING if last is None else ChangePoint(last.number, stream_time(last.at))
     record = SavedSearchRecord(
         name=name,
