@@ -119,3 +119,28 @@ def test_an_unknown_facet_names_the_known_ones(client: TestClient, backend: str)
     response = client.get("/v1/articles", params={"facets": "author"})
     assert response.status_code == 400
     assert "source, dateline, year, authors, tags, month" in response.json()["detail"]
+
+
+def ids_of_titles(client: TestClient, path: str, **params: Any) -> set[str]:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return {item["title"] for item in response.json()["items"]}
+
+
+def test_a_facets_value_filters_the_list_and_the_search(
+    client: TestClient, news: None, backend: str
+) -> None:
+    # Matched whole and in any case, as the other whole-value filters are.
+    by_ana = {"Macron visits Berlin", "Macron in Paris", "Macron note without a date"}
+    assert ids_of_titles(client, "/v1/articles", author="ANA RUIZ") == by_ana
+    assert ids_of_titles(client, "/v1/search", q="Macron", author="ana ruiz") == by_ana
+    assert ids_of_titles(client, "/v1/search", q="Macron", author="Ana") == set()
+    france = {"Macron visits Berlin", "Macron in Paris"}
+    assert ids_of_titles(client, "/v1/articles", tag="france") == france
+    both = ids_of_titles(client, "/v1/articles", tag=["Europe", "Germany"])
+    assert both == {"Macron speech", "Macron visits Berlin"}
+    assert ids_of_titles(client, "/v1/search", q="Macron", author="Ben Cole", tag="France") == {
+        "Macron visits Berlin"
+    }
+    timeline = client.get("/v1/timeline", params={"author": "Ben Cole", "interval": "year"})
+    assert timeline.json()["series"][0]["total"] == 2

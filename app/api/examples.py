@@ -199,6 +199,8 @@ SAVED_SEARCH_FILTERS: dict[str, Any] = {
     "source": [],
     "dateline": ["LONDON"],
     "label": [],
+    "author": [],
+    "tag": [],
     "year": [],
     "published_after": None,
     "published_before": None,

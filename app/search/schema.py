@@ -36,7 +36,7 @@ from app.store.times import in_utc
 
 # Bumped whenever the fields or the analyzers change: an index built otherwise is rebuilt
 # (the progress document records the version each commit was made with).
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -105,6 +105,20 @@ class ArticleFilters(BaseModel):
         "`repeat`, `update 2`), matched whole and in any case.",
         examples=[["corrected"]],
     )
+    author: list[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field(
+        default=[],
+        max_length=MAX_FILTER_VALUES,
+        description="One of the article's authors (as the `authors` facet counts them), "
+        "matched whole and in any case.",
+        examples=[["Anna Smith"]],
+    )
+    tag: list[Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]] = Field(
+        default=[],
+        max_length=MAX_FILTER_VALUES,
+        description="One of the article's tags (as the `tags` facet counts them), matched "
+        "whole and in any case.",
+        examples=[["politics"]],
+    )
     year: list[Annotated[int, Field(ge=1, le=9999)]] = Field(
         default=[],
         max_length=MAX_FILTER_VALUES,
@@ -148,8 +162,8 @@ class WholeValueFilter:
         return values
 
     def stored(self, article: Mapping[str, Any]) -> list[str]:
-        """The values an article row holds."""
-        value = article[self.column]
+        """The values an article row holds (none for a column the row lacks)."""
+        value = article.get(self.column)
         if self.listed:
             return list(value or ())
         return [] if value is None else [value]
@@ -159,6 +173,8 @@ WHOLE_VALUE_FILTERS = (
     WholeValueFilter("source", "source"),
     WholeValueFilter("dateline", "dateline"),
     WholeValueFilter("label", "labels", listed=True),
+    WholeValueFilter("author", "authors", listed=True),
+    WholeValueFilter("tag", "tags", listed=True),
 )
 
 
