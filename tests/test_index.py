@@ -1,4 +1,4 @@
-"""``/`` sends people to the docs; ``/v1`` lists every documented operation with absolute links."""
+"""``/v1`` lists every documented operation with absolute links."""
 
 from pathlib import Path
 
@@ -8,20 +8,6 @@ from app.api.app import create_app
 from app.ingestion.outcomes import IngestReport
 from app.settings import Settings
 from tests.conftest import SEEDS
-
-
-def test_the_root_redirects_to_the_docs(client: TestClient) -> None:
-    for method in ("GET", "HEAD"):
-        response = client.request(method, "/", follow_redirects=False)
-        assert response.status_code == 307
-        assert response.headers["location"] == "/docs"
-    assert client.get("/").url.path == "/docs"
-
-
-def test_the_root_redirect_keeps_the_root_path(settings: Settings) -> None:
-    with TestClient(create_app(settings), root_path="/news") as client:
-        response = client.get("/", follow_redirects=False)
-    assert response.headers["location"] == "/news/docs"
 
 
 def test_v1_lists_every_documented_operation(client: TestClient) -> None:

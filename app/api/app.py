@@ -41,6 +41,7 @@ from app.api.routes import (
 )
 from app.api.routes.docs import install_docs
 from app.api.routes.feeds import FEED_RESOURCES
+from app.api.routes.pages import install_pages
 from app.api.routes.timeline import CSV_MEDIA_TYPE
 from app.api.validators import Validators
 from app.api.webhook_payloads import delivery_body
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_docs(app)
+    install_pages(app)
     app.include_router(index.router)
     app.include_router(articles.router)
     app.include_router(search.router)

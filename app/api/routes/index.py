@@ -1,7 +1,7 @@
-"""``/`` and ``/v1``: where a person (the docs) and a program (the entry points) start."""
+"""``/v1``: where a program starts, the API's entry points (a person starts at ``/``, the page of
+``app/api/routes/pages.py``)."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api import examples
@@ -40,14 +40,6 @@ class ApiIndex(BaseModel):
     openapi: str = Field(description="The OpenAPI document.")
     docs: str = Field(description="The interactive documentation (Swagger UI).")
     redoc: str = Field(description="The reference documentation (ReDoc).")
-
-
-@router.get("/", include_in_schema=False)
-def home(request: Request) -> RedirectResponse:
-    """People start at the docs until a page of their own exists: a temporary redirect (307, so
-    the method is kept, HEAD included)."""
-    root = request.scope.get("root_path", "")
-    return RedirectResponse(f"{root}/docs", status_code=307)
 
 
 @router.get(

@@ -1,0 +1,158 @@
+"""The timeline chart of the search page: a bar per bucket of a query's counts, as geometry the
+template draws in SVG (no script, no asset), each bar a link that narrows the dates to its own.
+
+Left to choose, the chart picks the interval that shows the matches' span in a readable number of
+bars (``fitting_interval``): counted by month first, and by year (summed from the months, with no
+second pass) or by week or day (a second, narrower pass) when the span calls for it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import tantivy
+
+from app.search.timeline import Counts, Interval, bucket_keys, timeline_counts
+
+# The drawing's coordinates: the SVG scales to the page's width, keeping these proportions.
+WIDTH = 800.0
+HEIGHT = 150.0
+# Room left above the tallest bar, so that it never touches the frame.
+HEADROOM = 6.0
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+# The most months a month chart spans (ten years); longer spans are drawn by year.
+MOST_MONTHS = 120
+# Spans of at most this many months are drawn by week, and of at most two by day.
+WEEK_MONTHS = 12
+DAY_MONTHS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """A bucket of the chart: its dates, its count and where it is drawn."""
+
+    start: date
+    end: date | None
+    count: int
+    label: str
+    x: float
+    width: float
+    height: float
+    href: str | None
+
+    @property
+    def y(self) -> float:
+        """The top of the bar (SVG's y grows downwards)."""
+        return HEIGHT - self.height
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A query's timeline as drawn: its interval, bars, the largest count and the undated."""
+
+    interval: Interval
+    bars: list[Bar]
+    peak: int
+    total: int
+    undated: int
+
+    @property
+    def first(self) -> Bar | None:
+        return self.bars[0] if self.bars else None
+
+    @property
+    def last(self) -> Bar | None:
+        return self.bars[-1] if self.bars else None
+
+
+def fitting_interval(months: int) -> Interval:
+    """The interval that draws a span of ``months`` months (first to last, both counted) in a
+    readable number of bars: days up to two months, weeks up to a year, months up to ten years,
+    years beyond."""
+    if months <= DAY_MONTHS:
+        return Interval.DAY
+    if months <= WEEK_MONTHS:
+        return Interval.WEEK
+    if months <= MOST_MONTHS:
+        return Interval.MONTH
+    return Interval.YEAR
+
+
+def counted(
+    searcher: tantivy.Searcher, query: tantivy.Query, interval: Interval | None
+) -> tuple[Interval, Counts]:
+    """The counts of ``query`` by ``interval``, or by the interval that fits the span of its
+    matches when None."""
+    if interval is not None:
+        return interval, timeline_counts(searcher, query, interval)
+    by_month = timeline_counts(searcher, query, Interval.MONTH)
+    keys = by_month.buckets.keys()
+    chosen = fitting_interval(max(keys) - min(keys) + 1 if keys else MOST_MONTHS)
+    if chosen is Interval.MONTH:
+        return chosen, by_month
+    if chosen is Interval.YEAR:
+        by_year: dict[int, int] = {}
+        for month, count in by_month.buckets.items():
+            year = month - month % 12
+            by_year[year] = by_year.get(year, 0) + count
+        return chosen, Counts(by_year, by_month.undated, by_month.total)
+    return chosen, timeline_counts(searcher, query, chosen)
+
+
+def chart(
+    interval: Interval,
+    counts: Counts,
+    *,
+    href: Callable[[date, date | None], str],
+) -> Chart:
+    """The chart of ``counts``: a bar per bucket from the first with matches to the last, empty
+    ones included; each bar with matches links to ``href(start, end)``."""
+    keys = bucket_keys(interval, [counts])
+    peak = max(counts.buckets.values(), default=0)
+    step = WIDTH / len(keys) if keys else WIDTH
+    gap = min(2.0, step * 0.2)
+    bars = []
+    for position, key in enumerate(keys):
+        count = counts.buckets.get(key, 0)
+        start, end = interval.start(key), interval.end(key)
+        height = (HEIGHT - HEADROOM) * count / peak if peak else 0.0
+        bars.append(
+            Bar(
+                start=start,
+                end=end,
+                count=count,
+                label=bucket_label(interval, start),
+                x=round(position * step + gap / 2, 2),
+                width=round(max(step - gap, 0.5), 2),
+                # A bar with matches is never drawn thinner than a line, however tall the peak.
+                height=round(max(height, 1.5) if count else 0.0, 2),
+                href=href(start, end) if count else None,
+            )
+        )
+    return Chart(interval, bars, peak, counts.total, counts.undated)
+
+
+def bucket_label(interval: Interval, start: date) -> str:
+    """How a bucket is named on the page: ``2024``, ``May 2024``, ``week of 6 May 2024``,
+    ``6 May 2024``."""
+    if interval is Interval.YEAR:
+        return f"{start.year}"
+    if interval is Interval.MONTH:
+        return f"{MONTHS[start.month - 1]} {start.year}"
+    day = f"{start.day} {MONTHS[start.month - 1]} {start.year}"
+    return f"week of {day}" if interval is Interval.WEEK else day
