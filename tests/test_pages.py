@@ -271,3 +271,23 @@ def test_the_pages_keep_the_root_path(settings: Settings, news: None) -> None:
     assert all(
         href.startswith(("/news/", "#")) for _, href in shown.links if not href.startswith("http")
     )
+
+
+def test_a_page_is_tagged_and_an_unchanged_one_is_a_304(
+    client: TestClient, news: None, ingest: Ingest, tmp_path: Path
+) -> None:
+    first = client.get("/?q=Macron")
+    tag = first.headers["etag"]
+    again = client.get("/?q=Macron", headers={"If-None-Match": tag})
+    assert again.status_code == 304
+    # Another article: the store changed, and so does the page.
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "one.jsonl").write_text(
+        json.dumps({"title": "Macron again", "body": "Macron, once more."}), encoding="utf-8"
+    )
+    assert ingest(tmp_path / "more").ok
+    changed = client.get("/?q=Macron", headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert "4 articles found" in Page(changed.text).text
+    # A bad request's page is not kept.
+    assert "etag" not in client.get("/?sort=bad").headers

@@ -20,6 +20,8 @@ CHANGES_PATH = "/v1/changes"
 TIMELINE_PATH = "/v1/timeline"
 # The timeline as CSV, at its own URL (``Accept: text/csv`` on the timeline is answered so).
 TIMELINE_CSV_PATH = TIMELINE_PATH + ".csv"
+# The page for people's articles (``app/api/routes/pages.py``); its search is at ``/``.
+PAGE_ARTICLES_PATH = "/articles"
 # The probes of a load balancer or an orchestrator: never limited, never kept.
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"

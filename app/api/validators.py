@@ -22,6 +22,7 @@ from app.api.feeds import feed_resource
 from app.api.links import (
     ARTICLES_PATH,
     CHANGES_PATH,
+    PAGE_ARTICLES_PATH,
     PROBE_PATHS,
     TIMELINE_CSV_PATH,
     TIMELINE_PATH,
@@ -49,6 +50,9 @@ def freshness(path: str) -> Freshness | None:
     if path == CHANGES_PATH:
         return Freshness.STORE
     if path in ("/v1/search", TIMELINE_PATH, TIMELINE_CSV_PATH):
+        return Freshness.INDEX
+    # The page for people: a search, its timeline, an article with its related articles.
+    if path == "/" or path.startswith(PAGE_ARTICLES_PATH + "/"):
         return Freshness.INDEX
     if path in ("/v1", "/openapi.json") or path.startswith("/problems/"):
         return Freshness.STATIC

@@ -25,7 +25,7 @@ from app.api import pages
 from app.api.budget import Budget, within_budget
 from app.api.caching import Answer, kept_response
 from app.api.dependencies import SearchQuery, reader
-from app.api.links import article_raw_url, article_url
+from app.api.links import PAGE_ARTICLES_PATH, article_raw_url, article_url
 from app.api.pages.chart import Chart, chart, counted
 from app.api.pages.rendering import render
 from app.api.query_params import QueryModel
@@ -206,7 +206,7 @@ async def search_page(request: Request) -> Response:
         return _problem_page(request, state, problem.status, problem.detail)
 
 
-@router.get("/articles/{ref}")
+@router.get(PAGE_ARTICLES_PATH + "/{ref}")
 async def article_page(request: Request, ref: str) -> Response:
     """An article's page: its text, what it is related to, and its revisions."""
     state = PageState(request)
@@ -436,7 +436,7 @@ def _common(state: PageState, params: PageParams | None) -> dict[str, Any]:
 
 
 def _article_href(state: PageState, slug: str) -> str:
-    return f"{state.root}/articles/{slug}"
+    return f"{state.root}{PAGE_ARTICLES_PATH}/{slug}"
 
 
 def _validation_detail(error: RequestValidationError) -> str:
