@@ -1,5 +1,6 @@
 """Conventions of real wire copy: datelines, agencies, sign-offs, bylines, layouts, hygiene."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-21578.txt": {
         "dateline": "SALVADOR",
         "dateline_date": "Feb 26",
+        "published_at": None,  # a date of no year, with no notice to give one
         "source": "Reuters",
         "copyright": None,
         "paragraph_count": 3,
@@ -49,6 +51,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-date.txt": {
         "dateline": "NEW YORK",
         "dateline_date": "March 3",
+        "published_at": datetime(2024, 3, 3, tzinfo=UTC),  # the notice's year
         "source": "Reuters",
         "year": 2024,
         "paragraphs": ["U.S. stocks fell on Tuesday.", "The S&P 500 lost 1.5%."],
