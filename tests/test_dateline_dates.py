@@ -188,6 +188,14 @@ def test_a_day_no_calendar_has_is_none_with_a_warning(
             day(2025, 3, 3),
             2025,
         ),
+        (
+            "LONDON, Jan 5 (Reuters) - Gilts rallied.\n\n(c) Copyright Thomson Reuters 2014. "
+            "Click For Restrictions - http://about.reuters.com/fulllegal.asp",
+            "LONDON",
+            "Jan 5",
+            day(2014, 1, 5),
+            2014,
+        ),
         # Reuters, 1987: a date and a sign-off, no year anywhere: undated.
         ("SALVADOR, Feb 26 - Cocoa rains went on.\n\nREUTER", "SALVADOR", "Feb 26", None, None),
         ("LONDON (Reuters) - Oil rose.\n\n© 2024 Thomson Reuters", "LONDON", None, None, 2024),

@@ -527,6 +527,13 @@ def test_credits_separators_and_highlights_are_not_paragraphs() -> None:
             "Guardian News & Media Limited",
         ),
         ("© 2024 U.S. News & World Report", "U.S. News & World Report"),
+        # Reuters' notice of the 2010s: the sign before the word, the year after the holder.
+        (
+            "(c) Copyright Thomson Reuters 2014. Click For Restrictions - "
+            "http://about.reuters.com/fulllegal.asp",
+            "Thomson Reuters",
+        ),
+        ("© Copyright AFP 2024", "AFP"),
     ],
 )
 def test_the_holder_is_the_notices_first_sentence(line: str, source: str) -> None:
