@@ -88,7 +88,9 @@ def test_a_day_no_calendar_has_is_none_with_a_warning(
 ) -> None:
     found = dateline_day(written, notice_year=notice_year)
     assert found.moment is None
-    assert found.warning == f"dateline date {written!r} is no day of {year}: no published_at"
+    assert (
+        found.warning == f"dateline date {written!r} is no day of {year}: no published_at from it"
+    )
 
 
 @pytest.mark.parametrize(
@@ -220,7 +222,9 @@ def test_a_day_no_calendar_has_is_a_warning_not_a_refusal() -> None:
     assert article is not None
     assert (article.dateline, article.dateline_date) == ("LONDON", "Feb 30, 2024")
     assert (article.published_at, article.year) == (None, None)
-    assert article.warnings == ("dateline date 'Feb 30, 2024' is no day of 2024: no published_at",)
+    assert article.warnings == (
+        "dateline date 'Feb 30, 2024' is no day of 2024: no published_at from it",
+    )
 
 
 def test_a_front_matter_date_wins_over_the_dateline() -> None:
@@ -233,6 +237,17 @@ def test_a_front_matter_date_wins_over_the_dateline() -> None:
     assert article is not None
     assert article.dateline_date == "Jan 1, 2020"
     assert (article.published_at, article.year) == (datetime(2024, 6, 1, 8, tzinfo=UTC), 2024)
+
+
+def test_a_front_matter_date_stands_beside_a_dateline_day_no_calendar_has() -> None:
+    text = "---\ndate: 2024-03-01\n---\n# Oil rises\n\nLONDON, Feb 30, 2024 (Reuters) - Oil rose.\n"
+    [record] = read_markdown(text.encode())
+    article = record.article
+    assert article is not None
+    assert (article.published_at, article.year) == (day(2024, 3, 1), 2024)
+    assert article.warnings == (
+        "dateline date 'Feb 30, 2024' is no day of 2024: no published_at from it",
+    )
 
 
 def test_markdown_without_a_date_takes_the_datelines() -> None:
@@ -286,7 +301,9 @@ def test_the_timeline_counts_wire_copy_in_its_datelines_month(
     report = ingest(tmp_path)
     assert report.counts[Outcome.ADDED] == 4
     [warned] = report.warnings
-    assert warned.warnings == ("dateline date 'Feb 30, 2024' is no day of 2024: no published_at",)
+    assert warned.warnings == (
+        "dateline date 'Feb 30, 2024' is no day of 2024: no published_at from it",
+    )
     response = client.get("/v1/timeline", params={"q": "museum", "interval": "month"})
     assert response.status_code == 200, response.text
     [series] = response.json()["series"]

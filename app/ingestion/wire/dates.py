@@ -61,7 +61,8 @@ def dateline_day(written: str | None, *, notice_year: int | None) -> DatelineDay
     try:
         day_named = date(year, month, day)
     except ValueError:
-        return DatelineDay(None, f"dateline date {written!r} is no day of {year}: no published_at")
+        warning = f"dateline date {written!r} is no day of {year}: no published_at from it"
+        return DatelineDay(None, warning)
     return DatelineDay(datetime(day_named.year, day_named.month, day_named.day, tzinfo=UTC))
 
 
