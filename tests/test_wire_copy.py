@@ -1,5 +1,6 @@
 """Conventions of real wire copy: datelines, agencies, sign-offs, bylines, layouts, hygiene."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-21578.txt": {
         "dateline": "SALVADOR",
         "dateline_date": "Feb 26",
+        "published_at": None,  # a date of no year, with no notice to give one
         "source": "Reuters",
         "copyright": None,
         "paragraph_count": 3,
@@ -49,6 +51,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "reuters-date.txt": {
         "dateline": "NEW YORK",
         "dateline_date": "March 3",
+        "published_at": datetime(2024, 3, 3, tzinfo=UTC),  # the notice's year
         "source": "Reuters",
         "year": 2024,
         "paragraphs": ["U.S. stocks fell on Tuesday.", "The S&P 500 lost 1.5%."],
@@ -524,6 +527,13 @@ def test_credits_separators_and_highlights_are_not_paragraphs() -> None:
             "Guardian News & Media Limited",
         ),
         ("© 2024 U.S. News & World Report", "U.S. News & World Report"),
+        # Reuters' notice of the 2010s: the sign before the word, the year after the holder.
+        (
+            "(c) Copyright Thomson Reuters 2014. Click For Restrictions - "
+            "http://about.reuters.com/fulllegal.asp",
+            "Thomson Reuters",
+        ),
+        ("© Copyright AFP 2024", "AFP"),
     ],
 )
 def test_the_holder_is_the_notices_first_sentence(line: str, source: str) -> None:

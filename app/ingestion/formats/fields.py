@@ -8,6 +8,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from app.ingestion.parsed import ParsedArticle
+from app.ingestion.wire.closing import parse_copyright
+from app.ingestion.wire.parse import article_year
 from app.store.times import in_utc
 
 # A date longer than this is no date; the bound keeps the parsers that try it cheap.
@@ -32,29 +34,40 @@ def with_fields(
     tags: Any = None,
     web_url: str | None = None,
 ) -> ParsedArticle:
-    """The parsed article with the fields a structured source gives taking precedence."""
+    """The parsed article with the fields a structured source gives taking precedence (its
+    date over the dateline's, which stands when the source gives none it can read)."""
     warnings = parsed.warnings
     published_at = None
+    # What the article has instead of a date it cannot read.
+    instead = "published_at from the dateline" if parsed.published_at else "no published_at"
     if published is not None:
         try:
             published_at = parse_date(published)
         except DateOutOfRange:
-            warnings += (f"date {str(published)[:40]!r} is out of range in UTC: no published_at",)
+            warnings += (f"date {str(published)[:40]!r} is out of range in UTC: {instead}",)
         else:
             if published_at is None:
-                warnings += (f"unreadable date {str(published)[:40]!r}: no published_at",)
+                warnings += (f"unreadable date {str(published)[:40]!r}: {instead}",)
+    if published_at is None:
+        published_at = parsed.published_at
     names = _names(authors)
     return replace(
         parsed,
         raw_text=raw_text,
         source=field_text(source) or parsed.source,
         authors=names or parsed.authors,
-        year=published_at.year if published_at and parsed.year is None else parsed.year,
+        year=article_year(_notice_year(parsed), published_at),
         published_at=published_at,
         tags=_names(tags),
         web_url=web_url,
         warnings=warnings,
     )
+
+
+def _notice_year(parsed: ParsedArticle) -> int | None:
+    """The year of the parsed text's rights notice, which a source's date does not replace."""
+    rights = parse_copyright(parsed.copyright) if parsed.copyright is not None else None
+    return rights[1] if rights is not None else None
 
 
 def _names(value: Any) -> tuple[str, ...]:

@@ -6,6 +6,7 @@ hard-wrapped, blocks of lines are), the first paragraph may open with a dateline
 ``(LONDON) --`` or ``NEW YORK, March 3 (Reuters) -`` and the closing lines may be a rights notice
 (``Copyright © 2025, ABC Audio.``) or a ``REUTER`` sign-off.
 
-``parse`` runs the steps, a module each: ``headline``, ``byline``, ``closing``, ``paragraphs``
-and ``dateline``. Nothing here knows of files or of the database.
+``parse`` runs the steps, a module each: ``headline``, ``byline``, ``closing``, ``paragraphs``,
+``dateline`` and ``dates`` (the day the dateline's date names, the article's ``published_at``).
+Nothing here knows of files or of the database.
 """

@@ -27,7 +27,10 @@ _WIRE_TRAILER = re.compile(
     r"^(?P<agency>AP|UPI)[- ](?:[A-Z]{2,4}-)?\d\d-\d\d-\d\d(?:\d\d)?"
     r"\s+\d\d:?\d\d\s*(?:[AP]M\s*)?[A-Z]{3}$"
 )
-_COPYRIGHT_MARK = re.compile(r"^(?:copyright\b\s*)?(?:©|\(c\))?", re.IGNORECASE)
+# "Copyright ©", "©", "(c)", and the sign first as Reuters wrote it for years: "(c) Copyright".
+_COPYRIGHT_MARK = re.compile(
+    r"^(?:copyright\b\s*)?(?:(?:©|\(c\))(?:\s*copyright\b)?)?", re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(?P<year>1[89]\d\d|2\d\d\d)\b(?:\s*[-–]\s*(?P<until>\d{4}|\d{2})\b)?")
 _RIGHTS_RESERVED = re.compile(r"\ball rights reserved(?: worldwide)?\b\.?", re.IGNORECASE)
 _COPYRIGHT_MAX_LENGTH = 200
@@ -130,7 +133,10 @@ def parse_copyright(line: str) -> tuple[str | None, int | None] | None:
     if found := _YEAR.search(rest):
         year = _notice_year(found["year"], found["until"])
         year_first = not rest[: found.start()].strip(" ,")
-        rest = rest[: found.start()] + " " + rest[found.end() :]
+        # What followed the year keeps its stop: "Thomson Reuters 2014. Click …" has a
+        # holder of one sentence, "Thomson Reuters".
+        after = rest[found.end() :]
+        rest = rest[: found.start()].rstrip() + ("" if after[:1] in ".,;" else " ") + after
     source = _holder(rest)
     if year is None and not reserved:
         return None

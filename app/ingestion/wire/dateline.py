@@ -17,7 +17,16 @@ _MONTH_NAMES = (
     r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?"
 )
 _MONTH = rf"(?i:{_MONTH_NAMES})\.?"
-_DATE = rf"(?:{_MONTH}\s+\d{{1,2}}\b(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?)"
+_WEEKDAY = r"(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+# March 3, Sept. 5, 1998, 5 January 2024, 5 Jan, 2024, March 3 2024, 2024-03-05, each after a
+# weekday or not (Monday, March 3).
+_DATE = (
+    rf"(?:(?:{_WEEKDAY},?\s+)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}}\b(?:,?\s*\d{{4}}\b)?|\d{{1,2}}\s+{_MONTH}(?:,?\s+\d{{4}}\b)?"
+    r"|\d{4}-\d\d-\d\d\b))"
+)
+# Before an agency, a weekday alone stands for the date too: WASHINGTON, Monday (AP) -.
+_AGENCY_DATE = rf"(?:{_DATE}|{_WEEKDAY}\b)"
 
 
 def _capitals_class() -> str:
@@ -37,14 +46,15 @@ _UPPER = _capitals_class()
 _CAPS_PLACE = rf"[{_UPPER}][{_UPPER}.'’-]*(?:[ /][{_UPPER}][{_UPPER}.'’-]*){{0,4}}"
 _ANY_PLACE = rf"[{_UPPER}][\w.'’-]*(?:[ /][{_UPPER}][\w.'’-]*){{0,4}}"
 # ", England", ", Va.", ", D.C.": a region or an AP state abbreviation after the place.
-_REGION = rf"(?:,\s*(?!{_DATE})[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?"
+_REGION = rf"(?:,\s*(?!{_AGENCY_DATE})[A-Z][A-Za-z.'’-]*(?:\s[A-Z][A-Za-z.'’-]*){{0,2}})?"
 # Several places of one story: WEST PALM BEACH, Fla./WASHINGTON.
 _ANY_PLACES = rf"{_ANY_PLACE}{_REGION}(?:\s*/\s*{_ANY_PLACE}{_REGION})*"
 _CAPS_PLACES = rf"{_CAPS_PLACE}{_REGION}(?:\s*/\s*{_CAPS_PLACE}{_REGION})*"
 # With an agency: LONDON (Reuters) -, Paris (AFP) -, NEW YORK, March 3 (Reuters) -,
-# MIAMI (AP) _, Feb 26 (Reuters) - (a date and no place), LONDON, (Reuters) - (a date left out).
+# MIAMI (AP) _, Feb 26 (Reuters) - (a date and no place, "Monday, March 3" no place either),
+# LONDON, (Reuters) - (a date left out), WASHINGTON, Monday (AP) - (a weekday, no date).
 _AGENCY_DATELINE = re.compile(
-    rf"""^(?:(?P<place>{_ANY_PLACES})(?:,\s*(?P<date>{_DATE}))?,?|(?P<bare_date>{_DATE}))
+    rf"""^(?:(?!{_DATE})(?P<place>{_ANY_PLACES})(?:,\s*(?P<date>{_AGENCY_DATE}))?,?|(?P<bare_date>{_DATE}))
         \s*\((?P<agency>[^()\n]{{1,40}})\){_AGENCY_DASH}""",
     re.VERBOSE,
 )
@@ -61,7 +71,7 @@ _HYPHEN_DATELINE = re.compile(rf"^(?P<place>{_CAPS_PLACES})\s+-\s+(?=[\"“‘'(
 # days and months, which no place is.
 _NOT_PLACE_WORDS = re.compile(
     rf"^(?i:on|in|at|by|from|since|until|through|last|next|early|late|during|before|after)\b"
-    rf"|\b(?i:(?:mon|tues|wednes|thurs|fri|satur|sun)day|{_MONTH_NAMES})\b"
+    rf"|\b(?:{_WEEKDAY}|(?i:{_MONTH_NAMES}))\b"
 )
 _AGENCY_ALONE = re.compile(r"^\((?P<agency>[^()\n]{1,20})\)\s*(?:(?:--|—|–|-)\s*)?(?=\S)")
 EDITORS_NOTE = re.compile(r"^EDITOR[’']?S[’']? NOTE\b", re.IGNORECASE)

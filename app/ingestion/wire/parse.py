@@ -1,13 +1,16 @@
 """Decoded text to a ``ParsedArticle``, or ``ArticleRejected`` saying why: the steps in order,
-each of a module of its own (headline, byline, closing lines, paragraphs, dateline)."""
+each of a module of its own (headline, byline, closing lines, paragraphs, dateline and the day
+its date names)."""
 
 import html
 import re
+from datetime import datetime
 
 from app.ingestion.parsed import ArticleRejected, ParsedArticle
 from app.ingestion.wire.byline import take_byline
 from app.ingestion.wire.closing import take_closing_lines
 from app.ingestion.wire.dateline import take_dateline
+from app.ingestion.wire.dates import dateline_day
 from app.ingestion.wire.headline import take_headline
 from app.ingestion.wire.paragraphs import body_paragraphs, without_more_marks
 
@@ -44,19 +47,32 @@ def parse_article(
     paragraphs = body_paragraphs(without_more_marks(body))
     dateline, dateline_date, agency = take_dateline(paragraphs)
     _check_not_placeholder(title, paragraphs)
+    # Plain text has no date but the dateline's (a source's metadata date, where there is one,
+    # replaces it: ``formats/fields.py``), its year the notice's when it writes none.
+    published_at, date_warning = dateline_day(dateline_date, notice_year=closing.year)
+    if date_warning is not None:
+        warnings += (date_warning,)
     return ParsedArticle(
         title=title,
         paragraphs=paragraphs,
         dateline=dateline,
         source=closing.source or agency or byline_agency or closing.signed_by,
-        year=closing.year,
+        year=article_year(closing.year, published_at),
         copyright=closing.copyright,
         raw_text=text,
         warnings=warnings,
+        published_at=published_at,
         authors=authors,
         dateline_date=dateline_date,
         labels=labels,
     )
+
+
+def article_year(notice_year: int | None, published_at: datetime | None) -> int | None:
+    """An article's ``year``: its rights notice's, or else the year it was published in."""
+    if notice_year is not None:
+        return notice_year
+    return published_at.year if published_at is not None else None
 
 
 def _cleaned_lines(text: str) -> list[str]:
