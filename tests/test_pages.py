@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from app.api.app import create_app
 from app.settings import Settings
 from tests.conftest import SEED_TITLE, Ingest
+from tests.factories import ArticleText
 
 ARTICLES: list[dict[str, Any]] = [
     {
@@ -291,3 +292,23 @@ def test_a_page_is_tagged_and_an_unchanged_one_is_a_304(
     assert "4 articles found" in Page(changed.text).text
     # A bad request's page is not kept.
     assert "etag" not in client.get("/?sort=bad").headers
+
+
+def test_an_articles_page_lists_its_revisions_when_it_has_some(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    path = ArticleText(title="Storm warning", paragraphs=["Winds rise.", "Ferries stop."]).write(
+        tmp_path, "storm.txt"
+    )
+    ingest(path)
+    assert "Revisions" not in page(client, "/articles/storm-warning").text
+    ArticleText(title="Storm hits the coast", paragraphs=["Winds rose.", "Schools close."]).write(
+        tmp_path, "storm.txt"
+    )
+    ingest(path)
+    shown = page(client, "/articles/storm-warning")
+    assert "Storm hits the coast" in shown.text
+    assert "Revisions" in shown.text
+    assert "first version" in shown.text
+    assert "2 (this text)" in shown.text
+    assert "title, paragraphs: +2 / −2 paragraphs" in shown.text
