@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from pydantic import Field
@@ -165,7 +165,7 @@ class PageState:
         return None if cursor is None else self.url([*self.kept(), ("cursor", cursor)])
 
 
-def install_pages(app: Any) -> None:
+def install_pages(app: FastAPI) -> None:
     """Serve the pages and their assets on ``app``."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="page-assets")
     app.include_router(router)
