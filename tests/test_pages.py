@@ -312,3 +312,19 @@ def test_an_articles_page_lists_its_revisions_when_it_has_some(
     assert "first version" in shown.text
     assert "2 (this text)" in shown.text
     assert "title, paragraphs: +2 / −2 paragraphs" in shown.text
+
+
+def test_an_interval_with_too_many_bars_is_drawn_by_one_that_fits(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps({"title": f"Harbour {year}", "body": "Harbour.", "date": f"{year}-06-01"})
+        for year in (1990, 2024)
+    ]
+    (tmp_path / "decades.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert ingest(tmp_path).ok
+    shown = page(client, "/?q=harbour&interval=day")
+    assert "Coverage by year" in shown.text
+    assert "By day these matches would take more bars than the chart draws" in shown.text
+    assert "Coverage by day" in page(client, "/?q=harbour&interval=day&published_after=2024").text
+    assert "Coverage by month" in page(client, "/?q=harbour&interval=month").text

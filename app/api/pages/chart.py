@@ -37,6 +37,9 @@ MONTHS = [
 
 # The most months a month chart spans (ten years); longer spans are drawn by year.
 MOST_MONTHS = 120
+# The most bars a chart draws: an interval asked for that would draw more is set aside for the
+# one that fits (a day's bars over decades would be tens of thousands of links).
+MOST_BARS = 500
 # Spans of at most this many months are drawn by week, and of at most two by day.
 WEEK_MONTHS = 12
 DAY_MONTHS = 2
@@ -70,6 +73,7 @@ class Chart:
     peak: int
     total: int
     undated: int
+    declined: Interval | None = None  # the interval asked for, when it had too many bars
 
     @property
     def first(self) -> Bar | None:
@@ -97,9 +101,12 @@ def counted(
     searcher: tantivy.Searcher, query: tantivy.Query, interval: Interval | None
 ) -> tuple[Interval, Counts]:
     """The counts of ``query`` by ``interval``, or by the interval that fits the span of its
-    matches when None."""
+    matches when None or when ``interval`` would draw more than ``MOST_BARS`` bars."""
     if interval is not None:
-        return interval, timeline_counts(searcher, query, interval)
+        counts = timeline_counts(searcher, query, interval)
+        keys = counts.buckets.keys()
+        if not keys or (max(keys) - min(keys)) // interval.width < MOST_BARS:
+            return interval, counts
     by_month = timeline_counts(searcher, query, Interval.MONTH)
     keys = by_month.buckets.keys()
     chosen = fitting_interval(max(keys) - min(keys) + 1 if keys else MOST_MONTHS)
@@ -119,6 +126,7 @@ def chart(
     counts: Counts,
     *,
     href: Callable[[date, date | None], str],
+    asked: Interval | None = None,
 ) -> Chart:
     """The chart of ``counts``: a bar per bucket from the first with matches to the last, empty
     ones included; each bar with matches links to ``href(start, end)``."""
@@ -144,7 +152,8 @@ def chart(
                 href=href(start, end) if count else None,
             )
         )
-    return Chart(interval, bars, peak, counts.total, counts.undated)
+    declined = asked if asked is not None and asked is not interval else None
+    return Chart(interval, bars, peak, counts.total, counts.undated, declined)
 
 
 def bucket_label(interval: Interval, start: date) -> str:

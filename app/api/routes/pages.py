@@ -369,6 +369,7 @@ def _chart(
             published_before=None if end is None else end.isoformat(),
             interval=None,
         ),
+        asked=params.interval,
     )
 
 
