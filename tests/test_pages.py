@@ -328,3 +328,15 @@ def test_an_interval_with_too_many_bars_is_drawn_by_one_that_fits(
     assert "By day these matches would take more bars than the chart draws" in shown.text
     assert "Coverage by day" in page(client, "/?q=harbour&interval=day&published_after=2024").text
     assert "Coverage by month" in page(client, "/?q=harbour&interval=month").text
+
+
+def test_a_browser_opening_an_address_with_nothing_gets_a_page(client: TestClient) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    shown = client.get("/no/such/page", headers=browser)
+    assert shown.status_code == 404
+    assert shown.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Nothing is at /no/such/page." in Page(shown.text).text
+    # A program, and anything under the API, still gets a problem.
+    assert client.get("/no/such/page").headers["content-type"] == "application/problem+json"
+    api = client.get("/v1/nothing", headers=browser)
+    assert api.headers["content-type"] == "application/problem+json"

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from pydantic import Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api import pages
 from app.api.budget import Budget, within_budget
@@ -166,9 +167,27 @@ class PageState:
 
 
 def install_pages(app: FastAPI) -> None:
-    """Serve the pages and their assets on ``app``."""
+    """Serve the pages and their assets on ``app``; and a page, not a problem+json, to a browser
+    opening an address that has nothing outside the API (a mistyped or outdated link)."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="page-assets")
     app.include_router(router)
+    answer_problem = app.exception_handlers[StarletteHTTPException]
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 404 and _opened_in_a_browser(request):
+            detail = f"Nothing is at {request.url.path[:200]}."
+            return _problem_page(request, PageState(request), 404, detail)
+        response: Response = await answer_problem(request, error)
+        return response
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
+
+
+def _opened_in_a_browser(request: Request) -> bool:
+    """Whether the request is a browser's opening a page: off the API, asking for HTML."""
+    off_the_api = not request.url.path.startswith(("/v1", "/problems/"))
+    return off_the_api and "text/html" in request.headers.get("accept", "")
 
 
 @router.get("/")
