@@ -11,6 +11,7 @@ Content-Security-Policy allowing this origin's style sheet and script only. Bad 
 saying what is wrong, the query kept in the box, with the problem's status.
 """
 
+import inspect
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -178,8 +179,8 @@ def install_pages(app: FastAPI) -> None:
         if error.status_code == 404 and _opened_in_a_browser(request):
             detail = f"Nothing is at {request.url.path[:200]}."
             return _problem_page(request, PageState(request), 404, detail)
-        response: Response = await answer_problem(request, error)
-        return response
+        answered = answer_problem(request, error)
+        return await answered if inspect.isawaitable(answered) else answered
 
     app.add_exception_handler(StarletteHTTPException, not_found)
 
