@@ -13,6 +13,13 @@ class ArticleRejected(ValueError):
     """The file cannot be taken as an article; the message says why."""
 
 
+# The version of what parsing makes of a text: bumped whenever the same text comes to give other
+# fields (a date read from the dateline, say). Files last read by an older version are read again
+# by the next ingestion, and their articles take the new fields without a revision, since their
+# text is the same (``app/ingestion/writer.py``): a store converges on what this version reads.
+PARSER_VERSION = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedArticle:
     """What the parser extracted from one article file."""

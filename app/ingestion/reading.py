@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from app.ingestion.formats.readers import reader_for
 from app.ingestion.outcomes import FileResult, Outcome, shown_path
-from app.ingestion.parsed import ArticleRejected, ParsedArticle
+from app.ingestion.parsed import PARSER_VERSION, ArticleRejected, ParsedArticle
 from app.store.database import run
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -46,6 +46,7 @@ class KnownFile(NamedTuple):
     mtime_ns: int
     sha256: str
     articles: int
+    parser: int  # the version of the parser that read it (PARSER_VERSION)
 
 
 def known_files(engine: Engine, keys: list[str]) -> dict[str, KnownFile]:
@@ -54,7 +55,8 @@ def known_files(engine: Engine, keys: list[str]) -> dict[str, KnownFile]:
         return {}
     # Plain SQL: the ORM's expanding IN cost more than the read itself on a run of unchanged files.
     marks = ", ".join("?" for _ in keys)
-    sql = f"SELECT path, size, mtime_ns, sha256, articles FROM source_file WHERE path IN ({marks})"  # noqa: S608
+    columns = ", ".join(KnownFile._fields)
+    sql = f"SELECT {columns} FROM source_file WHERE path IN ({marks})"  # noqa: S608
     with engine.connect() as connection:
         return {row[0]: KnownFile(*row) for row in run(connection, sql, keys)}
 
@@ -76,6 +78,8 @@ def _load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFi
     except OSError as error:
         return _failed(path, key, f"cannot read: {error.strerror or error}")
     before = known.get(key)
+    if before is not None and before.parser != PARSER_VERSION:
+        before = None  # read by an older parser: read it again, whatever its bytes
     if before is not None and (before.size, before.mtime_ns) == (info.st_size, info.st_mtime_ns):
         unchanged = FileResult(shown_path(path), Outcome.UNCHANGED, count=before.articles)
         return LoadedFile(path, key, [unchanged], None, read=False)
@@ -83,7 +87,7 @@ def _load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFi
         data = read_article_bytes(path)
         digest = hashlib.sha256(data).hexdigest()
         if before is not None and before.sha256 == digest:  # touched, not changed
-            seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, before.articles)
+            seen = before._replace(size=info.st_size, mtime_ns=info.st_mtime_ns)
             unchanged = FileResult(shown_path(path), Outcome.UNCHANGED, count=before.articles)
             return LoadedFile(path, key, [unchanged], seen, read=False)
         records = reader_for(path.suffix)(data)
@@ -100,7 +104,7 @@ def _load_file(path: Path, *, key: str, known: dict[str, KnownFile]) -> LoadedFi
         else:
             where = key if record.part is None else f"{key}#{record.part}"
             entries.append(Loaded(record.article, shown, where))
-    seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, len(entries))
+    seen = KnownFile(key, info.st_size, info.st_mtime_ns, digest, len(entries), PARSER_VERSION)
     return LoadedFile(path, key, entries, seen)
 
 

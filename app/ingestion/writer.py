@@ -5,6 +5,7 @@ savepoint, and the files whose articles were all taken remembered."""
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert as sa_insert
@@ -18,7 +19,7 @@ from app.ingestion.parsed import ParsedArticle
 from app.ingestion.reading import KnownFile, Loaded, LoadedFile
 from app.ingestion.slugs import free_slug, slug_base, slugs_taken, unique_slug
 from app.store.models import Article, SourceFile
-from app.store.times import utc_now
+from app.store.times import in_utc, utc_now
 
 # Files a run reads before one write transaction stores them (and values a query looks up at once).
 BATCH_SIZE = 200
@@ -181,7 +182,8 @@ def _remember_files(session: Session, files: list[KnownFile]) -> None:
     statement = statement.on_conflict_do_update(
         index_elements=["path"],
         set_={
-            name: statement.excluded[name] for name in ("size", "mtime_ns", "sha256", "articles")
+            name: statement.excluded[name]
+            for name in ("size", "mtime_ns", "sha256", "articles", "parser")
         },
     )
     session.connection().execute(statement, [file._asdict() for file in files])
@@ -209,10 +211,34 @@ def store_article(session: Session, loaded: Loaded) -> FileResult:
         )
 
 
+def _read_anew(article: Article, parsed: ParsedArticle) -> list[str]:
+    """The stored fields that parsing the article's unchanged text now gives otherwise."""
+    return [
+        name
+        for name, value in article_fields(parsed).items()
+        if getattr(article, name) != value and not _same_time(getattr(article, name), value)
+    ]
+
+
+def _same_time(stored: object, parsed: object) -> bool:
+    """Whether two times are the same instant (SQLite gives a stored one back without zone)."""
+    if not isinstance(stored, datetime) or not isinstance(parsed, datetime):
+        return False
+    return in_utc(stored) == in_utc(parsed)
+
+
 def _store(session: Session, parsed: ParsedArticle, *, path: str, key: str) -> FileResult:
     digest, warnings = parsed.content_hash, parsed.warnings
     existing = session.exec(select(Article).where(Article.source_path == key)).first()
     if existing is not None and existing.content_hash == digest:
+        if changed := _read_anew(existing, parsed):
+            # The same text, read by a newer parser (PARSER_VERSION): the new fields, with no
+            # revision, since no text was replaced.
+            apply_fields(existing, parsed)
+            session.add(existing)
+            session.flush()
+            warnings += (f"the same text read anew by a newer parser: {', '.join(changed)}",)
+            return FileResult(path, Outcome.UPDATED, existing.id, existing.slug, warnings=warnings)
         return FileResult(
             path, Outcome.UNCHANGED, existing.id, existing.slug, None, parsed.warnings
         )

@@ -87,6 +87,11 @@ class SourceFile(SQLModel, table=True):
     mtime_ns: int = Field(sa_type=BigInteger)
     sha256: str = Field(max_length=64)
     articles: int = Field(description="How many articles the file gave.")
+    parser: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="The version of the parser that read it (app/ingestion/parsed.py).",
+    )
 
 
 class ArticleRevision(SQLModel, table=True):
