@@ -279,9 +279,12 @@ def test_search_and_sort_work_without_scripts(page_without_scripts: Page, server
     assert hit_titles(page)[0] == "Scholz and Macron agree Berlin defence fund"
 
 
-# Each kind of page: a search with hits, facets and the chart; the list; an article; an error.
+# Each kind of page: a search with hits, facets and the chart; one narrowed by filters (shown
+# as chosen) and dates; the list; one with no hit; an article; an error.
 PAGES = {
     "search": "/?q=Macron",
+    "narrowed": "/?q=Macron&source=Reuters&tag=France&published_after=2024-01-01",
+    "empty": "/?q=Macron&source=AP",
     "list": "/",
     "article": "/articles/macron-visits-berlin-for-talks-with-scholz",
     "error": "/?q=a&sort=bad",
