@@ -280,7 +280,7 @@ def test_search_and_sort_work_without_scripts(page_without_scripts: Page, server
 
 
 # Each kind of page: a search with hits, facets and the chart; one narrowed by filters (shown
-# as chosen) and dates; the list; one with no hit; an article; an error.
+# as chosen) and dates; the list; one with no hit; an article; a bad request; a missing article.
 PAGES = {
     "search": "/?q=Macron",
     "narrowed": "/?q=Macron&source=Reuters&tag=France&published_after=2024-01-01",
@@ -288,7 +288,9 @@ PAGES = {
     "list": "/",
     "article": "/articles/macron-visits-berlin-for-talks-with-scholz",
     "error": "/?q=a&sort=bad",
+    "not-found": "/articles/no-such-article",
 }
+STATUSES = {"error": 400, "not-found": 404}
 AXE = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
 # What the page must never have; "moderate" and "minor" findings are read, not failed on.
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -305,7 +307,7 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 def test_no_serious_accessibility_violation(page: Page, server: str, kind: str) -> None:
     response = page.goto(f"{server}{PAGES[kind]}")
     assert response is not None
-    assert response.status == (400 if kind == "error" else 200)
+    assert response.status == STATUSES.get(kind, 200)
     # Everything drawn, the hidden parts too (the query help, the chart's table).
     for details in page.locator("details").all():
         details.evaluate("element => element.open = true")
