@@ -9,46 +9,21 @@ the test. Without Chromium these tests skip and say so.
 """
 
 import http.server
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import CHROMIUM, NO_CHROMIUM, chromium, watched_page
 from tests.conftest import SEED_TITLE
 from tests.factories import generated_article
-from tests.live import ROOT, live_server
+from tests.live import live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("BYLINE_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = ROOT / "test-artifacts"
-LOOPBACK = ("127.0.0.1", "localhost")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Runs in every page before its own scripts: keeps what the page's policy blocked, for the test.
-COLLECT_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(`${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
-});
-"""
-
 if not CHROMIUM.exists():
-    pytest.skip(
-        f"no Chromium at {CHROMIUM}: install Debian's `chromium` or set BYLINE_CHROMIUM",
-        allow_module_level=True,
-    )
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -60,51 +35,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh page on which any request leaving loopback is stopped and fails the test, and so
-    does any console error: a request the page's Content-Security-Policy blocks never leaves the
-    browser, but it is a broken page (a missing image, an error in the console) all the same.
-    """
-    context = browser.new_context()
-    outside: list[str] = []
-    console_errors: list[str] = []
-
-    def beyond_loopback(url: str) -> bool:
-        return url.startswith(("http:", "https:")) and urlsplit(url).hostname not in LOOPBACK
-
-    def stop(route: Route) -> None:
-        outside.append(route.request.url)
-        route.abort()
-
-    context.route(beyond_loopback, stop)
-    context.add_init_script(COLLECT_VIOLATIONS)
-    page = context.new_page()
-    page.on(
-        "console",
-        lambda message: console_errors.append(message.text) if message.type == "error" else None,
-    )
-    page.on("pageerror", lambda error: console_errors.append(str(error)))
-    yield page
-    violations = page.evaluate("window.__violations")
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert outside == [], f"the page reached beyond loopback: {outside}"
-    assert violations == [], f"the page's Content-Security-Policy blocked: {violations}"
-    blocked = [text for text in console_errors if "Content Security Policy" in text]
-    assert blocked == [], f"the page's Content-Security-Policy blocked: {blocked}"
-    assert console_errors == [], f"the page logged errors: {console_errors}"
+    """A fresh page that fails the test on any request leaving loopback, anything its
+    Content-Security-Policy blocked, any console error or dialog (``tests/browser.py``)."""
+    with watched_page(browser, request) as page:
+        yield page
 
 
 def test_swagger_ui_lists_every_operation_and_runs_a_search(page: Page, server: str) -> None:
