@@ -271,19 +271,20 @@ STEPS = {
 def steps(
     settings: Settings, queries: dict[str, dict[str, str]], *, rounds: int
 ) -> dict[str, dict[str, list[float]]]:
-    """The seconds of each of the page's steps, by query, over ``rounds`` requests of each page
-    (with the step ``rest``: the page's server time less its steps)."""
+    """The CPU seconds of each of the page's steps, by query, over ``rounds`` requests of each
+    page (with the step ``rest``: the process's CPU time for the page less its steps). CPU time,
+    not wall time: on a shared machine a step's wall time is mostly other work's."""
     module = app.api.routes.pages
     spent: dict[str, float] = {}
     originals = {step: getattr(module, name) for step, name in STEPS.items()}
 
     def timed(step: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def step_timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started = time.thread_time()
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[step] = spent.get(step, 0.0) + time.perf_counter() - started
+                spent[step] = spent.get(step, 0.0) + time.thread_time() - started
 
         return step_timed
 
@@ -300,9 +301,9 @@ def steps(
             for _ in range(rounds):
                 for name, url in urls.items():
                     spent.clear()
-                    started = time.perf_counter()
+                    started = time.process_time()
                     await _asked(served, url)
-                    whole = time.perf_counter() - started
+                    whole = time.process_time() - started
                     for step in [*STEPS, "rest"]:
                         took = whole - sum(spent.values()) if step == "rest" else spent.get(step, 0)
                         found[name].setdefault(step, []).append(took)
@@ -461,7 +462,12 @@ def main() -> None:
     if args.steps:
         with _noted("the page's steps"):
             by_step = steps(settings, QUERIES, rounds=args.rounds)
-        step_lines = ["", "Where the page's time goes, median ms a step:", "", *step_table(by_step)]
+        step_lines = [
+            "",
+            "Where the page's time goes, median ms of CPU time a step:",
+            "",
+            *step_table(by_step),
+        ]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = [
         f"## {when}: `python bench/page.py {' '.join(sys.argv[1:])}`",
