@@ -452,6 +452,8 @@ def main() -> None:
         with _noted(f"ingesting {args.articles:,} articles"):
             built_store(articles, database, index_folder)
         done.touch()
+    else:
+        migrate(f"sqlite:///{database}")  # a store kept from a run before a new migration
     settings = store_settings(database, index_folder)
     if args.profile:
         print(profiled(settings, {args.profile: dict(parse_qsl(args.profile))}, rounds=args.rounds))
