@@ -1,13 +1,17 @@
 """The benchmark's scripts: the corpus generator is deterministic and every file it writes
-ingests; the engine's ceiling counts what the query matches."""
+ingests; the engine's ceiling counts what the query matches; the page's benchmark times the
+search page beside the JSON search."""
 
 import importlib.util
+import json
 import re
 import shutil
 import sqlite3
 import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from app.ingestion.formats.readers import read_text
 from app.ingestion.run import ingest_paths
@@ -99,3 +103,40 @@ def test_two_runs_are_compared_row_by_row() -> None:
         "| first page | Byline | 500 (2 errors) | 500 (2 errors) | 1.00 | 8.00 | 4.00 | 0.50 |"
         in lines
     )
+
+
+def test_the_page_bench_times_each_query_as_json_with_facets_and_as_the_page(
+    tmp_path: Path, migrated_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # its `from run import ...`
+    page = bench_module("page")
+    generator().generate(tmp_path / "texts", count=30, seed=5)
+    page.write_dated(tmp_path / "texts", tmp_path / "dated", seed=5)
+    [written] = (tmp_path / "dated").glob("*.jsonl")
+    records = [json.loads(line) for line in written.read_text().splitlines()]
+    assert len(records) == 30
+    assert all(
+        record["published_at"] and record["authors"] and record["tags"] for record in records
+    )
+    store, index = tmp_path / "store.db", tmp_path / "index"
+    shutil.copyfile(migrated_template, store)
+    page.built_store(tmp_path / "dated", store, index)
+    queries = {"common word": {"q": "the"}, "with a filter": {"q": "the", "source": "Reuters"}}
+    found = page.measure(page.store_settings(store, index), queries, rounds=3)
+    assert set(found) == {(name, kind) for name in queries for kind in page.KINDS}
+    assert found[("common word", page.JSON)].total == 30
+    assert 0 < found[("with a filter", page.JSON)].total < 30
+    for timings in found.values():
+        assert len(timings.wall) == len(timings.cpu) == 3
+        assert min(timings.wall) > 0
+        assert timings.body_bytes > 0
+    lines = page.table(found, queries)
+    assert [line.split(" | ")[1] for line in lines[2:4]] == [
+        "30",
+        str(found[("with a filter", page.JSON)].total),
+    ]
+    assert lines[-1].startswith("Issue #25's bar")
+    by_step = page.steps(page.store_settings(store, index), queries, rounds=2)
+    assert set(by_step["common word"]) == {*page.STEPS, "rest"}
+    assert min(by_step["common word"]["search + facets"]) > 0
+    assert min(by_step["common word"]["template"]) > 0

@@ -134,10 +134,14 @@ def chart(
     peak = max(counts.buckets.values(), default=0)
     step = WIDTH / len(keys) if keys else WIDTH
     gap = min(2.0, step * 0.2)
+    bar_width = round(max(step - gap, 0.5), 2)
+    # Each bucket ends where the next starts: one date a bucket, and the last one's end (a
+    # sparse match over years is a hundred buckets, most of them empty, each drawn).
+    starts = [interval.start(key) for key in keys]
+    ends = [*starts[1:], interval.end(keys[-1])] if keys else []
     bars = []
-    for position, key in enumerate(keys):
+    for position, (key, start, end) in enumerate(zip(keys, starts, ends, strict=True)):
         count = counts.buckets.get(key, 0)
-        start, end = interval.start(key), interval.end(key)
         height = (HEIGHT - HEADROOM) * count / peak if peak else 0.0
         bars.append(
             Bar(
@@ -146,9 +150,9 @@ def chart(
                 count=count,
                 label=bucket_label(interval, start),
                 x=round(position * step + gap / 2, 2),
-                width=round(max(step - gap, 0.5), 2),
+                width=bar_width,
                 # A bar with matches is never drawn thinner than a line, however tall the peak.
-                height=round(max(height, 1.5) if count else 0.0, 2),
+                height=round(max(height, 1.5), 2) if count else 0.0,
                 href=href(start, end) if count else None,
             )
         )

@@ -13,9 +13,11 @@ saying what is wrong, the query kept in the box, with the problem's status.
 
 import inspect
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -138,9 +140,22 @@ class PageState:
     def __init__(self, request: Request) -> None:
         self.root = request.scope.get("root_path", "")
         self.items = [(k, v) for k, v in request.query_params.multi_items() if v != ""]
+        # The encoded parameters but some names, by those names: a page has a link a facet value
+        # and a timeline bar, each the same kept parameters and one or two of its own.
+        self._kept_queries: dict[tuple[str, ...], str] = {}
 
     def url(self, items: Iterable[tuple[str, str]]) -> str:
         query = urlencode(list(items))
+        return f"{self.root}/?{query}" if query else f"{self.root}/"
+
+    def _url_keeping(self, names: tuple[str, ...], fresh: list[tuple[str, str]]) -> str:
+        """``url([*self.kept(*names), *fresh])``, the kept part encoded once a page."""
+        kept = self._kept_queries.get(names)
+        if kept is None:
+            kept = self._kept_queries[names] = urlencode(self.kept(*names))
+        # As urlencode writes each pair (the values here are text), without its checks.
+        added = "&".join(f"{quote_plus(name)}={quote_plus(value)}" for name, value in fresh)
+        query = "&".join(part for part in (kept, added) if part)
         return f"{self.root}/?{query}" if query else f"{self.root}/"
 
     def values(self, name: str) -> list[str]:
@@ -153,11 +168,11 @@ class PageState:
     def setting(self, **values: str | None) -> str:
         """This page with each of ``values`` set (None takes it out), from its first page."""
         fresh = [(name, value) for name, value in values.items() if value is not None]
-        return self.url([*self.kept(*values), *fresh])
+        return self._url_keeping(tuple(values), fresh)
 
     def adding(self, name: str, value: str) -> str:
         """This page with one more value of ``name``, from its first page."""
-        return self.url([*self.kept(), (name, value)])
+        return self._url_keeping((), [(name, value)])
 
     def removing(self, name: str, value: str) -> str:
         """This page without that value of ``name``, from its first page."""
@@ -274,13 +289,13 @@ def _search_page(request: Request, state: PageState, params: PageParams, budget:
     )
     understood = understanding(params.q, found.query, [], found.completed | found.expanded.expanded)
     hits = [
-        {
-            **match.article,
-            "href": _article_href(state, match.article["slug"]),
-            "title_html": match.title_html,
-            "snippet_html": match.snippet_html,
-            "matched_variants": match.matched_variants,
-        }
+        _hit(
+            match.article,
+            href=_article_href(state, match.article["slug"]),
+            title_html=match.title_html,
+            snippet_html=match.snippet_html,
+            matched_variants=match.matched_variants,
+        )
         for match in found.page.items
     ]
     next_url = state.next_page(found.page.next_cursor)
@@ -311,13 +326,13 @@ def _list_page(
     timeline = _chart(request, state, params, query_render.filtered(every_article(), conditions))
     budget.check()
     hits = [
-        {
-            **row,
-            "href": _article_href(state, row["slug"]),
-            "title_html": None,
-            "snippet_html": None,
-            "matched_variants": [],
-        }
+        _hit(
+            row,
+            href=_article_href(state, row["slug"]),
+            title_html=None,
+            snippet_html=None,
+            matched_variants=[],
+        )
         for row in page.items
     ]
     next_url = state.next_page(page.next_cursor)
@@ -399,16 +414,33 @@ def _csv_query(state: PageState, timeline: Chart | None) -> str:
     return urlencode([*state.kept("sort", "interval"), *interval])
 
 
+def _hit(article: Row, **shown: Any) -> SimpleNamespace:
+    """A hit as the template reads it: the article's fields and what the page shows of it, as
+    attributes (Jinja2 reads an attribute at once, a dict's key only after that failed)."""
+    return SimpleNamespace(**{**article, **shown})
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    """A value of a facet in the sidebar: its count, whether the page filters by it, and the
+    page it leads to (None for the articles without a value)."""
+
+    value: str | None
+    count: int
+    href: str | None
+    chosen: bool
+
+
 def _facets(state: PageState, counted: dict[str, list[tuple[Any, int]]] | None) -> list[Any]:
     """The sidebar: per facet, its values with their counts and the page each leads to (the
     value added to the filter, or taken out when it is chosen already)."""
     sidebar = []
     for facet, parameter in SIDEBAR.items():
         chosen = {value.casefold() for value in state.values(parameter)}
-        values: list[dict[str, Any]] = []
+        values: list[FacetValue] = []
         for value, count in (counted or {}).get(facet.value, []):
             if value is None:
-                values.append({"value": None, "count": count, "href": None, "chosen": False})
+                values.append(FacetValue(None, count, None, chosen=False))
                 continue
             text = str(value)
             is_chosen = text.casefold() in chosen
@@ -417,7 +449,7 @@ def _facets(state: PageState, counted: dict[str, list[tuple[Any, int]]] | None) 
                 if is_chosen
                 else state.adding(parameter, text)
             )
-            values.append({"value": text, "count": count, "href": href, "chosen": is_chosen})
+            values.append(FacetValue(text, count, href, chosen=is_chosen))
         sidebar.append({"name": FACET_TITLES[facet], "id": facet.value, "values": values})
     return sidebar
 
