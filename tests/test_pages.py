@@ -340,3 +340,27 @@ def test_a_browser_opening_an_address_with_nothing_gets_a_page(client: TestClien
     assert client.get("/no/such/page").headers["content-type"] == "application/problem+json"
     api = client.get("/v1/nothing", headers=browser)
     assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_a_facet_shows_its_ten_most_frequent_values_and_more_on_demand(
+    client: TestClient, ingest: Ingest, tmp_path: Path
+) -> None:
+    lines = [
+        json.dumps({"title": f"Harbour {n}", "body": "Harbour.", "tags": [f"tag{n:02d}"]})
+        for n in range(14)
+    ]
+    (tmp_path / "tags.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert ingest(tmp_path).ok
+    shown = page(client, "/?q=harbour&tag=tag13")
+    assert "tag13" in [text for text, _ in shown.links]  # chosen: shown, past the first ten
+    everything = page(client, "/?q=harbour")
+    tags = [text for text, href in everything.links if ("tag", text) in params(href)]
+    assert len(tags) == 10
+    more = everything.link("Show more")
+    assert params(more) == [("q", "harbour"), ("more", "tags")]
+    expanded = page(client, more)
+    tags = [text for text, href in expanded.links if ("tag", text) in params(href)]
+    assert len(tags) == 14
+    assert params(expanded.link("Show fewer")) == [("q", "harbour")]
+    wrong = page(client, "/?q=harbour&more=colours", 400)
+    assert "Unknown facet 'colours' in more" in wrong.text

@@ -15,6 +15,10 @@ from app.store.filters import FACET_VALUES_LIMIT, Facet, FacetCounts
 # ones approximately.
 FACET_BUCKETS = 20_000
 
+# The key the aggregation counts the matches without a value under, in the same pass: no value
+# holds a NUL (``app/ingestion`` takes them out of the text, the filters refuse them).
+MISSING = "\x00none"
+
 
 def no_facet_counts(facets: Sequence[Facet]) -> FacetCounts | None:
     """The facets of a search that matches nothing: each without values."""
@@ -35,6 +39,7 @@ def facet_counts(
                 "field": facet_field(facet),
                 "size": FACET_BUCKETS,
                 "segment_size": FACET_BUCKETS,
+                "missing": MISSING,
             }
         }
         for facet in wanted
@@ -43,11 +48,15 @@ def facet_counts(
     counts: FacetCounts = {}
     for facet in wanted:
         result = answer[facet.value]
-        values: list[tuple[str | int | None, int]] = [
-            (_facet_value(bucket["key"], facet), int(bucket["doc_count"]))
-            for bucket in result["buckets"]
-        ]
-        without = _without(searcher, query, facet, total, values, result)
+        values: list[tuple[str | int | None, int]] = []
+        without = None
+        for bucket in result["buckets"]:
+            if bucket["key"] == MISSING:
+                without = int(bucket["doc_count"])
+            else:
+                values.append((_facet_value(bucket["key"], facet), int(bucket["doc_count"])))
+        if without is None:  # none without a value, or past the buckets counted: count them
+            without = _without(searcher, query, facet, total, values, result)
         if without > 0:
             values.append((None, without))
         # As the store orders them: most frequent first, then by value (none before any).
@@ -64,7 +73,9 @@ def _without(
     values: list[tuple[str | int | None, int]],
     result: dict[str, Any],
 ) -> int:
-    """How many of the matches have no value of ``facet``."""
+    """How many of the matches have no value of ``facet``, when the aggregation did not say."""
+    if not int(result["sum_other_doc_count"]):
+        return 0  # every match was counted under a value
     if facet.listed:  # an article counts under each of its values: those with none, counted
         none = tantivy.Query.boolean_query(
             [

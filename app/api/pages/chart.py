@@ -56,7 +56,7 @@ class Bar:
     x: float
     width: float
     height: float
-    href: str | None
+    href: str
 
     @property
     def y(self) -> float:
@@ -77,10 +77,12 @@ class Chart:
 
     @property
     def first(self) -> Bar | None:
+        """The first bucket with matches, where the axis starts."""
         return self.bars[0] if self.bars else None
 
     @property
     def last(self) -> Bar | None:
+        """The last bucket with matches, where the axis ends."""
         return self.bars[-1] if self.bars else None
 
 
@@ -128,21 +130,23 @@ def chart(
     href: Callable[[date, date | None], str],
     asked: Interval | None = None,
 ) -> Chart:
-    """The chart of ``counts``: a bar per bucket from the first with matches to the last, empty
-    ones included; each bar with matches links to ``href(start, end)``."""
+    """The chart of ``counts``: its buckets from the first with matches to the last, each the
+    same width, and a bar for each with matches, linking to ``href(start, end)``. Empty buckets
+    are room on the axis, with nothing drawn: a sparse match over years spans a hundred buckets,
+    most of them empty."""
     keys = bucket_keys(interval, [counts])
-    peak = max(counts.buckets.values(), default=0)
-    step = WIDTH / len(keys) if keys else WIDTH
+    if not keys:
+        return Chart(interval, [], 0, counts.total, counts.undated)
+    peak = max(counts.buckets.values())
+    step = WIDTH / len(keys)
     gap = min(2.0, step * 0.2)
     bar_width = round(max(step - gap, 0.5), 2)
-    # Each bucket ends where the next starts: one date a bucket, and the last one's end (a
-    # sparse match over years is a hundred buckets, most of them empty, each drawn).
-    starts = [interval.start(key) for key in keys]
-    ends = [*starts[1:], interval.end(keys[-1])] if keys else []
     bars = []
-    for position, (key, start, end) in enumerate(zip(keys, starts, ends, strict=True)):
-        count = counts.buckets.get(key, 0)
-        height = (HEIGHT - HEADROOM) * count / peak if peak else 0.0
+    for key in sorted(counts.buckets):
+        count = counts.buckets[key]
+        start, end = interval.start(key), interval.end(key)
+        position = (key - keys[0]) // interval.width
+        height = (HEIGHT - HEADROOM) * count / peak
         bars.append(
             Bar(
                 start=start,
@@ -151,9 +155,9 @@ def chart(
                 label=bucket_label(interval, start),
                 x=round(position * step + gap / 2, 2),
                 width=bar_width,
-                # A bar with matches is never drawn thinner than a line, however tall the peak.
-                height=round(max(height, 1.5), 2) if count else 0.0,
-                href=href(start, end) if count else None,
+                # A bar is never drawn thinner than a line, however tall the peak.
+                height=round(max(height, 1.5), 2),
+                href=href(start, end),
             )
         )
     declined = asked if asked is not None and asked is not interval else None

@@ -16,6 +16,7 @@ ENVIRONMENT = Environment(
     undefined=StrictUndefined,  # a name a template misspells fails its test, not the reader
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # the templates ship with the code: never looked at again on disk
 )
 
 

@@ -31,7 +31,7 @@ from app.api.caching import Answer, kept_response
 from app.api.dependencies import SearchQuery, reader
 from app.api.links import PAGE_ARTICLES_PATH, article_raw_url, article_url
 from app.api.pages.chart import Chart, chart, counted
-from app.api.pages.rendering import render
+from app.api.pages.rendering import day, render
 from app.api.query_params import QueryModel
 from app.api.responses import PageResponse
 from app.api.routes.docs import content_security_policy
@@ -52,6 +52,9 @@ ASSETS_URL = "/assets"
 ASSETS_DIR = Path(pages.__file__).resolve().parent / "static"
 
 PAGE_SIZE = 20
+# The values of a facet the sidebar shows unless asked for all (``more``), as search sites do:
+# the most frequent, and any chosen.
+FACET_SHOWN = 10
 RELATED = 8
 
 # The sidebar's facets, each with the filter its values set.
@@ -99,6 +102,16 @@ class PageParams(ArticleFilters):
     sort: str | None = Field(default=None, max_length=20)
     cursor: str | None = Field(default=None, max_length=500)
     interval: Interval | None = None
+    more: list[str] = Field(default=[], max_length=len(SIDEBAR))
+
+    def expanded(self) -> set[Facet]:
+        """The facets whose every counted value the sidebar shows (``more``), not the first
+        ``FACET_SHOWN``; a 400 names an unknown one."""
+        known = {facet.value: facet for facet in SIDEBAR}
+        for name in self.more:
+            if name not in known:
+                raise InvalidParameter(f"Unknown facet {name!r} in more: use {', '.join(known)}.")
+        return {known[name] for name in self.more}
 
     def search_sort(self) -> SearchSort:
         return _sort(SearchSort, self.sort or SearchSort.RELEVANCE.value)
@@ -307,7 +320,7 @@ def _search_page(request: Request, state: PageState, params: PageParams, budget:
         sorts=[(s.value, SORT_NAMES[s.value]) for s in SearchSort],
         hits=hits,
         total=found.page.total,
-        facets=_facets(state, found.page.facets),
+        facets=_facets(state, found.page.facets, params.expanded()),
         timeline=timeline,
         next_url=next_url,
         did_you_mean=did_you_mean,
@@ -344,7 +357,7 @@ def _list_page(
         sorts=[(s.value, SORT_NAMES[s.value]) for s in ListSort],
         hits=hits,
         total=page.total,
-        facets=_facets(state, page.facets),
+        facets=_facets(state, page.facets, params.expanded()),
         timeline=timeline,
         next_url=next_url,
         did_you_mean=None,
@@ -417,7 +430,10 @@ def _csv_query(state: PageState, timeline: Chart | None) -> str:
 def _hit(article: Row, **shown: Any) -> SimpleNamespace:
     """A hit as the template reads it: the article's fields and what the page shows of it, as
     attributes (Jinja2 reads an attribute at once, a dict's key only after that failed)."""
-    return SimpleNamespace(**{**article, **shown})
+    when = day(article["published_at"]) or article["year"]
+    parts = (article["source"], article["dateline"], when, ", ".join(article["authors"] or ()))
+    meta = " · ".join(str(part) for part in parts if part)
+    return SimpleNamespace(**{**article, **shown, "meta": meta})
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,26 +447,47 @@ class FacetValue:
     chosen: bool
 
 
-def _facets(state: PageState, counted: dict[str, list[tuple[Any, int]]] | None) -> list[Any]:
+def _facets(
+    state: PageState, counted: dict[str, list[tuple[Any, int]]] | None, expanded: set[Facet]
+) -> list[Any]:
     """The sidebar: per facet, its values with their counts and the page each leads to (the
-    value added to the filter, or taken out when it is chosen already)."""
+    value added to the filter, or taken out when it is chosen already): the first
+    ``FACET_SHOWN`` and any chosen, or all of those counted when the facet is ``expanded``; and
+    the page showing more of them, or fewer."""
     sidebar = []
     for facet, parameter in SIDEBAR.items():
         chosen = {value.casefold() for value in state.values(parameter)}
+        found = (counted or {}).get(facet.value, [])
         values: list[FacetValue] = []
-        for value, count in (counted or {}).get(facet.value, []):
+        for position, (value, count) in enumerate(found):
             if value is None:
-                values.append(FacetValue(None, count, None, chosen=False))
+                if position < FACET_SHOWN or facet in expanded:
+                    values.append(FacetValue(None, count, None, chosen=False))
                 continue
             text = str(value)
             is_chosen = text.casefold() in chosen
+            if not (is_chosen or position < FACET_SHOWN or facet in expanded):
+                continue
             href = (
                 state.removing(parameter, _as_sent(state, parameter, text))
                 if is_chosen
                 else state.adding(parameter, text)
             )
             values.append(FacetValue(text, count, href, chosen=is_chosen))
-        sidebar.append({"name": FACET_TITLES[facet], "id": facet.value, "values": values})
+        more = fewer = None
+        if facet in expanded:
+            fewer = state.removing("more", facet.value)
+        elif len(found) > FACET_SHOWN:
+            more = state.adding("more", facet.value)
+        sidebar.append(
+            {
+                "name": FACET_TITLES[facet],
+                "id": facet.value,
+                "values": values,
+                "more_href": more,
+                "fewer_href": fewer,
+            }
+        )
     return sidebar
 
 
