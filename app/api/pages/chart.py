@@ -40,9 +40,9 @@ MOST_MONTHS = 120
 # The most bars a chart draws: an interval asked for that would draw more is set aside for the
 # one that fits (a day's bars over decades would be tens of thousands of links).
 MOST_BARS = 500
-# Spans of at most this many months are drawn by week, and of at most two by day.
-WEEK_MONTHS = 12
-DAY_MONTHS = 2
+# Spans of at most this many months are drawn by week, and those within one month by day.
+WEEK_MONTHS = 4
+DAY_MONTHS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ class Chart:
 
 def fitting_interval(months: int) -> Interval:
     """The interval that draws a span of ``months`` months (first to last, both counted) in a
-    readable number of bars: days up to two months, weeks up to a year, months up to ten years,
+    readable number of bars: days within a month, weeks up to four months, months up to ten years,
     years beyond."""
     if months <= DAY_MONTHS:
         return Interval.DAY
