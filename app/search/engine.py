@@ -7,7 +7,7 @@ The index finds and orders; the store, the source of truth, gives each hit of th
 summary and text (highlights are marked on them with the index's analyzers).
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import tantivy
@@ -42,6 +42,7 @@ def search_index(
     columns: Sequence[Column] = (),
     typed: ParsedQuery | None = None,
     among: Collection[int] | None = None,
+    aggregations: Mapping[str, Any] | None = None,
 ) -> Page[SearchMatch]:
     """A page of the articles matching ``query``, best first unless another sort is asked for.
 
@@ -49,6 +50,8 @@ def search_index(
     relevance, the articles matching ``typed`` come first, then those matching only through a
     variant, each tier ranked as ``render`` defines; each hit lists the variants it holds.
     With ``among``, only the articles of those ids can match (which of them match a query).
+    ``aggregations`` are counted over the matches beside the facets, in the same pass, and
+    their answers given in the page's ``aggregated``.
     """
     searcher = index.searcher()
     key = cursor_key(cursor, sort) if cursor else None
@@ -66,7 +69,7 @@ def search_index(
     tiers = _tiers(matching, typed, variants, columns)
     hits, next_key, sizes = _page(searcher, tiers, near, sort, key, limit)
     total = sum(sizes)
-    counts = facet_counts(searcher, matching, facets, total)
+    counts, aggregated = facet_counts(searcher, matching, facets, total, also=aggregations)
     items = page_matches(
         read,
         searcher,
@@ -76,9 +79,8 @@ def search_index(
         variants=variants,
         snippet_words=snippet_words,
     )
-    return Page(
-        items=items, total=total, next_cursor=cursor_after(sort, next_key, change), facets=counts
-    )
+    next_cursor = cursor_after(sort, next_key, change)
+    return Page(items, total, next_cursor, facets=counts, aggregated=aggregated)
 
 
 def _conditions(filters: ArticleFilters, change: int, applied: int) -> list[tantivy.Query]:

@@ -1,7 +1,7 @@
 """A search's facets: the most frequent values of a field over all its matches, counted by the
 engine's terms aggregations."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import tantivy
@@ -26,14 +26,20 @@ def no_facet_counts(facets: Sequence[Facet]) -> FacetCounts | None:
 
 
 def facet_counts(
-    searcher: tantivy.Searcher, query: tantivy.Query, facets: Sequence[Facet], total: int
-) -> FacetCounts | None:
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    facets: Sequence[Facet],
+    total: int,
+    *,
+    also: Mapping[str, Any] | None = None,
+) -> tuple[FacetCounts | None, dict[str, Any] | None]:
     """Per facet, its most frequent values over all the matches (count, then value; articles
-    without one counted under None), exact: every value of every segment is counted."""
-    if not facets:
-        return None
+    without one counted under None), exact: every value of every segment is counted; and the
+    answers of the aggregations ``also`` names, counted in the same pass."""
+    if not facets and not also:
+        return None, None
     wanted = list(dict.fromkeys(facets))
-    aggregations = {
+    aggregations: dict[str, Any] = {
         facet.value: {
             "terms": {
                 "field": facet_field(facet),
@@ -44,7 +50,16 @@ def facet_counts(
         }
         for facet in wanted
     }
-    answer = searcher.aggregate(query, aggregations)
+    aggregations.update(also or {})
+    try:
+        answer = searcher.aggregate(query, aggregations)
+    except ValueError:  # the engine's bounds: the others too many buckets, say
+        if not also:
+            raise
+        return facet_counts(searcher, query, facets, total)[0], None  # the others left out
+    others = {name: answer[name] for name in also} if also else None
+    if not facets:
+        return None, others
     counts: FacetCounts = {}
     for facet in wanted:
         result = answer[facet.value]
@@ -62,7 +77,7 @@ def facet_counts(
         # As the store orders them: most frequent first, then by value (none before any).
         values.sort(key=lambda entry: (-entry[1], entry[0] is not None, entry[0] or 0))
         counts[facet.value] = values[:FACET_VALUES_LIMIT]
-    return counts
+    return counts, others
 
 
 def _without(

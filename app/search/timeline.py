@@ -8,10 +8,11 @@ histograms count exactly. Weeks start on Monday (ISO 8601): 1970-01-05, the epoc
 was one. Articles without a publication time are counted apart, as undated.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 import tantivy
 
@@ -111,29 +112,39 @@ def store_counts(index: SearchIndex, searcher: tantivy.Searcher, interval: Inter
     return counts
 
 
+def timeline_aggregations(interval: Interval) -> dict[str, Any]:
+    """The aggregations that count a timeline by ``interval`` (``counts_from`` reads their
+    answer), named apart so that they can be asked for beside others, in the same pass."""
+    return {
+        "timeline_buckets": {"histogram": interval.histogram},
+        "timeline_dated": {"value_count": {"field": PUBLISHED_DAY}},
+        # Every article has an id: all it matches, in the same pass.
+        "timeline_total": {"value_count": {"field": "id"}},
+    }
+
+
+def counts_from(answer: Mapping[str, Any]) -> Counts:
+    """The counts of a timeline from the answer to its ``timeline_aggregations``."""
+    buckets = {
+        round(bucket["key"]): int(bucket["doc_count"])
+        for bucket in answer["timeline_buckets"]["buckets"]
+        if bucket["doc_count"]
+    }
+    total = int(answer["timeline_total"]["value"])
+    return Counts(buckets, undated=total - int(answer["timeline_dated"]["value"]), total=total)
+
+
 def timeline_counts(searcher: tantivy.Searcher, query: tantivy.Query, interval: Interval) -> Counts:
     """The articles ``query`` matches, per bucket of ``interval`` and undated: exact, since a
     histogram counts every matching document of every segment."""
-    aggregations = {
-        "buckets": {"histogram": interval.histogram},
-        "dated": {"value_count": {"field": PUBLISHED_DAY}},
-        # Every article has an id: all it matches, in the same pass.
-        "total": {"value_count": {"field": "id"}},
-    }
     try:
-        answer = searcher.aggregate(query, aggregations)
+        answer = searcher.aggregate(query, timeline_aggregations(interval))
     except ValueError as error:  # the engine's bounds on buckets and memory
         raise InvalidParameter(
             f"This timeline has too many buckets to count ({error}): choose a longer interval "
             "or narrow the dates with published_after and published_before."
         ) from None
-    buckets = {
-        round(bucket["key"]): int(bucket["doc_count"])
-        for bucket in answer["buckets"]["buckets"]
-        if bucket["doc_count"]
-    }
-    total = int(answer["total"]["value"])
-    return Counts(buckets, undated=total - int(answer["dated"]["value"]), total=total)
+    return counts_from(answer)
 
 
 def bucket_keys(

@@ -28,6 +28,8 @@ class Page(Generic[T]):
     total: int
     next_cursor: str | None = None
     facets: FacetCounts | None = None
+    # A search's answers to the aggregations it was asked for beside its facets, by name.
+    aggregated: dict[str, Any] | None = None
 
 
 def article_key(ref: str) -> tuple[str, int | str]:

@@ -100,27 +100,49 @@ def fitting_interval(months: int) -> Interval:
 
 
 def counted(
-    searcher: tantivy.Searcher, query: tantivy.Query, interval: Interval | None
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    interval: Interval | None,
+    *,
+    by_month: Counts | None = None,
 ) -> tuple[Interval, Counts]:
     """The counts of ``query`` by ``interval``, or by the interval that fits the span of its
-    matches when None or when ``interval`` would draw more than ``MOST_BARS`` bars."""
+    matches when None or when ``interval`` would draw more than ``MOST_BARS`` bars.
+    ``by_month`` are its counts by month when the search counted them already: months and
+    years are then made without another pass."""
+
+    def months() -> Counts:
+        if by_month is not None:
+            return by_month
+        return timeline_counts(searcher, query, Interval.MONTH)
+
     if interval is not None:
-        counts = timeline_counts(searcher, query, interval)
+        if interval is Interval.MONTH:
+            counts = months()
+        elif interval is Interval.YEAR:
+            counts = _years(months())
+        else:
+            counts = timeline_counts(searcher, query, interval)
         keys = counts.buckets.keys()
         if not keys or (max(keys) - min(keys)) // interval.width < MOST_BARS:
             return interval, counts
-    by_month = timeline_counts(searcher, query, Interval.MONTH)
-    keys = by_month.buckets.keys()
+    monthly = months()
+    keys = monthly.buckets.keys()
     chosen = fitting_interval(max(keys) - min(keys) + 1 if keys else MOST_MONTHS)
     if chosen is Interval.MONTH:
-        return chosen, by_month
+        return chosen, monthly
     if chosen is Interval.YEAR:
-        by_year: dict[int, int] = {}
-        for month, count in by_month.buckets.items():
-            year = month - month % 12
-            by_year[year] = by_year.get(year, 0) + count
-        return chosen, Counts(by_year, by_month.undated, by_month.total)
+        return chosen, _years(monthly)
     return chosen, timeline_counts(searcher, query, chosen)
+
+
+def _years(by_month: Counts) -> Counts:
+    """Counts by month summed by year (a year's key is its January's)."""
+    by_year: dict[int, int] = {}
+    for month, count in by_month.buckets.items():
+        year = month - month % 12
+        by_year[year] = by_year.get(year, 0) + count
+    return Counts(by_year, by_month.undated, by_month.total)
 
 
 def chart(

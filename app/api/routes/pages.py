@@ -40,7 +40,13 @@ from app.problems import InvalidParameter, ProblemError
 from app.search import render as query_render
 from app.search.corrections import suggest
 from app.search.related import distinctive_terms, related_articles
-from app.search.timeline import Interval, every_article
+from app.search.timeline import (
+    Counts,
+    Interval,
+    counts_from,
+    every_article,
+    timeline_aggregations,
+)
 from app.store.articles import article_versions, get_article
 from app.store.filters import ArticleFilters, Facet, ListSort, SearchSort
 from app.store.listing import read_article, read_page
@@ -288,17 +294,20 @@ def _search_page(request: Request, state: PageState, params: PageParams, budget:
             "facets": [facet.value for facet in SIDEBAR],
         }
     )
-    found = find(request, query, budget)
+    # The chart's months counted beside the facets, in the search's own pass over its matches.
+    found = find(request, query, budget, aggregations=timeline_aggregations(Interval.MONTH))
     index = request.app.state.search_index
     did_you_mean = suggest(found.read, index, found.query, expanded=found.expanded.expanded)
     budget.check()
     scored = query_render.ranked(found.expanded.query)
     conditions = query_render.filter_conditions(params)
+    aggregated = found.page.aggregated
     timeline = _chart(
         request,
         state,
         params,
         None if scored is None else query_render.filtered(scored, conditions),
+        by_month=None if aggregated is None else counts_from(aggregated),
     )
     understood = understanding(params.q, found.query, [], found.completed | found.expanded.expanded)
     hits = [
@@ -402,13 +411,19 @@ def _article_page(request: Request, state: PageState, article: Row, budget: Budg
 
 
 def _chart(
-    request: Request, state: PageState, params: PageParams, query: Any | None
+    request: Request,
+    state: PageState,
+    params: PageParams,
+    query: Any | None,
+    *,
+    by_month: Counts | None = None,
 ) -> Chart | None:
-    """The timeline of what ``query`` matches (None matches nothing: no chart)."""
+    """The timeline of what ``query`` matches (None matches nothing: no chart), from its
+    counts ``by_month`` when they were counted already."""
     if query is None:
         return None
     searcher = request.app.state.search_index.searcher()
-    interval, counts = counted(searcher, query, params.interval)
+    interval, counts = counted(searcher, query, params.interval, by_month=by_month)
     return chart(
         interval,
         counts,

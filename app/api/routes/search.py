@@ -1,5 +1,6 @@
 """``/v1/search``: ranked full-text search with highlights."""
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
@@ -64,8 +65,15 @@ class Found(NamedTuple):
     page: Page[SearchMatch]
 
 
-def find(request: Request, params: SearchQuery, budget: Budget) -> Found:
-    """The page of matches that ``params`` ask for, within ``budget``."""
+def find(
+    request: Request,
+    params: SearchQuery,
+    budget: Budget,
+    *,
+    aggregations: Mapping[str, Any] | None = None,
+) -> Found:
+    """The page of matches that ``params`` ask for, within ``budget``; with ``aggregations``
+    counted beside its facets (``search_index``)."""
     query = parse_query(params.q)
     index = request.app.state.search_index
     # The reader's connections, not a session: a search reads a few rows by id, and a session
@@ -89,6 +97,7 @@ def find(request: Request, params: SearchQuery, budget: Budget) -> Found:
         facets=params.facet_list(),
         columns=params.columns(),
         typed=completion.query,
+        aggregations=aggregations,
     )
     return Found(read, query, expansion, completion.expanded, page)
 
