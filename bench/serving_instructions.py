@@ -67,10 +67,10 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     parser.add_argument("--keep-profiles", action="store_true")
     parser.add_argument("--only", nargs="*", help="these settings only (by name)")
-    parser.add_argument("--measure", help=argparse.SUPPRESS)  # the process under valgrind
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # its plan: under valgrind
     args = parser.parse_args()
     if args.measure:
-        measure(json.loads(args.measure))
+        measure(json.loads(Path(args.measure).read_text()))
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed: apt-get install valgrind")
@@ -129,8 +129,9 @@ def instructions(
         sys.executable,
         __file__,
         "--measure",
-        json.dumps(plan),
+        str(folder / "plan.json"),
     ]
+    (folder / "plan.json").write_text(json.dumps(plan))
     # The same hashes every run: dictionaries and sets walk the same way.
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     try:
@@ -167,16 +168,26 @@ def _run_instrumented(command: list[str], env: dict[str, str], folder: Path) -> 
         if not asked.exists():
             time.sleep(0.1)
             continue
-        what = asked.read_text()
-        subprocess.run(
-            ["callgrind_control", "--instr", what, str(process.pid)],
-            check=True,
-            capture_output=True,
-        )
+        _switch(process.pid, asked.read_text())
         (folder / f"done-{step}").touch()
         step += 1
     if process.returncode:
         raise SystemExit(f"the measured process failed ({process.returncode}): see {log.name}")
+
+
+def _switch(pid: int, what: str) -> None:
+    """Switch the instrumentation of callgrind's process ``pid`` ``on`` or ``off``, until its
+    status says so (a command through vgdb can be lost while the process sleeps)."""
+    for _ in range(60):
+        switch = ["callgrind_control", f"--instr={what}", str(pid)]
+        subprocess.run(switch, capture_output=True, check=False)
+        status = subprocess.run(
+            ["callgrind_control", "--stat", str(pid)], capture_output=True, text=True, check=False
+        ).stdout
+        if ("instrumentation is switched off" in status) == (what == "off"):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"callgrind did not switch its instrumentation {what}")
 
 
 def _summary(part: Path) -> int:
@@ -297,7 +308,9 @@ def _instrumented(folder: Path | None, what: str) -> None:
     if folder is None:
         return
     step = next(_asked)
-    (folder / f"ask-{step}").write_text(what)
+    asking = folder / f"asking-{step}"
+    asking.write_text(what)
+    asking.rename(folder / f"ask-{step}")  # whole when it is seen
     while not (folder / f"done-{step}").exists():
         time.sleep(0.05)
 
