@@ -16,6 +16,8 @@ import asyncio
 import os
 import statistics
 import subprocess
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from observability import _discarded_stdout, _timed
@@ -48,21 +50,35 @@ WITHOUT = {
 }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    database = WORK / f"observability-{args.count}.db"
+def serving_store(count: int) -> tuple[Path, str, Callable[[], None]]:
+    """The store of ``count`` generated articles (ingested once), a read key made in it, and
+    what revokes the key."""
+    database = WORK / f"observability-{count}.db"
     if not database.exists():
-        folder = corpus(args.count, 1)
+        folder = corpus(count, 1)
         subprocess.run([BIN / "byline", "ingest", folder], env=byline_env(database), check=True)
     engine = create_db_engine(f"sqlite:///{database}", writer=True)
     name = f"bench-serving-{os.getpid()}"
     with Session(engine) as session:
         key, _ = create_api_key(session, name=name, scope=KeyScope.READ, rate_per_minute=None)
         session.commit()
+
+    def revoke() -> None:
+        with Session(engine) as session:
+            revoke_api_key(session, name_or_prefix=name)
+            session.commit()
+        engine.dispose()
+
+    return database, key, revoke
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    database, key, revoke = serving_store(args.count)
     headers = [
         (b"x-api-key", key.encode()),
         (b"origin", SERVING_ORIGIN.encode()),
@@ -90,9 +106,7 @@ def main() -> None:
                         )
                     timings.setdefault((variant, work), []).append(micros)
     finally:
-        with Session(engine) as session:
-            revoke_api_key(session, name_or_prefix=name)
-            session.commit()
+        revoke()
     print("| settings | " + " | ".join(loads) + " |")
     print("|---|" + "---:|" * len(loads))
     everything = {work: statistics.median(timings[("all on", work)]) for work in loads}

@@ -12,9 +12,11 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from sqlmodel import Session
 
 from app.ingestion.formats.readers import read_text
 from app.ingestion.run import ingest_paths
+from app.store.api_keys import KeyScope, create_api_key
 from app.store.database import create_db_engine
 from tests.live import ROOT
 
@@ -140,3 +142,43 @@ def test_the_page_bench_times_each_query_as_json_with_facets_and_as_the_page(
     assert set(by_step["common word"]) == {*page.STEPS, "rest"}
     assert min(by_step["common word"]["search + facets"]) > 0
     assert min(by_step["common word"]["template"]) > 0
+
+
+def test_the_serving_instructions_loads_are_answered_through_the_server_protocol(
+    tmp_path: Path, migrated_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The process callgrind runs, without callgrind (minutes long under it): each setting's
+    # loads go through the server's protocol, and each answer is a 200.
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    measured = bench_module("serving_instructions")
+    store = generated_store(tmp_path, migrated_template)
+    engine = create_db_engine(f"sqlite:///{store}", writer=True)
+    with Session(engine) as session:
+        key, _ = create_api_key(session, name="bench", scope=KeyScope.READ, rate_per_minute=None)
+        session.commit()
+    engine.dispose()
+    variants = measured.variants()
+    plan = {
+        "database": str(store),
+        "key": key,
+        "requests": 3,
+        "paths": {"article": ["/v1/articles/1", "/v1/articles/2"], "page": ["/v1/articles"]},
+        "variants": {name: variants[name] for name in ("all off", "all on")},
+    }
+    measured.measure(plan)
+
+
+def test_the_serving_instructions_table_shows_each_features_share() -> None:
+    table = bench_module("serving_instructions").table
+    counts = {
+        ("all off", "kept article"): 100_000.0,
+        ("all off", "kept first page of 20"): 120_000.0,
+        ("all on", "kept article"): 150_000.0,
+        ("all on", "kept first page of 20"): 150_000.0,
+        ("all on but metrics", "kept article"): 140_000.0,
+        ("all on but metrics", "kept first page of 20"): 145_000.0,
+    }
+    lines = table(counts)
+    assert "| all on | 150,000 (+50% of all off) | 150,000 (+25% of all off) |" in lines
+    shares = "140,000 (its share +10,000) | 145,000 (its share +5,000)"
+    assert f"| all on but metrics | {shares} |" in lines

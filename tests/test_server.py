@@ -2,8 +2,10 @@
 request heads bounded in bytes and time, its own errors as problem+json, hosts and proxy
 headers, and the store's points through the real server on both stores."""
 
+import asyncio
 import gzip
 import json
+import logging
 import os
 import re
 import socket
@@ -12,12 +14,15 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import httpx2
 import pytest
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 from app.api.authentication import KEY_CACHE_SECONDS
+from app.api.server import _CheckedOnce
 from app.store.database import migrate
 from tests.conftest import SEED_SLUG
 from tests.live import ROOT, live_server
@@ -317,3 +322,64 @@ def test_api_keys_through_the_real_server(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert refused == 4
         assert "was revoked" in answer.json()["detail"]
+
+
+class _Written:
+    """A transport keeping what is written."""
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def _head_written(
+    cycle_class: type, headers: list[tuple[bytes, bytes]], *, method: str = "GET"
+) -> tuple[bytes, object]:
+    """What a cycle of ``cycle_class`` writes for a 200 with ``headers``, or the error it
+    raises."""
+
+    transport = _Written()
+    cycle = cycle_class(
+        scope={"method": method},
+        transport=transport,
+        flow=SimpleNamespace(write_paused=False),
+        logger=logging.getLogger("test"),
+        access_logger=logging.getLogger("test.access"),
+        access_log=False,
+        default_headers=[(b"date", b"Mon, 07 Dec 2026 22:00:00 GMT")],
+        message_event=None,
+        expect_100_continue=False,
+        keep_alive=True,
+        on_response=lambda: None,
+    )
+    message = {"type": "http.response.start", "status": 200, "headers": headers}
+    try:
+        asyncio.run(cycle.send(message))
+    except RuntimeError as error:
+        return transport.data, str(error)
+    state = (cycle.chunked_encoding, cycle.expected_content_length, cycle.keep_alive)
+    return transport.data, state
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"Content-Length", b"12"), (b"Content-Type", b"application/json"), (b"ETag", b'"x"')],
+        [(b"content-type", b"text/plain"), (b"x-a", b"tab\tand \x80 obs-text")],
+        [(b"transfer-encoding", b"Chunked"), (b"Connection", b"keep-alive, Close")],
+        [],
+        [(b"bad name", b"1")],
+        [(b"x-b", b"a\r\nset-cookie: 1")],
+        [(b"x-c", b"\x7f")],
+        [(b"x-d:", b"1"), (b"x-e", b"\x00")],
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_head_is_written_and_checked_as_uvicorn_does(
+    headers: list[tuple[bytes, bytes]], method: str
+) -> None:
+    assert _head_written(_CheckedOnce, headers, method=method) == _head_written(
+        RequestResponseCycle, headers, method=method
+    )

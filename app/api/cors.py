@@ -9,7 +9,6 @@ Off by default: a browser then keeps a page of another origin from reading any a
 ``*``, any page may read the API (it holds no credentials: nothing is sent with cookies).
 """
 
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from starlette.datastructures import Headers
@@ -109,19 +108,3 @@ class Added(NamedTuple):
 
     headers: tuple[tuple[bytes, bytes], ...]
     names: frozenset[bytes]
-
-
-def permitted(headers: Iterable[tuple[bytes, bytes]], added: Added) -> list[tuple[bytes, bytes]]:
-    """An answer's ``headers`` given ``added`` (replacing headers of the same names) and Origin
-    in its Vary, as Starlette's ``CORSMiddleware.send`` does."""
-    replaced = added.names
-    kept: list[tuple[bytes, bytes]] = []
-    varies: list[bytes] = []
-    for header in headers:
-        name = header[0]
-        if name == b"vary":
-            varies.append(header[1])
-        elif name not in replaced:
-            kept.append(header)
-    varies.append(b"Origin")
-    return [*kept, *added.headers, (b"vary", b", ".join(varies))]

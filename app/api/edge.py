@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.access_log import AccessLog
 from app.api.body_limit import BodyLimit
-from app.api.cors import Added, CrossOrigin, permitted
+from app.api.cors import Added, CrossOrigin
 from app.api.errors import error_response, unexpected_error_response
 from app.api.hosts import AllowedHosts
 from app.api.metrics import RequestMetrics
@@ -187,14 +187,34 @@ class _Answer:
         await self.out(message)
 
     def _headers(self, headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        """The answer's ``headers`` with CORS's, those asked for, and the security headers it
-        does not have of its own (the docs pages' policy)."""
-        out = list(headers) if self.cors is None else permitted(headers, self.cors)
-        own = [name for name, _ in out if name in _SECURITY_NAMES]
-        if own:
-            out += [header for header in SECURITY_HEADERS if header[0] not in own]
+        """The answer's ``headers`` with CORS's (replacing headers of the same names, and Origin
+        in its Vary, as Starlette's ``CORSMiddleware.send`` does), those asked for, and the
+        security headers it does not have of its own (the docs pages' policy), in one pass over
+        the answer's headers."""
+        own: list[bytes] | None = None
+        if self.cors is None:
+            out = list(headers)
+            for name, _ in out:
+                if name in _SECURITY_NAMES:
+                    own = [*(own or ()), name]
         else:
+            replaced = self.cors.names
+            out = []
+            varies: list[bytes] = []
+            for header in headers:
+                name = header[0]
+                if name == b"vary":
+                    varies.append(header[1])
+                elif name not in replaced:
+                    out.append(header)
+                    if name in _SECURITY_NAMES:
+                        own = [*(own or ()), name]
+            out += self.cors.headers
+            out.append((b"vary", b", ".join(varies) + b", Origin" if varies else b"Origin"))
+        if own is None:
             out += SECURITY_HEADERS
+        else:
+            out += [header for header in SECURITY_HEADERS if header[0] not in own]
         if self.added:
             out += self.added
         return out

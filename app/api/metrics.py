@@ -4,7 +4,9 @@ behind the store and the ingestion runs; their exposition for ``/metrics``.
 
 Labels are bounded: a request is counted under its route's template (``/v1/articles/{ref}``),
 never under its path, and a path no route matches under ``unmatched``. ``/metrics`` itself is
-not counted. ``Edge`` (app/api/edge.py) counts each request as its answer ends.
+not counted. ``Edge`` (app/api/edge.py) counts each request as its answer ends, in plain numbers
+that are added to prometheus_client's metrics when this process is scraped, and with several
+processes also at the end of the event loop's turn (another process's scrape reads them then).
 
 With several server processes (``byline serve --workers N``) a scrape reaches one of them:
 ``serve`` gives them a folder of their own in ``PROMETHEUS_MULTIPROC_DIR``, where each keeps its
@@ -13,6 +15,7 @@ mode). What is read when scraped (the store, the search index) is read by the pr
 answers.
 """
 
+import asyncio
 import logging
 import os
 import re
@@ -101,6 +104,11 @@ class RequestMetrics:
         # What counts a request, by its labels: ``labels()`` takes a lock and checks its values
         # every call, the costliest part of counting a request.
         self.counts: dict[tuple[str, str, int], Count] = {}
+        # Requests counted in plain numbers, by their labels, not yet added to the metrics: each
+        # metric's value takes a lock (and in multiprocess mode writes a shared file) at every
+        # change, several times the cost of the rest of a request's counting.
+        self.pending: dict[tuple[str, str, int], Pending] = {}
+        self.fold_due = False
         self.multiprocess = bool(os.environ.get(MULTIPROCESS_FOLDER))
         if self.multiprocess:
             self.exposed = CollectorRegistry()
@@ -112,13 +120,35 @@ class RequestMetrics:
         self.published_at = 0.0  # when the caches' counts were last published
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
-        """Count one request and its latency."""
-        count = self.counts.get((route, method, status))
-        if count is None:
-            count = self.counts[(route, method, status)] = Count(
-                self.requests.labels(route, method, str(status)), self.latency.labels(route)
-            )
-        count.add(seconds)
+        """Count one request and its latency: in plain numbers now, in the metrics when they
+        are read (a scrape of this process) and, when other processes read them (multiprocess
+        mode), at the end of the event loop's turn, as the answer has just gone out."""
+        pending = self.pending.get((route, method, status))
+        if pending is None:
+            pending = self.pending[(route, method, status)] = Pending(len(LATENCY_BUCKETS) + 1)
+        pending.count += 1
+        pending.seconds += seconds
+        pending.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        if self.multiprocess and not self.fold_due:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # counted outside a server's loop: now
+                self.fold()
+            else:
+                self.fold_due = True
+                loop.call_soon(self.fold)
+
+    def fold(self) -> None:
+        """Add the requests counted in plain numbers to the metrics."""
+        self.fold_due = False
+        pending, self.pending = self.pending, {}
+        for (route, method, status), counted in pending.items():
+            count = self.counts.get((route, method, status))
+            if count is None:
+                count = self.counts[(route, method, status)] = Count(
+                    self.requests.labels(route, method, str(status)), self.latency.labels(route)
+                )
+            count.add(counted)
 
     def counts_requests_to(self, scope: Scope) -> bool:
         """Whether a request is counted: any but a scrape of ``/metrics``."""
@@ -171,31 +201,46 @@ class RequestMetrics:
 
     def exposition(self, reader: Reader | None) -> bytes:
         """The metrics in Prometheus' text format, every process's in multiprocess mode."""
+        self.fold()
         if reader is not None:
             self.publish_caches(reader)
         return generate_latest(self.exposed)
 
 
+class Pending:
+    """Requests of one label set counted in plain numbers: how many, their seconds, and how
+    many fell in each latency bucket (by upper bound, +Inf last)."""
+
+    __slots__ = ("buckets", "count", "seconds")
+
+    def __init__(self, buckets: int) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * buckets
+
+
 class Count:
-    """Adds a request to its labels' counter and latency histogram, through their values.
+    """Adds requests counted in plain numbers to their labels' counter and latency histogram,
+    through their values.
 
     The metrics' own ``inc()`` and ``observe()`` check at each call that the metric is a
     labelled child and the amount not negative, and walk the buckets one by one; here the
-    amounts are a request (1) and a duration, and the bucket is found by bisection: a third
-    less time, the same values (prometheus_client's ``ValueClass``: the shared files of
-    multiprocess mode, or a float under a lock)."""
+    buckets come counted (by bisection, as ``observe()`` places a value: the first upper bound
+    not below it), and each value is added to once (prometheus_client's ``ValueClass``: the
+    shared files of multiprocess mode, or a float under a lock)."""
 
     def __init__(self, counter: Counter, histogram: Histogram) -> None:
         self.count = counter._value.inc
         self.add_seconds = histogram._sum.inc
-        self.bounds = histogram._upper_bounds  # the buckets' upper bounds, +Inf last
         self.add_to_bucket = [bucket.inc for bucket in histogram._buckets]
 
-    def add(self, seconds: float) -> None:
-        """Count one request that took ``seconds``."""
-        self.count(1)
-        self.add_seconds(seconds)
-        self.add_to_bucket[bisect_left(self.bounds, seconds)](1)
+    def add(self, counted: Pending) -> None:
+        """Add the requests of ``counted``."""
+        self.count(counted.count)
+        self.add_seconds(counted.seconds)
+        for add, requests in zip(self.add_to_bucket, counted.buckets, strict=True):
+            if requests:
+                add(requests)
 
 
 class StoreMetrics(Collector):
