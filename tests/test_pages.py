@@ -263,6 +263,8 @@ def test_name_variants_and_did_you_mean_are_shown(
 def test_the_seed_is_found_from_the_page(client: TestClient, seeded: object) -> None:
     shown = page(client, "/?q=Zelenskyy")
     assert SEED_TITLE in shown.text
+    # The seed has no date: no chart, and the page says why.
+    assert "1 matching article has no date: there is no timeline to draw." in shown.text
 
 
 def test_the_pages_keep_the_root_path(settings: Settings, news: None) -> None:
