@@ -3,6 +3,7 @@ responses and schemas of the problem types, and the handlers that answer every e
 """
 
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -146,18 +147,28 @@ async def _handle_validation_error(request: Request, error: Exception) -> JSONRe
     from fastapi.exceptions import RequestValidationError  # noqa: PLC0415
 
     assert isinstance(error, RequestValidationError)
-    field_errors = [_field_error(item) for item in error.errors()]
-    summary = "; ".join(f"{item.name}: {item.detail}" for item in field_errors)
+    field_errors = field_errors_of(error.errors())
     return problem_response(
         Problem(
             type=problem_type_uri(ValidationFailed),
             title=ValidationFailed.title,
             status=ValidationFailed.status,
-            detail=f"Invalid request: {summary}",
+            detail=validation_detail(field_errors),
             instance=request.url.path,
             errors=field_errors,
         )
     )
+
+
+def validation_detail(field_errors: list[FieldError]) -> str:
+    """The ``detail`` of a request that failed validation: each field named with what is wrong."""
+    summary = "; ".join(f"{item.name}: {item.detail}" for item in field_errors)
+    return f"Invalid request: {summary}"
+
+
+def field_errors_of(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors of a request, each as the problem's ``errors`` name it."""
+    return [_field_error(item) for item in errors]
 
 
 def _field_error(item: Any) -> FieldError:

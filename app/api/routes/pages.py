@@ -29,6 +29,7 @@ from app.api import pages
 from app.api.budget import Budget, within_budget
 from app.api.caching import Answer, kept_response
 from app.api.dependencies import SearchQuery, reader
+from app.api.errors import field_errors_of, validation_detail
 from app.api.links import PAGE_ARTICLES_PATH, article_raw_url, article_url
 from app.api.pages.chart import Chart, chart, counted
 from app.api.pages.rendering import day, render
@@ -232,7 +233,8 @@ async def search_page(request: Request) -> Response:
     try:
         params = await page_params(request)
     except RequestValidationError as error:
-        return _problem_page(request, state, 422, _validation_detail(error))
+        detail = validation_detail(field_errors_of(error.errors()))
+        return _problem_page(request, state, 422, detail)
     index = request.app.state.search_index
 
     async def computed() -> Answer:
@@ -542,16 +544,6 @@ def _common(state: PageState, params: PageParams | None) -> dict[str, Any]:
 
 def _article_href(state: PageState, slug: str) -> str:
     return f"{state.root}{PAGE_ARTICLES_PATH}/{slug}"
-
-
-def _validation_detail(error: RequestValidationError) -> str:
-    """What is wrong with the query string, as the API's problem says it."""
-    found = []
-    for item in error.errors():
-        location = [str(part) for part in item.get("loc", ())]
-        name = location[1] if len(location) > 1 else "request"
-        found.append(f"{name}: {item['msg']}")
-    return f"Invalid request: {'; '.join(found)}"
 
 
 def _problem_page(request: Request, state: PageState, status: int, detail: str) -> Response:
