@@ -44,6 +44,8 @@ ARTICLES: list[dict[str, Any]] = [
     },
     {
         "title": "Storm <script>alert(1)</script> hits the coast",
+        "author": ["<img src=x onerror=alert(2)>"],
+        "tags": ['Storms & "floods" <b>'],
         "source": "AFP",
         "date": "2023-11-02T10:00:00Z",
         "body": "A storm <b>closed</b> the harbour & the <script>alert('x')</script> roads.",
@@ -213,8 +215,15 @@ def test_the_articles_text_is_escaped_everywhere(
         response = client.get(url)
         assert "<script>alert" not in response.text
         assert "<b>closed" not in response.text
+        assert "<img" not in response.text
+        assert "<b>" not in response.text.replace("<b>closed", "")
     found = page(client, "/?q=storm")
     assert "Storm <script>alert(1)</script> hits the coast" in found.text
+    # The sidebar's values are the articles' too: shown as written, and their links whole.
+    assert found.link("<img src=x onerror=alert(2)>")
+    tagged = found.link('Storms & "floods" <b>')
+    assert ("tag", 'Storms & "floods" <b>') in params(tagged)
+    assert "1 article found" in page(client, tagged).text
     assert found.scripts == 1  # the page's own script, and nothing the text brought
     slug = next(href for text, href in found.links if text.startswith("Storm"))
     article = client.get(slug)

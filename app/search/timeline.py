@@ -112,26 +112,29 @@ def store_counts(index: SearchIndex, searcher: tantivy.Searcher, interval: Inter
     return counts
 
 
-def timeline_aggregations(interval: Interval) -> dict[str, Any]:
+def timeline_aggregations(interval: Interval, *, total: bool = True) -> dict[str, Any]:
     """The aggregations that count a timeline by ``interval`` (``counts_from`` reads their
-    answer), named apart so that they can be asked for beside others, in the same pass."""
-    return {
-        "timeline_buckets": {"histogram": interval.histogram},
-        "timeline_dated": {"value_count": {"field": PUBLISHED_DAY}},
+    answer), named apart so that they can be asked for beside others, in the same pass; with
+    ``total`` False, without the count of all the matches, for a caller that has it already."""
+    aggregations: dict[str, Any] = {"timeline_buckets": {"histogram": interval.histogram}}
+    if total:
         # Every article has an id: all it matches, in the same pass.
-        "timeline_total": {"value_count": {"field": "id"}},
-    }
+        aggregations["timeline_total"] = {"value_count": {"field": "id"}}
+    return aggregations
 
 
-def counts_from(answer: Mapping[str, Any]) -> Counts:
-    """The counts of a timeline from the answer to its ``timeline_aggregations``."""
+def counts_from(answer: Mapping[str, Any], *, total: int | None = None) -> Counts:
+    """The counts of a timeline from the answer to its ``timeline_aggregations``, of ``total``
+    matches (None: as the answer counted them)."""
     buckets = {
         round(bucket["key"]): int(bucket["doc_count"])
         for bucket in answer["timeline_buckets"]["buckets"]
         if bucket["doc_count"]
     }
-    total = int(answer["timeline_total"]["value"])
-    return Counts(buckets, undated=total - int(answer["timeline_dated"]["value"]), total=total)
+    if total is None:
+        total = int(answer["timeline_total"]["value"])
+    # A dated article has one day and one month, so it is in one bucket: the rest are undated.
+    return Counts(buckets, undated=total - sum(buckets.values()), total=total)
 
 
 def timeline_counts(searcher: tantivy.Searcher, query: tantivy.Query, interval: Interval) -> Counts:

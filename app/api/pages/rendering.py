@@ -1,6 +1,6 @@
 """The page's templates (``templates/``) and how its values are written: Jinja2 with every value
 escaped unless a template says otherwise, which only the search's highlights do (made of escaped
-text and ``<mark>``, ``app/search/snippets.py``)."""
+text and ``<mark>``, ``app/search/snippets.py``) and the parts made in ``fragments.py``."""
 
 from datetime import date, datetime
 from typing import Any
@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from app.api.pages.chart import MONTHS
+from app.api.pages.fragments import chart_bars, chart_rows, facet_items
 from app.store.times import in_utc
 
 ENVIRONMENT = Environment(
@@ -39,6 +40,7 @@ def number(count: int) -> str:
 
 ENVIRONMENT.filters["day"] = day
 ENVIRONMENT.filters["number"] = number
+ENVIRONMENT.globals.update(chart_bars=chart_bars, chart_rows=chart_rows, facet_items=facet_items)
 
 
 def render(template: str, **context: Any) -> bytes:

@@ -13,7 +13,6 @@ saying what is wrong, the query kept in the box, with the problem's status.
 
 import inspect
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -32,6 +31,7 @@ from app.api.dependencies import SearchQuery, reader
 from app.api.errors import field_errors_of, validation_detail
 from app.api.links import PAGE_ARTICLES_PATH, article_raw_url, article_url
 from app.api.pages.chart import Chart, chart, counted
+from app.api.pages.fragments import FacetValue
 from app.api.pages.rendering import day, render
 from app.api.query_params import QueryModel
 from app.api.responses import PageResponse
@@ -173,8 +173,9 @@ class PageState:
         kept = self._kept_queries.get(names)
         if kept is None:
             kept = self._kept_queries[names] = urlencode(self.kept(*names))
-        # As urlencode writes each pair (the values here are text), without its checks.
-        added = "&".join(f"{quote_plus(name)}={quote_plus(value)}" for name, value in fresh)
+        # As urlencode writes each pair (the values here are text), without its checks; the
+        # names are this module's own parameters', letters and underscores.
+        added = "&".join(f"{name}={quote_plus(value)}" for name, value in fresh)
         query = "&".join(part for part in (kept, added) if part)
         return f"{self.root}/?{query}" if query else f"{self.root}/"
 
@@ -297,7 +298,8 @@ def _search_page(request: Request, state: PageState, params: PageParams, budget:
         }
     )
     # The chart's months counted beside the facets, in the search's own pass over its matches.
-    found = find(request, query, budget, aggregations=timeline_aggregations(Interval.MONTH))
+    months = timeline_aggregations(Interval.MONTH, total=False)
+    found = find(request, query, budget, aggregations=months)
     index = request.app.state.search_index
     did_you_mean = suggest(found.read, index, found.query, expanded=found.expanded.expanded)
     budget.check()
@@ -309,7 +311,7 @@ def _search_page(request: Request, state: PageState, params: PageParams, budget:
         state,
         params,
         None if scored is None else query_render.filtered(scored, conditions),
-        by_month=None if aggregated is None else counts_from(aggregated),
+        by_month=None if aggregated is None else counts_from(aggregated, total=found.page.total),
     )
     understood = understanding(params.q, found.query, [], found.completed | found.expanded.expanded)
     hits = [
@@ -451,17 +453,6 @@ def _hit(article: Row, **shown: Any) -> SimpleNamespace:
     parts = (article["source"], article["dateline"], when, ", ".join(article["authors"] or ()))
     meta = " · ".join(str(part) for part in parts if part)
     return SimpleNamespace(**{**article, **shown, "meta": meta})
-
-
-@dataclass(frozen=True, slots=True)
-class FacetValue:
-    """A value of a facet in the sidebar: its count, whether the page filters by it, and the
-    page it leads to (None for the articles without a value)."""
-
-    value: str | None
-    count: int
-    href: str | None
-    chosen: bool
 
 
 def _facets(
