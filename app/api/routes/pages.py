@@ -13,6 +13,7 @@ saying what is wrong, the query kept in the box, with the problem's status.
 
 import inspect
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -152,6 +153,11 @@ class HTMLPage(PageResponse):
         self.headers.update(PAGE_HEADERS)
 
 
+# A value as a query string writes it, kept: a sidebar links its facets' values on every page,
+# and the same sources, authors and tags come back page after page.
+_quoted = lru_cache(maxsize=4096)(quote_plus)
+
+
 class PageState:
     """The URL of the page being shown, and of the pages one change away from it: the same
     query string with a parameter set, added or taken out (and the cursor dropped, since a
@@ -175,7 +181,7 @@ class PageState:
             kept = self._kept_queries[names] = urlencode(self.kept(*names))
         # As urlencode writes each pair (the values here are text), without its checks; the
         # names are this module's own parameters', letters and underscores.
-        added = "&".join(f"{name}={quote_plus(value)}" for name, value in fresh)
+        added = "&".join(f"{name}={_quoted(value)}" for name, value in fresh)
         query = "&".join(part for part in (kept, added) if part)
         return f"{self.root}/?{query}" if query else f"{self.root}/"
 
