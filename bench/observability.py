@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from asgi import get_scope
 from run import BIN, WORK, _ids, byline_env, corpus, server, wrk
 
 from app.api.app import create_app
@@ -138,32 +139,14 @@ async def _timed(
         if message["type"] == "http.response.start":
             assert message["status"] == 200, message
 
-    def scope(path: str) -> dict[str, Any]:
-        target, _, query = path.partition("?")
-        return {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": target,
-            "raw_path": target.encode(),
-            "root_path": "",
-            "query_string": query.encode(),
-            "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench"), *(headers or [])],
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-            "state": {},
-        }
-
     async with app.router.lifespan_context(app):
         for _ in range(2):  # every answer kept, and sent once as kept, before the clock starts
             for path in paths:
-                await app(scope(path), receive, send)
+                await app(get_scope(path, headers), receive, send)
         # The process's CPU time: what other work on the machine takes is not counted.
         started = time.process_time()
         for n in range(requests):
-            await app(scope(paths[n % len(paths)]), receive, send)
+            await app(get_scope(paths[n % len(paths)], headers), receive, send)
         return (time.process_time() - started) / requests * 1e6
 
 

@@ -27,7 +27,6 @@ import re
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from run import HALF, PHRASE, RARE, ROOT, TENTH, WORK, _cpu_model, corpus
+from asgi import get_scope
+from run import HALF, PHRASE, RARE, ROOT, TENTH, WORK, _cpu_model, checked_out, corpus
 
 import app.api.budget
 import app.api.routes.pages
@@ -217,22 +217,7 @@ async def _measured(
 
 async def _asked(app: Any, url: str) -> bytes:
     """The body of the app's 200 answer to a GET of ``url``."""
-    target, _, query = url.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": target,
-        "raw_path": target.encode(),
-        "root_path": "",
-        "query_string": query.encode(),
-        "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
+    scope = get_scope(url)
     parts: list[bytes] = []
     received = False
 
@@ -403,13 +388,7 @@ def table(found: dict[tuple[str, str], Timings], queries: dict[str, dict[str, st
 
 def versions() -> str:
     names = ["fastapi", "starlette", "jinja2", "tantivy"]
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    ).stdout.strip()
+    commit = checked_out()
     found = ", ".join(f"{name} {version(name)}" for name in names)
     return (
         f"Byline {commit}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "

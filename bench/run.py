@@ -1037,18 +1037,23 @@ def versions() -> str:
     wrk_version = subprocess.run(
         ["wrk", "--version"], capture_output=True, text=True, check=False
     ).stdout
-    commit = subprocess.run(
+    commit = checked_out()
+    return (
+        f"Byline {commit}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{found}, {wrk_version.split(' [')[0].strip()}; {os.cpu_count()} CPUs "
+        f"({_cpu_model()}); server on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}"
+    )
+
+
+def checked_out() -> str:
+    """The commit of Byline measured, short."""
+    return subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         check=False,
     ).stdout.strip()
-    return (
-        f"Byline {commit}, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
-        f"{found}, {wrk_version.split(' [')[0].strip()}; {os.cpu_count()} CPUs "
-        f"({_cpu_model()}); server on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}"
-    )
 
 
 def _cpu_model() -> str:
