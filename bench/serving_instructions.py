@@ -291,7 +291,6 @@ async def _serve(plan: dict[str, Any], changes: dict[str, Any]) -> None:
             for _ in range(plan["requests"] // CHUNKS):
                 await _request(protocol, state, transport, heads[n % len(heads)])
                 n += 1
-            await asyncio.sleep(0)  # the access log's lines of the last turn
             os.getpgrp()  # callgrind dumps them
         _instrumented(folder, "off")
     protocol.connection_lost(None)

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
 import httpx2
 import pytest
@@ -21,7 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app.api.access_log import ATOMIC_BYTES, AccessLog
+from app.api import access_log
+from app.api.access_log import ATOMIC_BYTES, FLUSH_S, AccessLog
 from app.api.app import create_app
 from app.api.edge import Edge
 from app.api.metrics import LATENCY_BUCKETS, RequestMetrics, StoreMetrics
@@ -265,7 +266,18 @@ def test_the_json_access_log_of_a_real_server(tmp_path: Path) -> None:
         headers = {"User-Agent": "newsroom-tool/1.0", "X-Request-ID": "req-7"}
         listed = httpx2.get(f"{base}/v1/articles", params={"limit": 5}, headers=headers)
         missing = httpx2.get(f"{base}/v1/articles/no-such")
+        # Within the flush interval while the server runs (a busy machine may lag a while).
+        deadline = time.monotonic() + FLUSH_S + 10
+        served = access_lines(log)
+        while not served or served[-1]["path"] != "/v1/articles/no-such":
+            assert time.monotonic() < deadline, served
+            time.sleep(0.05)
+            served = access_lines(log)
+        httpx2.get(f"{base}/v1/articles/last")  # its line goes as the server stops
+    assert [entry["path"] for entry in served[-2:]] == ["/v1/articles", "/v1/articles/no-such"]
     entries = access_lines(log)
+    assert entries[: len(served)] == served
+    assert entries[-1]["path"] == "/v1/articles/last"
     assert all(set(entry) == set(entries[0]) for entry in entries)
     [entry] = [e for e in entries if e["path"] == "/v1/articles"]
     assert entry["method"] == "GET"
@@ -319,39 +331,141 @@ def test_the_access_log_times_as_datetime_does() -> None:
         assert log._time(seconds) == expected, seconds
 
 
-def test_the_access_log_writes_a_turns_lines_at_its_end_whole(tmp_path: Path) -> None:
-    async def answer(scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"{}"})
+async def answer_at_once(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
 
-    async def ignore(message: Any) -> None:
+
+async def ignore(message: Any) -> None:
+    pass
+
+
+def logged_edge(file: IO[bytes], app: Any = answer_at_once) -> tuple[Edge, AccessLog]:
+    log = AccessLog()
+    log.output = file.fileno()
+    return Edge(app, access_log=log), log
+
+
+async def get(edge: Edge, path: str = "/v1") -> None:
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
+    await edge(scope, None, ignore)  # type: ignore[arg-type]
+
+
+async def stop(edge: Edge) -> None:
+    """What the edge does as the server stops: its lifespan ends."""
+
+    async def lifespan_ended(scope: Any, receive: Any, send: Any) -> None:
         pass
 
-    async def requests(edge: Edge, count: int, path: str) -> int:
-        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": []}
-        before = output.stat().st_size
-        for _ in range(count):
-            await edge(dict(scope), None, ignore)  # type: ignore[arg-type]
-        written = output.stat().st_size - before
-        await asyncio.sleep(0)  # the turn ends
-        return written
+    edge.app = lifespan_ended
+    await edge({"type": "lifespan"}, None, ignore)  # type: ignore[arg-type]
+
+
+def test_the_access_log_writes_whole_lines_at_once_as_they_would_pass_4_kib(
+    tmp_path: Path,
+) -> None:
+    async def requests(edge: Edge, paths: list[str]) -> list[int]:
+        """The output's size after each request, and after a turn of the event loop."""
+        sizes = []
+        for path in paths:
+            await get(edge, path)
+            sizes.append(output.stat().st_size)
+        await asyncio.sleep(0)
+        sizes.append(output.stat().st_size)
+        return sizes
+
+    # Lines differ by a byte or two as their durations do: what is written is found from them.
+    paths = ["/v1/articles/" + "a" * 100] * 100 + ["/v1/" + "b" * ATOMIC_BYTES, "/v1"]
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        edge, log = logged_edge(file)
+        sizes = asyncio.run(requests(edge, paths))
+        log.flush()  # as the server stops: the lines still waiting
+    lines = output.read_bytes().splitlines(keepends=True)
+    assert [json.loads(line)["path"] for line in lines] == paths
+    assert sizes[-1] == sizes[-2] < len(b"".join(lines))  # a turn of the loop writes nothing
+    # Each write as the rule has it, and the output's size it leaves after each request.
+    writes: list[int] = []
+    expected, waiting = [], 0
+    for line in lines:
+        if waiting + len(line) > ATOMIC_BYTES:
+            writes.append(waiting)
+            waiting = 0
+        if len(line) > ATOMIC_BYTES:  # alone, at once
+            writes.append(len(line))
+        else:
+            waiting += len(line)
+        expected.append(sum(writes))
+    assert sizes[:-1] == expected
+    assert len(writes) > 5
+    assert writes[-1] == len(lines[-2]) > ATOMIC_BYTES
+    assert 0 < max(writes[:-1]) <= ATOMIC_BYTES
+
+
+def test_the_access_log_writes_a_line_within_its_flush_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(access_log, "FLUSH_S", 0.4)
+
+    async def requests(edge: Edge) -> list[int]:
+        """The output's size as the first line has waited 0.1 s, then 0.45 s; after a line
+        that came later has waited 0.45 s."""
+        await get(edge)
+        await asyncio.sleep(0.1)
+        await get(edge)  # not waiting 0.4 s from now: with the first
+        sizes = [output.stat().st_size]
+        await asyncio.sleep(0.35)
+        sizes.append(output.stat().st_size)
+        await get(edge)
+        await asyncio.sleep(0.45)
+        sizes.append(output.stat().st_size)
+        return sizes
 
     output = tmp_path / "out"
     with output.open("wb") as file:
-        log = AccessLog()
-        log.output = file.fileno()
-        edge = Edge(answer, access_log=log)
-        assert asyncio.run(requests(edge, 3, "/v1")) == 0  # not yet: all three at the turn's end
-        writes = asyncio.run(requests(edge, 100, "/v1/articles/" + "a" * 100))
+        edge, _ = logged_edge(file)
+        sizes = asyncio.run(requests(edge))
     lines = output.read_bytes().splitlines(keepends=True)
-    assert len(lines) == 103
-    # Before the turn ends, as the lines waiting reach 4 KiB: whole lines, 4 KiB at most left.
-    # Lines differ by a byte or two as their durations do: the boundaries are found by adding them.
-    later = lines[3:]
-    boundaries = [sum(len(line) for line in later[:count]) for count in range(len(later) + 1)]
-    assert writes in boundaries
-    assert 0 < boundaries[-1] - writes <= ATOMIC_BYTES
-    assert [json.loads(line)["status"] for line in lines] == [200] * 103
+    assert sizes == [0, len(lines[0] + lines[1]), len(b"".join(lines))]
+
+
+def test_the_access_log_lines_of_a_loop_that_ended_go_with_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loop that ended (an app a test ran without its lifespan) never fires its timer."""
+    monkeypatch.setattr(access_log, "FLUSH_S", 0.05)
+
+    async def requests(edge: Edge, path: str) -> None:
+        await get(edge, path)
+        await asyncio.sleep(0.1)
+
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        edge, _ = logged_edge(file)
+        asyncio.run(get(edge, "/first"))
+        asyncio.run(requests(edge, "/second"))
+        assert [json.loads(line)["path"] for line in output.read_bytes().splitlines()] == [
+            "/first",
+            "/second",
+        ]
+
+
+def test_the_access_log_writes_its_lines_as_the_server_stops(tmp_path: Path) -> None:
+    async def serve(edge: Edge, log: AccessLog) -> list[int]:
+        await get(edge)
+        await get(edge)
+        sizes = [output.stat().st_size]
+        await stop(edge)
+        sizes.append(output.stat().st_size)
+        assert log.timer is None  # nothing left to write later
+        return sizes
+
+    output = tmp_path / "out"
+    with output.open("wb") as file:
+        edge, log = logged_edge(file)
+        sizes = asyncio.run(serve(edge, log))
+    assert sizes == [0, len(output.read_bytes())]
+    assert len(output.read_bytes().splitlines()) == 2
 
 
 @pytest.mark.parametrize(
@@ -376,9 +490,6 @@ def test_the_access_log_shows_the_headers_the_edge_found(
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async def ignore(message: Any) -> None:
-        pass
-
     async def request(edge: Edge) -> None:
         scope = {
             "type": "http",
@@ -389,13 +500,12 @@ def test_the_access_log_shows_the_headers_the_edge_found(
             "client": ("192.0.2.7", 40000),
         }
         await edge(scope, None, ignore)  # type: ignore[arg-type]
-        await asyncio.sleep(0)  # the turn ends: its lines are written
+        await stop(edge)  # its line written
 
     output = tmp_path / "out"
     with output.open("wb") as file:
-        log = AccessLog()
-        log.output = file.fileno()
-        asyncio.run(request(Edge(answer, access_log=log)))
+        edge, _ = logged_edge(file, answer)
+        asyncio.run(request(edge))
     [line] = output.read_bytes().splitlines()
     entry = json.loads(line)
     assert entry == {

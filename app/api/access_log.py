@@ -2,10 +2,13 @@
 output, where uvicorn's own access log goes when it is the one kept.
 
 Lines are written to the file descriptor, not as records of the ``logging`` module: making and
-formatting a record costs a fifth of a kept article's time. The lines of the requests that end in
-one turn of the event loop go out in one ``write`` at its end (a system call costs as much as
-the rest of a line), whole lines of at most the pipe's atomic 4 KiB (a longer line alone), so that
-another server process's lines never cut one, which a buffer flushed now and then could do.
+formatting a record costs a fifth of a kept article's time. They wait in a buffer, as nginx's
+``access_log ... buffer= flush=`` keeps them, and go out in one ``write`` when the next line
+would take the buffer past the pipe's atomic 4 KiB, when the first line waiting has waited
+``FLUSH_S``, or as the server stops: a request costs neither a ``write`` (a system call costs as
+much as the rest of a line) nor a turn of the event loop of its own. A write holds whole lines
+and at most 4 KiB (a longer line goes alone), so that another server process's lines never cut
+one.
 
 An object holds when the request came (UTC), its method, path and query, the status answered,
 the milliseconds until its response's last byte, the body's bytes, the client's address (the
@@ -27,6 +30,10 @@ from starlette.types import Scope
 STDOUT = 1
 # What a pipe writes whole, never mixed with another writer's bytes.
 ATOMIC_BYTES = select.PIPE_BUF
+# How long the first line waiting may wait for others: whoever tails the log sees a request's
+# line within a second, and the timer costs one call a second at most, whatever the load.
+# Shorter shows lines sooner for more calls; longer loses more lines to a process killed.
+FLUSH_S = 1.0
 # The end of a time's text after its second, by its milliseconds.
 _MILLISECONDS = tuple(f".{milliseconds:03d}+00:00" for milliseconds in range(1000))
 
@@ -41,9 +48,11 @@ class AccessLog:
         # took longer than the rest of the line.
         self.second = -1
         self.second_text = ""
-        self.lines: list[bytes] = []  # to write at the end of the event loop's turn
-        self.lines_bytes = 0
-        self.flush_due = False
+        self.waiting = bytearray()  # whole lines, ATOMIC_BYTES at most
+        # The timer that writes them, and the event loop it is armed in: a loop that stopped
+        # (one a test ran) will not fire it.
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_loop: asyncio.AbstractEventLoop | None = None
 
     def record(
         self,
@@ -75,25 +84,38 @@ class AccessLog:
         self._write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
 
     def _write(self, line: bytes) -> None:
-        """Write ``line`` with the others of this turn of the event loop, at its end."""
-        if self.lines_bytes + len(line) > ATOMIC_BYTES:
-            self._write_waiting()
-        self.lines.append(line)
-        self.lines_bytes += len(line)
-        if not self.flush_due:
-            self.flush_due = True
-            asyncio.get_running_loop().call_soon(self.flush)
+        """Keep ``line`` with those waiting, writing them first if it would take them past
+        ``ATOMIC_BYTES`` (a longer line alone, at once)."""
+        waiting = self.waiting
+        if len(waiting) + len(line) > ATOMIC_BYTES:
+            if waiting:
+                self.waiting = bytearray()
+                write_whole(self.output, waiting)
+            if len(line) > ATOMIC_BYTES:
+                write_whole(self.output, line)
+                return
+            waiting = self.waiting
+        waiting += line
+        # Armed as the first line starts waiting and left armed when 4 KiB go out before it
+        # fires (those after then wait less), so that no line waits longer than FLUSH_S and a
+        # busy server arms one timer a second rather than one a write.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # logged outside a server's loop: now
+            self.flush()
+            return
+        if loop is not self.timer_loop:
+            self.timer_loop = loop
+            self.timer = loop.call_later(FLUSH_S, self.flush)
 
     def flush(self) -> None:
-        """Write the lines waiting (the end of a turn of the event loop)."""
-        self.flush_due = False
-        self._write_waiting()
-
-    def _write_waiting(self) -> None:
-        """Write the lines waiting, in one ``write``."""
-        if self.lines:
-            lines, self.lines, self.lines_bytes = self.lines, [], 0
-            write_whole(self.output, b"".join(lines))
+        """Write the lines waiting (the timer's, and the server's as it stops)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = self.timer_loop = None
+        if self.waiting:
+            waiting, self.waiting = self.waiting, bytearray()
+            write_whole(self.output, waiting)
 
     def _time(self, seconds: float) -> str:
         """``seconds`` since the epoch in ISO 8601, to the millisecond, in UTC."""
@@ -107,7 +129,7 @@ class AccessLog:
         return self.second_text + _MILLISECONDS[micros // 1000]
 
 
-def write_whole(output: int, line: bytes) -> None:
+def write_whole(output: int, line: bytes | bytearray) -> None:
     """Write ``line`` to the file descriptor ``output``, all of it."""
     written = os.write(output, line)
     while written < len(line):  # a pipe that was full, or a signal
