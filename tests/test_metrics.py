@@ -323,12 +323,13 @@ def test_a_request_counts_as_the_metrics_own_inc_and_observe_would(seconds: floa
 
 def test_the_access_log_times_as_datetime_does() -> None:
     log = AccessLog()
-    now = time.time()
-    second = float(int(now))
-    edges = [second, second + 0.0004995, second + 0.9994999, second + 0.9999996, now]
-    for seconds in edges + [random.uniform(0, 2e9) for _ in range(10_000)]:
-        expected = datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
-        assert log._time(seconds) == expected, seconds
+    now = time.time_ns()
+    second = now // 10**9 * 10**9
+    edges = [second, second + 999_999, second + 1_000_000, second + 10**9 - 1, now, 0]
+    for nanoseconds in edges + [random.randrange(0, 2 * 10**18) for _ in range(10_000)]:
+        at = datetime.fromtimestamp(nanoseconds // 10**9, UTC)
+        at = at.replace(microsecond=nanoseconds // 1000 % 10**6)
+        assert log._time(nanoseconds) == at.isoformat(timespec="milliseconds"), nanoseconds
 
 
 async def answer_at_once(scope: Any, receive: Any, send: Any) -> None:

@@ -14,7 +14,7 @@ serving features' cost). What each concern knows stays in its module; this one h
 """
 
 from collections.abc import Iterable
-from time import perf_counter, time
+from time import perf_counter, time_ns
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -93,7 +93,7 @@ class Edge:
         answer = _Answer(send, head=method == "HEAD")
         scope[_ADDED] = answer.added
         counted = self.metrics is not None and self.metrics.counts_requests_to(scope)
-        came = time() if self.access_log is not None else 0.0
+        came = time_ns() if self.access_log is not None else 0
         started = perf_counter()
         try:
             refusal = None if self.hosts is None else self.hosts.refusal(host)
@@ -129,13 +129,13 @@ class Edge:
         scope: Scope,
         answer: "_Answer",
         counted: bool,
-        came: float,
+        came: int,
         started: float,
         agent: bytes | None,
         request_id: bytes | None,
     ) -> None:
-        """Count and log a request answered (``came`` by the clock, ``started`` by
-        ``perf_counter``; ``agent`` and ``request_id`` as its headers said)."""
+        """Count and log a request answered (``came`` by the clock in nanoseconds, ``started``
+        by ``perf_counter``; ``agent`` and ``request_id`` as its headers said)."""
         ended = perf_counter()
         if counted and self.metrics is not None:
             self.metrics.count(scope, answer.status, started, ended)
