@@ -4,18 +4,20 @@
     python bench/serving_instructions.py [--requests 250] [--record] [--keep-profiles]
 
 Instructions a request do not move with the machine's load, as req/s and CPU time do on a shared
-machine. Under valgrind's callgrind, one process makes the requests of ``bench/serving.py`` (a
-kept article by id, a kept first page of ``/v1/articles``; every serving feature of issue #23
-off, all on, and all on but one) as raw HTTP/1.1 bytes fed to the protocol ``byline serve`` runs
+machine. Under valgrind's callgrind, one process makes the requests of ``bench/serving.py`` (a kept
+article by id, a kept first page of ``/v1/articles``; every serving feature of issue #23 off, all
+on, and all on but one) as raw HTTP/1.1 bytes fed to the protocol ``byline serve`` runs
 (``BoundedHttpToolsProtocol`` over uvicorn's httptools one, its proxy-headers layer, the app's
 lifespan run as uvicorn runs it), with a transport that keeps what is written: the HTTP parsing,
-the app and the writing of the answer's head, everything but the sockets and the kernel. Only
-the measured loops are instrumented (``callgrind_control``, as the process asks); each loop is
-counted in ``CHUNKS`` parts, the counters zeroed as a part starts (``os.getppid()``, which nothing
-else calls) and dumped as it ends (``os.getpgrp()``), in the main thread only (the store
-follower's and webhook sender's threads are apart), and a load's figure is its median part's. A
-table of instructions a request is printed, each "but one" row with the share of the feature left
-out. ``--keep-profiles`` keeps callgrind's files in ``bench/.work/callgrind-PID`` for
+the app and the writing of the answer's head, everything but the sockets and the kernel. The loop's
+clock stands still while requests are made, with a timer first in its heap as uvicorn's 0.1 s tick
+is in a real server's: no timer fires, and each request pays what the heap costs it there. Only the
+measured loops are instrumented (``callgrind_control``, as the process asks); each loop is counted
+in ``CHUNKS`` parts, the counters zeroed as a part starts (``os.getppid()``, which nothing else
+calls) and dumped as it ends (``os.getpgrp()``), in the main thread only (the store follower's and
+webhook sender's threads are apart), and a load's figure is its median part's. A table of
+instructions a request is printed, each "but one" row with the share of the feature left out.
+``--keep-profiles`` keeps callgrind's files in ``bench/.work/callgrind-PID`` for
 ``callgrind_annotate``.
 """
 
