@@ -37,7 +37,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-from run import ROOT, WORK, _ids
+from run import ROOT, WORK, _ids, checked_out
 from serving import ALL_OFF, ALL_ON, WITHOUT, serving_store
 
 # What a measured request is, by load: its paths in turn.
@@ -82,13 +82,7 @@ def main() -> None:
     if args.record:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         command = " ".join(["python bench/serving_instructions.py", *sys.argv[1:]])
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        ).stdout.strip()
+        commit = checked_out()
         header = [
             f"## {when}: `{command}`",
             "",

@@ -4,8 +4,8 @@ facet's values, made as HTML here rather than in the template.
 Jinja2 escapes and yields each value of a template on its own: for a sidebar of fifty links and a
 chart of a hundred bars that was most of the template's time (``bench/page.py``). Here each part
 is one string, its texts escaped with ``markupsafe.escape`` as the template's would be (the
-values of facets are the articles', untrusted), its numbers written by Python. The templates call
-these as functions (``rendering.py`` lends them).
+values of facets are the articles', untrusted), its counts written as the templates write them
+(``number``). The templates call these as functions (``rendering.py`` lends them).
 """
 
 from collections.abc import Iterable
@@ -27,13 +27,18 @@ class FacetValue:
     chosen: bool
 
 
+def number(count: int) -> str:
+    """A count with its thousands apart, as the page writes every count: ``12,345``."""
+    return f"{count:,}"
+
+
 def chart_bars(chart: Chart) -> Markup:
     """The chart's bars in SVG: each a link narrowing the dates to its bucket, named for screen
     readers and with a tooltip, over a full-height target that is easier to hit."""
     drawn = []
     for bar in chart.bars:
         label = escape(bar.label)
-        count = f"{bar.count:,}"
+        count = number(bar.count)
         drawn.append(
             f'<a href="{escape(bar.href)}" aria-label="{label}: {count} '
             f'article{"" if bar.count == 1 else "s"}"><title>{label}: {count}</title>'
@@ -47,7 +52,7 @@ def chart_bars(chart: Chart) -> Markup:
 def chart_rows(chart: Chart) -> Markup:
     """The chart's counts as the rows of a table, a bucket a row."""
     return _made_here(
-        f"<tr><td>{escape(bar.label)}</td><td>{bar.count:,}</td></tr>" for bar in chart.bars
+        f"<tr><td>{escape(bar.label)}</td><td>{number(bar.count)}</td></tr>" for bar in chart.bars
     )
 
 
@@ -66,7 +71,7 @@ def facet_items(values: list[FacetValue]) -> Markup:
         else:
             shown = f'<a href="{escape(item.href)}">{escape(item.value)}</a>'
         chosen = ' class="chosen"' if item.chosen else ""
-        items.append(f'<li{chosen}>{shown} <span class="count">{item.count:,}</span></li>')
+        items.append(f'<li{chosen}>{shown} <span class="count">{number(item.count)}</span></li>')
     return _made_here(items)
 
 

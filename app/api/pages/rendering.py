@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from app.api.pages.chart import MONTHS
-from app.api.pages.fragments import chart_bars, chart_rows, facet_items
+from app.api.pages.fragments import chart_bars, chart_rows, facet_items, number
 from app.store.times import in_utc
 
 ENVIRONMENT = Environment(
@@ -31,11 +31,6 @@ def day(moment: date | datetime | str | None) -> str:
     if isinstance(moment, datetime):
         moment = in_utc(moment).date()
     return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
-
-
-def number(count: int) -> str:
-    """A count with its thousands apart: ``12,345``."""
-    return f"{count:,}"
 
 
 ENVIRONMENT.filters["day"] = day
