@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -43,6 +44,7 @@ from run import HALF, PHRASE, RARE, ROOT, TENTH, WORK, _cpu_model, checked_out, 
 
 import app.api.budget
 import app.api.routes.pages
+import app.search.facets
 from app.api.app import create_app
 from app.ingestion.run import ingest_paths
 from app.search.index import SearchIndex
@@ -240,16 +242,19 @@ async def _asked(app: Any, url: str) -> bytes:
     return b"".join(parts)
 
 
-# The page's steps, each a name of ``app/api/routes/pages.py`` timed where the page calls it: the
-# search with its facets (as the JSON search's, ``find``), the spelling suggestion, the timeline's
-# counts (one or two histogram passes) and its bars, the sidebar's links, and the template.
-STEPS = {
-    "search + facets": "find",
-    "did you mean": "suggest",
-    "timeline counts": "counted",
-    "timeline bars": "chart",
-    "sidebar links": "_facets",
-    "template": "render",
+# The page's steps, each a function timed where the page calls it (by its module and name): the
+# search (as the JSON search's, ``find``, less its facets), the facets and the chart's months,
+# which the engine counts on a thread of their own meanwhile (``_aggregated``), the spelling
+# suggestion, the timeline's counts (one or two histogram passes) and its bars, the sidebar's
+# links, and the template.
+STEPS: dict[str, tuple[ModuleType, str]] = {
+    "search": (app.api.routes.pages, "find"),
+    "facets (their own thread)": (app.search.facets, "_aggregated"),
+    "did you mean": (app.api.routes.pages, "suggest"),
+    "timeline counts": (app.api.routes.pages, "counted"),
+    "timeline bars": (app.api.routes.pages, "chart"),
+    "sidebar links": (app.api.routes.pages, "_facets"),
+    "template": (app.api.routes.pages, "render"),
 }
 
 
@@ -259,9 +264,8 @@ def steps(
     """The CPU seconds of each of the page's steps, by query, over ``rounds`` requests of each
     page (with the step ``rest``: the process's CPU time for the page less its steps). CPU time,
     not wall time: on a shared machine a step's wall time is mostly other work's."""
-    module = app.api.routes.pages
     spent: dict[str, float] = {}
-    originals = {step: getattr(module, name) for step, name in STEPS.items()}
+    originals = {step: getattr(module, name) for step, (module, name) in STEPS.items()}
 
     def timed(step: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def step_timed(*args: Any, **kwargs: Any) -> Any:
@@ -273,7 +277,7 @@ def steps(
 
         return step_timed
 
-    for step, name in STEPS.items():
+    for step, (module, name) in STEPS.items():
         setattr(module, name, timed(step, originals[step]))
     urls = {name: paths({name: params})[(name, PAGE)] for name, params in queries.items()}
 
@@ -297,7 +301,7 @@ def steps(
     try:
         return asyncio.run(asked())
     finally:
-        for step, name in STEPS.items():
+        for step, (module, name) in STEPS.items():
             setattr(module, name, originals[step])
 
 

@@ -2,6 +2,8 @@
 exact facets over several segments, cursors that hold while articles are added, and no query
 that makes the engine fail."""
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,13 +20,14 @@ from sqlalchemy import Engine, text
 from app.api.app import create_app
 from app.ingestion.run import ingest_paths
 from app.search import page_cursor, relevance_order, render
+from app.search.facets import FacetCounting
 from app.search.language import parse_query
 from app.search.query_tree import Column
-from app.search.schema import article_document, open_index
+from app.search.schema import article_document, facet_field, open_index
 from app.settings import Settings
 from app.store.cursors import Cursor
 from app.store.database import create_db_engine, migrate
-from app.store.filters import ArticleFilters
+from app.store.filters import ArticleFilters, Facet
 from tests.conftest import SEEDS, CaughtUpClient, Ingest, caught_up
 from tests.factories import ArticleText, generated_article
 
@@ -225,6 +228,76 @@ def test_facets_are_exact_over_several_segments(
         assert got == expected, facet
     narrowed = search(index_client, q="harbour", facets="year", year=2019, limit=1)
     assert narrowed["facets"]["year"] == [{"value": 2019, "count": narrowed["total"]}]
+
+
+class _HeldSearcher:
+    """A searcher whose aggregations wait until the test lets them go, noting their thread."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+        self.go = threading.Event()
+        self.threads: list[str] = []
+
+    def aggregate(self, query: tantivy.Query, aggregations: dict[str, Any]) -> Any:
+        self.threads.append(threading.current_thread().name)
+        assert self.go.wait(timeout=10), "counted on the caller's thread: nothing let it go"
+        return self.searcher.aggregate(query, aggregations)
+
+
+def test_facets_are_counted_on_a_thread_of_their_own_from_the_start(
+    searcher: tantivy.Searcher,
+) -> None:
+    held = _HeldSearcher(searcher)
+    query = render.ranked(parse_query("Macron"))
+    assert query is not None
+    counting = FacetCounting(
+        held,  # type: ignore[arg-type]
+        query,
+        [Facet.SOURCE, Facet.DATELINE],
+        also={"months": {"terms": {"field": facet_field(Facet.SOURCE)}}},
+    )
+    # Made, and counting already, on another thread: the caller goes on with its page.
+    for _ in range(1000):
+        if held.threads:
+            break
+        time.sleep(0.01)
+    assert held.threads
+    assert held.threads[0] != threading.current_thread().name
+    held.go.set()
+    counts, others = counting.result(total=2)
+    assert counts is not None
+    assert others is not None
+    assert sum(count for _, count in counts["source"]) == 2
+    assert set(others) == {"months"}
+
+
+class _BoundedSearcher:
+    """A searcher whose engine refuses the aggregation named ``months``, as it refuses one past
+    its bounds on buckets."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+
+    def aggregate(self, query: tantivy.Query, aggregations: dict[str, Any]) -> Any:
+        if "months" in aggregations:
+            raise ValueError("Aborting aggregation because too many buckets were created")
+        return self.searcher.aggregate(query, aggregations)
+
+
+def test_facets_are_counted_without_the_others_past_the_engines_bounds(
+    searcher: tantivy.Searcher,
+) -> None:
+    query = render.ranked(parse_query("Macron"))
+    assert query is not None
+    bounded = _BoundedSearcher(searcher)
+    months = {"months": {"terms": {"field": facet_field(Facet.SOURCE)}}}
+    counting = FacetCounting(bounded, query, [Facet.SOURCE], also=months)  # type: ignore[arg-type]
+    counts, others = counting.result(total=2)
+    assert counts is not None
+    assert sum(count for _, count in counts["source"]) == 2
+    assert others is None
+    alone = FacetCounting(bounded, query, [], also=months)  # type: ignore[arg-type]
+    assert alone.result(total=2) == (None, None)
 
 
 @pytest.mark.sqlite_only

@@ -13,7 +13,7 @@ from typing import Any
 import tantivy
 
 from app.search import render
-from app.search.facets import facet_counts, no_facet_counts
+from app.search.facets import FacetCounting, no_facet_counts
 from app.search.hits import Hit, match_count
 from app.search.index import SearchIndex
 from app.search.matches import page_matches
@@ -51,7 +51,8 @@ def search_index(
     variant, each tier ranked as ``render`` defines; each hit lists the variants it holds.
     With ``among``, only the articles of those ids can match (which of them match a query).
     ``aggregations`` are counted over the matches beside the facets, in the same pass, and
-    their answers given in the page's ``aggregated``.
+    their answers given in the page's ``aggregated``; the engine counts them while the page's
+    hits are found and shown.
     """
     searcher = index.searcher()
     key = cursor_key(cursor, sort) if cursor else None
@@ -64,12 +65,13 @@ def search_index(
     if among is not None:
         conditions.append(tantivy.Query.term_set_query(SCHEMA, "id", sorted(among)))
     matching = render.filtered(scored, conditions)
+    # Counted by the engine while the page is made (facets.py says why).
+    counting = FacetCounting(searcher, matching, facets, also=aggregations)
     near = render.proximity(query, columns=columns)
     variants = added_terms(query, typed)
     tiers = _tiers(matching, typed, variants, columns)
     hits, next_key, sizes = _page(searcher, tiers, near, sort, key, limit)
     total = sum(sizes)
-    counts, aggregated = facet_counts(searcher, matching, facets, total, also=aggregations)
     items = page_matches(
         read,
         searcher,
@@ -80,6 +82,7 @@ def search_index(
         snippet_words=snippet_words,
     )
     next_cursor = cursor_after(sort, next_key, change)
+    counts, aggregated = counting.result(total)
     return Page(items, total, next_cursor, facets=counts, aggregated=aggregated)
 
 
