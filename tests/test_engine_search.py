@@ -3,7 +3,6 @@ exact facets over several segments, cursors that hold while articles are added, 
 that makes the engine fail."""
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -236,10 +235,12 @@ class _HeldSearcher:
     def __init__(self, searcher: tantivy.Searcher) -> None:
         self.searcher = searcher
         self.go = threading.Event()
+        self.started = threading.Event()
         self.threads: list[str] = []
 
     def aggregate(self, query: tantivy.Query, aggregations: dict[str, Any]) -> Any:
         self.threads.append(threading.current_thread().name)
+        self.started.set()
         assert self.go.wait(timeout=10), "counted on the caller's thread: nothing let it go"
         return self.searcher.aggregate(query, aggregations)
 
@@ -257,10 +258,7 @@ def test_facets_are_counted_on_a_thread_of_their_own_from_the_start(
         also={"months": {"terms": {"field": facet_field(Facet.SOURCE)}}},
     )
     # Made, and counting already, on another thread: the caller goes on with its page.
-    for _ in range(1000):
-        if held.threads:
-            break
-        time.sleep(0.01)
+    held.started.wait(timeout=10)
     assert held.threads
     assert held.threads[0] != threading.current_thread().name
     held.go.set()
